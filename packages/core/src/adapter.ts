@@ -1,0 +1,212 @@
+/**
+ * The adapter interface: what a transport implements so that a node can use it.
+ *
+ * It keeps the 8 mandatory functions of the Rust message-io, by name and role, translated to
+ * Node's push-based I/O (sockets tell us when something happens; nobody polls):
+ *
+ * | # | member            | called by the core                       | the adapter must                                    |
+ * |---|-------------------|------------------------------------------|-----------------------------------------------------|
+ * | 1 | `Remote.source`   | once, right after `connect`/accept       | wire its socket's events to the given watch         |
+ * | 2 | `Adapter.connect` | on `handler.network().connect()`         | start a non-blocking connection, return a Remote    |
+ * | 3 | `Remote.receive`  | once, when the connection becomes ready  | from now on call `processData` per message          |
+ * | 4 | `Remote.send`     | on `handler.network().send()`            | write or queue one message, return a SendStatus     |
+ * | 5 | `Remote.pending`  | at each readiness while not ready        | say Ready, Incomplete or Disconnected               |
+ * | 6 | `Local.source`    | once, right after `listen`               | wire its listener's close/error to the watch        |
+ * | 7 | `Adapter.listen`  | on `handler.network().listen()`          | bind, resolve with the Local and the bound address  |
+ * | 8 | `Local.accept`    | once, right after `Local.source`         | hand every new connection or datagram to `acceptor` |
+ *
+ * Optional: `Remote.readyToWrite` (flush your own queue when the socket drains) and `Local.sendTo`
+ * (send from a listener: connectionless transports). Closing is part of the contract too:
+ * `Remote.close` and `Local.close`, called by the core exactly once per resource.
+ *
+ * The core owns everything else: resource ids, endpoints, events and their order, handshake state,
+ * the connect timeout, message size checks before `send`, backpressure accounting, `remove` and `stop`.
+ * After the core calls `close`, whatever the adapter reports for that resource is ignored.
+ *
+ * The core never imports a transport; a transport package imports this file's types and
+ * `@message-io/core`'s statuses and errors only. Nothing here is Node-specific.
+ */
+import type { RemoteAddr, SocketAddr } from './address.js';
+import type { PendingStatus, SendStatus } from './status.js';
+
+/** Why the core asks about a pending connection: data arrived, or the socket can be written. */
+export type Readiness = 'readable' | 'writable';
+
+/** Called by the adapter with each received message (stream transports: each received chunk). */
+export type ProcessData = (data: Uint8Array) => void;
+
+/**
+ * Settings the core resolved for one connection, given to `Adapter.connect` and known to a Local's
+ * accepted remotes through `Adapter.listen`'s context.
+ */
+export interface RemoteContext {
+  /**
+   * Cap on unsent bytes of this connection. The core refuses a `send` (status `Backpressure`)
+   * while `Remote.bufferedBytes` is at or above it, and expects `watch.notify('writable')` once the
+   * buffered bytes fall below it again. A Node socket does exactly this when this value is its
+   * `writableHighWaterMark` and its `'drain'` event calls `notify('writable')`.
+   */
+  readonly maxBufferedBytes: number;
+  /** Milliseconds a graceful `close` may take to flush queued bytes before the adapter destroys the socket. */
+  readonly linger: number;
+}
+
+/**
+ * Given by the core to `Remote.source`. The adapter calls these from its socket's events.
+ * Calls after the resource closed are ignored, so an adapter need not unhook its listeners.
+ */
+export interface RemoteWatch {
+  /**
+   * Something changed. While the connection is pending, the core answers by calling `pending`.
+   * Once it is ready, `'writable'` means the socket drained: the core calls `readyToWrite` (if any)
+   * and tells the user the connection takes sends again. Call `'writable'` when a client connects,
+   * when a handshake step completes, and on every drain.
+   */
+  notify(readiness: Readiness): void;
+  /**
+   * The connection is gone: closed by the peer, reset, failed to connect, or the adapter found a
+   * protocol violation. Pass the error, if any; `undefined` means a clean close by the peer.
+   * The core emits `disconnected` (or `connected` with `ok: false` while pending) and calls `close`.
+   */
+  closed(error?: Error): void;
+}
+
+/** One connection, made by `Adapter.connect` or handed to `Acceptor.remote` by a listener. */
+export interface Remote {
+  /**
+   * #1. Called by the core once, right after the Remote is created, before any other member.
+   * Wire the socket's events to `watch`: connected or handshake progress and drain to
+   * `notify('writable')` (or `'readable'`), end, reset and errors to `closed`. Never let an `'error'`
+   * event go unhandled.
+   */
+  source(watch: RemoteWatch): void;
+
+  /**
+   * #5. Called by the core while the connection is not ready: once right after `source` and again
+   * at each `watch.notify`. Drive the handshake if the transport has one, then answer `Ready`,
+   * `Incomplete` (ask me again later) or `Disconnected` (it failed). A plain TCP client is
+   * `Incomplete` while connecting and `Ready` once connected; an accepted TCP socket is `Ready` at once.
+   * The core bounds the wait with the connection's `connectTimeout`.
+   */
+  pending(readiness: Readiness): PendingStatus;
+
+  /**
+   * #3. Called by the core once, when the connection becomes ready. From then on, call
+   * `processData` once per received message (packet and framed transports) or once per received
+   * chunk (stream transports), in arrival order. The bytes only need to stay valid during the call:
+   * the core copies them if it must keep them, so a reused receive buffer is fine.
+   * Report the end of the connection through `watch.closed`, not here.
+   */
+  receive(processData: ProcessData): void;
+
+  /**
+   * #4. Called by the core for `handler.network().send()`, only when the connection is ready, the
+   * message is within `maxMessageSize` and `bufferedBytes` is under the cap. Write or queue the
+   * whole message, never a part of it, and return `Sent`; never block and never throw (a throw is
+   * taken as a broken connection). `data` belongs to the caller; keep a reference only if the
+   * caller is told not to modify it after `send` (the core's documentation says so).
+   */
+  send(data: Uint8Array): SendStatus;
+
+  /**
+   * Optional. Called by the core on `notify('writable')` once the connection is ready, before it
+   * tells the user that the connection takes sends again. Adapters that keep a queue of their own
+   * flush it here. Without it, nothing is called.
+   */
+  readyToWrite?(): void;
+
+  /** Bytes accepted by `send` and not yet handed to the operating system (Node: `writableLength`). */
+  readonly bufferedBytes: number;
+
+  /**
+   * Largest message this connection sends and accepts, when it differs from the transport's
+   * `maxMessageSize` capability (for example a per-connection option). The core refuses larger sends.
+   */
+  readonly maxMessageSize?: number;
+
+  /**
+   * Called by the core exactly once: on `remove()`, on `stop()`, or after `watch.closed`.
+   * Stop delivering data, flush what `send` accepted within `linger` milliseconds (then destroy),
+   * and release every handle so the process can exit. Must not throw.
+   */
+  close(): void;
+}
+
+/** Given by the core to `Local.source`. */
+export interface LocalWatch {
+  /** The listener can no longer accept (its socket failed or closed). The core removes it. */
+  closed(error?: Error): void;
+}
+
+/** Given by the core to `Local.accept`: where the listener hands what it receives. */
+export interface Acceptor {
+  /**
+   * A new connection arrived from `addr`. The core gives it an id and an endpoint, calls its
+   * `source` and `pending`, and emits `accepted` once it is ready.
+   */
+  remote(remote: Remote, addr: SocketAddr): void;
+  /**
+   * A datagram arrived from `addr` (connectionless transports). The core emits a `message` from
+   * `Endpoint.fromListener(listenerId, addr)`. `data` only needs to stay valid during the call.
+   */
+  data(addr: SocketAddr, data: Uint8Array): void;
+}
+
+/** One listener, made by `Adapter.listen`. */
+export interface Local {
+  /**
+   * #6. Called by the core once, right after `listen` resolved. Wire the listener's errors and
+   * close to `watch.closed`. Never let an `'error'` event go unhandled.
+   */
+  source(watch: LocalWatch): void;
+
+  /**
+   * #8. Called by the core once, right after `source`. From then on hand every accepted connection
+   * to `acceptor.remote` and every received datagram to `acceptor.data`.
+   */
+  accept(acceptor: Acceptor): void;
+
+  /**
+   * Optional. Called by the core when the user sends through `Endpoint.fromListener(id, addr)`.
+   * Send one datagram to `addr` and return a status. Without it, such a send throws
+   * `InvalidArgumentError` (the Rust version panics).
+   */
+  sendTo?(addr: SocketAddr, data: Uint8Array): SendStatus;
+
+  /**
+   * Called by the core exactly once: on `remove()` or `stop()`, or after `watch.closed`. Stop
+   * listening and release the socket. Connections already accepted stay up. Must not throw.
+   */
+  close(): void;
+}
+
+/** What `Adapter.listen` resolves with. */
+export interface Listening {
+  /** The new listener. */
+  readonly local: Local;
+  /** The address actually bound (port 0 resolved to the real port). */
+  readonly addr: SocketAddr;
+}
+
+/**
+ * A transport's implementation. One object per transport; it keeps no per-node state (the core
+ * does), so one transport value serves any number of nodes.
+ */
+export interface Adapter<ConnectOptions = unknown, ListenOptions = unknown> {
+  /**
+   * #2. Called by the core on `handler.network().connect()`. Validate `options` (throw
+   * `InvalidOptionError`) and `addr` (throw `InvalidAddressError` for a kind you don't take, such as
+   * a URL on Tcp), then start a non-blocking connection and return its Remote at once. Throw only
+   * for bad input or when the local socket cannot be made; report a failed connection through
+   * `watch.closed` instead.
+   */
+  connect(addr: RemoteAddr, options: ConnectOptions | undefined, context: RemoteContext): Remote;
+
+  /**
+   * #7. Called by the core on `handler.network().listen()`. Validate `options`, bind to `addr` and
+   * resolve with the Local and the bound address. Reject with `ListenError` (the OS error as
+   * `cause`) when binding fails, `InvalidOptionError` for bad options. `context` applies to the
+   * connections this listener accepts.
+   */
+  listen(addr: SocketAddr, options: ListenOptions | undefined, context: RemoteContext): Promise<Listening>;
+}

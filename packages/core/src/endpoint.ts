@@ -1,0 +1,55 @@
+import { formatSocketAddr, parseSocketAddr, type AddressInput } from './address.js';
+import { InvalidArgumentError } from './errors.js';
+import { ResourceId } from './resource-id.js';
+
+const FROM_LISTENER_CACHE = 1024;
+const fromListenerCache = new WeakMap<ResourceId, Map<string, Endpoint>>();
+
+/**
+ * One peer of the node: the connection (or listener) that reaches it and its address.
+ * The node gives the same `Endpoint` object for the same connection every time, so endpoints
+ * work as `Map`/`Set` keys.
+ */
+export class Endpoint {
+  /** The connection, or for {@link Endpoint.fromListener}, the listener. */
+  readonly resourceId: ResourceId;
+  /** The peer's address: `host:port` (`[v6]:port`), or the URL given to `connect`. */
+  readonly addr: string;
+
+  /** Created by the node, or by {@link Endpoint.fromListener}. */
+  constructor(resourceId: ResourceId, addr: string) {
+    this.resourceId = resourceId;
+    this.addr = addr;
+  }
+
+  /**
+   * An endpoint to send from a listener to any address, on transports that can (Udp):
+   * for example, to answer the sender of a datagram. Repeated calls with the same listener and
+   * address give the same object (up to 1,024 recent addresses per listener).
+   * @throws InvalidArgumentError when `listenerId` is not a listener's id.
+   * @throws InvalidAddressError when `addr` is not a socket address.
+   */
+  static fromListener(listenerId: ResourceId, addr: AddressInput): Endpoint {
+    if (!(listenerId instanceof ResourceId) || listenerId.kind !== 'local') {
+      throw new InvalidArgumentError('Endpoint.fromListener needs the ResourceId of a listener');
+    }
+    const text = formatSocketAddr(parseSocketAddr(addr));
+    let cache = fromListenerCache.get(listenerId);
+    if (cache === undefined) {
+      cache = new Map();
+      fromListenerCache.set(listenerId, cache);
+    }
+    let endpoint = cache.get(text);
+    if (endpoint === undefined) {
+      if (cache.size >= FROM_LISTENER_CACHE) cache.delete(cache.keys().next().value as string);
+      endpoint = new Endpoint(listenerId, text);
+      cache.set(text, endpoint);
+    }
+    return endpoint;
+  }
+
+  /** `[adapter.R.n] 127.0.0.1:3042`. */
+  toString(): string {
+    return `${this.resourceId.toString()} ${this.addr}`;
+  }
+}

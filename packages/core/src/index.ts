@@ -1,0 +1,27 @@
+/**
+ * @message-io/core: the node API (split, handler, listener), the event queue, the adapter
+ * interface and the registry. No transport lives here; install one, such as @message-io/tcp.
+ */
+export type { Acceptor, Adapter, Listening, Local, LocalWatch, ProcessData, Readiness, Remote, RemoteContext, RemoteWatch } from './adapter.js';
+export {
+  formatRemoteAddr,
+  formatSocketAddr,
+  isIPv4,
+  isIPv6,
+  isUrlAddr,
+  parseRemoteAddr,
+  parseSocketAddr,
+  type AddressInput,
+  type RemoteAddr,
+  type SocketAddr,
+} from './address.js';
+export { Endpoint } from './endpoint.js';
+export * from './errors.js';
+export { EventQueue, type SignalSender, type TimerId } from './event-queue.js';
+export type { AcceptedEvent, ConnectedEvent, DisconnectedEvent, MessageEvent, NetEvent, NodeEvent, SignalEvent, WritableEvent } from './events.js';
+export { NetworkController, type ListenResult } from './network.js';
+export { NodeHandler, NodeListener, split, type NodeOptions } from './node.js';
+export { DEFAULT_CONNECT_TIMEOUT, DEFAULT_LINGER, DEFAULT_MAX_BUFFERED_BYTES, optionReader, resolveCommonOptions, type ResolvedCommonOptions } from './options.js';
+export { ResourceId, type ResourceKind } from './resource-id.js';
+export { PendingStatus, SendStatus } from './status.js';
+export { isTransport, type ConnectOptions, type ConnectOptionsOf, type ListenOptions, type ListenOptionsOf, type Transport, type TransportCapabilities } from './transport.js';

@@ -1,0 +1,410 @@
+import type { Local, ProcessData, Readiness, Remote, RemoteWatch } from './adapter.js';
+import { formatRemoteAddr, formatSocketAddr, parseRemoteAddr, parseSocketAddr, type AddressInput, type SocketAddr } from './address.js';
+import { Endpoint } from './endpoint.js';
+import {
+  AdapterError,
+  ConnectAbortedError,
+  ConnectError,
+  ConnectTimeoutError,
+  InvalidArgumentError,
+  ListenError,
+  MessageIoError,
+  NodeStoppedError,
+} from './errors.js';
+import type { NetEvent } from './events.js';
+import { resolveCommonOptions, type ResolvedCommonOptions } from './options.js';
+import { ResourceId } from './resource-id.js';
+import { PendingStatus, SendStatus } from './status.js';
+import { isTransport, type Transport } from './transport.js';
+
+interface RemoteEntry {
+  readonly kind: 'remote';
+  readonly id: ResourceId;
+  readonly endpoint: Endpoint;
+  readonly remote: Remote;
+  readonly listenerId: ResourceId | undefined;
+  readonly cap: number;
+  readonly maxMessageSize: number;
+  state: 'pending' | 'ready' | 'closed';
+  backpressured: boolean;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  waiters: { resolve: (endpoint: Endpoint) => void; reject: (error: Error) => void }[] | undefined;
+}
+
+interface LocalEntry {
+  readonly kind: 'local';
+  readonly id: ResourceId;
+  readonly local: Local;
+  closed: boolean;
+}
+
+/** What `listen` resolves with: the listener's id and the address actually bound. */
+export interface ListenResult {
+  /** The listener's id, for `remove`, `isReady` and `Endpoint.fromListener`. */
+  readonly id: ResourceId;
+  /** The bound address, port 0 resolved: `127.0.0.1:40123`, `[::1]:40123`. */
+  readonly addr: string;
+}
+
+function unrefTimer(timer: ReturnType<typeof setTimeout>): void {
+  (timer as { unref?: () => void }).unref?.();
+}
+
+function isDetached(data: Uint8Array): boolean {
+  if (data.byteLength !== 0) return false;
+  try {
+    ArrayBuffer.prototype.slice.call(data.buffer, 0, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * The network side of a node: `handler.network()`. Owns the registry of listeners and connections,
+ * their lifecycle and the checks done before any adapter is called.
+ */
+export class NetworkController {
+  private readonly resources = new Map<number, RemoteEntry | LocalEntry>();
+  private readonly adapterIds = new Map<Transport<never, never>, number>();
+  private nextId = 0;
+  private running = true;
+
+  /** Created by `split()`; `emit` hands events to the node's dispatcher. */
+  constructor(private readonly emit: (event: NetEvent) => void) {}
+
+  /**
+   * Starts a connection and returns its endpoint at once. A `connected` event follows, with
+   * `ok: true` when ready or `ok: false` when it failed (refused, unreachable, `connectTimeout`).
+   * @throws InvalidAddressError, InvalidOptionError, InvalidArgumentError for bad input;
+   *   NodeStoppedError after `stop()`.
+   */
+  connect<C, L>(transport: Transport<C, L>, addr: AddressInput, options?: C): Endpoint {
+    this.checkRunning();
+    const adapterId = this.mount(transport);
+    const remoteAddr = parseRemoteAddr(addr);
+    const common = resolveCommonOptions(options);
+    let remote: Remote;
+    try {
+      remote = transport.adapter.connect(remoteAddr, options, common);
+    } catch (cause) {
+      if (cause instanceof MessageIoError) throw cause;
+      throw new ConnectError(`${transport.name} could not start a connection to ${formatRemoteAddr(remoteAddr)}`, { cause });
+    }
+    const id = new ResourceId(adapterId, 'remote', this.nextId++);
+    const entry = this.register(id, new Endpoint(id, formatRemoteAddr(remoteAddr)), remote, transport, common, undefined);
+    this.start(entry, common.connectTimeout);
+    return entry.endpoint;
+  }
+
+  /**
+   * Like `connect`, but waits: resolves with the endpoint once the connection is ready, rejects with
+   * `ConnectError`, `ConnectTimeoutError` or `ConnectAbortedError` when it fails. The `connected`
+   * event is emitted as well, as for `connect`.
+   */
+  async connectAndWait<C, L>(transport: Transport<C, L>, addr: AddressInput, options?: C): Promise<Endpoint> {
+    const endpoint = this.connect(transport, addr, options);
+    const entry = this.resources.get(endpoint.resourceId.id) as RemoteEntry | undefined;
+    if (entry === undefined || entry.state === 'closed') throw new ConnectError(`connection to ${endpoint.addr} failed`);
+    if (entry.state === 'ready') return endpoint;
+    return new Promise((resolve, reject) => (entry.waiters ??= []).push({ resolve, reject }));
+  }
+
+  /**
+   * Binds a listener. Resolves with its id and the address actually bound.
+   * Rejects with `ListenError` (address in use, not available, unresolvable name),
+   * InvalidAddressError, InvalidOptionError, or NodeStoppedError.
+   */
+  async listen<C, L>(transport: Transport<C, L>, addr: AddressInput, options?: L): Promise<ListenResult> {
+    this.checkRunning();
+    const adapterId = this.mount(transport);
+    const socketAddr = parseSocketAddr(addr);
+    const common = resolveCommonOptions(options);
+    let listening: { local: Local; addr: SocketAddr };
+    try {
+      listening = await transport.adapter.listen(socketAddr, options, common);
+    } catch (cause) {
+      if (cause instanceof MessageIoError) throw cause;
+      throw new ListenError(`${transport.name} could not listen on ${formatSocketAddr(socketAddr)}`, { cause });
+    }
+    if (!this.running) {
+      listening.local.close();
+      throw new NodeStoppedError('the node stopped while listen() was binding');
+    }
+    const id = new ResourceId(adapterId, 'local', this.nextId++);
+    const entry: LocalEntry = { kind: 'local', id, local: listening.local, closed: false };
+    this.resources.set(id.id, entry);
+    entry.local.source({ closed: () => this.closeLocal(entry) });
+    entry.local.accept({
+      remote: (remote, peer) => this.accepted(entry, transport, common, remote, peer),
+      data: (peer, data) => {
+        if (!entry.closed) this.emit({ type: 'message', endpoint: Endpoint.fromListener(id, peer), data });
+      },
+    });
+    return { id, addr: formatSocketAddr(listening.addr) };
+  }
+
+  /**
+   * Sends one message. Never blocks and never throws for the state of the connection: the
+   * outcome is the returned {@link SendStatus}. Do not modify `data` after a `Sent`: large messages
+   * are written from your buffer without a copy.
+   * @throws InvalidArgumentError when `endpoint` is not an Endpoint or `data` is not a Uint8Array.
+   */
+  send(endpoint: Endpoint, data: Uint8Array): SendStatus {
+    if (!(endpoint instanceof Endpoint)) throw new InvalidArgumentError('send needs an Endpoint');
+    if (!(data instanceof Uint8Array)) {
+      throw new InvalidArgumentError(`send needs the message as a Uint8Array (or Buffer), got ${data === null ? 'null' : typeof data}`);
+    }
+    if (isDetached(data)) throw new InvalidArgumentError('send was given a view of a detached ArrayBuffer');
+    const entry = this.find(endpoint.resourceId);
+    if (entry === undefined) return SendStatus.ResourceNotFound;
+    if (entry.kind === 'local') return this.sendFromListener(entry, endpoint, data);
+    if (entry.state !== 'ready') return SendStatus.ResourceNotAvailable;
+    if (data.byteLength > entry.maxMessageSize) return SendStatus.MaxPacketSizeExceeded;
+    if (entry.remote.bufferedBytes >= entry.cap) {
+      entry.backpressured = true;
+      return SendStatus.Backpressure;
+    }
+    try {
+      return entry.remote.send(data);
+    } catch (cause) {
+      queueMicrotask(() => this.lost(entry, new AdapterError('the adapter threw from send', { cause })));
+      return SendStatus.ResourceNotFound;
+    }
+  }
+
+  /**
+   * Closes a listener or a connection. A connection flushes what it queued (within `linger`) and
+   * emits nothing more: no `disconnected`, as in message-io. Connections accepted by a removed
+   * listener stay up. Returns false when the id is unknown or already removed.
+   */
+  remove(id: ResourceId): boolean {
+    const entry = this.find(id);
+    if (entry === undefined) return false;
+    if (entry.kind === 'local') {
+      this.closeLocal(entry);
+      return true;
+    }
+    this.settleWaiters(entry, new ConnectAbortedError(`connection to ${entry.endpoint.addr} was removed before it was ready`));
+    this.closeRemote(entry);
+    return true;
+  }
+
+  /** True when ready (listeners are always), false while connecting, `undefined` for an unknown id. */
+  isReady(id: ResourceId): boolean | undefined {
+    const entry = this.find(id);
+    if (entry === undefined) return undefined;
+    return entry.kind === 'local' || entry.state === 'ready';
+  }
+
+  /** Unsent bytes queued on a connection, or `undefined` when it is unknown. */
+  bufferedBytes(endpoint: Endpoint): number | undefined {
+    const entry = this.find(endpoint.resourceId);
+    return entry?.kind === 'remote' ? entry.remote.bufferedBytes : undefined;
+  }
+
+  /** Closes everything; later connect/listen throw NodeStoppedError. Called by `handler.stop()`. */
+  stopAll(): void {
+    this.running = false;
+    for (const entry of [...this.resources.values()]) {
+      if (entry.kind === 'local') this.closeLocal(entry);
+      else {
+        this.settleWaiters(entry, new ConnectAbortedError('the node stopped before the connection was ready'));
+        this.closeRemote(entry);
+      }
+    }
+  }
+
+  private checkRunning(): void {
+    if (!this.running) throw new NodeStoppedError('the node is stopped');
+  }
+
+  private mount(transport: Transport<never, never>): number {
+    if (!isTransport(transport)) throw new InvalidArgumentError('expected a transport value such as FramedTcp');
+    let id = this.adapterIds.get(transport);
+    if (id === undefined) {
+      id = this.adapterIds.size;
+      this.adapterIds.set(transport, id);
+    }
+    return id;
+  }
+
+  private find(id: ResourceId): RemoteEntry | LocalEntry | undefined {
+    if (!(id instanceof ResourceId)) throw new InvalidArgumentError('expected a ResourceId');
+    const entry = this.resources.get(id.id);
+    return entry !== undefined && entry.id === id ? entry : undefined;
+  }
+
+  private sendFromListener(entry: LocalEntry, endpoint: Endpoint, data: Uint8Array): SendStatus {
+    if (entry.local.sendTo === undefined) {
+      throw new InvalidArgumentError('this transport cannot send from a listener; send through a connection');
+    }
+    try {
+      return entry.local.sendTo(parseSocketAddr(endpoint.addr), data);
+    } catch (cause) {
+      if (cause instanceof MessageIoError) throw cause;
+      return SendStatus.ResourceNotFound;
+    }
+  }
+
+  private register(
+    id: ResourceId,
+    endpoint: Endpoint,
+    remote: Remote,
+    transport: Transport<never, never>,
+    common: ResolvedCommonOptions,
+    listenerId: ResourceId | undefined,
+  ): RemoteEntry {
+    const entry: RemoteEntry = {
+      kind: 'remote',
+      id,
+      endpoint,
+      remote,
+      listenerId,
+      cap: common.maxBufferedBytes,
+      maxMessageSize: remote.maxMessageSize ?? transport.maxMessageSize,
+      state: 'pending',
+      backpressured: false,
+      timer: undefined,
+      waiters: undefined,
+    };
+    this.resources.set(id.id, entry);
+    return entry;
+  }
+
+  private accepted(
+    listener: LocalEntry,
+    transport: Transport<never, never>,
+    common: ResolvedCommonOptions,
+    remote: Remote,
+    peer: SocketAddr,
+  ): void {
+    if (listener.closed || !this.running) {
+      remote.close();
+      return;
+    }
+    const id = new ResourceId(listener.id.adapterId, 'remote', this.nextId++);
+    const entry = this.register(id, new Endpoint(id, formatSocketAddr(peer)), remote, transport, common, listener.id);
+    this.start(entry, common.connectTimeout);
+  }
+
+  private start(entry: RemoteEntry, connectTimeout: number): void {
+    entry.timer = setTimeout(() => {
+      this.failPending(entry, new ConnectTimeoutError(`not ready within ${connectTimeout} ms: ${entry.endpoint.addr}`));
+    }, connectTimeout);
+    unrefTimer(entry.timer);
+    try {
+      entry.remote.source(this.watch(entry));
+    } catch (cause) {
+      this.failPending(entry, new AdapterError('the adapter threw from source', { cause }));
+      return;
+    }
+    // Asked on the next microtask, so that connect() returns before any event about it.
+    queueMicrotask(() => {
+      if (entry.state === 'pending') this.poll(entry, 'writable');
+    });
+  }
+
+  private watch(entry: RemoteEntry): RemoteWatch {
+    return {
+      notify: (readiness) => {
+        if (entry.state === 'pending') this.poll(entry, readiness);
+        else if (entry.state === 'ready' && readiness === 'writable') this.drained(entry);
+      },
+      closed: (error) => this.lost(entry, error),
+    };
+  }
+
+  private poll(entry: RemoteEntry, readiness: Readiness): void {
+    let status: PendingStatus;
+    try {
+      status = entry.remote.pending(readiness);
+    } catch (cause) {
+      return this.failPending(entry, new AdapterError('the adapter threw from pending', { cause }));
+    }
+    if (status === PendingStatus.Ready) this.ready(entry);
+    else if (status === PendingStatus.Disconnected) this.failPending(entry, new ConnectError(`connection to ${entry.endpoint.addr} failed`));
+  }
+
+  private ready(entry: RemoteEntry): void {
+    clearTimeout(entry.timer);
+    entry.timer = undefined;
+    entry.state = 'ready';
+    if (entry.listenerId === undefined) {
+      this.emit({ type: 'connected', endpoint: entry.endpoint, ok: true });
+      const waiters = entry.waiters;
+      entry.waiters = undefined;
+      waiters?.forEach((w) => w.resolve(entry.endpoint));
+    } else {
+      this.emit({ type: 'accepted', endpoint: entry.endpoint, listenerId: entry.listenerId });
+    }
+    if (entry.state !== 'ready') return;
+    const processData: ProcessData = (data) => {
+      if (entry.state === 'ready') this.emit({ type: 'message', endpoint: entry.endpoint, data });
+    };
+    try {
+      entry.remote.receive(processData);
+    } catch (cause) {
+      this.lost(entry, new AdapterError('the adapter threw from receive', { cause }));
+    }
+  }
+
+  private drained(entry: RemoteEntry): void {
+    try {
+      entry.remote.readyToWrite?.();
+    } catch (cause) {
+      return this.lost(entry, new AdapterError('the adapter threw from readyToWrite', { cause }));
+    }
+    if (entry.backpressured && entry.state === 'ready' && entry.remote.bufferedBytes < entry.cap) {
+      entry.backpressured = false;
+      this.emit({ type: 'writable', endpoint: entry.endpoint });
+    }
+  }
+
+  /** The connection ended on its own (peer, error, adapter fault). */
+  private lost(entry: RemoteEntry, error: Error | undefined): void {
+    if (entry.state === 'closed') return;
+    if (entry.state === 'pending') {
+      const reason = error instanceof MessageIoError ? error : new ConnectError(`connection to ${entry.endpoint.addr} failed`, { cause: error });
+      return this.failPending(entry, reason);
+    }
+    this.closeRemote(entry);
+    this.emit(error === undefined ? { type: 'disconnected', endpoint: entry.endpoint } : { type: 'disconnected', endpoint: entry.endpoint, error });
+  }
+
+  private failPending(entry: RemoteEntry, error: Error): void {
+    if (entry.state !== 'pending') return;
+    this.closeRemote(entry);
+    this.settleWaiters(entry, error);
+    if (entry.listenerId === undefined) this.emit({ type: 'connected', endpoint: entry.endpoint, ok: false, error });
+  }
+
+  private settleWaiters(entry: RemoteEntry, error: Error): void {
+    const waiters = entry.waiters;
+    entry.waiters = undefined;
+    waiters?.forEach((w) => w.reject(error));
+  }
+
+  private closeRemote(entry: RemoteEntry): void {
+    if (entry.state === 'closed') return;
+    entry.state = 'closed';
+    clearTimeout(entry.timer);
+    this.resources.delete(entry.id.id);
+    try {
+      entry.remote.close();
+    } catch {
+      // An adapter must not throw from close; the resource is gone either way.
+    }
+  }
+
+  private closeLocal(entry: LocalEntry): void {
+    if (entry.closed) return;
+    entry.closed = true;
+    this.resources.delete(entry.id.id);
+    try {
+      entry.local.close();
+    } catch {
+      // As for closeRemote.
+    }
+  }
+}

@@ -1,0 +1,123 @@
+import { Dispatcher } from './dispatcher.js';
+import { EventQueue, type SignalSender } from './event-queue.js';
+import type { NodeEvent } from './events.js';
+import { NetworkController } from './network.js';
+
+/**
+ * The handler side of a node: networking, signals, stop. Use it from anywhere, including inside
+ * the listener's callback (nothing it does calls the callback re-entrantly).
+ */
+export class NodeHandler<S> {
+  private readonly net: NetworkController;
+  private readonly queue: EventQueue<S>;
+  private runningFlag = true;
+
+  /** Created by {@link split}. */
+  constructor(net: NetworkController, queue: EventQueue<S>, private readonly onStop: () => void) {
+    this.net = net;
+    this.queue = queue;
+  }
+
+  /** Connect, listen, send, remove: the network of this node. */
+  network(): NetworkController {
+    return this.net;
+  }
+
+  /** Send signals of type `S` to this node's own listener, now, first, or later (timers). */
+  signals(): SignalSender<S> {
+    return this.queue;
+  }
+
+  /** True until `stop()`. */
+  isRunning(): boolean {
+    return this.runningFlag;
+  }
+
+  /**
+   * Stops the node: closes every listener and connection (each flushes what it queued within its
+   * `linger`), cancels every timer and signal, ends the listener (the `forEach` promise resolves,
+   * an async iteration ends). No event is delivered after `stop()` returns. Calling it again does nothing.
+   */
+  stop(): void {
+    if (!this.runningFlag) return;
+    this.runningFlag = false;
+    this.onStop();
+  }
+}
+
+/**
+ * The listener side of a node: the one consumer of its events. Use exactly one of `forEach` and
+ * async iteration, once. Events that happen before are kept and delivered first, in order.
+ */
+export class NodeListener<S> implements AsyncIterable<NodeEvent<S>> {
+  /** Created by {@link split}. */
+  constructor(
+    private readonly dispatcher: Dispatcher<S>,
+    private readonly finished: Promise<void>,
+    private readonly stop: () => void,
+  ) {}
+
+  /**
+   * Calls `callback` for every event, one at a time, never re-entered. A message's `data` is a
+   * view valid only during the call. Returns a promise that resolves when the node stops; if the
+   * callback throws, the node stops and the promise rejects with that error.
+   * @throws ListenerInUseError when the listener already has a consumer.
+   */
+  forEach(callback: (event: NodeEvent<S>) => void): Promise<void> {
+    this.dispatcher.useCallback(callback);
+    return this.finished;
+  }
+
+  /**
+   * Iterates the events as stored values (their data is a copy the event owns). The iteration ends
+   * when the node stops; leaving the loop early (`break`) stops the node.
+   * @throws ListenerInUseError when the listener already has a consumer.
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<NodeEvent<S>> {
+    const next = this.dispatcher.useIterator();
+    this.finished.catch(() => undefined);
+    const stop = this.stop;
+    const iterator: AsyncIterableIterator<NodeEvent<S>> = {
+      next,
+      return: () => {
+        stop();
+        return Promise.resolve({ done: true, value: undefined });
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
+}
+
+/** Options of {@link split}. None are needed today; the argument exists so that later ones fit. */
+export type NodeOptions = Record<string, never>;
+
+/**
+ * Creates a node and splits it into its handler (act) and its listener (receive).
+ * `S` is the type of the signals you send to yourself.
+ *
+ * ```ts
+ * const [handler, listener] = split<'tick'>();
+ * ```
+ */
+export function split<S = never>(_options?: NodeOptions): [NodeHandler<S>, NodeListener<S>] {
+  const queue = new EventQueue<S>();
+  let settle: (error?: unknown) => void = () => undefined;
+  const finished = new Promise<void>((resolve, reject) => {
+    settle = (error) => (error === undefined ? resolve() : reject(error));
+  });
+  let failure: unknown;
+  const stop = (): void => handler.stop();
+  const dispatcher = new Dispatcher<S>(queue, (error) => {
+    failure = error;
+    stop();
+  });
+  const net = new NetworkController((event) => dispatcher.emit(event));
+  const handler: NodeHandler<S> = new NodeHandler<S>(net, queue, () => {
+    dispatcher.close();
+    queue.close();
+    net.stopAll();
+    settle(failure);
+  });
+  return [handler, new NodeListener<S>(dispatcher, finished, stop)];
+}

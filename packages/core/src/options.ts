@@ -1,0 +1,71 @@
+import { InvalidOptionError } from './errors.js';
+import type { RemoteContext } from './adapter.js';
+
+/** Default cap on unsent bytes per connection: 16 MiB. */
+export const DEFAULT_MAX_BUFFERED_BYTES: number = 16 * 1024 * 1024;
+/** Default time a connection may take to become ready: 30 s. */
+export const DEFAULT_CONNECT_TIMEOUT: number = 30_000;
+/** Default time `remove()`/`stop()` may spend flushing a connection: 2 s. */
+export const DEFAULT_LINGER: number = 2_000;
+
+/** The core's share of a connection's options, resolved to values. */
+export interface ResolvedCommonOptions extends RemoteContext {
+  readonly connectTimeout: number;
+}
+
+function read(options: object, key: string, fallback: number, min: number): number {
+  const value = (options as Record<string, unknown>)[key];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || Number.isNaN(value) || value < min || (value !== Infinity && !Number.isFinite(value))) {
+    throw new InvalidOptionError(`option ${key} must be a number >= ${min}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Checks that `options` is an object (or absent) and resolves the options every transport shares.
+ * @throws InvalidOptionError
+ */
+export function resolveCommonOptions(options: unknown): ResolvedCommonOptions {
+  if (options === undefined) {
+    return { maxBufferedBytes: DEFAULT_MAX_BUFFERED_BYTES, connectTimeout: DEFAULT_CONNECT_TIMEOUT, linger: DEFAULT_LINGER };
+  }
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidOptionError(`options must be an object, got ${options === null ? 'null' : typeof options}`);
+  }
+  return {
+    maxBufferedBytes: read(options, 'maxBufferedBytes', DEFAULT_MAX_BUFFERED_BYTES, 1),
+    connectTimeout: read(options, 'connectTimeout', DEFAULT_CONNECT_TIMEOUT, 1),
+    linger: read(options, 'linger', DEFAULT_LINGER, 0),
+  };
+}
+
+/**
+ * Helpers for adapters validating their own options: each returns the value or the fallback, and
+ * throws `InvalidOptionError` naming the option when the type is wrong.
+ */
+export const optionReader = {
+  /** A boolean option. */
+  boolean(options: object | undefined, key: string, fallback: boolean): boolean {
+    const value = (options as Record<string, unknown> | undefined)?.[key];
+    if (value === undefined) return fallback;
+    if (typeof value !== 'boolean') throw new InvalidOptionError(`option ${key} must be a boolean, got ${typeof value}`);
+    return value;
+  },
+  /** An integer option within [min, max]. */
+  integer(options: object | undefined, key: string, fallback: number, min: number, max: number): number {
+    const value = (options as Record<string, unknown> | undefined)?.[key];
+    if (value === undefined) return fallback;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      throw new InvalidOptionError(`option ${key} must be an integer from ${min} to ${max}, got ${String(value)}`);
+    }
+    return value;
+  },
+  /** A function option. */
+  func<F>(options: object | undefined, key: string): F | undefined {
+    const value = (options as Record<string, unknown> | undefined)?.[key];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'function') throw new InvalidOptionError(`option ${key} must be a function, got ${typeof value}`);
+    return value as F;
+  },
+};

@@ -1,0 +1,65 @@
+import type { Adapter } from './adapter.js';
+
+/**
+ * What a transport can do. Code branches on these, never on a transport's name.
+ */
+export interface TransportCapabilities {
+  /** True when a connection has a lifecycle (connected, disconnected): Tcp, FramedTcp, Ws. False for Udp. */
+  readonly connectionOriented: boolean;
+  /** True when each send arrives as one message (FramedTcp, Udp, Ws). False for a byte stream (Tcp). */
+  readonly packetBased: boolean;
+  /** Default largest message, in bytes (`Infinity` when unbounded, as for Tcp's stream). */
+  readonly maxMessageSize: number;
+}
+
+/**
+ * A transport value, passed to `connect` and `listen`: a name, capabilities and the adapter.
+ * `ConnectOptions` and `ListenOptions` type the third argument of `connect` and `listen`.
+ */
+export interface Transport<ConnectOptions = unknown, ListenOptions = unknown> extends TransportCapabilities {
+  /** Short name for logs, such as `FramedTcp`. Never used to branch on. */
+  readonly name: string;
+  /** The implementation, mounted by a node the first time the transport is used. */
+  readonly adapter: Adapter<ConnectOptions, ListenOptions>;
+}
+
+/** Options of `connect` understood by the core for every transport. Transports extend this. */
+export interface ConnectOptions {
+  /** Cap on unsent bytes of the connection before `send` answers `Backpressure`. Default 16 MiB. */
+  maxBufferedBytes?: number;
+  /** Milliseconds to wait for the connection (and its handshake) before `connected` with `ok: false`. Default 30,000. */
+  connectTimeout?: number;
+  /** Milliseconds that `remove()` or `stop()` may spend flushing queued bytes before the socket is destroyed. Default 2,000. */
+  linger?: number;
+}
+
+/** Options of `listen` understood by the core for every transport. They apply to accepted connections. */
+export interface ListenOptions {
+  /** Cap on unsent bytes per accepted connection. Default 16 MiB. */
+  maxBufferedBytes?: number;
+  /** Milliseconds an accepted connection may take to become ready (handshake). Default 30,000. */
+  connectTimeout?: number;
+  /** As {@link ConnectOptions.linger}, for accepted connections. Default 2,000. */
+  linger?: number;
+}
+
+/** Connect options of a transport value. */
+export type ConnectOptionsOf<T> = T extends Transport<infer C, unknown> ? C : never;
+/** Listen options of a transport value. */
+export type ListenOptionsOf<T> = T extends Transport<unknown, infer L> ? L : never;
+
+/** Checks that `value` has the shape of a transport. */
+export function isTransport(value: unknown): value is Transport {
+  if (typeof value !== 'object' || value === null) return false;
+  const t = value as Partial<Transport>;
+  return (
+    typeof t.name === 'string' &&
+    typeof t.connectionOriented === 'boolean' &&
+    typeof t.packetBased === 'boolean' &&
+    typeof t.maxMessageSize === 'number' &&
+    typeof t.adapter === 'object' &&
+    t.adapter !== null &&
+    typeof t.adapter.connect === 'function' &&
+    typeof t.adapter.listen === 'function'
+  );
+}

@@ -1,0 +1,6 @@
+/**
+ * message-io: the core and every first-party transport in one package.
+ * `import { split, FramedTcp, Tcp } from 'message-io'`.
+ */
+export * from '@message-io/core';
+export * from '@message-io/tcp';

@@ -1,0 +1,95 @@
+import { createServer, Socket, type LookupFunction } from 'node:net';
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import {
+  InvalidAddressError,
+  ListenError,
+  isUrlAddr,
+  optionReader,
+  type Adapter,
+  type Listening,
+  type RemoteAddr,
+  type RemoteContext,
+  type SocketAddr,
+} from '@message-io/core';
+import { FramedCodec, streamCodec, type Codec } from './codec.js';
+import { TcpLocal } from './listener.js';
+import { resolveSocketSettings, resolveSourceAddress, type FramedTcpConnectOptions, type FramedTcpListenOptions, type SocketSettings } from './options.js';
+import { TcpRemote } from './remote.js';
+
+function configure(socket: Socket, settings: SocketSettings): void {
+  socket.setNoDelay(settings.noDelay);
+  if (settings.keepAlive) socket.setKeepAlive(true, settings.keepAliveDelay);
+}
+
+async function resolveHost(host: string, lookup: LookupFunction | undefined): Promise<string> {
+  if (isIP(host) !== 0) return host;
+  if (lookup === undefined) return (await dnsLookup(host)).address;
+  return new Promise((resolve, reject) => {
+    lookup(host, {}, (error, address) => {
+      if (error) reject(error);
+      else if (typeof address === 'string') resolve(address);
+      else reject(new Error(`no address for ${host}`));
+    });
+  });
+}
+
+function bind(settings: SocketSettings, options: FramedTcpListenOptions | undefined, host: string, port: number, context: RemoteContext) {
+  const backlog = optionReader.integer(options, 'backlog', 511, 0, 65535);
+  const ipv6Only = optionReader.boolean(options, 'ipv6Only', false);
+  const server = createServer({ highWaterMark: context.maxBufferedBytes, noDelay: settings.noDelay });
+  return new Promise<typeof server>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port, backlog, ipv6Only }, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}
+
+/** Builds the adapter of Tcp (`framed = false`) or FramedTcp (`framed = true`). */
+export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, FramedTcpListenOptions> {
+  const codecFor = (settings: SocketSettings): Codec => (framed ? new FramedCodec(settings.maxMessageSize) : streamCodec);
+
+  return {
+    connect(addr: RemoteAddr, options: FramedTcpConnectOptions | undefined, context: RemoteContext) {
+      if (isUrlAddr(addr)) throw new InvalidAddressError(`Tcp connects to host:port addresses, not URLs (${addr.url})`);
+      const settings = resolveSocketSettings(options, framed);
+      const source = resolveSourceAddress(options);
+      // Node forwards stream options to the socket, though its types omit them.
+      const socket = new Socket({ writableHighWaterMark: context.maxBufferedBytes } as ConstructorParameters<typeof Socket>[0]);
+      const remote = new TcpRemote(socket, codecFor(settings), settings.maxMessageSize, context.linger);
+      socket.connect({
+        host: addr.host,
+        port: addr.port,
+        ...(source !== undefined && { localAddress: source.host, localPort: source.port }),
+        ...(settings.lookup !== undefined && { lookup: settings.lookup }),
+      });
+      configure(socket, settings);
+      return remote;
+    },
+
+    async listen(addr: SocketAddr, options: FramedTcpListenOptions | undefined, context: RemoteContext): Promise<Listening> {
+      const settings = resolveSocketSettings(options, framed);
+      let host: string;
+      try {
+        host = await resolveHost(addr.host, settings.lookup);
+      } catch (cause) {
+        throw new ListenError(`cannot resolve ${addr.host}`, { cause });
+      }
+      let server;
+      try {
+        server = await bind(settings, options, host, addr.port, context);
+      } catch (cause) {
+        throw new ListenError(`cannot listen on ${host}:${addr.port}: ${(cause as Error).message}`, { cause });
+      }
+      const bound = server.address();
+      const local = new TcpLocal(server, (socket) => {
+        configure(socket, settings);
+        return new TcpRemote(socket, codecFor(settings), settings.maxMessageSize, context.linger);
+      });
+      if (bound === null || typeof bound === 'string') throw new ListenError('the server has no address');
+      return { local, addr: { host: bound.address, port: bound.port } };
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import { MessageTooLargeError, ProtocolError } from '@message-io/core';
+import { MAX_VARINT_BYTES } from './varint.js';
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Splits a FramedTcp byte stream into messages. Feed it chunks in arrival order; it calls back
+ * once per whole frame.
+ *
+ * - A frame that lies within one chunk is handed over as a view of that chunk (no copy).
+ * - A frame spread over chunks is kept as references to its pieces and joined once when complete:
+ *   memory grows with the bytes received, never with the length the peer declared.
+ * - A declared length above `maxMessageSize`, or a prefix that is not a valid u64 LEB128
+ *   (more than 10 bytes, or a 10th byte above 1), is an error returned before any payload is kept.
+ * - Non-minimal prefixes (`80 00` for 0) are accepted, as the Rust decoder does.
+ *
+ * The chunks must not be modified after they are fed (Node's `'data'` chunks never are); set
+ * `copyPieces` when they come from a reused buffer.
+ */
+export class FrameDecoder {
+  private length = 0;
+  private scale = 1;
+  private prefixBytes = 0;
+  private expected = -1;
+  private pieces: Uint8Array[] = [];
+  private received = 0;
+
+  constructor(
+    readonly maxMessageSize: number,
+    private readonly copyPieces = false,
+  ) {}
+
+  /** Bytes held for a frame not yet complete. */
+  get pendingBytes(): number {
+    return this.received;
+  }
+
+  /** Decodes one chunk. Returns the error that must end the connection, if any. */
+  decode(chunk: Uint8Array, onMessage: (message: Uint8Array) => void): Error | undefined {
+    const end = chunk.length;
+    let offset = 0;
+    while (offset < end) {
+      if (this.expected < 0) {
+        const byte = chunk[offset++]!;
+        if (this.prefixBytes === MAX_VARINT_BYTES - 1 && byte > 1) {
+          return new ProtocolError('malformed FramedTcp length prefix: more than a u64');
+        }
+        this.length += (byte & 0x7f) * this.scale;
+        this.scale *= 128;
+        this.prefixBytes++;
+        if (this.length > this.maxMessageSize) {
+          return new MessageTooLargeError(`FramedTcp peer announced a message over maxMessageSize (${this.maxMessageSize} bytes)`);
+        }
+        if (byte & 0x80) continue;
+        const length = this.length;
+        this.length = 0;
+        this.scale = 1;
+        this.prefixBytes = 0;
+        if (length === 0) onMessage(EMPTY);
+        else if (end - offset >= length) {
+          onMessage(chunk.subarray(offset, offset + length));
+          offset += length;
+        } else this.expected = length;
+        continue;
+      }
+      const take = Math.min(this.expected - this.received, end - offset);
+      const piece = chunk.subarray(offset, offset + take);
+      this.pieces.push(this.copyPieces ? piece.slice() : piece);
+      this.received += take;
+      offset += take;
+      if (this.received === this.expected) onMessage(this.takeFrame());
+    }
+    return undefined;
+  }
+
+  private takeFrame(): Uint8Array {
+    const pieces = this.pieces;
+    const frame = pieces.length === 1 ? pieces[0]! : new Uint8Array(this.received);
+    if (pieces.length > 1) {
+      let at = 0;
+      for (const piece of pieces) {
+        frame.set(piece, at);
+        at += piece.length;
+      }
+    }
+    this.pieces = [];
+    this.received = 0;
+    this.expected = -1;
+    return frame;
+  }
+}

@@ -1,0 +1,83 @@
+import type { LookupFunction } from 'node:net';
+import { constants } from 'node:buffer';
+import { InvalidOptionError, optionReader, parseSocketAddr, type AddressInput, type ConnectOptions, type ListenOptions, type SocketAddr } from '@message-io/core';
+
+/** Options of `connect` with Tcp. */
+export interface TcpConnectOptions extends ConnectOptions {
+  /** Disable Nagle's algorithm. Default `true`: small messages leave at once (sends in one event-loop turn are batched anyway). */
+  noDelay?: boolean;
+  /** TCP keep-alive: `false` (default), `true`, or the idle time in milliseconds before the first probe. */
+  keepAlive?: boolean | number;
+  /** Local address (and port, 0 for any) to connect from, such as `'127.0.0.1:0'`. */
+  sourceAddress?: AddressInput;
+  /** Resolves host names instead of `dns.lookup` (same signature as Node's `net` `lookup` option). */
+  lookup?: LookupFunction;
+}
+
+/** Options of `listen` with Tcp. */
+export interface TcpListenOptions extends ListenOptions {
+  /** As {@link TcpConnectOptions.noDelay}, for accepted connections. Default `true`. */
+  noDelay?: boolean;
+  /** As {@link TcpConnectOptions.keepAlive}, for accepted connections. Default `false`. */
+  keepAlive?: boolean | number;
+  /** Length of the queue of connections not yet accepted. Default 511. */
+  backlog?: number;
+  /** On `[::]`, accept IPv6 only (no IPv4-mapped connections). Default `false`. */
+  ipv6Only?: boolean;
+  /** Resolves a host name to bind to, instead of `dns.lookup`. */
+  lookup?: LookupFunction;
+}
+
+/** Options of `connect` with FramedTcp. */
+export interface FramedTcpConnectOptions extends TcpConnectOptions {
+  /** Largest message sent or accepted, in bytes. Default 64 MiB. A peer announcing more is disconnected. */
+  maxMessageSize?: number;
+}
+
+/** Options of `listen` with FramedTcp. */
+export interface FramedTcpListenOptions extends TcpListenOptions {
+  /** As {@link FramedTcpConnectOptions.maxMessageSize}, for accepted connections. Default 64 MiB. */
+  maxMessageSize?: number;
+}
+
+/** FramedTcp's default largest message: 64 MiB, the Rust peer's (tungstenite-like) message cap. */
+export const DEFAULT_MAX_MESSAGE_SIZE: number = 64 * 1024 * 1024;
+
+/** Socket settings shared by both sides, resolved. */
+export interface SocketSettings {
+  readonly noDelay: boolean;
+  readonly keepAlive: boolean;
+  readonly keepAliveDelay: number;
+  readonly maxMessageSize: number;
+  readonly lookup: LookupFunction | undefined;
+}
+
+type AnyOptions = FramedTcpConnectOptions & FramedTcpListenOptions;
+
+/** Validates the options both sides share. @throws InvalidOptionError */
+export function resolveSocketSettings(options: AnyOptions | undefined, framed: boolean): SocketSettings {
+  const keepAlive = options?.keepAlive;
+  if (keepAlive !== undefined && typeof keepAlive !== 'boolean' && !(Number.isInteger(keepAlive) && keepAlive >= 0)) {
+    throw new InvalidOptionError(`option keepAlive must be a boolean or a delay in milliseconds, got ${String(keepAlive)}`);
+  }
+  if (!framed && options?.maxMessageSize !== undefined) {
+    throw new InvalidOptionError('option maxMessageSize applies to FramedTcp; Tcp is a byte stream');
+  }
+  return {
+    noDelay: optionReader.boolean(options, 'noDelay', true),
+    keepAlive: keepAlive !== undefined && keepAlive !== false,
+    keepAliveDelay: typeof keepAlive === 'number' ? keepAlive : 0,
+    maxMessageSize: framed ? optionReader.integer(options, 'maxMessageSize', DEFAULT_MAX_MESSAGE_SIZE, 0, constants.MAX_LENGTH) : Infinity,
+    lookup: optionReader.func<LookupFunction>(options, 'lookup'),
+  };
+}
+
+/** Parses `sourceAddress`. @throws InvalidOptionError */
+export function resolveSourceAddress(options: TcpConnectOptions | undefined): SocketAddr | undefined {
+  if (options?.sourceAddress === undefined) return undefined;
+  try {
+    return parseSocketAddr(options.sourceAddress);
+  } catch (cause) {
+    throw new InvalidOptionError('option sourceAddress must be an address such as 127.0.0.1:0', { cause });
+  }
+}

@@ -1,0 +1,85 @@
+import type { Socket } from 'node:net';
+import { PendingStatus, SendStatus, type ProcessData, type Remote, type RemoteWatch } from '@message-io/core';
+import type { Codec } from './codec.js';
+
+/**
+ * One Tcp or FramedTcp connection. Sends of one event-loop turn are corked together and leave in
+ * one system call on the next tick; the socket's `writableHighWaterMark` is the connection's
+ * `maxBufferedBytes`, so `'drain'` is exactly the moment it takes sends again.
+ */
+export class TcpRemote implements Remote {
+  private watch: RemoteWatch | undefined;
+  private error: Error | undefined;
+  private corked = false;
+  private lingerTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly codec: Codec,
+    readonly maxMessageSize: number,
+    private readonly linger: number,
+  ) {
+    socket.on('error', (error) => {
+      this.error ??= error;
+    });
+    socket.on('close', () => {
+      clearTimeout(this.lingerTimer);
+      this.watch?.closed(this.error);
+    });
+  }
+
+  get bufferedBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  source(watch: RemoteWatch): void {
+    this.watch = watch;
+    this.socket.once('connect', () => watch.notify('writable'));
+    this.socket.on('drain', () => watch.notify('writable'));
+  }
+
+  pending(): PendingStatus {
+    if (this.socket.destroyed) return PendingStatus.Disconnected;
+    return this.socket.connecting ? PendingStatus.Incomplete : PendingStatus.Ready;
+  }
+
+  receive(processData: ProcessData): void {
+    this.socket.on('data', (chunk: Buffer) => {
+      const error = this.codec.read(chunk, processData);
+      if (error !== undefined) {
+        this.error = error;
+        this.socket.destroy();
+      }
+    });
+  }
+
+  send(data: Uint8Array): SendStatus {
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
+    }
+    this.codec.write(this.socket, data);
+    return SendStatus.Sent;
+  }
+
+  close(): void {
+    const socket = this.socket;
+    this.watch = undefined;
+    socket.removeAllListeners('data');
+    if (socket.destroyed) return;
+    if (this.error !== undefined || socket.connecting) {
+      socket.destroy();
+      return;
+    }
+    socket.resume();
+    socket.end();
+    this.lingerTimer = setTimeout(() => socket.destroy(), this.linger);
+    this.lingerTimer.unref();
+  }
+
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
+}
