@@ -5,8 +5,8 @@ import type { RemoteContext } from './adapter.js';
 export const DEFAULT_MAX_BUFFERED_BYTES: number = 16 * 1024 * 1024;
 /** Default time a connection may take to become ready: 30 s. */
 export const DEFAULT_CONNECT_TIMEOUT: number = 30_000;
-/** Default time `remove()`/`stop()` may spend flushing a connection: 2 s. */
-export const DEFAULT_LINGER: number = 2_000;
+/** Default time `remove()`/`stop()` may spend flushing a connection: 1 s. */
+export const DEFAULT_LINGER: number = 1_000;
 
 /** The core's share of a connection's options, resolved to values. */
 export interface ResolvedCommonOptions extends RemoteContext {

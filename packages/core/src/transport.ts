@@ -29,7 +29,7 @@ export interface ConnectOptions {
   maxBufferedBytes?: number;
   /** Milliseconds to wait for the connection (and its handshake) before `connected` with `ok: false`. Default 30,000. */
   connectTimeout?: number;
-  /** Milliseconds that `remove()` or `stop()` may spend flushing queued bytes before the socket is destroyed. Default 2,000. */
+  /** Milliseconds that `remove()` or `stop()` may spend flushing queued bytes before the socket is destroyed. Default 1,000. */
   linger?: number;
 }
 
@@ -39,7 +39,7 @@ export interface ListenOptions {
   maxBufferedBytes?: number;
   /** Milliseconds an accepted connection may take to become ready (handshake). Default 30,000. */
   connectTimeout?: number;
-  /** As {@link ConnectOptions.linger}, for accepted connections. Default 2,000. */
+  /** As {@link ConnectOptions.linger}, for accepted connections. Default 1,000. */
   linger?: number;
 }
 

@@ -14,10 +14,13 @@ export interface Codec {
   read(chunk: Uint8Array, processData: ProcessData): Error | undefined;
 }
 
-/** Tcp: the stream as it comes, one chunk per message. */
+/**
+ * Tcp: the stream as it comes, one chunk per message. Small messages are copied, so the caller
+ * may reuse a small buffer right after `send`; larger ones are written from the caller's buffer.
+ */
 export const streamCodec: Codec = {
   write(socket, data) {
-    socket.write(data);
+    socket.write(data.byteLength <= COALESCE_LIMIT ? Buffer.from(data) : data);
   },
   read(chunk, processData) {
     processData(chunk);

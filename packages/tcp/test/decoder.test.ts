@@ -1,0 +1,119 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { encodeVarint, FrameDecoder } from '@message-io/tcp';
+
+function frame(payload: Uint8Array): Uint8Array {
+  const prefix = encodeVarint(payload.length);
+  const out = new Uint8Array(prefix.length + payload.length);
+  out.set(prefix);
+  out.set(payload, prefix.length);
+  return out;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Feeds `stream` cut at `cuts`; returns the decoded messages (copied) and the first error. */
+function decodeCut(stream: Uint8Array, cuts: number[], max = 1 << 20) {
+  const decoder = new FrameDecoder(max);
+  const messages: Uint8Array[] = [];
+  const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b);
+  let start = 0;
+  let error: Error | undefined;
+  for (const end of [...points, stream.length]) {
+    if (end < start) continue;
+    error ??= decoder.decode(stream.subarray(start, end), (m) => messages.push(m.slice()));
+    start = end;
+  }
+  return { messages, error, decoder };
+}
+
+const payloads = fc.array(
+  fc.oneof({ weight: 1, arbitrary: fc.constant(new Uint8Array(0)) }, { weight: 10, arbitrary: fc.uint8Array({ maxLength: 3000 }) }),
+  { maxLength: 40 },
+);
+
+describe('FrameDecoder', () => {
+  it('gives back every frame whole and in order, however the stream is cut', () => {
+    fc.assert(
+      fc.property(payloads, fc.array(fc.nat(), { maxLength: 60 }), (messages, cuts) => {
+        const { messages: got, error } = decodeCut(concat(messages.map(frame)), cuts);
+        expect(error).toBeUndefined();
+        expect(got).toEqual(messages);
+      }),
+      { seed: 42, numRuns: 300 },
+    );
+  });
+
+  it('handles a prefix split one byte per chunk and frames coalesced in one chunk', () => {
+    const messages = [new Uint8Array(100000).fill(7), new Uint8Array(0), new Uint8Array([1, 2, 3])];
+    const stream = concat(messages.map(frame));
+    const byteByByte = decodeCut(stream, Array.from({ length: 12 }, (_, i) => i));
+    expect(byteByByte.messages).toEqual(messages);
+    expect(decodeCut(stream, []).messages).toEqual(messages);
+  });
+
+  it('hands over a frame inside one chunk as a view of that chunk, without copying', () => {
+    const chunk = concat([frame(new Uint8Array([1, 2])), frame(new Uint8Array([3]))]);
+    const views: Uint8Array[] = [];
+    new FrameDecoder(100).decode(chunk, (m) => views.push(m));
+    expect(views.map((v) => v.buffer === chunk.buffer)).toEqual([true, true]);
+    expect(views.map((v) => [...v])).toEqual([[1, 2], [3]]);
+  });
+
+  it('accepts non-minimal prefixes, as the Rust decoder does', () => {
+    const got: number[][] = [];
+    const error = new FrameDecoder(100).decode(new Uint8Array([0x80, 0x00, 0x81, 0x00, 9]), (m) => got.push([...m]));
+    expect(error).toBeUndefined();
+    expect(got).toEqual([[], [9]]);
+  });
+
+  it('rejects a declared length over the limit within the prefix, before any payload is kept', () => {
+    const huge = [
+      [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10], // 2^60
+      [...encodeVarint(2 ** 31)], [...encodeVarint(2 ** 32)], [...encodeVarint(2 ** 53)],
+      [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], // 2^64 - 1
+      [...encodeVarint((1 << 20) + 1)],
+    ];
+    for (const prefix of huge) {
+      const decoder = new FrameDecoder(1 << 20);
+      let messages = 0;
+      const error = decoder.decode(new Uint8Array([...prefix, ...new Uint8Array(64)]), () => messages++);
+      expect(error?.name, prefix.join(',')).toBe('MessageTooLargeError');
+      expect((error as { code?: string }).code).toBe('ERR_MESSAGE_TOO_LARGE');
+      expect(messages).toBe(0);
+      expect(decoder.pendingBytes).toBe(0);
+    }
+    const exact = new FrameDecoder(1 << 20).decode(encodeVarint(1 << 20), () => undefined);
+    expect(exact).toBeUndefined();
+  });
+
+  it('rejects a prefix that is not a u64 (no terminator within 10 bytes, or a 10th byte over 1)', () => {
+    const unbounded = new FrameDecoder(Number.MAX_SAFE_INTEGER);
+    const overflow = unbounded.decode(new Uint8Array([0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02]), () => undefined);
+    expect((overflow as { code?: string }).code).toBe('ERR_PROTOCOL');
+    const noEnd = new FrameDecoder(Number.MAX_SAFE_INTEGER).decode(new Uint8Array(11).fill(0x80), () => undefined);
+    expect((noEnd as { code?: string }).code).toBe('ERR_PROTOCOL');
+    const ffs = new FrameDecoder(1 << 20).decode(new Uint8Array(11).fill(0xff), () => undefined);
+    expect(ffs).toBeDefined();
+  });
+
+  it('never returns negative or fractional lengths for random prefixes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 12 }), (bytes) => {
+        const decoder = new FrameDecoder(2 ** 40);
+        const lengths: number[] = [];
+        decoder.decode(bytes, (m) => lengths.push(m.length));
+        for (const n of lengths) expect(Number.isInteger(n) && n >= 0).toBe(true);
+      }),
+      { seed: 7, numRuns: 2000 },
+    );
+  });
+});

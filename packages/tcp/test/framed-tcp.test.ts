@@ -1,0 +1,232 @@
+// FramedTcp on the wire: RELIABILITY.md cases FT-01 to FT-05 and the Rust wire format,
+// driven by raw node:net peers and a Python sender.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SendStatus, split, type Endpoint, type NodeHandler } from '@message-io/core';
+import { encodeVarint, FramedTcp } from '@message-io/tcp';
+import { sleep, testNode, until, type TestNode } from './support.js';
+
+const MiB = 1024 * 1024;
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
+
+function node(onEvent?: Parameters<typeof testNode>[0]): TestNode {
+  const n = testNode(onEvent);
+  cleanups.push(() => n.handler.stop());
+  return n;
+}
+
+const echo = (event: { type: string; endpoint?: Endpoint; data?: Uint8Array }, handler: NodeHandler<never>): void => {
+  if (event.type === 'message') handler.network().send(event.endpoint!, event.data!);
+};
+
+function rawConnect(addr: string): Promise<Socket> {
+  const [host, port] = [addr.slice(0, addr.lastIndexOf(':')), Number(addr.slice(addr.lastIndexOf(':') + 1))];
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port }, () => resolve(socket));
+    socket.on('error', reject);
+    cleanups.push(() => socket.destroy());
+  });
+}
+
+/** Streams 1 MiB chunks up to `total` bytes, stopping early when the peer closes. Returns bytes written. */
+async function flood(socket: Socket, total: number): Promise<number> {
+  const chunk = Buffer.alloc(MiB);
+  let written = 0;
+  let closed = false;
+  socket.on('close', () => (closed = true));
+  socket.on('error', () => (closed = true));
+  while (written < total && !closed) {
+    if (!socket.write(chunk)) await Promise.race([new Promise((r) => socket.once('drain', r)), sleep(200)]);
+    written += MiB;
+  }
+  return written;
+}
+
+/** Echo round trip through a FramedTcp connection, in milliseconds. */
+async function roundTrip(n: TestNode, ep: Endpoint): Promise<number> {
+  const start = performance.now();
+  const from = n.events.length;
+  n.handler.network().send(ep, Buffer.from('ping'));
+  await n.waitFor((e) => e.type === 'message' && e.endpoint === ep, 5000, from);
+  return performance.now() - start;
+}
+
+const hugePrefixes: [string, number[]][] = [
+  ['2^60', [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10]],
+  ['2^31', [...encodeVarint(2 ** 31)]],
+  ['2^32', [...encodeVarint(2 ** 32)]],
+  ['2^53', [...encodeVarint(2 ** 53)]],
+  ['2^64-1', [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]],
+];
+
+describe('FT-01 huge declared length', () => {
+  it.each(hugePrefixes)('a server disconnects a peer announcing %s before buffering, while others keep their echo', async (_name, prefix) => {
+    const server = node(echo);
+    const { addr } = await server.handler.network().listen(FramedTcp, '127.0.0.1:0', { maxMessageSize: MiB });
+    const good = node();
+    const goodEp = await good.handler.network().connectAndWait(FramedTcp, addr);
+    const before = process.memoryUsage().rss;
+    const attacker = await rawConnect(addr);
+    attacker.write(Buffer.from(prefix));
+    const written = flood(attacker, 64 * MiB);
+    const rtts: number[] = [];
+    for (let i = 0; i < 5; i++) rtts.push(await roundTrip(good, goodEp));
+    const gone = await server.waitFor((e) => e.type === 'disconnected' && e.endpoint.addr !== goodEp.addr, 5000);
+    expect(gone.type === 'disconnected' && (gone.error as { code?: string }).code).toBe('ERR_MESSAGE_TOO_LARGE');
+    expect(await written).toBeLessThan(64 * MiB);
+    expect(process.memoryUsage().rss - before).toBeLessThan(8 * MiB + 64 * MiB / 8);
+    const attackerMessages = server.events.filter((e) => e.type === 'message' && e.endpoint === gone.endpoint);
+    expect(attackerMessages).toHaveLength(0);
+    expect(Math.max(...rtts)).toBeLessThan(1000);
+  });
+
+  it('a client disconnects from a server announcing 2^60', async () => {
+    const server: Server = createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.write(Buffer.from(hugePrefixes[0]![1]));
+      void flood(socket, 16 * MiB);
+    });
+    cleanups.push(() => server.close());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const client = node();
+    const ep = await client.handler.network().connectAndWait(FramedTcp, `127.0.0.1:${port}`, { maxMessageSize: MiB });
+    const gone = await client.waitFor((e) => e.type === 'disconnected');
+    expect(gone).toMatchObject({ endpoint: ep });
+    expect(client.events.filter((e) => e.type === 'message')).toHaveLength(0);
+  });
+});
+
+describe('FT-02 malformed length prefix', () => {
+  const variants: [string, Buffer][] = [
+    ['FF x 11 then 64 MiB', Buffer.alloc(11, 0xff)],
+    ['FF x 10 then a valid frame', Buffer.concat([Buffer.alloc(10, 0xff), Buffer.from([3, 0x61, 0x62, 0x63])])],
+    ['80 x 9 then 02 (over a u64)', Buffer.from([0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02])],
+  ];
+  it.each(variants)('%s: disconnected, no message', async (name, bytes) => {
+    const server = node(echo);
+    const { addr } = await server.handler.network().listen(FramedTcp, '127.0.0.1:0', { maxMessageSize: 2 ** 32 });
+    const peer = await rawConnect(addr);
+    const echoes: Buffer[] = [];
+    peer.on('data', (d: Buffer) => echoes.push(d));
+    peer.write(bytes);
+    if (name.includes('64 MiB')) void flood(peer, 64 * MiB);
+    const gone = await server.waitFor((e) => e.type === 'disconnected', 5000);
+    expect(['ERR_PROTOCOL', 'ERR_MESSAGE_TOO_LARGE']).toContain((gone as { error?: { code?: string } }).error?.code);
+    expect(server.events.filter((e) => e.type === 'message')).toHaveLength(0);
+    await new Promise((r) => (peer.closed ? r(undefined) : peer.once('close', r)));
+    expect(Buffer.concat(echoes).length).toBe(0);
+  });
+});
+
+describe('FT-03 wire format', () => {
+  it('writes exactly the Rust message-io bytes and reads them back, non-minimal prefixes included', async () => {
+    const server: Server = createServer();
+    cleanups.push(() => server.close());
+    const seen: Buffer[] = [];
+    let peerSocket: Socket | undefined;
+    server.on('connection', (s) => {
+      peerSocket = s;
+      s.on('data', (d) => seen.push(d));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const client = node();
+    const ep = await client.handler.network().connectAndWait(FramedTcp, `127.0.0.1:${(server.address() as { port: number }).port}`);
+    client.handler.network().send(ep, new Uint8Array([0, 0, 0, 0]));
+    client.handler.network().send(ep, new Uint8Array(0));
+    client.handler.network().send(ep, new Uint8Array(128).fill(1));
+    await until(() => Buffer.concat(seen).length >= 5 + 1 + 130, 2000, 'the frames');
+    const wire = Buffer.concat(seen);
+    expect(wire.subarray(0, 6).toString('hex')).toBe('040000000000');
+    expect(wire.subarray(6, 8).toString('hex')).toBe('8001');
+    expect(wire.length).toBe(136);
+
+    peerSocket!.write(Buffer.from('0c000000000100000000000000800081000a', 'hex'));
+    const messages = await client.waitCount((e) => e.type === 'message', 3, 2000);
+    expect(messages.map((e) => (e.type === 'message' ? Buffer.from(e.data).toString('hex') : ''))).toEqual(['000000000100000000000000', '', '0a']);
+  });
+});
+
+describe('FT-04 fragmentation, coalescing and empty frames', () => {
+  it('receives 2,000 frames from a Python sender, sliced at random and then coalesced, whole and in order', async () => {
+    const hashes: string[] = [];
+    const [handler, listener] = split();
+    cleanups.push(() => handler.stop());
+    void listener.forEach((e) => {
+      if (e.type === 'message') hashes.push(createHash('sha1').update(e.data).digest('hex'));
+    });
+    const { addr } = await handler.network().listen(FramedTcp, '127.0.0.1:0');
+    const port = addr.slice(addr.lastIndexOf(':') + 1);
+    const script = String.raw`
+import hashlib, random, socket, sys, time
+rnd = random.Random(4)
+frames = []
+for i in range(2000):
+    n = 0 if rnd.random() < 0.05 else rnd.randint(0, 70000)
+    frames.append(bytes(rnd.getrandbits(8) for _ in range(n)) if n < 64 else rnd.randbytes(n))
+def enc(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7f; n >>= 7
+        if n: out.append(b | 0x80)
+        else:
+            out.append(b); return bytes(out)
+stream = b''.join(enc(len(f)) + f for f in frames)
+s = socket.create_connection(('127.0.0.1', int(sys.argv[1])))
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+at = 0; writes = 0
+while at < len(stream):
+    k = rnd.randint(1, 4096)
+    s.sendall(stream[at:at + k]); at += k; writes += 1
+    if writes % 100 == 0: time.sleep(0.001)
+s.sendall(stream)
+for f in frames: print(hashlib.sha1(f).hexdigest())
+s.close()
+`;
+    const child = spawn('python3', ['-c', script, port], { stdio: ['ignore', 'pipe', 'inherit'] });
+    cleanups.push(() => child.kill('SIGKILL'));
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise((r) => child.on('exit', r));
+    expect(code).toBe(0);
+    const expected = out.trim().split('\n');
+    expect(expected).toHaveLength(2000);
+    await until(() => hashes.length >= 4000, 10_000, '4,000 messages');
+    expect(hashes).toEqual([...expected, ...expected]);
+  });
+});
+
+describe('FT-05 oversize send', () => {
+  it('refuses a message over maxMessageSize without writing anything, and the connection stays up', async () => {
+    const server = node();
+    const { addr } = await server.handler.network().listen(FramedTcp, '127.0.0.1:0', { maxMessageSize: MiB });
+    const client = node();
+    const ep = await client.handler.network().connectAndWait(FramedTcp, addr, { maxMessageSize: MiB });
+    expect(client.handler.network().send(ep, new Uint8Array(MiB + 1))).toBe(SendStatus.MaxPacketSizeExceeded);
+    expect(client.handler.network().bufferedBytes(ep)).toBe(0);
+    expect(client.handler.network().send(ep, Buffer.from('small'))).toBe(SendStatus.Sent);
+    expect(client.handler.network().send(ep, new Uint8Array(MiB))).toBe(SendStatus.Sent);
+    const messages = await server.waitCount((e) => e.type === 'message', 2, 5000);
+    expect(messages.map((e) => (e.type === 'message' ? e.data.length : -1))).toEqual([5, MiB]);
+    expect(server.events.some((e) => e.type === 'disconnected')).toBe(false);
+  });
+
+  it('copies messages up to 4 KiB at send, so the caller may reuse its buffer at once', async () => {
+    const server = node();
+    const { addr } = await server.handler.network().listen(FramedTcp, '127.0.0.1:0');
+    const client = node();
+    const ep = await client.handler.network().connectAndWait(FramedTcp, addr);
+    const scratch = new Uint8Array(4096);
+    for (let i = 0; i < 3; i++) {
+      scratch.fill(i);
+      client.handler.network().send(ep, scratch);
+    }
+    const messages = await server.waitCount((e) => e.type === 'message', 3, 5000);
+    expect(messages.map((e) => (e.type === 'message' ? [e.data[0], e.data[4095]] : []))).toEqual([[0, 0], [1, 1], [2, 2]]);
+  });
+});

@@ -1,0 +1,56 @@
+import { spawn } from 'node:child_process';
+import { createServer, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { FramedTcp } from '@message-io/tcp';
+import { testNode, until } from './support.js';
+
+describe('stop()', () => {
+  it('closes every listener and connection; a child process that used the node exits by itself', async () => {
+    const peers: Socket[] = [];
+    const sink = createServer((socket) => {
+      socket.pause();
+      peers.push(socket);
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
+    const port = (sink.address() as { port: number }).port;
+    const child = spawn(process.execPath, [fileURLToPath(new URL('./fixtures/stop-child.mjs', import.meta.url)), String(port)], {
+      cwd: fileURLToPath(new URL('.', import.meta.url)),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      await until(() => out.includes('stopped'), 5000, 'the child to stop its node');
+      const stoppedAt = performance.now();
+      const code = await Promise.race([new Promise((r) => child.on('exit', r)), new Promise((r) => setTimeout(() => r('hung'), 2500))]);
+      expect(code).toBe(0);
+      expect(performance.now() - stoppedAt).toBeLessThan(2500);
+      expect(out).toMatch(/stopped accepted=1 queued=\d+ running=false/);
+      expect(out).toContain('exit 0');
+      await until(() => peers.every((p) => p.destroyed || p.readableEnded || p.closed), 2000, 'the sink connection to close').catch(() => undefined);
+    } finally {
+      child.kill('SIGKILL');
+      for (const p of peers) p.destroy();
+      sink.close();
+    }
+  });
+
+  it('closes the sockets: the peer sees the connection end, and nothing is delivered afterwards', async () => {
+    const server = testNode();
+    const { addr } = await server.handler.network().listen(FramedTcp, '127.0.0.1:0');
+    const client = testNode();
+    const ep = await client.handler.network().connectAndWait(FramedTcp, addr);
+    await server.waitFor((e) => e.type === 'accepted');
+    server.handler.stop();
+    expect(server.handler.isRunning()).toBe(false);
+    await server.done;
+    const count = server.events.length;
+    await client.waitFor((e) => e.type === 'disconnected' && e.endpoint === ep, 3000);
+    client.handler.stop();
+    expect(server.events.length).toBe(count);
+    await expect(server.handler.network().listen(FramedTcp, '127.0.0.1:0')).rejects.toMatchObject({ code: 'ERR_NODE_STOPPED' });
+    await until(() => true);
+  });
+});
