@@ -102,14 +102,15 @@ export type NodeOptions = Record<string, never>;
  */
 export function split<S = never>(_options?: NodeOptions): [NodeHandler<S>, NodeListener<S>] {
   const queue = new EventQueue<S>();
-  let settle: (error?: unknown) => void = () => undefined;
+  let settle: (failure?: { error: unknown }) => void = () => undefined;
   const finished = new Promise<void>((resolve, reject) => {
-    settle = (error) => (error === undefined ? resolve() : reject(error));
+    settle = (failure) => (failure === undefined ? resolve() : reject(failure.error));
   });
-  let failure: unknown;
+  // Boxed, so that a callback throwing `undefined` still rejects the forEach promise.
+  let failure: { error: unknown } | undefined;
   const stop = (): void => handler.stop();
   const dispatcher = new Dispatcher<S>(queue, (error) => {
-    failure = error;
+    failure = { error };
     stop();
   });
   const net = new NetworkController((event) => dispatcher.emit(event));

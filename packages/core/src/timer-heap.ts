@@ -75,7 +75,7 @@ export class TimerHeap<T> {
 
   private compact(): void {
     this.heap = this.heap.filter((entry) => this.live.has(entry.id));
-    /*mut*/
+    for (let i = (this.heap.length >> 1) - 1; i >= 0; i--) this.down(i);
   }
 
   private up(index: number): void {

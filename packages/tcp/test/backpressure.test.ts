@@ -1,0 +1,116 @@
+// The send path under a slow reader: a capped queue, the Backpressure status, the writable event,
+// and no loss or reordering across the cycle (RELIABILITY.md BP-02, light).
+import { createServer, type Server, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SendStatus, type Transport } from '@message-io/core';
+import { FrameDecoder, FramedTcp, Tcp } from '@message-io/tcp';
+import { testNode, until, type TestNode } from './support.js';
+
+const KiB = 1024;
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
+
+/** A raw peer that does not read until `resume()`, and collects what it reads. */
+async function slowPeer(): Promise<{ port: number; socket: Promise<Socket>; chunks: Buffer[]; bytes: () => number }> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  let resolveSocket: (s: Socket) => void = () => undefined;
+  const socket = new Promise<Socket>((r) => (resolveSocket = r));
+  const server: Server = createServer((s) => {
+    s.pause();
+    s.on('data', (d: Buffer) => {
+      chunks.push(d);
+      bytes += d.length;
+    });
+    s.on('error', () => undefined);
+    cleanups.push(() => s.destroy());
+    resolveSocket(s);
+  });
+  cleanups.push(() => server.close());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { port: (server.address() as { port: number }).port, socket, chunks, bytes: () => bytes };
+}
+
+describe.each([
+  ['Tcp', Tcp],
+  ['FramedTcp', FramedTcp],
+] as [string, Transport<never, never>][])('%s backpressure', (_name, transport) => {
+  it('caps queued bytes, answers Backpressure, emits writable once drained, and loses nothing', async () => {
+    const cap = 256 * KiB;
+    const size = 16 * KiB;
+    const total = 4000;
+    const peer = await slowPeer();
+    const node: TestNode = testNode();
+    cleanups.push(() => node.handler.stop());
+    const net = node.handler.network();
+    const ep = await net.connectAndWait(transport, `127.0.0.1:${peer.port}`, { maxBufferedBytes: cap });
+    const socket = await peer.socket;
+
+    let next = 0;
+    let backpressured = 0;
+    const message = (seq: number): Uint8Array => {
+      const bytes = new Uint8Array(size).fill(seq & 0xff);
+      new DataView(bytes.buffer).setUint32(0, seq, true);
+      return bytes;
+    };
+    const pump = (): void => {
+      while (next < total) {
+        const status = net.send(ep, message(next));
+        if (status === SendStatus.Backpressure) {
+          backpressured++;
+          return;
+        }
+        expect(status).toBe(SendStatus.Sent);
+        next++;
+      }
+    };
+    // The kernel's socket buffers take some bytes first: keep sending on each writable event until
+    // the queue stays full (no writable event for 150 ms).
+    let seen = 0;
+    pump();
+    expect(backpressured).toBe(1);
+    for (let round = 0; round < 200; round++) {
+      const before = node.events.length;
+      await new Promise((r) => setTimeout(r, 150));
+      const writable = node.events.filter((e) => e.type === 'writable').length;
+      if (writable === seen && node.events.length === before) break;
+      seen = writable;
+      pump();
+    }
+    expect(next).toBeLessThan(total);
+    expect(net.bufferedBytes(ep)).toBeGreaterThanOrEqual(cap);
+    expect(net.bufferedBytes(ep)).toBeLessThan(cap + 2 * size);
+    expect(net.send(ep, message(next))).toBe(SendStatus.Backpressure);
+    expect(node.events.filter((e) => e.type === 'writable').length).toBe(seen);
+    expect(seen).toBeLessThanOrEqual(backpressured);
+
+    socket.resume();
+    await until(() => {
+      const writable = node.events.filter((e) => e.type === 'writable').length;
+      if (writable > seen) {
+        seen = writable;
+        pump();
+      }
+      return next === total;
+    }, 10_000, 'every message to be sent');
+    expect(seen).toBeGreaterThanOrEqual(1);
+    // One writable event per Backpressure answer at most: nobody is told twice.
+    expect(node.events.filter((e) => e.type === 'writable' && e.endpoint === ep).length).toBeLessThanOrEqual(backpressured);
+
+    const prefix = transport.packetBased ? 2 : 0;
+    await until(() => peer.bytes() >= total * (size + prefix), 10_000, 'every byte at the peer');
+    const all = Buffer.concat(peer.chunks);
+    const stream = (): Buffer => all;
+    const messages: Uint8Array[] = [];
+    if (transport.packetBased) new FrameDecoder(size).decode(stream(), (m) => messages.push(m));
+    else for (let i = 0; i < total; i++) messages.push(stream().subarray(i * size, (i + 1) * size));
+    expect(messages).toHaveLength(total);
+    messages.forEach((m, seq) => {
+      const got = m[0]! | (m[1]! << 8) | (m[2]! << 16) | (m[3]! << 24);
+      if (got !== seq || m[size - 1] !== (seq & 0xff)) throw new Error(`message ${seq} arrived as ${got}`);
+    });
+    expect(net.send(ep, new Uint8Array([1]))).toBe(SendStatus.Sent);
+  });
+});
