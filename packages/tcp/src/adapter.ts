@@ -34,9 +34,13 @@ async function resolveHost(host: string, lookup: LookupFunction | undefined): Pr
   });
 }
 
-function bind(settings: SocketSettings, options: FramedTcpListenOptions | undefined, host: string, port: number, context: RemoteContext) {
-  const backlog = optionReader.integer(options, 'backlog', 511, 0, 65535);
-  const ipv6Only = optionReader.boolean(options, 'ipv6Only', false);
+interface BindSettings {
+  readonly backlog: number;
+  readonly ipv6Only: boolean;
+}
+
+function bind(settings: SocketSettings, bindSettings: BindSettings, host: string, port: number, context: RemoteContext) {
+  const { backlog, ipv6Only } = bindSettings;
   const server = createServer({ highWaterMark: context.maxBufferedBytes, noDelay: settings.noDelay });
   return new Promise<typeof server>((resolve, reject) => {
     server.once('error', reject);
@@ -71,6 +75,10 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
 
     async listen(addr: SocketAddr, options: FramedTcpListenOptions | undefined, context: RemoteContext): Promise<Listening> {
       const settings = resolveSocketSettings(options, framed);
+      const bindSettings: BindSettings = {
+        backlog: optionReader.integer(options, 'backlog', 511, 0, 65535),
+        ipv6Only: optionReader.boolean(options, 'ipv6Only', false),
+      };
       let host: string;
       try {
         host = await resolveHost(addr.host, settings.lookup);
@@ -79,7 +87,7 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
       }
       let server;
       try {
-        server = await bind(settings, options, host, addr.port, context);
+        server = await bind(settings, bindSettings, host, addr.port, context);
       } catch (cause) {
         throw new ListenError(`cannot listen on ${host}:${addr.port}: ${(cause as Error).message}`, { cause });
       }

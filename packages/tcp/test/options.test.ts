@@ -1,0 +1,63 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { FramedTcp, Tcp } from '@message-io/tcp';
+import { testNode, type TestNode } from './support.js';
+
+const nodes: TestNode[] = [];
+afterEach(() => {
+  for (const n of nodes.splice(0)) n.handler.stop();
+});
+function node(): TestNode {
+  const n = testNode();
+  nodes.push(n);
+  return n;
+}
+
+describe('Tcp options', () => {
+  it('connects from the given sourceAddress', async () => {
+    const server = node();
+    const { addr } = await server.handler.network().listen(FramedTcp, '127.0.0.1:0');
+    const probe = node();
+    const { id, addr: free } = await probe.handler.network().listen(Tcp, '127.0.0.1:0');
+    probe.handler.network().remove(id);
+    const client = node();
+    await client.handler.network().connectAndWait(FramedTcp, addr, { sourceAddress: free });
+    const accepted = await server.waitFor((e) => e.type === 'accepted');
+    expect(accepted.type === 'accepted' && accepted.endpoint.addr).toBe(free);
+  });
+
+  it('accepts keepAlive, noDelay and maxMessageSize, and rejects wrong types with InvalidOptionError', async () => {
+    const n = node();
+    const net = n.handler.network();
+    const { addr } = await net.listen(FramedTcp, '127.0.0.1:0', { keepAlive: 1000, noDelay: false, maxMessageSize: 10 });
+    await net.connectAndWait(FramedTcp, addr, { keepAlive: true, noDelay: true, maxMessageSize: 10 });
+    const bad: [unknown, string][] = [
+      [{ keepAlive: 'yes' }, 'keepAlive'],
+      [{ noDelay: 1 }, 'noDelay'],
+      [{ maxMessageSize: -1 }, 'maxMessageSize'],
+      [{ maxMessageSize: 1.5 }, 'maxMessageSize'],
+      [{ sourceAddress: 'nowhere' }, 'sourceAddress'],
+      [{ lookup: 'dns' }, 'lookup'],
+      [{ connectTimeout: 0 }, 'connectTimeout'],
+    ];
+    for (const [options, name] of bad) {
+      expect(() => net.connect(FramedTcp, addr, options as never), name).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }));
+      expect(() => net.connect(FramedTcp, addr, options as never), name).toThrow(new RegExp(name));
+    }
+    expect(() => net.connect(Tcp, addr, { maxMessageSize: 10 } as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }));
+    await expect(net.listen(FramedTcp, '127.0.0.1:0', { backlog: -1 })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
+    await expect(net.listen(FramedTcp, '127.0.0.1:0', { ipv6Only: 'no' } as never)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
+  });
+
+  it('disconnects a FramedTcp peer that sends more than the listener allows', async () => {
+    const server = node();
+    const { addr } = await server.handler.network().listen(FramedTcp, '127.0.0.1:0', { maxMessageSize: 10 });
+    const client = node();
+    const ep = await client.handler.network().connectAndWait(FramedTcp, addr);
+    client.handler.network().send(ep, new Uint8Array(10));
+    client.handler.network().send(ep, new Uint8Array(11));
+    const gone = await server.waitFor((e) => e.type === 'disconnected');
+    expect(gone).toMatchObject({ error: { code: 'ERR_MESSAGE_TOO_LARGE' } });
+    expect(server.events.filter((e) => e.type === 'message').map((e) => (e.type === 'message' ? e.data.length : 0))).toEqual([10]);
+    await client.waitFor((e) => e.type === 'disconnected' && e.endpoint === ep);
+  });
+});
