@@ -1,12 +1,13 @@
 // Echo client: sends "hello" every second and prints what comes back.
-// Usage: node dist/client.js [transport] [address]   (defaults: framed-tcp 127.0.0.1:3042)
+// Usage: node dist/client.js [transport] [port]   (defaults: framed-tcp 3042; tcp uses port + 1)
 import { split } from 'message-io';
 import { transportByName } from './transports.js';
 
-const transport = transportByName(process.argv[2] ?? 'framed-tcp');
+const { transport, portOffset } = transportByName(process.argv[2] ?? 'framed-tcp');
 const [handler, listener] = split<'greet'>();
 
-const server = handler.network().connect(transport, process.argv[3] ?? '127.0.0.1:3042');
+const port = Number(process.argv[3] ?? 3042) + portOffset;
+const server = handler.network().connect(transport, { host: '127.0.0.1', port });
 
 process.once('SIGINT', () => handler.stop());
 await listener.forEach((event) => {

@@ -13,7 +13,7 @@ const net = handler.network();
 const servers = new Set<string>();
 const clients = new Map<Endpoint, { transport: string; pending: string[]; received: string }>();
 
-for (const [name, transport] of Object.entries(transports)) {
+for (const { name, transport } of transports) {
   const { id, addr } = await net.listen(transport, '127.0.0.1:0');
   servers.add(id.toString());
   console.log(`[${name}] echo server listening on ${addr}`);

@@ -1,13 +1,15 @@
-// Echo server: sends every message back to whoever sent it.
-// Usage: node dist/server.js [transport] [address]   (defaults: framed-tcp 127.0.0.1:3042)
+// All-in-one echo server: listens on every transport and sends each message back to its sender.
+// Usage: node dist/server.js [port]   (FramedTcp on port, default 3042; Tcp on port + 1)
 import { split } from 'message-io';
-import { transportByName } from './transports.js';
+import { transports } from './transports.js';
 
-const transport = transportByName(process.argv[2] ?? 'framed-tcp');
+const base = Number(process.argv[2] ?? 3042);
 const [handler, listener] = split();
 
-const { addr } = await handler.network().listen(transport, process.argv[3] ?? '127.0.0.1:3042');
-console.log(`echo server on ${addr} (${transport.name})`);
+for (const { transport, portOffset } of transports) {
+  const { addr } = await handler.network().listen(transport, { host: '127.0.0.1', port: base + portOffset });
+  console.log(`echo server: ${transport.name} on ${addr}`);
+}
 
 process.once('SIGINT', () => handler.stop());
 await listener.forEach((event) => {

@@ -13,11 +13,14 @@ export interface ResolvedCommonOptions extends RemoteContext {
   readonly connectTimeout: number;
 }
 
-function read(options: object, key: string, fallback: number, min: number): number {
+/** Longest delay a timer takes (2^31 - 1 ms, about 24.8 days); Node fires longer ones at once. */
+const MAX_DELAY = 2 ** 31 - 1;
+
+function read(options: object, key: string, fallback: number, min: number, max: number): number {
   const value = (options as Record<string, unknown>)[key];
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || Number.isNaN(value) || value < min || (value !== Infinity && !Number.isFinite(value))) {
-    throw new InvalidOptionError(`option ${key} must be a number >= ${min}, got ${String(value)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidOptionError(`option ${key} must be an integer from ${min} to ${max}, got ${String(value)}`);
   }
   return value;
 }
@@ -34,9 +37,9 @@ export function resolveCommonOptions(options: unknown): ResolvedCommonOptions {
     throw new InvalidOptionError(`options must be an object, got ${options === null ? 'null' : typeof options}`);
   }
   return {
-    maxBufferedBytes: read(options, 'maxBufferedBytes', DEFAULT_MAX_BUFFERED_BYTES, 1),
-    connectTimeout: read(options, 'connectTimeout', DEFAULT_CONNECT_TIMEOUT, 1),
-    linger: read(options, 'linger', DEFAULT_LINGER, 0),
+    maxBufferedBytes: read(options, 'maxBufferedBytes', DEFAULT_MAX_BUFFERED_BYTES, 1, 2 ** 32),
+    connectTimeout: read(options, 'connectTimeout', DEFAULT_CONNECT_TIMEOUT, 1, MAX_DELAY),
+    linger: read(options, 'linger', DEFAULT_LINGER, 0, MAX_DELAY),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { LookupFunction } from 'node:net';
 import { constants } from 'node:buffer';
-import { InvalidOptionError, optionReader, parseSocketAddr, type AddressInput, type ConnectOptions, type ListenOptions, type SocketAddr } from '@message-io/core';
+import { InvalidOptionError, isIPv4, isIPv6, optionReader, parseSocketAddr, type AddressInput, type ConnectOptions, type ListenOptions, type SocketAddr } from '@message-io/core';
 
 /** Options of `connect` with Tcp. */
 export interface TcpConnectOptions extends ConnectOptions {
@@ -8,7 +8,7 @@ export interface TcpConnectOptions extends ConnectOptions {
   noDelay?: boolean;
   /** TCP keep-alive: `false` (default), `true`, or the idle time in milliseconds before the first probe. */
   keepAlive?: boolean | number;
-  /** Local address (and port, 0 for any) to connect from, such as `'127.0.0.1:0'`. */
+  /** Local IP address (and port, 0 for any) to connect from, such as `'127.0.0.1:0'`. */
   sourceAddress?: AddressInput;
   /** Resolves host names instead of `dns.lookup` (same signature as Node's `net` `lookup` option). */
   lookup?: LookupFunction;
@@ -75,9 +75,14 @@ export function resolveSocketSettings(options: AnyOptions | undefined, framed: b
 /** Parses `sourceAddress`. @throws InvalidOptionError */
 export function resolveSourceAddress(options: TcpConnectOptions | undefined): SocketAddr | undefined {
   if (options?.sourceAddress === undefined) return undefined;
+  let addr: SocketAddr;
   try {
-    return parseSocketAddr(options.sourceAddress);
+    addr = parseSocketAddr(options.sourceAddress);
   } catch (cause) {
     throw new InvalidOptionError('option sourceAddress must be an address such as 127.0.0.1:0', { cause });
   }
+  if (!isIPv4(addr.host) && !isIPv6(addr.host)) {
+    throw new InvalidOptionError(`option sourceAddress needs an IP address, not a name (${addr.host})`);
+  }
+  return addr;
 }

@@ -37,7 +37,13 @@ describe('Tcp options', () => {
       [{ maxMessageSize: 1.5 }, 'maxMessageSize'],
       [{ sourceAddress: 'nowhere' }, 'sourceAddress'],
       [{ lookup: 'dns' }, 'lookup'],
+      [{ sourceAddress: 'localhost:0' }, 'sourceAddress'],
       [{ connectTimeout: 0 }, 'connectTimeout'],
+      [{ connectTimeout: Infinity }, 'connectTimeout'],
+      [{ connectTimeout: 2 ** 31 }, 'connectTimeout'],
+      [{ linger: -1 }, 'linger'],
+      [{ linger: Infinity }, 'linger'],
+      [{ maxBufferedBytes: 0.5 }, 'maxBufferedBytes'],
     ];
     for (const [options, name] of bad) {
       expect(() => net.connect(FramedTcp, addr, options as never), name).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }));
