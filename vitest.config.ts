@@ -1,6 +1,8 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
 
-const packages = ['core', 'tcp', 'message-io'];
+// One project per package that has tests: packages/<name>/test/**/*.test.ts.
+const packages = readdirSync('packages').filter((name) => existsSync(`packages/${name}/test`));
 
 export default defineConfig({
   test: {
