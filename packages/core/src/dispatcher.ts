@@ -10,8 +10,9 @@ const nodeSetImmediate = (globalThis as { setImmediate?: (fn: () => void) => unk
 const scheduleMacrotask: (fn: () => void) => void =
   typeof nodeSetImmediate === 'function' ? (fn) => void nodeSetImmediate(fn) : (fn) => void setTimeout(fn, 0);
 
+// A copy into a fresh Uint8Array: `data.slice()` would not do, since on a Node Buffer it is a view.
 function owned<S>(event: NodeEvent<S>): NodeEvent<S> {
-  return event.type === 'message' ? { type: 'message', endpoint: event.endpoint, data: event.data.slice() } : event;
+  return event.type === 'message' ? { type: 'message', endpoint: event.endpoint, data: new Uint8Array(event.data) } : event;
 }
 
 /**

@@ -25,7 +25,7 @@ export class Endpoint {
   /**
    * An endpoint to send from a listener to any address, on transports that can (Udp):
    * for example, to answer the sender of a datagram. Repeated calls with the same listener and
-   * address give the same object (up to 1,024 recent addresses per listener).
+   * address give the same object (the 1,024 most recently used addresses per listener).
    * @throws InvalidArgumentError when `listenerId` is not a listener's id.
    * @throws InvalidAddressError when `addr` is not a socket address.
    */
@@ -43,8 +43,10 @@ export class Endpoint {
     if (endpoint === undefined) {
       if (cache.size >= FROM_LISTENER_CACHE) cache.delete(cache.keys().next().value as string);
       endpoint = new Endpoint(listenerId, text);
-      cache.set(text, endpoint);
+    } else {
+      cache.delete(text);
     }
+    cache.set(text, endpoint); // most recently used last: the first key is the one to drop
     return endpoint;
   }
 

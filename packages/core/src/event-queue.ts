@@ -37,7 +37,8 @@ export class EventQueue<E> implements SignalSender<E> {
   private readonly priority = new Fifo<E>();
   private readonly standard = new Fifo<E>();
   private readonly timers = new TimerHeap<E>();
-  private readonly waiters = new Fifo<() => void>();
+  // Pending `receive` calls, in call order. A Set, so that a timed-out call leaves at once.
+  private readonly waiters = new Set<() => void>();
   private nextTimerId = 1;
   private armedDue = Infinity;
   private armed: ReturnType<typeof setTimeout> | undefined;
@@ -97,8 +98,12 @@ export class EventQueue<E> implements SignalSender<E> {
   /**
    * Waits for the next event. Resolves with `undefined` after `timeoutMs` (if given) or when the
    * queue is closed.
+   * @throws InvalidArgumentError when `timeoutMs` is not a finite number >= 0.
    */
   receive(timeoutMs?: number): Promise<E | undefined> {
+    if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 0)) {
+      throw new InvalidArgumentError(`receive needs a finite timeout >= 0 in milliseconds, got ${String(timeoutMs)}`);
+    }
     const ready = this.tryReceive();
     if (ready !== undefined || this.closedFlag) return Promise.resolve(ready);
     return new Promise((resolve) => {
@@ -106,9 +111,11 @@ export class EventQueue<E> implements SignalSender<E> {
       let done = false;
       const waiter = (): void => {
         if (done) return;
+        // Out of the set while it takes an event: taking a timer may wake the waiters again.
+        this.waiters.delete(waiter);
         const event = this.tryReceive();
         if (event === undefined && !this.closedFlag) {
-          this.waiters.push(waiter);
+          this.waiters.add(waiter);
           return;
         }
         done = true;
@@ -118,10 +125,11 @@ export class EventQueue<E> implements SignalSender<E> {
       if (timeoutMs !== undefined) {
         timeout = setTimeout(() => {
           done = true;
+          this.waiters.delete(waiter);
           resolve(undefined);
         }, timeoutMs);
       }
-      this.waiters.push(waiter);
+      this.waiters.add(waiter);
     });
   }
 
@@ -142,8 +150,7 @@ export class EventQueue<E> implements SignalSender<E> {
     this.timers.clear();
     this.disarm();
     this.wakeListener = undefined;
-    const waiters = this.waiters;
-    for (let w = waiters.shift(); w !== undefined; w = waiters.shift()) w();
+    for (const waiter of [...this.waiters]) waiter();
   }
 
   private hasReady(): boolean {
@@ -153,8 +160,7 @@ export class EventQueue<E> implements SignalSender<E> {
   }
 
   private wake(): void {
-    const count = this.waiters.size;
-    for (let i = 0; i < count; i++) this.waiters.shift()!();
+    if (this.waiters.size > 0) for (const waiter of [...this.waiters]) waiter();
     this.wakeListener?.();
   }
 

@@ -21,7 +21,8 @@ export interface AcceptedEvent {
 /**
  * One message from `endpoint`. On stream transports (Tcp), one received chunk.
  * In `forEach`, `data` is a view into the receive buffer, valid only during the callback:
- * copy it (`data.slice()`) to keep it. Events from the async iterator own their bytes.
+ * copy it (`new Uint8Array(data)`; on a Node Buffer `slice()` is only a view) to keep it.
+ * Events from the async iterator own their bytes.
  */
 export interface MessageEvent {
   readonly type: 'message';

@@ -51,7 +51,7 @@ function unrefTimer(timer: ReturnType<typeof setTimeout>): void {
 }
 
 function isDetached(data: Uint8Array): boolean {
-  if (data.byteLength !== 0) return false;
+  if (data.byteLength !== 0 || !(data.buffer instanceof ArrayBuffer)) return false;
   try {
     ArrayBuffer.prototype.slice.call(data.buffer, 0, 0);
     return false;

@@ -65,7 +65,7 @@ export class FrameDecoder {
       }
       const take = Math.min(this.expected - this.received, end - offset);
       const piece = chunk.subarray(offset, offset + take);
-      this.pieces.push(this.copyPieces ? piece.slice() : piece);
+      this.pieces.push(this.copyPieces ? new Uint8Array(piece) : piece);
       this.received += take;
       offset += take;
       if (this.received === this.expected) onMessage(this.takeFrame());

@@ -22,7 +22,7 @@ export function testNode<S = never>(onEvent?: (event: NodeEvent<S>, handler: Nod
   const events: NodeEvent<S>[] = [];
   const waiters = new Set<() => void>();
   const done = listener.forEach((event) => {
-    events.push(event.type === 'message' ? { ...event, data: event.data.slice() } : event);
+    events.push(event.type === 'message' ? { ...event, data: new Uint8Array(event.data) } : event);
     onEvent?.(event, handler);
     for (const w of [...waiters]) w();
   });

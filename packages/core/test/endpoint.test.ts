@@ -1,0 +1,82 @@
+// Endpoint.fromListener: interning and argument checks.
+import { describe, expect, it } from 'vitest';
+import { Endpoint, InvalidAddressError, InvalidArgumentError, ResourceId } from '@message-io/core';
+
+function errorOf(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw');
+}
+
+describe('Endpoint.fromListener', () => {
+  it('gives the same object for the same listener and address', () => {
+    const listener = new ResourceId(0, 'local', 1);
+    const a = Endpoint.fromListener(listener, '127.0.0.1:5000');
+    expect(Endpoint.fromListener(listener, '127.0.0.1:5000')).toBe(a);
+    expect(Endpoint.fromListener(listener, { host: '127.0.0.1', port: 5000 })).toBe(a);
+    expect(a.resourceId).toBe(listener);
+    expect(a.addr).toBe('127.0.0.1:5000');
+    const set = new Set([a, Endpoint.fromListener(listener, '127.0.0.1:5000')]);
+    expect(set.size).toBe(1);
+  });
+
+  it('normalises IPv6 forms to one endpoint', () => {
+    const listener = new ResourceId(0, 'local', 2);
+    const a = Endpoint.fromListener(listener, '[::1]:7');
+    expect(Endpoint.fromListener(listener, { host: '::1', port: 7 })).toBe(a);
+    expect(Endpoint.fromListener(listener, { host: '[::1]', port: 7 })).toBe(a);
+    expect(a.addr).toBe('[::1]:7');
+  });
+
+  it('gives different objects for different addresses or listeners', () => {
+    const l1 = new ResourceId(0, 'local', 3);
+    const l2 = new ResourceId(0, 'local', 4);
+    const a = Endpoint.fromListener(l1, '127.0.0.1:1');
+    expect(Endpoint.fromListener(l1, '127.0.0.1:2')).not.toBe(a);
+    expect(Endpoint.fromListener(l2, '127.0.0.1:1')).not.toBe(a);
+    expect(Endpoint.fromListener(l2, '127.0.0.1:1').resourceId).toBe(l2);
+  });
+
+  it('throws InvalidArgumentError for the id of a connection', () => {
+    const error = errorOf(() => Endpoint.fromListener(new ResourceId(0, 'remote', 5), '127.0.0.1:1'));
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as InvalidArgumentError).code).toBe('ERR_INVALID_ARGUMENT');
+  });
+
+  it.each([
+    ['a number', 1],
+    ['undefined', undefined],
+    ['null', null],
+    ['a look-alike object', { adapterId: 0, kind: 'local', id: 1 }],
+    ['a string', '[0.L.1]'],
+  ])('throws InvalidArgumentError for %s', (_name, id) => {
+    const error = errorOf(() => Endpoint.fromListener(id as never, '127.0.0.1:1'));
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as InvalidArgumentError).code).toBe('ERR_INVALID_ARGUMENT');
+  });
+
+  it.each([['127.0.0.1'], ['127.0.0.1:70000'], [''], [5], [null]])('throws InvalidAddressError for address %j', (addr) => {
+    const error = errorOf(() => Endpoint.fromListener(new ResourceId(0, 'local', 6), addr as never));
+    expect(error).toBeInstanceOf(InvalidAddressError);
+    expect((error as InvalidAddressError).code).toBe('ERR_INVALID_ADDRESS');
+  });
+
+  it('keeps a bounded number of addresses per listener and still answers correctly', () => {
+    const listener = new ResourceId(0, 'local', 7);
+    const first = Endpoint.fromListener(listener, '10.0.0.1:1');
+    for (let port = 2; port <= 3000; port++) Endpoint.fromListener(listener, `10.0.0.1:${port}`);
+    const again = Endpoint.fromListener(listener, '10.0.0.1:1');
+    expect(again.addr).toBe(first.addr);
+    expect(again.resourceId).toBe(listener);
+    expect(Endpoint.fromListener(listener, '10.0.0.1:1')).toBe(again);
+  });
+
+  it('prints as the resource id and the address', () => {
+    const endpoint = Endpoint.fromListener(new ResourceId(2, 'local', 9), '[::1]:80');
+    expect(endpoint.toString()).toBe('[2.L.9] [::1]:80');
+    expect(String(new Endpoint(new ResourceId(1, 'remote', 3), '127.0.0.1:5'))).toBe('[1.R.3] 127.0.0.1:5');
+  });
+});
