@@ -43,8 +43,9 @@ export interface RemoteContext {
   /**
    * Cap on unsent bytes of this connection. The core refuses a `send` (status `Backpressure`)
    * while `Remote.bufferedBytes` is at or above it, and expects `watch.notify('writable')` once the
-   * buffered bytes fall below it again. A Node socket does exactly this when this value is its
-   * `writableHighWaterMark` and its `'drain'` event calls `notify('writable')`.
+   * buffered bytes fall below it again. A Node socket does exactly this when its
+   * `writableHighWaterMark` is at most this value (a write that reaches the cap has then returned
+   * `false`, so `'drain'` follows) and its `'drain'` event calls `notify('writable')`.
    */
   readonly maxBufferedBytes: number;
   /** Milliseconds a graceful `close` may take to flush queued bytes before the adapter destroys the socket. */
@@ -115,6 +116,18 @@ export interface Remote {
    */
   readyToWrite?(): void;
 
+  /**
+   * Optional. Called by the core when the node's consumer falls behind (stored events over the
+   * node's `maxStoredBytes`): stop reading from the socket, so that the peer is slowed by flow
+   * control instead of the node buffering without bound (Node: `socket.pause()`). Also called right
+   * after `receive` for a connection that becomes ready while the node is throttled.
+   * Without it, the connection keeps reading and its messages are stored.
+   */
+  pauseReceive?(): void;
+
+  /** Optional. Called by the core when the consumer caught up: read again (Node: `socket.resume()`). */
+  resumeReceive?(): void;
+
   /** Bytes accepted by `send` and not yet handed to the operating system (Node: `writableLength`). */
   readonly bufferedBytes: number;
 
@@ -142,12 +155,15 @@ export interface LocalWatch {
 export interface Acceptor {
   /**
    * A new connection arrived from `addr`. The core gives it an id and an endpoint, calls its
-   * `source` and `pending`, and emits `accepted` once it is ready.
+   * `source` and `pending`, and emits `accepted` once it is ready. `addr` is the peer's address, or a
+   * URL for transports whose peers have none (a Unix socket client: give the listener's URL).
    */
-  remote(remote: Remote, addr: SocketAddr): void;
+  remote(remote: Remote, addr: RemoteAddr): void;
   /**
    * A datagram arrived from `addr` (connectionless transports). The core emits a `message` from
    * `Endpoint.fromListener(listenerId, addr)`. `data` only needs to stay valid during the call.
+   * While the node's consumer is over its `maxStoredBytes`, the core drops datagrams (as a full
+   * socket buffer would) rather than store them.
    */
   data(addr: SocketAddr, data: Uint8Array): void;
 }
@@ -184,8 +200,8 @@ export interface Local {
 export interface Listening {
   /** The new listener. */
   readonly local: Local;
-  /** The address actually bound (port 0 resolved to the real port). */
-  readonly addr: SocketAddr;
+  /** The address actually bound (port 0 resolved to the real port), or the URL listened on. */
+  readonly addr: RemoteAddr;
 }
 
 /**
@@ -204,9 +220,10 @@ export interface Adapter<ConnectOptions = unknown, ListenOptions = unknown> {
 
   /**
    * #7. Called by the core on `handler.network().listen()`. Validate `options`, bind to `addr` and
-   * resolve with the Local and the bound address. Reject with `ListenError` (the OS error as
+   * resolve with the Local and the bound address. `addr` is a `{ host, port }`, or a URL when the
+   * transport lists its scheme in `urlSchemes` (the core refuses other URLs before calling this). Reject with `ListenError` (the OS error as
    * `cause`) when binding fails, `InvalidOptionError` for bad options. `context` applies to the
    * connections this listener accepts.
    */
-  listen(addr: SocketAddr, options: ListenOptions | undefined, context: RemoteContext): Promise<Listening>;
+  listen(addr: RemoteAddr, options: ListenOptions | undefined, context: RemoteContext): Promise<Listening>;
 }

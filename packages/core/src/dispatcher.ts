@@ -11,6 +11,8 @@ const scheduleMacrotask: (fn: () => void) => void =
   typeof nodeSetImmediate === 'function' ? (fn) => void nodeSetImmediate(fn) : (fn) => void setTimeout(fn, 0);
 
 // A copy into a fresh Uint8Array: `data.slice()` would not do, since on a Node Buffer it is a view.
+const sizeOf = <S>(event: NodeEvent<S>): number => (event.type === 'message' ? event.data.byteLength : 0);
+
 function owned<S>(event: NodeEvent<S>): NodeEvent<S> {
   return event.type === 'message' ? { type: 'message', endpoint: event.endpoint, data: new Uint8Array(event.data) } : event;
 }
@@ -29,10 +31,19 @@ export class Dispatcher<S> {
   private signalTurnScheduled = false;
   private active = true;
   private waiter: ((result: IteratorResult<NodeEvent<S>, undefined>) => void) | undefined;
+  private storedBytes = 0;
+  private throttled = false;
 
+  /**
+   * `maxStoredBytes` bounds the message bytes kept for a consumer that is not taking them
+   * (no consumer yet, or a slow iterator): past it `onThrottle(true)` asks the network to stop
+   * reading, and below half of it `onThrottle(false)` lets it read again.
+   */
   constructor(
     private readonly signals: EventQueue<S>,
     private readonly onCallbackError: (error: unknown) => void,
+    private readonly maxStoredBytes: number,
+    private readonly onThrottle: (throttled: boolean) => void,
   ) {}
 
   /** Takes `callback` as the consumer. */
@@ -55,19 +66,25 @@ export class Dispatcher<S> {
     if (!this.active) return;
     if (this.mode === 'callback') {
       if (!this.dispatching && this.stored.size === 0) return this.deliver(event);
-      this.stored.push(owned(event));
+      this.store(owned(event));
       if (!this.dispatching) this.scheduleDrain();
       return;
     }
     const stored = owned(event);
     if (this.waiter !== undefined && this.stored.size === 0) return this.resolveWaiter(stored);
-    this.stored.push(stored);
+    this.store(stored);
+  }
+
+  /** True while stored events are over `maxStoredBytes` and the network should not read. */
+  get isThrottled(): boolean {
+    return this.throttled;
   }
 
   /** Ends delivery for good: nothing is delivered afterwards, a waiting iterator ends. */
   close(): void {
     this.active = false;
     this.stored.clear();
+    this.storedBytes = 0;
     this.callback = undefined;
     const waiter = this.waiter;
     this.waiter = undefined;
@@ -81,6 +98,26 @@ export class Dispatcher<S> {
     this.mode = mode;
   }
 
+  private store(event: NodeEvent<S>): void {
+    this.stored.push(event);
+    this.storedBytes += sizeOf(event);
+    if (!this.throttled && this.storedBytes > this.maxStoredBytes) {
+      this.throttled = true;
+      this.onThrottle(true);
+    }
+  }
+
+  private take(): NodeEvent<S> | undefined {
+    const event = this.stored.shift();
+    if (event === undefined) return undefined;
+    this.storedBytes -= sizeOf(event);
+    if (this.throttled && this.storedBytes <= this.maxStoredBytes / 2) {
+      this.throttled = false;
+      if (this.active) this.onThrottle(false);
+    }
+    return event;
+  }
+
   private deliver(first: NodeEvent<S>): void {
     this.dispatching = true;
     try {
@@ -92,7 +129,7 @@ export class Dispatcher<S> {
           this.onCallbackError(error);
           return;
         }
-        event = this.stored.shift();
+        event = this.take();
       }
     } finally {
       this.dispatching = false;
@@ -105,7 +142,7 @@ export class Dispatcher<S> {
     queueMicrotask(() => {
       this.drainScheduled = false;
       if (this.dispatching || !this.active) return;
-      const event = this.stored.shift();
+      const event = this.take();
       if (event !== undefined) this.deliver(event);
     });
   }
@@ -127,7 +164,7 @@ export class Dispatcher<S> {
   };
 
   private nextForIterator(): Promise<IteratorResult<NodeEvent<S>, undefined>> {
-    const stored = this.stored.shift();
+    const stored = this.take();
     if (stored !== undefined) return Promise.resolve({ done: false, value: stored });
     if (!this.active) return Promise.resolve({ done: true, value: undefined });
     const signal = this.signals.tryReceive();

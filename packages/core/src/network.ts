@@ -1,11 +1,12 @@
 import type { Local, ProcessData, Readiness, Remote, RemoteWatch } from './adapter.js';
-import { formatRemoteAddr, formatSocketAddr, parseRemoteAddr, parseSocketAddr, type AddressInput, type SocketAddr } from './address.js';
+import { formatRemoteAddr, isUrlAddr, parseRemoteAddr, parseSocketAddr, type AddressInput, type RemoteAddr } from './address.js';
 import { Endpoint } from './endpoint.js';
 import {
   AdapterError,
   ConnectAbortedError,
   ConnectError,
   ConnectTimeoutError,
+  InvalidAddressError,
   InvalidArgumentError,
   ListenError,
   MessageIoError,
@@ -42,12 +43,26 @@ interface LocalEntry {
 export interface ListenResult {
   /** The listener's id, for `remove`, `isReady` and `Endpoint.fromListener`. */
   readonly id: ResourceId;
-  /** The bound address, port 0 resolved: `127.0.0.1:40123`, `[::1]:40123`. */
+  /** The bound address, port 0 resolved: `127.0.0.1:40123`, `[::1]:40123`; or the URL listened on, such as `ipc:///tmp/app.sock`. */
   readonly addr: string;
 }
 
 function unrefTimer(timer: ReturnType<typeof setTimeout>): void {
   (timer as { unref?: () => void }).unref?.();
+}
+
+/**
+ * Parses an address for `connect` (`listening` false) or `listen`, and refuses a URL whose scheme the
+ * transport does not list in `urlSchemes` (for `connect`, only when the transport lists schemes).
+ */
+function parseAddrFor(transport: Transport<never, never>, addr: AddressInput, listening: boolean): RemoteAddr {
+  const parsed = parseRemoteAddr(addr);
+  if (!isUrlAddr(parsed) || (!listening && transport.urlSchemes === undefined)) return parsed;
+  const scheme = new URL(parsed.url).protocol.slice(0, -1);
+  if (transport.urlSchemes?.includes(scheme) !== true) {
+    throw new InvalidAddressError(`${transport.name} does not ${listening ? 'listen on' : 'connect to'} ${scheme}: URLs (${parsed.url})`);
+  }
+  return parsed;
 }
 
 function isDetached(data: Uint8Array): boolean {
@@ -69,6 +84,7 @@ export class NetworkController {
   private readonly adapterIds = new Map<Transport<never, never>, number>();
   private nextId = 0;
   private running = true;
+  private throttled = false;
 
   /** Created by `split()`; `emit` hands events to the node's dispatcher. */
   constructor(private readonly emit: (event: NetEvent) => void) {}
@@ -82,7 +98,7 @@ export class NetworkController {
   connect<C, L>(transport: Transport<C, L>, addr: AddressInput, options?: C): Endpoint {
     this.checkRunning();
     const adapterId = this.mount(transport);
-    const remoteAddr = parseRemoteAddr(addr);
+    const remoteAddr = parseAddrFor(transport, addr, false);
     const common = resolveCommonOptions(options);
     let remote: Remote;
     try {
@@ -111,21 +127,21 @@ export class NetworkController {
   }
 
   /**
-   * Binds a listener. Resolves with its id and the address actually bound.
-   * Rejects with `ListenError` (address in use, not available, unresolvable name),
-   * InvalidAddressError, InvalidOptionError, or NodeStoppedError.
+   * Binds a listener. Resolves with its id and the address actually bound. A URL is taken only by
+   * transports that list its scheme in `urlSchemes`. Rejects with `ListenError` (address in use,
+   * not available, unresolvable name), InvalidAddressError, InvalidOptionError, or NodeStoppedError.
    */
   async listen<C, L>(transport: Transport<C, L>, addr: AddressInput, options?: L): Promise<ListenResult> {
     this.checkRunning();
     const adapterId = this.mount(transport);
-    const socketAddr = parseSocketAddr(addr);
+    const listenAddr = parseAddrFor(transport, addr, true);
     const common = resolveCommonOptions(options);
-    let listening: { local: Local; addr: SocketAddr };
+    let listening: { local: Local; addr: RemoteAddr };
     try {
-      listening = await transport.adapter.listen(socketAddr, options, common);
+      listening = await transport.adapter.listen(listenAddr, options, common);
     } catch (cause) {
       if (cause instanceof MessageIoError) throw cause;
-      throw new ListenError(`${transport.name} could not listen on ${formatSocketAddr(socketAddr)}`, { cause });
+      throw new ListenError(`${transport.name} could not listen on ${formatRemoteAddr(listenAddr)}`, { cause });
     }
     if (!this.running) {
       listening.local.close();
@@ -138,10 +154,10 @@ export class NetworkController {
     entry.local.accept({
       remote: (remote, peer) => this.accepted(entry, transport, common, remote, peer),
       data: (peer, data) => {
-        if (!entry.closed) this.emit({ type: 'message', endpoint: Endpoint.fromListener(id, peer), data });
+        if (!entry.closed && !this.throttled) this.emit({ type: 'message', endpoint: Endpoint.fromListener(id, peer), data });
       },
     });
-    return { id, addr: formatSocketAddr(listening.addr) };
+    return { id, addr: formatRemoteAddr(listening.addr) };
   }
 
   /**
@@ -201,6 +217,17 @@ export class NetworkController {
   bufferedBytes(endpoint: Endpoint): number | undefined {
     const entry = this.find(endpoint.resourceId);
     return entry?.kind === 'remote' ? entry.remote.bufferedBytes : undefined;
+  }
+
+  /**
+   * Stops (`true`) or restarts (`false`) reading on every ready connection, for a consumer that
+   * fell behind. Called by the node's dispatcher.
+   */
+  setThrottled(throttled: boolean): void {
+    this.throttled = throttled;
+    for (const entry of this.resources.values()) {
+      if (entry.kind === 'remote' && entry.state === 'ready') this.throttle(entry, throttled);
+    }
   }
 
   /** Closes everything; later connect/listen throw NodeStoppedError. Called by `handler.stop()`. */
@@ -277,14 +304,14 @@ export class NetworkController {
     transport: Transport<never, never>,
     common: ResolvedCommonOptions,
     remote: Remote,
-    peer: SocketAddr,
+    peer: RemoteAddr,
   ): void {
     if (listener.closed || !this.running) {
       remote.close();
       return;
     }
     const id = new ResourceId(listener.id.adapterId, 'remote', this.nextId++);
-    const entry = this.register(id, new Endpoint(id, formatSocketAddr(peer)), remote, transport, common, listener.id);
+    const entry = this.register(id, new Endpoint(id, formatRemoteAddr(peer)), remote, transport, common, listener.id);
     this.start(entry, common.connectTimeout);
   }
 
@@ -345,7 +372,17 @@ export class NetworkController {
     try {
       entry.remote.receive(processData);
     } catch (cause) {
-      this.lost(entry, new AdapterError('the adapter threw from receive', { cause }));
+      return this.lost(entry, new AdapterError('the adapter threw from receive', { cause }));
+    }
+    if (this.throttled) this.throttle(entry, true);
+  }
+
+  private throttle(entry: RemoteEntry, throttled: boolean): void {
+    try {
+      if (throttled) entry.remote.pauseReceive?.();
+      else entry.remote.resumeReceive?.();
+    } catch (cause) {
+      this.lost(entry, new AdapterError(`the adapter threw from ${throttled ? 'pauseReceive' : 'resumeReceive'}`, { cause }));
     }
   }
 

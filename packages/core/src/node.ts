@@ -1,7 +1,20 @@
 import { Dispatcher } from './dispatcher.js';
 import { EventQueue, type SignalSender } from './event-queue.js';
 import type { NodeEvent } from './events.js';
+import { InvalidOptionError } from './errors.js';
 import { NetworkController } from './network.js';
+import { DEFAULT_MAX_STORED_BYTES } from './options.js';
+
+function resolveMaxStoredBytes(options: NodeOptions | undefined): number {
+  if (options === undefined) return DEFAULT_MAX_STORED_BYTES;
+  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('split options must be an object');
+  const value = options.maxStoredBytes;
+  if (value === undefined) return DEFAULT_MAX_STORED_BYTES;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new InvalidOptionError(`option maxStoredBytes must be an integer >= 1, got ${String(value)}`);
+  }
+  return value;
+}
 
 /**
  * The handler side of a node: networking, signals, stop. Use it from anywhere, including inside
@@ -89,8 +102,16 @@ export class NodeListener<S> implements AsyncIterable<NodeEvent<S>> {
   }
 }
 
-/** Options of {@link split}. None are needed today; the argument exists so that later ones fit. */
-export type NodeOptions = Record<string, never>;
+/** Options of {@link split}. */
+export interface NodeOptions {
+  /**
+   * Bytes of messages the node may keep for a consumer that is not taking them (before `forEach`
+   * is called, or behind a slow async iteration). Past it the node stops reading from its
+   * connections (TCP flow control slows the peers; datagrams are dropped) until half of it is
+   * consumed. Default 16 MiB.
+   */
+  maxStoredBytes?: number;
+}
 
 /**
  * Creates a node and splits it into its handler (act) and its listener (receive).
@@ -100,7 +121,8 @@ export type NodeOptions = Record<string, never>;
  * const [handler, listener] = split<'tick'>();
  * ```
  */
-export function split<S = never>(_options?: NodeOptions): [NodeHandler<S>, NodeListener<S>] {
+export function split<S = never>(options?: NodeOptions): [NodeHandler<S>, NodeListener<S>] {
+  const maxStoredBytes = resolveMaxStoredBytes(options);
   const queue = new EventQueue<S>();
   let settle: (failure?: { error: unknown }) => void = () => undefined;
   const finished = new Promise<void>((resolve, reject) => {
@@ -109,10 +131,15 @@ export function split<S = never>(_options?: NodeOptions): [NodeHandler<S>, NodeL
   // Boxed, so that a callback throwing `undefined` still rejects the forEach promise.
   let failure: { error: unknown } | undefined;
   const stop = (): void => handler.stop();
-  const dispatcher = new Dispatcher<S>(queue, (error) => {
-    failure = { error };
-    stop();
-  });
+  const dispatcher = new Dispatcher<S>(
+    queue,
+    (error) => {
+      failure = { error };
+      stop();
+    },
+    maxStoredBytes,
+    (throttled) => net.setThrottled(throttled),
+  );
   const net = new NetworkController((event) => dispatcher.emit(event));
   const handler: NodeHandler<S> = new NodeHandler<S>(net, queue, () => {
     dispatcher.close();

@@ -3,6 +3,8 @@ import type { RemoteContext } from './adapter.js';
 
 /** Default cap on unsent bytes per connection: 16 MiB. */
 export const DEFAULT_MAX_BUFFERED_BYTES: number = 16 * 1024 * 1024;
+/** Default bound on message bytes a node stores for a consumer that is behind: 16 MiB. */
+export const DEFAULT_MAX_STORED_BYTES: number = 16 * 1024 * 1024;
 /** Default time a connection may take to become ready: 30 s. */
 export const DEFAULT_CONNECT_TIMEOUT: number = 30_000;
 /** Default time `remove()`/`stop()` may spend flushing a connection: 1 s. */

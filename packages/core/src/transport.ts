@@ -10,6 +10,13 @@ export interface TransportCapabilities {
   readonly packetBased: boolean;
   /** Default largest message, in bytes (`Infinity` when unbounded, as for Tcp's stream). */
   readonly maxMessageSize: number;
+  /**
+   * URL schemes (without the colon) this transport takes as addresses, such as `['ipc']`. When set,
+   * `connect` and `listen` hand the adapter URLs of these schemes and refuse other URLs with
+   * `InvalidAddressError`. When absent, `connect` hands the adapter any URL (it decides) and `listen`
+   * refuses every URL: a listener of such a transport only ever gets a `{ host, port }`.
+   */
+  readonly urlSchemes?: readonly string[];
 }
 
 /**
@@ -57,6 +64,7 @@ export function isTransport(value: unknown): value is Transport {
     typeof t.connectionOriented === 'boolean' &&
     typeof t.packetBased === 'boolean' &&
     typeof t.maxMessageSize === 'number' &&
+    (t.urlSchemes === undefined || Array.isArray(t.urlSchemes)) &&
     typeof t.adapter === 'object' &&
     t.adapter !== null &&
     typeof t.adapter.connect === 'function' &&

@@ -1,6 +1,7 @@
 /**
  * message-io: the core and every first-party transport in one package.
- * `import { split, FramedTcp, Tcp } from 'message-io'`.
+ * `import { split, FramedTcp, Tcp, Udp } from 'message-io'`.
  */
 export * from '@message-io/core';
 export * from '@message-io/tcp';
+export * from '@message-io/udp';

@@ -17,6 +17,14 @@ import { TcpLocal } from './listener.js';
 import { resolveSocketSettings, resolveSourceAddress, type FramedTcpConnectOptions, type FramedTcpListenOptions, type SocketSettings } from './options.js';
 import { TcpRemote } from './remote.js';
 
+/**
+ * A socket's high-water mark: at most the cap, so that a queue reaching the cap has made `write`
+ * return false and a `'drain'` will follow; at most 64 KiB, so that a paused socket holds little.
+ */
+function highWaterMark(context: RemoteContext): number {
+  return Math.min(context.maxBufferedBytes, 64 * 1024);
+}
+
 function configure(socket: Socket, settings: SocketSettings): void {
   socket.setNoDelay(settings.noDelay);
   if (settings.keepAlive) socket.setKeepAlive(true, settings.keepAliveDelay);
@@ -41,7 +49,7 @@ interface BindSettings {
 
 function bind(settings: SocketSettings, bindSettings: BindSettings, host: string, port: number, context: RemoteContext) {
   const { backlog, ipv6Only } = bindSettings;
-  const server = createServer({ highWaterMark: context.maxBufferedBytes, noDelay: settings.noDelay });
+  const server = createServer({ highWaterMark: highWaterMark(context), noDelay: settings.noDelay });
   return new Promise<typeof server>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ host, port, backlog, ipv6Only }, () => {
@@ -61,7 +69,7 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
       const settings = resolveSocketSettings(options, framed);
       const source = resolveSourceAddress(options);
       // Node forwards stream options to the socket, though its types omit them.
-      const socket = new Socket({ writableHighWaterMark: context.maxBufferedBytes } as ConstructorParameters<typeof Socket>[0]);
+      const socket = new Socket({ writableHighWaterMark: highWaterMark(context) } as ConstructorParameters<typeof Socket>[0]);
       const remote = new TcpRemote(socket, codecFor(settings), settings.maxMessageSize, context.linger);
       socket.connect({
         host: addr.host,

@@ -4,8 +4,8 @@ import type { Codec } from './codec.js';
 
 /**
  * One Tcp or FramedTcp connection. Sends of one event-loop turn are corked together and leave in
- * one system call on the next tick; the socket's `writableHighWaterMark` is the connection's
- * `maxBufferedBytes`, so `'drain'` is exactly the moment it takes sends again.
+ * one system call on the next tick; the socket's `writableHighWaterMark` is at most the
+ * connection's `maxBufferedBytes`, so a `'drain'` always follows a queue that reached the cap.
  */
 export class TcpRemote implements Remote {
   private watch: RemoteWatch | undefined;
@@ -51,6 +51,14 @@ export class TcpRemote implements Remote {
         this.socket.destroy();
       }
     });
+  }
+
+  pauseReceive(): void {
+    this.socket.pause();
+  }
+
+  resumeReceive(): void {
+    this.socket.resume();
   }
 
   send(data: Uint8Array): SendStatus {

@@ -114,3 +114,99 @@ describe.each([
     expect(net.send(ep, new Uint8Array([1]))).toBe(SendStatus.Sent);
   });
 });
+
+describe.each([
+  ['Tcp', Tcp],
+  ['FramedTcp', FramedTcp],
+] as [string, Transport<never, never>][])('%s under a peer that never reads', (_name, transport) => {
+  it('BP-01: socat -u never reads; sends stop at the cap, memory stays bounded, another client keeps its echo', async () => {
+    const { spawn } = await import('node:child_process');
+    const { monitorEventLoopDelay } = await import('node:perf_hooks');
+    const cap = 4 * 1024 * 1024;
+    const server = testNode((event, handler) => {
+      if (event.type === 'message') handler.network().send(event.endpoint, event.data);
+    });
+    cleanups.push(() => server.handler.stop());
+    const net = server.handler.network();
+    const { addr } = await net.listen(transport, '127.0.0.1:0', { maxBufferedBytes: cap });
+    const port = addr.slice(addr.lastIndexOf(':') + 1);
+    const socat = spawn('sh', ['-c', `sleep 20 | exec socat -u - TCP:127.0.0.1:${port}`], { stdio: 'ignore', detached: true });
+    cleanups.push(() => {
+      try {
+        process.kill(-socat.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    });
+    const silent = await server.waitFor((e) => e.type === 'accepted', 5000);
+    const client = testNode();
+    cleanups.push(() => client.handler.stop());
+    const b = await client.handler.network().connectAndWait(transport, addr);
+
+    const lag = monitorEventLoopDelay({ resolution: 10 });
+    lag.enable();
+    const before = process.memoryUsage();
+    const chunk = new Uint8Array(64 * KiB);
+    let attempts = 0;
+    let sent = 0;
+    let refused = 0;
+    const rtts: number[] = [];
+    const deadline = Date.now() + 3000;
+    while (attempts < 4096 && Date.now() < deadline) {
+      for (let i = 0; i < 64 && attempts < 4096; i++, attempts++) {
+        const status = net.send(silent.endpoint, chunk);
+        if (status === SendStatus.Sent) sent++;
+        else if (status === SendStatus.Backpressure) refused++;
+        else throw new Error(`unexpected ${status}`);
+      }
+      const from = client.events.length;
+      const start = performance.now();
+      client.handler.network().send(b, Buffer.from('ping'));
+      await client.waitFor((e) => e.type === 'message', 2000, from);
+      rtts.push(performance.now() - start);
+    }
+    lag.disable();
+    const after = process.memoryUsage();
+    expect(refused).toBeGreaterThan(0);
+    expect(net.bufferedBytes(silent.endpoint)).toBeLessThan(cap + 64 * KiB);
+    expect(sent * 64 * KiB).toBeLessThan(64 * 1024 * 1024); // far less than the 256 MiB attempted
+    expect(after.rss + after.arrayBuffers - before.rss - before.arrayBuffers).toBeLessThan(64 * 1024 * 1024);
+    rtts.sort((x, y) => x - y);
+    // Liveness, not speed: the other client is served while the silent one is stuck.
+    expect(rtts.length).toBeGreaterThan(10);
+    expect(rtts[Math.floor(rtts.length * 0.99)]!).toBeLessThan(1000);
+    expect(lag.percentile(99) / 1e6).toBeLessThan(1000);
+  });
+});
+
+describe.each([
+  ['Tcp', Tcp],
+  ['FramedTcp', FramedTcp],
+] as [string, Transport<never, never>][])('%s mutual large sends', (_name, transport) => {
+  it('BP-03: two nodes each send 32 MiB to the other from inside their callbacks without deadlock', async () => {
+    const MiB = 1024 * 1024;
+    const total = 32;
+    const makeSide = (): { node: TestNode; received: () => number } => {
+      let bytes = 0;
+      let next = 0;
+      const node = testNode((event, handler) => {
+        const net = handler.network();
+        const pump = (ep: Parameters<typeof net.send>[0]): void => {
+          while (next < total && net.send(ep, new Uint8Array(MiB).fill(next)) === SendStatus.Sent) next++;
+        };
+        if (event.type === 'connected' || event.type === 'accepted' || event.type === 'writable') pump(event.endpoint);
+        if (event.type === 'message') bytes += event.data.length;
+      });
+      cleanups.push(() => node.handler.stop());
+      node.events.length = 0;
+      return { node, received: () => bytes };
+    };
+    const a = makeSide();
+    const b = makeSide();
+    const { addr } = await a.node.handler.network().listen(transport, '127.0.0.1:0', { maxBufferedBytes: 4 * MiB });
+    b.node.handler.network().connect(transport, addr, { maxBufferedBytes: 4 * MiB });
+    await until(() => a.received() >= total * MiB && b.received() >= total * MiB, 10_000, 'both sides to receive 32 MiB');
+    expect(a.received()).toBe(total * MiB);
+    expect(b.received()).toBe(total * MiB);
+  });
+});

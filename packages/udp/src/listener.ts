@@ -1,0 +1,77 @@
+import type { Socket } from 'node:dgram';
+import { InvalidAddressError, SendStatus, type Acceptor, type Local, type LocalWatch, type RemoteContext, type SocketAddr } from '@message-io/core';
+import { ipFamily, payloadLimit } from './limits.js';
+import type { UdpSettings } from './options.js';
+import { closeAfterFlush, queuedBytes } from './socket.js';
+
+/**
+ * A Udp listener: one bound socket. Each datagram is handed to the core with its sender's
+ * address; `sendTo` sends from the same socket (`Endpoint.fromListener`). On a multicast group it
+ * has joined the group and leaves it on `close`.
+ */
+export class UdpLocal implements Local {
+  private closed = false;
+  private flushed: (() => void) | undefined;
+  private readonly afterSend = (error: Error | null): void => {
+    if (error) this.report(error);
+    this.flushed?.();
+  };
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly family: 4 | 6,
+    private readonly group: string | undefined,
+    private readonly settings: UdpSettings,
+    private readonly context: RemoteContext,
+  ) {}
+
+  source(watch: LocalWatch): void {
+    this.socket.on('close', () => {
+      if (!this.closed) watch.closed();
+    });
+  }
+
+  accept(acceptor: Acceptor): void {
+    this.socket.on('message', (data: Buffer, from: { address: string; port: number }) => {
+      acceptor.data({ host: from.address, port: from.port }, data);
+    });
+  }
+
+  sendTo(addr: SocketAddr, data: Uint8Array): SendStatus {
+    if (this.closed) return SendStatus.ResourceNotFound;
+    const family = ipFamily(addr.host);
+    if (family !== 0 && family !== this.family) {
+      const hint = this.family === 6 ? ' (write an IPv4 peer as [::ffff:a.b.c.d])' : '';
+      throw new InvalidAddressError(`this listener is IPv${this.family} and cannot send to ${addr.host}${hint}`);
+    }
+    if (data.byteLength > Math.min(this.settings.maxMessageSize, payloadLimit(addr.host, this.family))) {
+      return SendStatus.MaxPacketSizeExceeded;
+    }
+    if (queuedBytes(this.socket) >= this.context.maxBufferedBytes) return SendStatus.Backpressure;
+    this.socket.send(data, addr.port, addr.host, this.afterSend);
+    return SendStatus.Sent;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.removeAllListeners('message');
+    if (this.group !== undefined) {
+      try {
+        this.socket.dropMembership(this.group, this.settings.multicastInterface);
+      } catch (error) {
+        this.report(error as Error);
+      }
+    }
+    this.flushed = closeAfterFlush(this.socket, this.context.linger);
+  }
+
+  /** Errors the socket reports after it was bound (receive errors, failed sends). */
+  readonly report = (error: Error): void => {
+    try {
+      this.settings.onError?.(error);
+    } catch {
+      // onError must not throw; a throw is ignored (documented)
+    }
+  };
+}

@@ -1,0 +1,154 @@
+import type { Socket } from 'node:dgram';
+import {
+  InvalidAddressError,
+  InvalidOptionError,
+  PendingStatus,
+  SendStatus,
+  type ProcessData,
+  type Remote,
+  type RemoteContext,
+  type RemoteWatch,
+  type SocketAddr,
+} from '@message-io/core';
+import { ipFamily, isIPv6Multicast, payloadLimit } from './limits.js';
+import { hasMulticastOptions, type UdpSettings } from './options.js';
+import {
+  bindSocket,
+  closeAfterFlush,
+  closeSocket,
+  configureSocket,
+  connectSocket,
+  openSocket,
+  queuedBytes,
+  resolveHost,
+  type ResolvedHost,
+} from './socket.js';
+
+type State = 'opening' | 'ready' | 'failed' | 'closed';
+
+/** Refuses a resolved peer this socket cannot reach as asked (the name was only known now). */
+function checkTarget(target: ResolvedHost, source: SocketAddr | undefined, settings: UdpSettings): void {
+  if (source !== undefined && ipFamily(source.host) !== target.family) {
+    throw new InvalidOptionError(`option sourceAddress ${source.host} is not of the family of the peer ${target.address}`);
+  }
+  if (isIPv6Multicast(target.address)) throw new InvalidAddressError(`IPv6 multicast is not supported (${target.address})`);
+  if (target.family === 6 && hasMulticastOptions(settings)) throw new InvalidOptionError('the multicast options apply to IPv4 peers only');
+}
+
+/**
+ * One Udp connection: a connected UDP socket, made once the peer's name is resolved (its family
+ * picks the socket's, G7). It is ready once bound and connected and never disconnects: errors the
+ * system reports later (an ICMP port unreachable, a lost send) go to the `onError` option only.
+ */
+export class UdpRemote implements Remote {
+  private socket: Socket | undefined;
+  private watch: RemoteWatch | undefined;
+  private state: State = 'opening';
+  /** Largest datagram `send` takes: lowered once the peer's family is known, and by EMSGSIZE. */
+  private limit: number;
+  /** The core saw the send queue at its cap: tell it when a completed send brings it under. */
+  private full = false;
+  /** Set by `close` while queued datagrams are flushed: completed sends call it. */
+  private flushed: (() => void) | undefined;
+  /** The limit the core checks before `send`; for a host name, `send` applies the family's limit too. */
+  readonly maxMessageSize: number;
+
+  constructor(
+    peer: SocketAddr,
+    private readonly from: SocketAddr | undefined,
+    private readonly settings: UdpSettings,
+    private readonly context: RemoteContext,
+  ) {
+    const family = ipFamily(peer.host);
+    this.limit = family === 0 ? settings.maxMessageSize : Math.min(settings.maxMessageSize, payloadLimit(peer.host, family));
+    this.maxMessageSize = this.limit;
+    void this.open(peer);
+  }
+
+  /** The core reads this before each send; at or over the cap it refuses, so a drain must be told. */
+  get bufferedBytes(): number {
+    if (this.socket === undefined) return 0;
+    const bytes = queuedBytes(this.socket);
+    if (bytes >= this.context.maxBufferedBytes) this.full = true;
+    return bytes;
+  }
+
+  source(watch: RemoteWatch): void {
+    this.watch = watch;
+  }
+
+  pending(): PendingStatus {
+    if (this.state === 'ready') return PendingStatus.Ready;
+    return this.state === 'opening' ? PendingStatus.Incomplete : PendingStatus.Disconnected;
+  }
+
+  receive(processData: ProcessData): void {
+    this.socket?.on('message', processData);
+  }
+
+  send(data: Uint8Array): SendStatus {
+    const socket = this.socket;
+    if (socket === undefined || this.state !== 'ready') return SendStatus.ResourceNotFound;
+    const size = data.byteLength;
+    if (size > this.limit) return SendStatus.MaxPacketSizeExceeded;
+    socket.send(data, (error) => this.sent(error, size));
+    return SendStatus.Sent;
+  }
+
+  close(): void {
+    const wasReady = this.state === 'ready';
+    this.state = 'closed';
+    this.watch = undefined;
+    const socket = this.socket;
+    if (socket === undefined) return;
+    socket.removeAllListeners('message');
+    if (wasReady) this.flushed = closeAfterFlush(socket, this.context.linger);
+    else closeSocket(socket);
+  }
+
+  private async open(peer: SocketAddr): Promise<void> {
+    try {
+      const target = await resolveHost(peer.host, ipFamily(this.from?.host ?? ''), this.settings.lookup);
+      if (this.state !== 'opening') return;
+      checkTarget(target, this.from, this.settings);
+      this.limit = Math.min(this.limit, payloadLimit(target.address, target.family));
+      const socket = openSocket(target.family, this.settings, this.settings.reuseAddr ?? false, this.onSocketError);
+      this.socket = socket;
+      await bindSocket(socket, this.from?.host ?? (target.family === 4 ? '0.0.0.0' : '::'), this.from?.port ?? 0);
+      if (this.state !== 'opening') return;
+      configureSocket(socket, this.settings);
+      await connectSocket(socket, target.address, peer.port);
+      if (this.state !== 'opening') return;
+      this.state = 'ready';
+      this.watch?.notify('writable');
+    } catch (error) {
+      if (this.state !== 'opening') return;
+      this.state = 'failed';
+      this.watch?.closed(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  private readonly onSocketError = (error: Error): void => {
+    if (this.state === 'ready') this.report(error);
+  };
+
+  private sent(error: Error | null, size: number): void {
+    if (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EMSGSIZE') this.limit = Math.min(this.limit, size - 1);
+      this.report(error);
+    }
+    if (this.flushed !== undefined) this.flushed();
+    else if (this.full && this.socket !== undefined && queuedBytes(this.socket) < this.context.maxBufferedBytes) {
+      this.full = false;
+      this.watch?.notify('writable');
+    }
+  }
+
+  private report(error: Error): void {
+    try {
+      this.settings.onError?.(error);
+    } catch {
+      // onError must not throw; a throw is ignored (documented)
+    }
+  }
+}

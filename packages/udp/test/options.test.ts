@@ -1,0 +1,145 @@
+// Options: validation (InvalidOptionError naming the option), reuseAddr, reusePort on this Node,
+// socket buffer sizes (read back with `ss`), sourceAddress and its family (G7).
+import { execFileSync } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { InvalidOptionError, ListenError, split } from '@message-io/core';
+import { REUSE_PORT_SUPPORTED, Udp } from '@message-io/udp';
+import { supportsReusePort } from '../src/options.js';
+import { portOf, stopNodes, testNode } from './support.js';
+
+const T = 15_000;
+afterEach(stopNodes);
+
+function thrown(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw');
+}
+
+describe('validation', () => {
+  it.each([
+    ['reuseAddr', 'yes'],
+    ['broadcast', 1],
+    ['multicastInterface', 'lo'],
+    ['multicastInterface', '::1'],
+    ['multicastInterface', 127],
+    ['multicastTtl', 256],
+    ['multicastTtl', -1],
+    ['multicastTtl', 1.5],
+    ['multicastLoopback', 'true'],
+    ['sendBufferSize', 0],
+    ['recvBufferSize', 2 ** 31],
+    ['maxMessageSize', 65_528],
+    ['maxMessageSize', -1],
+    ['lookup', 'dns'],
+    ['onError', true],
+    ['sourceAddress', 'localhost:0'],
+    ['sourceAddress', 'not an address'],
+    ['maxBufferedBytes', 0],
+  ])('connect and listen refuse %s = %j with InvalidOptionError naming it', async (key, value) => {
+    const [handler] = split();
+    try {
+      const error = thrown(() => handler.network().connect(Udp, '127.0.0.1:9', { [key]: value }));
+      expect(error).toBeInstanceOf(InvalidOptionError);
+      expect((error as Error).message).toContain(key);
+      if (key !== 'sourceAddress') {
+        await expect(handler.network().listen(Udp, '127.0.0.1:0', { [key]: value })).rejects.toBeInstanceOf(InvalidOptionError);
+      }
+    } finally {
+      handler.stop();
+    }
+  });
+
+  it('options must be an object', () => {
+    const [handler] = split();
+    expect(thrown(() => handler.network().connect(Udp, '127.0.0.1:9', 'fast' as never))).toBeInstanceOf(InvalidOptionError);
+    handler.stop();
+  });
+
+  it('multicast options and an IPv6 peer, or a source of the other family, are refused synchronously (G7)', () => {
+    const [handler] = split();
+    const net = handler.network();
+    expect(thrown(() => net.connect(Udp, '[::1]:9', { multicastTtl: 1 }))).toBeInstanceOf(InvalidOptionError);
+    expect(thrown(() => net.connect(Udp, '[::1]:9', { sourceAddress: '127.0.0.1:0' }))).toBeInstanceOf(InvalidOptionError);
+    expect(thrown(() => net.connect(Udp, '127.0.0.1:9', { sourceAddress: '[::1]:0' }))).toBeInstanceOf(InvalidOptionError);
+    handler.stop();
+  });
+});
+
+describe('reusePort', () => {
+  it('is known per Node.js version: 22.12+ and 23.1+ have it, 20 does not', () => {
+    expect(['20.20.2', '22.11.0', '23.0.0'].map(supportsReusePort)).toEqual([false, false, false]);
+    expect(['22.12.0', '23.1.0', '24.0.0'].map(supportsReusePort)).toEqual([true, true, true]);
+    expect(REUSE_PORT_SUPPORTED).toBe(supportsReusePort(process.versions.node));
+  });
+
+  it(`${REUSE_PORT_SUPPORTED ? 'lets two listeners share a port' : 'is refused on this Node.js'} (${process.versions.node})`, async () => {
+    const node = testNode();
+    const net = node.handler.network();
+    if (!REUSE_PORT_SUPPORTED) {
+      await expect(net.listen(Udp, '127.0.0.1:0', { reusePort: true })).rejects.toThrow(/reusePort needs Node\.js 22\.12/);
+      await expect(net.listen(Udp, '127.0.0.1:0', { reusePort: false })).resolves.toBeDefined();
+      return;
+    }
+    const first = await net.listen(Udp, '127.0.0.1:0', { reusePort: true });
+    await expect(net.listen(Udp, first.addr, { reusePort: true })).resolves.toMatchObject({ addr: first.addr });
+  }, T);
+});
+
+describe('reuseAddr', () => {
+  it('two listeners share 127.0.0.1:P with reuseAddr; without it, the second gets ListenError (EADDRINUSE)', async () => {
+    const node = testNode();
+    const net = node.handler.network();
+    const shared = await net.listen(Udp, '127.0.0.1:0', { reuseAddr: true });
+    await expect(net.listen(Udp, shared.addr, { reuseAddr: true })).resolves.toMatchObject({ addr: shared.addr });
+    const alone = await net.listen(Udp, '127.0.0.1:0');
+    const error = await net.listen(Udp, alone.addr).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ListenError);
+    expect(((error as Error).cause as NodeJS.ErrnoException).code).toBe('EADDRINUSE');
+    expect(node.handler.isRunning()).toBe(true);
+  }, T);
+});
+
+/** SO_RCVBUF and SO_SNDBUF of the UDP socket bound to `port`, as `ss` shows them. */
+function socketBuffers(port: number): { rb: number; tb: number } {
+  const out = execFileSync('ss', ['-u', '-a', '-n', '-m', '-H', `sport = :${port}`], { encoding: 'utf8', timeout: 3000 });
+  const match = /rb(\d+),t\d+,tb(\d+)/.exec(out);
+  if (!match) throw new Error(`no socket on port ${port} in: ${out}`);
+  return { rb: Number(match[1]), tb: Number(match[2]) };
+}
+
+describe('socket buffer sizes', () => {
+  it('recvBufferSize and sendBufferSize reach the socket (Linux doubles them)', async () => {
+    const node = testNode();
+    const plain = await node.handler.network().listen(Udp, '127.0.0.1:0');
+    const sized = await node.handler.network().listen(Udp, '127.0.0.1:0', { recvBufferSize: 300_000, sendBufferSize: 100_000 });
+    const before = socketBuffers(portOf(plain.addr));
+    const after = socketBuffers(portOf(sized.addr));
+    expect(after).toEqual({ rb: 600_000, tb: 200_000 });
+    expect(before).not.toEqual(after);
+
+    const source = await node.handler.network().listen(Udp, '127.0.0.1:0');
+    node.handler.network().remove(source.id);
+    await new Promise((r) => setTimeout(r, 20));
+    await node.handler.network().connectAndWait(Udp, plain.addr, { sourceAddress: source.addr, recvBufferSize: 50_000 });
+    expect(socketBuffers(portOf(source.addr)).rb).toBe(100_000);
+  }, T);
+});
+
+describe('sourceAddress', () => {
+  it('sends from the given address and port', async () => {
+    const server = testNode();
+    const { addr } = await server.handler.network().listen(Udp, '127.0.0.1:0');
+    const probe = await server.handler.network().listen(Udp, '127.0.0.1:0');
+    server.handler.network().remove(probe.id);
+    await new Promise((r) => setTimeout(r, 20));
+    const client = testNode();
+    const ep = await client.handler.network().connectAndWait(Udp, addr, { sourceAddress: probe.addr });
+    client.handler.network().send(ep, Uint8Array.of(1));
+    const got = await server.waitFor((e) => e.type === 'message');
+    expect(got.type === 'message' && got.endpoint.addr).toBe(probe.addr);
+  }, T);
+});
