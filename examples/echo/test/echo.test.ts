@@ -45,9 +45,20 @@ describe('echo example', () => {
   });
 
   it.each(['tcp', 'framed-tcp', 'udp'])('the all-in-one server and a client talk over %s', async (transport) => {
-    const port = String(20000 + 2 * Math.floor(Math.random() * 10000));
-    const server = run('server.js', [port]);
-    await waitOutput(server.output, 'echo server: Udp on', 5000);
+    // A base port below the ephemeral range (32768+), so that no test's client port takes it;
+    // another run may still hold it, so try a few.
+    let port = '';
+    let server: ReturnType<typeof run> | undefined;
+    for (let attempt = 0; attempt < 5 && server === undefined; attempt++) {
+      port = String(10000 + 2 * Math.floor(Math.random() * 10000));
+      const candidate = run('server.js', [port]);
+      const started = await Promise.race([
+        waitOutput(candidate.output, 'echo server: Udp on', 5000).then(() => true),
+        candidate.exit.then(() => false),
+      ]);
+      if (started) server = candidate;
+    }
+    if (server === undefined) throw new Error('no free base port after 5 attempts');
     const client = run('client.js', [transport, port]);
     await waitOutput(client.output, 'echo: hello', 5000);
     const connectionOriented = transport !== 'udp'; // a Udp server sees datagrams, not clients
