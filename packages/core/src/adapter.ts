@@ -103,8 +103,9 @@ export interface Remote {
   /**
    * #4. Called by the core for `handler.network().send()`, only when the connection is ready, the
    * message is within `maxMessageSize` and `bufferedBytes` is under the cap. Write or queue the
-   * whole message, never a part of it, and return `Sent`; never block and never throw (a throw is
-   * taken as a broken connection). `data` belongs to the caller; keep a reference only if the
+   * whole message, never a part of it, and return `Sent`; or return `MaxPacketSizeExceeded` when
+   * the message is too big for this peer after all (say, a limit learnt after `connect`), writing
+   * nothing. Never block and never throw (a throw is taken as a broken connection). `data` belongs to the caller; keep a reference only if the
    * caller is told not to modify it after `send` (the core's documentation says so).
    */
   send(data: Uint8Array): SendStatus;
@@ -221,9 +222,9 @@ export interface Adapter<ConnectOptions = unknown, ListenOptions = unknown> {
   /**
    * #7. Called by the core on `handler.network().listen()`. Validate `options`, bind to `addr` and
    * resolve with the Local and the bound address. `addr` is a `{ host, port }`, or a URL when the
-   * transport lists its scheme in `urlSchemes` (the core refuses other URLs before calling this). Reject with `ListenError` (the OS error as
-   * `cause`) when binding fails, `InvalidOptionError` for bad options. `context` applies to the
-   * connections this listener accepts.
+   * transport lists its scheme in `urlSchemes` (the core refuses other URLs before calling this).
+   * Reject with `ListenError` (the OS error as `cause`) when binding fails, `InvalidOptionError` for
+   * bad options. `context` applies to the connections this listener accepts.
    */
   listen(addr: RemoteAddr, options: ListenOptions | undefined, context: RemoteContext): Promise<Listening>;
 }

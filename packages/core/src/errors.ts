@@ -68,6 +68,11 @@ export class ListenerInUseError extends MessageIoError {
   override readonly code: 'ERR_LISTENER_IN_USE' = 'ERR_LISTENER_IN_USE';
 }
 
+/** A connection saw no traffic for its `idleTimeout` and was closed (given as `disconnected.error`). */
+export class IdleTimeoutError extends MessageIoError {
+  override readonly code: 'ERR_IDLE_TIMEOUT' = 'ERR_IDLE_TIMEOUT';
+}
+
 /** A peer announced a message larger than the connection's `maxMessageSize`; the connection was closed before buffering it. */
 export class MessageTooLargeError extends MessageIoError {
   override readonly code: 'ERR_MESSAGE_TOO_LARGE' = 'ERR_MESSAGE_TOO_LARGE';

@@ -2,6 +2,7 @@ import { createServer, Socket, type LookupFunction } from 'node:net';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import {
+  IdleTimeoutError,
   InvalidAddressError,
   ListenError,
   isUrlAddr,
@@ -28,6 +29,11 @@ function highWaterMark(context: RemoteContext): number {
 function configure(socket: Socket, settings: SocketSettings): void {
   socket.setNoDelay(settings.noDelay);
   if (settings.keepAlive) socket.setKeepAlive(true, settings.keepAliveDelay);
+  if (settings.idleTimeout > 0) {
+    socket.setTimeout(settings.idleTimeout, () => {
+      socket.destroy(new IdleTimeoutError(`no byte read or written for ${settings.idleTimeout} ms`));
+    });
+  }
 }
 
 async function resolveHost(host: string, lookup: LookupFunction | undefined): Promise<string> {

@@ -12,6 +12,12 @@ export interface TcpConnectOptions extends ConnectOptions {
   sourceAddress?: AddressInput;
   /** Resolves host names instead of `dns.lookup` (same signature as Node's `net` `lookup` option). */
   lookup?: LookupFunction;
+  /**
+   * Milliseconds without any byte read or written after which the connection is closed, with
+   * `disconnected` carrying an `IdleTimeoutError`. Default 0: off (there is no wire heartbeat, to
+   * stay compatible with the Rust message-io).
+   */
+  idleTimeout?: number;
 }
 
 /** Options of `listen` with Tcp. */
@@ -26,6 +32,8 @@ export interface TcpListenOptions extends ListenOptions {
   ipv6Only?: boolean;
   /** Resolves a host name to bind to, instead of `dns.lookup`. */
   lookup?: LookupFunction;
+  /** As {@link TcpConnectOptions.idleTimeout}, for accepted connections. Default 0: off. */
+  idleTimeout?: number;
 }
 
 /** Options of `connect` with FramedTcp. */
@@ -50,6 +58,7 @@ export interface SocketSettings {
   readonly keepAliveDelay: number;
   readonly maxMessageSize: number;
   readonly lookup: LookupFunction | undefined;
+  readonly idleTimeout: number;
 }
 
 type AnyOptions = FramedTcpConnectOptions & FramedTcpListenOptions;
@@ -69,6 +78,7 @@ export function resolveSocketSettings(options: AnyOptions | undefined, framed: b
     keepAliveDelay: typeof keepAlive === 'number' ? keepAlive : 0,
     maxMessageSize: framed ? optionReader.integer(options, 'maxMessageSize', DEFAULT_MAX_MESSAGE_SIZE, 0, constants.MAX_LENGTH) : Infinity,
     lookup: optionReader.func<LookupFunction>(options, 'lookup'),
+    idleTimeout: optionReader.integer(options, 'idleTimeout', 0, 0, 2 ** 31 - 1),
   };
 }
 

@@ -67,3 +67,25 @@ describe('Tcp options', () => {
     await client.waitFor((e) => e.type === 'disconnected' && e.endpoint === ep);
   });
 });
+
+describe('idleTimeout', () => {
+  it('closes a silent connection with IdleTimeoutError, and keeps a talking one', async () => {
+    const server = node();
+    const { addr } = await server.handler.network().listen(FramedTcp, '127.0.0.1:0', { idleTimeout: 300 });
+    const client = node();
+    const silent = await client.handler.network().connectAndWait(FramedTcp, addr);
+    const talker = await client.handler.network().connectAndWait(FramedTcp, addr);
+    const timer = setInterval(() => client.handler.network().send(talker, Buffer.from('.')), 100);
+    try {
+      const gone = await server.waitFor((e) => e.type === 'disconnected', 3000);
+      expect(gone).toMatchObject({ error: { code: 'ERR_IDLE_TIMEOUT' } });
+      await client.waitFor((e) => e.type === 'disconnected' && e.endpoint === silent, 3000);
+      await new Promise((r) => setTimeout(r, 700));
+      expect(server.events.filter((e) => e.type === 'disconnected')).toHaveLength(1);
+      expect(client.handler.network().isReady(talker.resourceId)).toBe(true);
+    } finally {
+      clearInterval(timer);
+    }
+    expect(() => client.handler.network().connect(FramedTcp, addr, { idleTimeout: -1 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }));
+  });
+});
