@@ -77,15 +77,17 @@ function parseJsonc<T>(text: string): T {
 /** Every workspace named by the root package.json (`dir/*` patterns). */
 function workspaces(): Workspace[] {
   const patterns = readJson<PackageJson>(join(root, 'package.json')).workspaces ?? [];
+  const workspace = (dir: string): Workspace => ({ dir, path: relative(root, dir), pkg: readJson<PackageJson>(join(dir, 'package.json')) });
   return patterns.flatMap((pattern) => {
+    if (!pattern.endsWith('/*')) {
+      const dir = join(root, pattern);
+      return existsSync(join(dir, 'package.json')) ? [workspace(dir)] : [];
+    }
     const parent = join(root, pattern.replace(/\/\*$/, ''));
     if (!existsSync(parent)) return [];
     return readdirSync(parent, { withFileTypes: true })
       .filter((entry) => entry.isDirectory() && existsSync(join(parent, entry.name, 'package.json')))
-      .map((entry) => {
-        const dir = join(parent, entry.name);
-        return { dir, path: relative(root, dir), pkg: readJson<PackageJson>(join(dir, 'package.json')) };
-      });
+      .map((entry) => workspace(join(parent, entry.name)));
   });
 }
 

@@ -1,5 +1,5 @@
 // Echo client: sends "hello" every second and prints what comes back.
-// Usage: node dist/client.js [transport] [port]   (defaults: framed-tcp 3042; tcp uses port + 1)
+// Usage: node dist/client.js [transport] [port]   (defaults: framed-tcp 3042; tcp uses port + 1, ws port + 2)
 import { split } from 'message-io';
 import { transportByName } from './transports.js';
 

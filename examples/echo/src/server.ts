@@ -1,5 +1,5 @@
 // All-in-one echo server: listens on every transport and sends each message back to its sender.
-// Usage: node dist/server.js [port]   (FramedTcp and Udp on port, default 3042; Tcp on port + 1)
+// Usage: node dist/server.js [port]   (FramedTcp and Udp on port, default 3042; Tcp on port + 1; Ws on port + 2)
 import { split } from 'message-io';
 import { transports } from './transports.js';
 

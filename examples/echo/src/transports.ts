@@ -1,4 +1,4 @@
-import { FramedTcp, Tcp, Udp, type Transport } from 'message-io';
+import { FramedTcp, Tcp, Udp, Ws, type Transport } from 'message-io';
 
 /** A transport the examples can use, its name on the command line, and its port offset from 3042. */
 export interface ExampleTransport {
@@ -12,6 +12,7 @@ export const transports: readonly ExampleTransport[] = [
   { name: 'framed-tcp', transport: FramedTcp, portOffset: 0 },
   { name: 'tcp', transport: Tcp, portOffset: 1 },
   { name: 'udp', transport: Udp, portOffset: 0 },
+  { name: 'ws', transport: Ws, portOffset: 2 },
 ];
 
 /** Looks up a transport by name, or exits with the list of names. */

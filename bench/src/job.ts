@@ -1,0 +1,26 @@
+// What a benchmark peer is asked to do, and how it reports.
+
+/** One measurement: a metric on a transport, with a message size and count. */
+export interface Job {
+  /** `throughput` and `rate` count bytes at the receiver; `latency` times round trips at the sender. */
+  readonly metric: 'throughput' | 'rate' | 'latency';
+  readonly transport: 'tcp' | 'framed-tcp' | 'udp';
+  readonly size: number;
+  readonly count: number;
+  /** Bytes the receiver waits for before it reports (size × count, less what Udp may lose). */
+  readonly totalBytes: number;
+}
+
+/** What a peer reports: receiver figures, or the sender's round-trip times. */
+export interface Result {
+  readonly bytes?: number;
+  readonly messages?: number;
+  readonly ms?: number;
+  readonly rtts?: number[];
+}
+
+/** Starts a receiver; resolves with the address it listens on. Calls `report` once when done. */
+export type Receiver = (job: Job, report: (result: Result) => void) => Promise<string>;
+
+/** Starts a sender towards `addr`; resolves with a function that stops it. */
+export type Sender = (job: Job, addr: string, report: (result: Result) => void) => Promise<() => void>;

@@ -1,0 +1,17 @@
+// One benchmark peer in its own process: node dist/peer.js <ours|native> <receiver|sender> <job-json> [addr]
+// Prints "ADDR <addr>" (receiver) and "RESULT <json>" when it has figures.
+import type { Job, Result } from './job.js';
+
+const [impl, role, jobText, addr] = process.argv.slice(2);
+const job = JSON.parse(jobText!) as Job;
+const peers = impl === 'native' ? await import('./peers/native.js') : await import('./peers/ours.js');
+const report = (result: Result): void => {
+  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+  setTimeout(() => process.exit(0), 50);
+};
+if (role === 'receiver') {
+  const listening = await peers.receiver(job, report);
+  process.stdout.write(`ADDR ${listening}\n`);
+} else {
+  await peers.sender(job, addr!, report);
+}

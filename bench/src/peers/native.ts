@@ -1,0 +1,141 @@
+// The same jobs done the plain way a user would write them with Node's own net and dgram.
+import { createSocket } from 'node:dgram';
+import { connect, createServer, type Socket } from 'node:net';
+import type { Receiver, Sender } from '../job.js';
+
+function encodeLength(length: number): Buffer {
+  const bytes: number[] = [];
+  while (length >= 128) {
+    bytes.push((length % 128) | 0x80);
+    length = Math.floor(length / 128);
+  }
+  bytes.push(length);
+  return Buffer.from(bytes);
+}
+
+/** Counts framed messages the way a hand-written LEB128 reader would (one Buffer.concat per partial frame). */
+function frameCounter(onFrame: (frame: Buffer) => void): (chunk: Buffer) => void {
+  let pending: Buffer = Buffer.alloc(0);
+  return (chunk) => {
+    let data: Buffer = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk;
+    for (;;) {
+      let length = 0;
+      let scale = 1;
+      let at = 0;
+      let done = false;
+      while (at < data.length) {
+        const byte = data[at++]!;
+        length += (byte & 0x7f) * scale;
+        scale *= 128;
+        if ((byte & 0x80) === 0) {
+          done = true;
+          break;
+        }
+      }
+      if (!done || data.length - at < length) break;
+      onFrame(data.subarray(at, at + length));
+      data = data.subarray(at + length);
+    }
+    pending = data;
+  };
+}
+
+export const receiver: Receiver = async (job, report) => {
+  let bytes = 0;
+  let messages = 0;
+  let first = 0;
+  let last = 0;
+  const idle = setTimeout(() => report({ bytes, messages, ms: last - first }), 2000);
+  if (job.transport !== 'udp') clearTimeout(idle);
+  const count = (length: number): boolean => {
+    if (first === 0) first = performance.now();
+    bytes += length;
+    messages++;
+    last = performance.now();
+    if (job.transport === 'udp') idle.refresh();
+    if (bytes >= job.totalBytes) clearTimeout(idle);
+    return bytes >= job.totalBytes;
+  };
+  if (job.transport === 'udp') {
+    const socket = createSocket('udp4');
+    socket.on('message', (data, rinfo) => {
+      if (job.metric === 'latency') return void socket.send(data, rinfo.port, rinfo.address);
+      if (count(data.length)) (report({ bytes, messages, ms: performance.now() - first }), socket.close());
+    });
+    await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
+    return `127.0.0.1:${socket.address().port}`;
+  }
+  const server = createServer((socket) => {
+    socket.setNoDelay(true);
+    const framed = job.transport === 'framed-tcp';
+    const onFrame = (frame: Buffer): void => {
+      if (job.metric === 'latency') socket.write(Buffer.concat([encodeLength(frame.length), frame]));
+      else if (count(frame.length)) (report({ bytes, messages, ms: performance.now() - first }), socket.destroy(), server.close());
+    };
+    const reader = frameCounter(onFrame);
+    socket.on('data', (chunk: Buffer) => {
+      if (framed) return reader(chunk);
+      if (job.metric === 'latency') return void socket.write(chunk);
+      if (count(chunk.length)) (report({ bytes, messages, ms: performance.now() - first }), socket.destroy(), server.close());
+    });
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return `127.0.0.1:${(server.address() as { port: number }).port}`;
+};
+
+export const sender: Sender = async (job, addr, report) => {
+  const port = Number(addr.slice(addr.lastIndexOf(':') + 1));
+  const payload = Buffer.alloc(job.size, 7);
+  const framed = job.transport === 'framed-tcp';
+  const rtts: number[] = [];
+  let start = 0;
+  if (job.transport === 'udp') {
+    const socket = createSocket('udp4');
+    await new Promise<void>((r) => socket.connect(port, '127.0.0.1', r));
+    socket.on('error', () => undefined);
+    if (job.metric === 'latency') {
+      socket.on('message', () => {
+        rtts.push(performance.now() - start);
+        if (rtts.length === job.count) return void (report({ rtts }), socket.close());
+        start = performance.now();
+        socket.send(payload);
+      });
+      start = performance.now();
+      socket.send(payload);
+    } else {
+      let sent = 0;
+      const pump = (): void => {
+        for (let i = 0; i < 4096 && sent < job.count; i++, sent++) socket.send(payload);
+        if (sent < job.count) setImmediate(pump);
+      };
+      pump();
+    }
+    return () => socket.close();
+  }
+  const socket: Socket = connect({ host: '127.0.0.1', port });
+  socket.setNoDelay(true);
+  socket.on('error', () => undefined);
+  await new Promise((r) => socket.once('connect', r));
+  const frame = framed ? Buffer.concat([encodeLength(job.size), payload]) : payload;
+  if (job.metric === 'latency') {
+    socket.on('data', () => {
+      rtts.push(performance.now() - start);
+      if (rtts.length === job.count) return void (report({ rtts }), socket.destroy());
+      start = performance.now();
+      socket.write(frame);
+    });
+    start = performance.now();
+    socket.write(frame);
+  } else {
+    let sent = 0;
+    const pump = (): void => {
+      while (sent < job.count) {
+        sent++;
+        if (!socket.write(frame)) return void socket.once('drain', pump);
+      }
+    };
+    pump();
+  }
+  return () => socket.destroy();
+};

@@ -1,0 +1,75 @@
+// Our side of each benchmark: a receiver and a sender built on message-io.
+import { FramedTcp, SendStatus, Tcp, Udp, split, type Endpoint, type Transport } from 'message-io';
+import type { Job, Receiver, Sender } from '../job.js';
+
+const transports: Record<string, Transport<never, never>> = { tcp: Tcp, 'framed-tcp': FramedTcp, udp: Udp };
+
+/** Listens; counts bytes (throughput, rate) or echoes (latency). */
+export const receiver: Receiver = async (job, report) => {
+  const [handler, listener] = split();
+  const net = handler.network();
+  const { addr } = await net.listen(transports[job.transport]!, '127.0.0.1:0');
+  let bytes = 0;
+  let messages = 0;
+  let first = 0;
+  let last = 0;
+  const idle = setTimeout(() => {
+    report({ bytes, messages, ms: last - first });
+    handler.stop();
+  }, 2000);
+  if (job.transport !== 'udp') clearTimeout(idle);
+  else idle.refresh();
+  void listener.forEach((event) => {
+    if (event.type !== 'message') return;
+    if (job.metric === 'latency') return void net.send(event.endpoint, event.data);
+    if (first === 0) first = performance.now();
+    bytes += event.data.length;
+    messages++;
+    last = performance.now();
+    if (job.transport === 'udp') idle.refresh();
+    if (bytes >= job.totalBytes) {
+      clearTimeout(idle);
+      report({ bytes, messages, ms: performance.now() - first });
+      handler.stop();
+    }
+  });
+  return addr;
+};
+
+/** Connects and sends `job.count` messages of `job.size` bytes, following backpressure; or pings for latency. */
+export const sender: Sender = async (job, addr, report) => {
+  const [handler, listener] = split();
+  const net = handler.network();
+  const payload = new Uint8Array(job.size).fill(7);
+  let sent = 0;
+  const pump = (ep: Endpoint): void => {
+    while (sent < job.count) {
+      const status = net.send(ep, payload);
+      if (status === SendStatus.Backpressure) return;
+      sent++;
+      if (sent % 4096 === 0 && job.transport === 'udp') return void setImmediate(() => pump(ep));
+    }
+    if (job.transport !== 'udp') return;
+  };
+  const rtts: number[] = [];
+  let start = 0;
+  void listener.forEach((event) => {
+    if (event.type === 'connected' || event.type === 'writable') {
+      if (job.metric === 'latency') {
+        start = performance.now();
+        net.send(event.endpoint, payload);
+      } else pump(event.endpoint);
+    }
+    if (event.type === 'message' && job.metric === 'latency') {
+      rtts.push(performance.now() - start);
+      if (rtts.length === job.count) {
+        report({ rtts });
+        return handler.stop();
+      }
+      start = performance.now();
+      net.send(event.endpoint, payload);
+    }
+  });
+  net.connect(transports[job.transport]!, addr, { maxBufferedBytes: 4 * 1024 * 1024 });
+  return () => handler.stop();
+};

@@ -1,0 +1,112 @@
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { WebSocket, type ClientOptions } from 'ws';
+import {
+  formatSocketAddr,
+  InvalidAddressError,
+  InvalidOptionError,
+  isUrlAddr,
+  ListenError,
+  type Adapter,
+  type Listening,
+  type RemoteAddr,
+  type RemoteContext,
+  type SocketAddr,
+} from '@message-io/core';
+import { WsLocal } from './listener.js';
+import {
+  resolveConnectSettings,
+  resolveListenSettings,
+  type WsConnectOptions,
+  type WsConnectSettings,
+  type WsListenOptions,
+  type WsListenSettings,
+} from './options.js';
+import { WsRemote } from './remote.js';
+
+/** The path a Ws client asks for when it is given a socket address, as the Rust message-io does. */
+export const DEFAULT_PATH = '/message-io-default';
+
+/** The URL a client dials: `ws://{addr}/message-io-default` for a socket address, else the URL itself. */
+export function dialUrl(addr: RemoteAddr): string {
+  if (!isUrlAddr(addr)) return `ws://${formatSocketAddr(addr)}${DEFAULT_PATH}`;
+  const url = new URL(addr.url);
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+    throw new InvalidAddressError(`Ws connects to ws:// or wss:// URLs or host:port addresses, not ${url.protocol}// (${addr.url})`);
+  }
+  if (url.hash !== '') throw new InvalidAddressError(`a WebSocket URL has no fragment (#): ${addr.url}`);
+  return url.href;
+}
+
+function clientOptions(settings: WsConnectSettings): ClientOptions {
+  // `closeTimeout` is a ws 8.23 option that its type definitions lack.
+  return {
+    maxPayload: settings.maxPayload,
+    perMessageDeflate: settings.perMessageDeflate,
+    followRedirects: false,
+    skipUTF8Validation: false,
+    closeTimeout: settings.closeTimeout,
+    rejectUnauthorized: settings.rejectUnauthorized,
+    ...(settings.headers !== undefined && { headers: { ...settings.headers } }),
+    ...(settings.ca !== undefined && { ca: settings.ca }),
+    ...(settings.servername !== undefined && { servername: settings.servername }),
+  } as ClientOptions;
+}
+
+function createServer(settings: WsListenSettings): Server {
+  const tls = settings.tls;
+  if (tls === undefined) return createHttpServer();
+  try {
+    return createHttpsServer({ cert: tls.cert, key: tls.key, passphrase: tls.passphrase, handshakeTimeout: settings.handshakeTimeout });
+  } catch (cause) {
+    throw new InvalidOptionError(`options cert and key do not make a TLS server: ${(cause as Error).message}`, { cause });
+  }
+}
+
+function bind(server: Server, addr: SocketAddr): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const failed = (error: Error): void => reject(new ListenError(`cannot listen on ${formatSocketAddr(addr)}: ${error.message}`, { cause: error }));
+    server.once('error', failed);
+    server.listen({ host: addr.host, port: addr.port }, () => {
+      server.off('error', failed);
+      resolve();
+    });
+  });
+}
+
+/** The Ws adapter: `ws` clients, and `ws` on an HTTP or HTTPS server for listeners. */
+export const wsAdapter: Adapter<WsConnectOptions, WsListenOptions> = {
+  connect(addr: RemoteAddr, options: WsConnectOptions | undefined, context: RemoteContext): WsRemote {
+    const settings = resolveConnectSettings(options, context);
+    const url = dialUrl(addr);
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(url, clientOptions(settings));
+    } catch (cause) {
+      // `ws` throws a SyntaxError for the URL; Node throws for bad headers or TLS material.
+      const message = `cannot dial ${url}: ${(cause as Error).message}`;
+      throw cause instanceof SyntaxError ? new InvalidAddressError(message, { cause }) : new InvalidOptionError(message, { cause });
+    }
+    return new WsRemote(ws, settings, context.maxBufferedBytes);
+  },
+
+  async listen(addr: RemoteAddr, options: WsListenOptions | undefined, context: RemoteContext): Promise<Listening> {
+    // Ws lists no URL schemes, so the core hands `listen` socket addresses only.
+    if (isUrlAddr(addr)) throw new InvalidAddressError(`Ws listens on host:port addresses, not URLs (${addr.url})`);
+    const settings = resolveListenSettings(options, context);
+    const server = createServer(settings);
+    const local = new WsLocal(server, settings, context.maxBufferedBytes);
+    try {
+      await bind(server, addr);
+    } catch (error) {
+      local.close();
+      throw error;
+    }
+    const bound = server.address();
+    if (bound === null || typeof bound === 'string') {
+      local.close();
+      throw new ListenError('the server has no address');
+    }
+    return { local, addr: { host: bound.address, port: bound.port } };
+  },
+};

@@ -1,0 +1,134 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type VerifyClientCallbackAsync, type WebSocket } from 'ws';
+import { formatSocketAddr, type Acceptor, type Local, type LocalWatch } from '@message-io/core';
+import type { WsListenSettings } from './options.js';
+import { WsRemote } from './remote.js';
+
+type Verify = Parameters<VerifyClientCallbackAsync>[1];
+
+function refuseRequest(_request: IncomingMessage, response: ServerResponse): void {
+  const body = 'Upgrade Required: this is a WebSocket endpoint\n';
+  response.writeHead(426, { Connection: 'close', Upgrade: 'websocket', 'Content-Type': 'text/plain', 'Content-Length': body.length });
+  response.end(body);
+}
+
+/**
+ * A Ws listener: an HTTP (or HTTPS) server whose upgrade requests `ws` completes. Every socket is
+ * destroyed if its upgrade is not complete within `handshakeTimeout`; plain HTTP requests get 426.
+ * Only completed upgrades reach the core, already open.
+ */
+export class WsLocal implements Local {
+  private readonly handshakes = new Map<Duplex, ReturnType<typeof setTimeout>>();
+  private readonly wss: WebSocketServer;
+  private acceptor: Acceptor | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly server: Server,
+    private readonly settings: WsListenSettings,
+    private readonly cap: number,
+  ) {
+    const needsVerify = settings.path !== undefined || settings.authenticate !== undefined;
+    // `closeTimeout` is a ws 8.23 option that its type definitions lack.
+    this.wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      maxPayload: settings.maxPayload,
+      perMessageDeflate: settings.perMessageDeflate,
+      skipUTF8Validation: false,
+      closeTimeout: settings.closeTimeout,
+      ...(needsVerify && { verifyClient: this.verify }),
+    } as ConstructorParameters<typeof WebSocketServer>[0]);
+    this.wss.on('error', () => undefined);
+    server.on(settings.tls === undefined ? 'connection' : 'secureConnection', this.startHandshake);
+    server.on('request', refuseRequest);
+    server.on('upgrade', this.upgrade);
+  }
+
+  source(watch: LocalWatch): void {
+    this.server.on('error', (error) => watch.closed(error));
+  }
+
+  accept(acceptor: Acceptor): void {
+    this.acceptor = acceptor;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.server.close();
+    this.wss.close();
+    for (const [socket, timer] of this.handshakes) {
+      clearTimeout(timer);
+      socket.destroy();
+    }
+    this.handshakes.clear();
+  }
+
+  private readonly startHandshake = (socket: Duplex): void => {
+    if (this.closed) {
+      socket.destroy();
+      return;
+    }
+    socket.on('error', () => undefined);
+    const timer = setTimeout(() => socket.destroy(), this.settings.handshakeTimeout);
+    timer.unref();
+    this.handshakes.set(socket, timer);
+    socket.once('close', () => this.endHandshake(socket));
+  };
+
+  private endHandshake(socket: Duplex): boolean {
+    const timer = this.handshakes.get(socket);
+    if (timer === undefined) return false;
+    clearTimeout(timer);
+    this.handshakes.delete(socket);
+    return true;
+  }
+
+  private readonly upgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if (this.closed || !this.handshakes.has(socket)) {
+      socket.destroy();
+      return;
+    }
+    this.wss.handleUpgrade(request, socket, head, (ws: WebSocket) => this.upgraded(ws, socket, request));
+  };
+
+  private upgraded(ws: WebSocket, socket: Duplex, request: IncomingMessage): void {
+    const { remoteAddress: host, remotePort: port } = request.socket;
+    const acceptor = this.acceptor;
+    const remote = new WsRemote(ws, this.settings, this.cap, socket);
+    if (!this.endHandshake(socket) || this.closed || acceptor === undefined || host === undefined || port === undefined) {
+      ws.terminate();
+      return;
+    }
+    acceptor.remote(remote, { host, port });
+  }
+
+  private readonly verify = (info: { req: IncomingMessage; secure: boolean }, done: Verify): void => {
+    let answer: boolean | number | Promise<boolean>;
+    try {
+      answer = this.decide(info.req, info.secure);
+    } catch {
+      answer = 500;
+    }
+    if (typeof answer === 'number') return done(false, answer);
+    if (answer === true) return done(true);
+    Promise.resolve(answer).then(
+      (accepted) => (accepted === true ? done(true) : done(false, 401)),
+      () => done(false, 500),
+    );
+  };
+
+  /** 404 for a path the filter refuses, else the `authenticate` hook's answer (true without one). */
+  private decide(request: IncomingMessage, secure: boolean): boolean | number | Promise<boolean> {
+    const { path, authenticate } = this.settings;
+    const target = request.url ?? '/';
+    const query = target.indexOf('?');
+    if (path !== undefined && !path(query < 0 ? target : target.slice(0, query))) return 404;
+    if (authenticate === undefined) return true;
+    const { remoteAddress, remotePort } = request.socket;
+    const addr = formatSocketAddr({ host: remoteAddress ?? '', port: remotePort ?? 0 });
+    return authenticate({ path: target, headers: request.headers, addr, secure, request });
+  }
+}

@@ -1,0 +1,214 @@
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { constants } from 'node:buffer';
+import { InvalidOptionError, optionReader, type ConnectOptions, type ListenOptions, type RemoteContext } from '@message-io/core';
+
+/** Ws's default largest message (`maxPayload`): 64 MiB, the largest message the Rust message-io's reader accepts. */
+export const DEFAULT_MAX_PAYLOAD: number = 64 * 1024 * 1024;
+/** Ws's default largest frame sent (`maxFrameSize`): 16 MiB, the largest frame the Rust message-io's reader accepts. */
+export const DEFAULT_MAX_FRAME_SIZE: number = 16 * 1024 * 1024;
+/** Ws's default `handshakeTimeout` for listeners: 10 s. */
+export const DEFAULT_HANDSHAKE_TIMEOUT: number = 10_000;
+
+/** Options both sides of a Ws connection share. */
+export interface WsCommonOptions {
+  /**
+   * Largest message sent or accepted, in bytes. Default 64 MiB. A larger `send` returns
+   * `MaxPacketSizeExceeded`; a peer sending a larger message is closed with 1009.
+   */
+  maxPayload?: number;
+  /** Largest frame sent, in bytes: bigger messages go out as several frames (fragments). Default 16 MiB. */
+  maxFrameSize?: number;
+  /**
+   * Milliseconds `remove()` or `stop()` (or a close started by either side) may take: flush, Close
+   * frame, peer's Close, end of TCP. Then the socket is destroyed. Default: the connection's `linger` (1 s).
+   */
+  closeTimeout?: number;
+  /** Send a ping every this many milliseconds and close a silent peer (see `heartbeatTimeout`). Default 0: off. */
+  heartbeatInterval?: number;
+  /** With a heartbeat, close the connection when nothing arrives within this many milliseconds of a ping. Default: `heartbeatInterval`. */
+  heartbeatTimeout?: number;
+  /** Negotiate permessage-deflate compression. Default `false` (CPU and memory cost; the Rust message-io does not offer it). */
+  perMessageDeflate?: boolean;
+}
+
+/** Options of `connect` with Ws. `connectTimeout` bounds the TCP connect, the TLS handshake and the upgrade together. */
+export interface WsConnectOptions extends ConnectOptions, WsCommonOptions {
+  /** Extra HTTP headers of the upgrade request, such as `{ authorization: 'Bearer …' }`. */
+  headers?: Readonly<Record<string, string>>;
+  /** `wss://`: certificate authorities to trust instead of Node's defaults (PEM). */
+  ca?: string | Uint8Array | readonly (string | Uint8Array)[];
+  /** `wss://`: the TLS server name (SNI) and the name the certificate must match. Default: the URL's host. */
+  servername?: string;
+  /** `wss://`: refuse a server whose certificate does not verify. Default `true`. */
+  rejectUnauthorized?: boolean;
+}
+
+/** What the `authenticate` hook of a Ws listener is told about a client's upgrade request. */
+export interface WsHandshake {
+  /** The request target: path and query, such as `/chat?token=…`. */
+  readonly path: string;
+  /** The request's headers (lower-case names). */
+  readonly headers: IncomingHttpHeaders;
+  /** The client's address, `host:port`. */
+  readonly addr: string;
+  /** True on a TLS (wss) listener. */
+  readonly secure: boolean;
+  /** Node's request object, for anything else (such as the TLS socket). */
+  readonly request: IncomingMessage;
+}
+
+/** Options of `listen` with Ws. Set `cert` and `key` for a TLS (wss) listener. */
+export interface WsListenOptions extends ListenOptions, WsCommonOptions {
+  /**
+   * Accept only these paths (compared with the request's path without its query): a path such as
+   * `'/message-io-default'`, or a predicate. Default: every path. Others get HTTP 404.
+   */
+  path?: string | ((pathname: string) => boolean);
+  /**
+   * Called once per client during the handshake, after the request is checked: accept it with
+   * `true`, refuse it with `false` (HTTP 401). A throw or a rejected promise refuses it with 500.
+   * Bounded by `handshakeTimeout`. Default: accept every client.
+   */
+  authenticate?: (handshake: WsHandshake) => boolean | Promise<boolean>;
+  /**
+   * Milliseconds a client may take from its TCP connection to a completed upgrade. On a TLS
+   * listener the TLS handshake gets this long too, before it. Default 10,000.
+   */
+  handshakeTimeout?: number;
+  /** TLS certificate chain (PEM). With `key`, the listener speaks wss. */
+  cert?: string | Uint8Array;
+  /** TLS private key (PEM), with `cert`. */
+  key?: string | Uint8Array;
+  /** Passphrase of `key`, if it is encrypted. */
+  passphrase?: string;
+}
+
+/** Resolved settings shared by both sides. */
+export interface WsSettings {
+  readonly maxPayload: number;
+  readonly maxFrameSize: number;
+  readonly closeTimeout: number;
+  readonly heartbeatInterval: number;
+  readonly heartbeatTimeout: number;
+  readonly perMessageDeflate: boolean;
+}
+
+/** Resolved TLS material of a listener. */
+export interface WsTlsSettings {
+  readonly cert: string | Buffer;
+  readonly key: string | Buffer;
+  readonly passphrase: string | undefined;
+}
+
+/** Resolved listener settings. */
+export interface WsListenSettings extends WsSettings {
+  readonly path: ((pathname: string) => boolean) | undefined;
+  readonly authenticate: WsListenOptions['authenticate'];
+  readonly handshakeTimeout: number;
+  readonly tls: WsTlsSettings | undefined;
+}
+
+/** Resolved client settings: the `ws` client options plus ours. */
+export interface WsConnectSettings extends WsSettings {
+  readonly headers: Readonly<Record<string, string>> | undefined;
+  readonly ca: string | Buffer | (string | Buffer)[] | undefined;
+  readonly servername: string | undefined;
+  readonly rejectUnauthorized: boolean;
+}
+
+const MAX_DELAY = 2 ** 31 - 1;
+
+function isPem(value: unknown): value is string | Uint8Array {
+  return typeof value === 'string' || value instanceof Uint8Array;
+}
+
+function asBuffer(value: string | Uint8Array): string | Buffer {
+  return typeof value === 'string' ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+}
+
+function pem(options: object | undefined, key: string): string | Buffer | undefined {
+  const value = (options as Record<string, unknown> | undefined)?.[key];
+  if (value === undefined) return undefined;
+  if (isPem(value)) return asBuffer(value);
+  throw new InvalidOptionError(`option ${key} must be a string or a Uint8Array (PEM), got ${typeof value}`);
+}
+
+function text(options: object | undefined, key: string): string | undefined {
+  const value = (options as Record<string, unknown> | undefined)?.[key];
+  if (value === undefined || typeof value === 'string') return value;
+  throw new InvalidOptionError(`option ${key} must be a string, got ${typeof value}`);
+}
+
+/** Validates the options both sides share. @throws InvalidOptionError */
+export function resolveSettings(options: WsCommonOptions | undefined, context: RemoteContext): WsSettings {
+  const heartbeatInterval = optionReader.integer(options, 'heartbeatInterval', 0, 0, MAX_DELAY);
+  const maxPayload = optionReader.integer(options, 'maxPayload', DEFAULT_MAX_PAYLOAD, 1, constants.MAX_LENGTH);
+  return {
+    maxPayload,
+    maxFrameSize: optionReader.integer(options, 'maxFrameSize', DEFAULT_MAX_FRAME_SIZE, 1, constants.MAX_LENGTH),
+    closeTimeout: optionReader.integer(options, 'closeTimeout', Math.max(context.linger, 1), 1, MAX_DELAY),
+    heartbeatInterval,
+    heartbeatTimeout: optionReader.integer(options, 'heartbeatTimeout', Math.max(heartbeatInterval, 1), 1, MAX_DELAY),
+    perMessageDeflate: optionReader.boolean(options, 'perMessageDeflate', false),
+  };
+}
+
+function resolvePath(options: WsListenOptions | undefined): WsListenSettings['path'] {
+  const path = options?.path;
+  if (path === undefined || typeof path === 'function') return path;
+  if (typeof path !== 'string' || !path.startsWith('/')) {
+    throw new InvalidOptionError(`option path must be a path starting with '/' or a function, got ${String(path)}`);
+  }
+  return (pathname) => pathname === path;
+}
+
+function resolveTls(options: WsListenOptions | undefined): WsTlsSettings | undefined {
+  const cert = pem(options, 'cert');
+  const key = pem(options, 'key');
+  const passphrase = text(options, 'passphrase');
+  if (cert === undefined && key === undefined) {
+    if (passphrase !== undefined) throw new InvalidOptionError('option passphrase needs cert and key');
+    return undefined;
+  }
+  if (cert === undefined || key === undefined) throw new InvalidOptionError('options cert and key go together (a wss listener needs both)');
+  return { cert, key, passphrase };
+}
+
+/** Validates the options of `listen`. @throws InvalidOptionError */
+export function resolveListenSettings(options: WsListenOptions | undefined, context: RemoteContext): WsListenSettings {
+  return {
+    ...resolveSettings(options, context),
+    path: resolvePath(options),
+    authenticate: optionReader.func<WsListenOptions['authenticate']>(options, 'authenticate'),
+    handshakeTimeout: optionReader.integer(options, 'handshakeTimeout', DEFAULT_HANDSHAKE_TIMEOUT, 1, MAX_DELAY),
+    tls: resolveTls(options),
+  };
+}
+
+function resolveHeaders(options: WsConnectOptions | undefined): WsConnectSettings['headers'] {
+  const headers = options?.headers;
+  if (headers === undefined) return undefined;
+  const valid =
+    typeof headers === 'object' && headers !== null && !Array.isArray(headers) && Object.values(headers).every((v) => typeof v === 'string');
+  if (!valid) throw new InvalidOptionError('option headers must be an object of strings');
+  return headers;
+}
+
+function resolveCa(options: WsConnectOptions | undefined): WsConnectSettings['ca'] {
+  const ca = options?.ca;
+  if (ca === undefined) return undefined;
+  if (isPem(ca)) return asBuffer(ca);
+  if (Array.isArray(ca) && ca.every(isPem)) return ca.map(asBuffer);
+  throw new InvalidOptionError('option ca must be a PEM string or Uint8Array, or an array of them');
+}
+
+/** Validates the options of `connect`. @throws InvalidOptionError */
+export function resolveConnectSettings(options: WsConnectOptions | undefined, context: RemoteContext): WsConnectSettings {
+  return {
+    ...resolveSettings(options, context),
+    headers: resolveHeaders(options),
+    ca: resolveCa(options),
+    servername: text(options, 'servername'),
+    rejectUnauthorized: optionReader.boolean(options, 'rejectUnauthorized', true),
+  };
+}

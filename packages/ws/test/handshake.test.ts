@@ -1,0 +1,190 @@
+// The server side of the handshake: RELIABILITY.md WS-05 (header abuse) and WS-06 (silent or slow
+// clients), the path filter and the authenticate hook. Raw clients over node:net, on 127.0.0.1 and ::1.
+import { afterEach, describe, expect, it } from 'vitest';
+import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { SendStatus, type NodeEvent, type NodeHandler } from '@message-io/core';
+import { Ws, type WsHandshake, type WsListenOptions } from '@message-io/ws';
+import { rawPeer, status, upgradeRequest, type RawPeer } from './raw.js';
+import { sleep, testNode, until, type TestNode } from './support.js';
+
+const nodes: TestNode[] = [];
+const peers: RawPeer[] = [];
+afterEach(() => {
+  for (const p of peers.splice(0)) p.socket.destroy();
+  for (const n of nodes.splice(0)) n.handler.stop();
+});
+
+const echo = (event: NodeEvent<never>, handler: NodeHandler<never>): void => {
+  if (event.type === 'message') handler.network().send(event.endpoint, event.data);
+};
+
+async function server(options: WsListenOptions = {}, bind = '127.0.0.1:0') {
+  const n = testNode(echo);
+  nodes.push(n);
+  const { addr } = await n.handler.network().listen(Ws, bind, options);
+  return { n, addr, port: Number(addr.slice(addr.lastIndexOf(':') + 1)) };
+}
+
+function peer(port: number, request?: string | Buffer, host = '127.0.0.1'): RawPeer {
+  const p = rawPeer(host, port, request);
+  peers.push(p);
+  return p;
+}
+
+/** Connects with our own client; resolves with the `connected` event. */
+async function dial(url: string, options = {}) {
+  const client = testNode();
+  nodes.push(client);
+  client.handler.network().connect(Ws, url, options);
+  return client.waitFor((e) => e.type === 'connected', 5000) as Promise<NodeEvent<never> & { ok: boolean }>;
+}
+
+describe('WS-05 handshake header abuse', () => {
+  it('runs on ws 8.21 or later', () => {
+    const version = (createRequire(import.meta.url)('ws/package.json') as { version: string }).version;
+    const [major, minor] = version.split('.').map(Number);
+    expect(major! > 8 || (major === 8 && minor! >= 21)).toBe(true);
+  });
+
+  const manyHeadersFirst = (): string =>
+    ['GET / HTTP/1.1', 'Host: x', ...Array.from({ length: 2100 }, (_, i) => `X-H${i}: v`), upgradeRequest('/').split('\r\n').slice(2).join('\r\n')].join('\r\n');
+  const cases: [string, number, () => string][] = [
+    ['a plain GET', 426, () => 'GET / HTTP/1.1\r\nHost: x\r\n\r\n'],
+    ['a malformed Sec-WebSocket-Key', 400, () => upgradeRequest('/', [], 'not-a-key')],
+    ['Sec-WebSocket-Version: 9', 400, () => upgradeRequest('/').replace('Version: 13', 'Version: 9')],
+    ['Upgrade: foo', 400, () => upgradeRequest('/').replace('Upgrade: websocket', 'Upgrade: foo')],
+    ['POST', 405, () => upgradeRequest('/').replace('GET', 'POST')],
+    ['one 64 KiB header', 431, () => upgradeRequest('/', [`X-Big: ${'a'.repeat(64 * 1024)}`])],
+    // The CVE-2024-37890 shape: the WebSocket headers come after more than maxHeadersCount (2,000) others.
+    ['2,100 headers before the WebSocket ones', 400, manyHeadersFirst],
+  ];
+  it.each(cases)('%s gets HTTP %i and no accepted event; the server keeps working', async (_name, code, request) => {
+    const { n, port } = await server();
+    const p = peer(port, request());
+    await until(() => p.head !== undefined || p.closed, 3000, 'an answer');
+    expect(status(p.head)).toBe(code);
+    await until(() => p.closed || p.ended, 3000, 'the server to close');
+    const ok = peer(port, upgradeRequest('/'));
+    await until(() => ok.head !== undefined, 3000, 'a later upgrade');
+    expect(status(ok.head)).toBe(101);
+    await n.waitCount((e) => e.type === 'accepted', 1);
+    expect(n.events.filter((e) => e.type === 'accepted')).toHaveLength(1);
+  });
+
+  it('handles Sec-WebSocket-Protocol: b + 32,000 spaces + x quickly', async () => {
+    const { port } = await server();
+    const started = performance.now();
+    const p = peer(port, upgradeRequest('/', [`Sec-WebSocket-Protocol: b${' '.repeat(32_000)}x`]));
+    await until(() => p.head !== undefined || p.closed, 3000, 'an answer');
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+});
+
+describe('WS-06 handshake timeout (slow-loris)', () => {
+  it.each([
+    ['IPv4', '127.0.0.1:0', '127.0.0.1'],
+    ['IPv6', '[::1]:0', '::1'],
+  ])('over %s: silent, partial and dribbling clients are closed; a real client is served meanwhile', async (_n, bind, host) => {
+    const fds = (): number => readdirSync('/proc/self/fd').length;
+    const baseline = fds();
+    const { n, port, addr } = await server({ handshakeTimeout: 500 }, bind);
+    const silent = Array.from({ length: 20 }, () => peer(port, undefined, host));
+    const partial = Array.from({ length: 20 }, () => peer(port, 'GET / HTTP/1.1\r\nHost: x\r\nUpgr', host));
+    const dribble = peer(port, 'G', host);
+    const request = upgradeRequest('/');
+    let at = 1;
+    const dripper = setInterval(() => dribble.socket.write(request[at++ % request.length]!), 100);
+    try {
+      const connected = await dial(`ws://${addr}/`);
+      expect(connected.ok).toBe(true);
+      const opened = performance.now();
+      await until(() => [...silent, ...partial, dribble].every((p) => p.closed), 2000, 'every attacker to be closed');
+      expect(performance.now() - opened).toBeLessThan(1500);
+    } finally {
+      clearInterval(dripper);
+    }
+    expect([...silent, ...partial, dribble].every((p) => p.head === undefined)).toBe(true);
+    expect(n.events.filter((e) => e.type === 'accepted')).toHaveLength(1);
+    // 41 attacking connections came and went (82 descriptors in this process): what is left is the
+    // listener and the legitimate connection's two ends.
+    expect(fds() - baseline).toBeLessThanOrEqual(6);
+  });
+
+  it('bounds an authenticate hook that never answers by the handshake timeout', async () => {
+    const { n, port } = await server({ handshakeTimeout: 300, authenticate: () => new Promise<boolean>(() => undefined) });
+    const p = peer(port, upgradeRequest('/'));
+    await until(() => p.closed, 2000, 'the server to close the socket');
+    expect(p.head).toBeUndefined();
+    expect(n.events.some((e) => e.type === 'accepted')).toBe(false);
+  });
+});
+
+describe('path filter and authenticate hook', () => {
+  it('accepts any path by default', async () => {
+    const { addr } = await server();
+    expect((await dial(`ws://${addr}/any/path?x=1`)).ok).toBe(true);
+  });
+
+  it('refuses other paths with 404 when path is set; a client dialling a socket address uses /message-io-default', async () => {
+    const { n, port, addr } = await server({ path: '/message-io-default' });
+    const p = peer(port, upgradeRequest('/other'));
+    await until(() => p.head !== undefined, 3000, 'an answer');
+    expect(status(p.head)).toBe(404);
+    expect((await dial(addr)).ok).toBe(true);
+    expect((await dial(`ws://${addr}/message-io-default?q=1`)).ok).toBe(true);
+    expect(n.events.filter((e) => e.type === 'accepted')).toHaveLength(2);
+  });
+
+  it('takes a predicate as path filter, and a throwing one refuses with 500', async () => {
+    const { port } = await server({ path: (p) => (p === '/boom' ? (() => { throw new Error('boom'); })() : p.startsWith('/api/')) });
+    const answers = await Promise.all(['/api/x', '/x', '/boom'].map(async (path) => {
+      const p = peer(port, upgradeRequest(path));
+      await until(() => p.head !== undefined, 3000, 'an answer');
+      return status(p.head);
+    }));
+    expect(answers).toEqual([101, 404, 500]);
+  });
+
+  it('rejects a client the hook refuses (401, connected ok: false) and accepts one it approves', async () => {
+    const seen: WsHandshake[] = [];
+    const { n, addr } = await server({
+      authenticate: async (handshake) => {
+        seen.push(handshake);
+        await sleep(5);
+        return handshake.headers.authorization === 'Bearer good';
+      },
+    });
+    const refused = await dial(addr, { headers: { authorization: 'Bearer bad' } });
+    expect(refused.ok).toBe(false);
+    expect(String((refused as { error?: Error }).error?.cause)).toMatch(/401/);
+    const accepted = await dial(`ws://${addr}/chat?room=1`, { headers: { authorization: 'Bearer good' } });
+    expect(accepted.ok).toBe(true);
+    expect(seen.map((h) => [h.path, h.secure])).toEqual([['/message-io-default', false], ['/chat?room=1', false]]);
+    expect(seen[1]!.addr).toMatch(/^127\.0\.0\.1:\d+$/);
+    await n.waitFor((e) => e.type === 'accepted');
+    expect(n.events.filter((e) => e.type === 'accepted')).toHaveLength(1);
+  });
+
+  it('refuses with 500 when the hook throws or rejects; the server keeps working', async () => {
+    let calls = 0;
+    const { port, addr } = await server({
+      authenticate: (): boolean | Promise<boolean> => {
+        calls++;
+        if (calls === 1) throw new Error('sync failure');
+        if (calls === 2) return Promise.reject(new Error('async failure'));
+        return true;
+      },
+    });
+    for (let i = 0; i < 2; i++) {
+      const p = peer(port, upgradeRequest('/'));
+      await until(() => p.head !== undefined, 3000, 'an answer');
+      expect(status(p.head)).toBe(500);
+    }
+    const client = testNode();
+    nodes.push(client);
+    const ep = await client.handler.network().connectAndWait(Ws, addr);
+    expect(client.handler.network().send(ep, Buffer.from('hi'))).toBe(SendStatus.Sent);
+    await client.waitFor((e) => e.type === 'message');
+  });
+});

@@ -1,0 +1,109 @@
+// The Ws transport value, its typed options (InvalidOptionError) and addresses (InvalidAddressError,
+// LC-08, LC-09): bad input is a typed error, never a crash, and the node keeps working.
+import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
+import { InvalidAddressError, InvalidOptionError, ListenError, SendStatus, type ConnectOptionsOf, type ListenOptionsOf } from '@message-io/core';
+import { DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_PAYLOAD, DEFAULT_PATH, Ws, type WsConnectOptions, type WsListenOptions } from '@message-io/ws';
+import { testNode, type TestNode } from './support.js';
+
+const nodes: TestNode[] = [];
+afterEach(() => {
+  for (const n of nodes.splice(0)) n.handler.stop();
+});
+function node(): TestNode {
+  const n = testNode();
+  nodes.push(n);
+  return n;
+}
+
+describe('the Ws transport value', () => {
+  it('has the capabilities of a connection-oriented, packet-based transport of 64 MiB messages', () => {
+    expect(Ws).toMatchObject({ name: 'Ws', connectionOriented: true, packetBased: true, maxMessageSize: 64 * 1024 * 1024 });
+    expect(DEFAULT_MAX_PAYLOAD).toBe(Ws.maxMessageSize);
+    expect(DEFAULT_MAX_FRAME_SIZE).toBe(16 * 1024 * 1024);
+    expect(DEFAULT_PATH).toBe('/message-io-default');
+  });
+
+  it('types its options', () => {
+    expectTypeOf<ConnectOptionsOf<typeof Ws>>().toEqualTypeOf<WsConnectOptions>();
+    expectTypeOf<ListenOptionsOf<typeof Ws>>().toEqualTypeOf<WsListenOptions>();
+  });
+});
+
+describe('options', () => {
+  const badConnect: [string, object][] = [
+    ['maxPayload 0', { maxPayload: 0 }],
+    ['maxPayload 1.5', { maxPayload: 1.5 }],
+    ['maxPayload as a string', { maxPayload: '1' }],
+    ['maxFrameSize 0', { maxFrameSize: 0 }],
+    ['closeTimeout 0', { closeTimeout: 0 }],
+    ['heartbeatInterval -1', { heartbeatInterval: -1 }],
+    ['heartbeatTimeout 0', { heartbeatTimeout: 0 }],
+    ['perMessageDeflate "yes"', { perMessageDeflate: 'yes' }],
+    ['headers with a number', { headers: { a: 1 } }],
+    ['headers as an array', { headers: ['a'] }],
+    ['ca as a number', { ca: 5 }],
+    ['servername as a number', { servername: 5 }],
+    ['rejectUnauthorized "no"', { rejectUnauthorized: 'no' }],
+    ['a header value Node refuses', { headers: { a: 'line\nbreak' } }],
+  ];
+  it.each(badConnect)('connect refuses %s with InvalidOptionError', (_name, options) => {
+    const n = node();
+    expect(() => n.handler.network().connect(Ws, '127.0.0.1:1', options as WsConnectOptions)).toThrow(InvalidOptionError);
+  });
+
+  const badListen: [string, object][] = [
+    ['path without a leading slash', { path: 'x' }],
+    ['path as a number', { path: 5 }],
+    ['authenticate as a string', { authenticate: 'yes' }],
+    ['handshakeTimeout 0', { handshakeTimeout: 0 }],
+    ['passphrase without cert and key', { passphrase: 'x' }],
+    ['cert as a number', { cert: 5, key: 'k' }],
+    ['maxPayload too large', { maxPayload: 2 ** 53 }],
+  ];
+  it.each(badListen)('listen refuses %s with InvalidOptionError', async (_name, options) => {
+    const n = node();
+    await expect(n.handler.network().listen(Ws, '127.0.0.1:0', options as WsListenOptions)).rejects.toBeInstanceOf(InvalidOptionError);
+  });
+
+  it('works with permessage-deflate on both sides (off by default)', async () => {
+    const server = testNode((event, handler) => {
+      if (event.type === 'message') handler.network().send(event.endpoint, event.data);
+    });
+    nodes.push(server);
+    const { addr } = await server.handler.network().listen(Ws, '127.0.0.1:0', { perMessageDeflate: true });
+    const client = node();
+    const ep = await client.handler.network().connectAndWait(Ws, addr, { perMessageDeflate: true });
+    const big = Buffer.alloc(200_000, 'a');
+    expect(client.handler.network().send(ep, Buffer.from('small'))).toBe(SendStatus.Sent);
+    expect(client.handler.network().send(ep, big)).toBe(SendStatus.Sent);
+    const echoes = await client.waitCount((e) => e.type === 'message', 2, 5000);
+    expect(Buffer.from((echoes[0] as { data: Uint8Array }).data).toString()).toBe('small');
+    expect(Buffer.compare((echoes[1] as { data: Uint8Array }).data, big)).toBe(0);
+  });
+});
+
+describe('addresses (LC-09) and listen errors (LC-08)', () => {
+  it.each(['ftp://127.0.0.1:1', 'http://127.0.0.1:1/', 'ws://127.0.0.1:1/#fragment'])('connect refuses %s with InvalidAddressError', (url) => {
+    expect(() => node().handler.network().connect(Ws, url)).toThrow(InvalidAddressError);
+  });
+
+  it.each(['not a url', '127.0.0.1', 'host:port', '[::1]'])('connect refuses %s with InvalidAddressError', (addr) => {
+    expect(() => node().handler.network().connect(Ws, addr)).toThrow(InvalidAddressError);
+  });
+
+  it('dials localhost by name', async () => {
+    const server = node();
+    const { addr } = await server.handler.network().listen(Ws, '127.0.0.1:0');
+    const client = node();
+    await expect(client.handler.network().connectAndWait(Ws, `localhost:${addr.split(':')[1]}`)).resolves.toBeDefined();
+  });
+
+  it('rejects a port in use and an address not on this host with ListenError; a later listen works', async () => {
+    const n = node();
+    const net = n.handler.network();
+    const { addr } = await net.listen(Ws, '127.0.0.1:0');
+    await expect(net.listen(Ws, addr)).rejects.toBeInstanceOf(ListenError);
+    await expect(net.listen(Ws, '203.0.113.1:0')).rejects.toBeInstanceOf(ListenError);
+    await expect(net.listen(Ws, '[::1]:0')).resolves.toMatchObject({ addr: expect.stringMatching(/^\[::1\]:\d+$/) });
+  });
+});

@@ -1,0 +1,130 @@
+// wss end to end: a TLS listener and a wss client, with a self-signed certificate made by the test
+// (openssl), on 127.0.0.1 and ::1.
+import { execFileSync } from 'node:child_process';
+import { connect as tlsConnect } from 'node:tls';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { InvalidOptionError, SendStatus, type NodeEvent, type NodeHandler } from '@message-io/core';
+import { Ws, type WsHandshake, type WsListenOptions } from '@message-io/ws';
+import { rawPeer, type RawPeer } from './raw.js';
+import { randomBytes, rng, testNode, until, type TestNode } from './support.js';
+
+let dir = '';
+let cert = '';
+let key = '';
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'message-io-ws-tls-'));
+  const args = ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1'];
+  const names = ['-subj', '/CN=example.test', '-addext', 'subjectAltName=DNS:example.test,IP:127.0.0.1,IP:::1'];
+  execFileSync('openssl', [...args, ...names, '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore', timeout: 10_000 });
+  cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
+  key = readFileSync(join(dir, 'key.pem'), 'utf8');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const nodes: TestNode[] = [];
+const peers: RawPeer[] = [];
+afterEach(() => {
+  for (const p of peers.splice(0)) p.socket.destroy();
+  for (const n of nodes.splice(0)) n.handler.stop();
+});
+
+function node(onEvent?: (event: NodeEvent<never>, handler: NodeHandler<never>) => void): TestNode {
+  const n = testNode(onEvent);
+  nodes.push(n);
+  return n;
+}
+
+const echo = (event: NodeEvent<never>, handler: NodeHandler<never>): void => {
+  if (event.type === 'message') handler.network().send(event.endpoint, event.data);
+};
+
+async function wssServer(bind = '127.0.0.1:0', options: WsListenOptions = {}) {
+  const n = node(echo);
+  const { addr } = await n.handler.network().listen(Ws, bind, { cert, key, ...options });
+  return { n, addr, port: Number(addr.slice(addr.lastIndexOf(':') + 1)) };
+}
+
+async function connected(url: string, options = {}) {
+  const client = node();
+  const ep = client.handler.network().connect(Ws, url, options);
+  const event = (await client.waitFor((e) => e.type === 'connected', 5000)) as NodeEvent<never> & { ok: boolean; error?: Error };
+  return { client, ep, event };
+}
+
+describe('wss', () => {
+  it.each([
+    ['IPv4', '127.0.0.1:0'],
+    ['IPv6', '[::1]:0'],
+  ])('echoes over %s with a CA the client trusts; the hook sees secure: true', async (_name, bind) => {
+    const seen: WsHandshake[] = [];
+    const { addr } = await wssServer(bind, { authenticate: (h) => seen.push(h) > 0 });
+    const { client, ep, event } = await connected(`wss://${addr}/secure`, { ca: cert });
+    expect(event.ok).toBe(true);
+    const payload = randomBytes(rng(7), 300_000);
+    expect(client.handler.network().send(ep, Buffer.from('small'))).toBe(SendStatus.Sent);
+    expect(client.handler.network().send(ep, payload)).toBe(SendStatus.Sent);
+    const echoes = await client.waitCount((e) => e.type === 'message', 2, 5000);
+    expect(Buffer.from((echoes[0] as { data: Uint8Array }).data).toString()).toBe('small');
+    expect(Buffer.compare((echoes[1] as { data: Uint8Array }).data, payload)).toBe(0);
+    expect(seen.map((h) => [h.path, h.secure])).toEqual([['/secure', true]]);
+  });
+
+  it('refuses a self-signed server by default, and takes it with rejectUnauthorized: false', async () => {
+    const { addr } = await wssServer();
+    const refused = await connected(`wss://${addr}/`);
+    expect(refused.event.ok).toBe(false);
+    expect(String(refused.event.error?.cause)).toMatch(/self[- ]signed/i);
+    expect((await connected(`wss://${addr}/`, { rejectUnauthorized: false })).event.ok).toBe(true);
+  });
+
+  it('checks the certificate against servername', async () => {
+    const { port } = await wssServer();
+    expect((await connected(`wss://127.0.0.1:${port}/`, { ca: cert, servername: 'example.test' })).event.ok).toBe(true);
+    const wrong = await connected(`wss://127.0.0.1:${port}/`, { ca: cert, servername: 'wrong.test' });
+    expect(wrong.event.ok).toBe(false);
+  });
+
+  it('a plain ws:// client to a wss listener fails with ok: false', async () => {
+    const { addr } = await wssServer();
+    expect((await connected(addr, { connectTimeout: 2000 })).event.ok).toBe(false);
+  });
+
+  it('closes a client that never starts its TLS handshake within handshakeTimeout', async () => {
+    const { n, port } = await wssServer('127.0.0.1:0', { handshakeTimeout: 300 });
+    const silent = rawPeer('127.0.0.1', port);
+    peers.push(silent);
+    const started = performance.now();
+    await until(() => silent.closed, 2000, 'the silent client to be closed');
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(n.events).toEqual([]);
+  });
+
+  it('closes a client that completes TLS but never sends its upgrade request within handshakeTimeout', async () => {
+    const { n, port } = await wssServer('127.0.0.1:0', { handshakeTimeout: 300 });
+    const socket = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false });
+    socket.on('error', () => undefined);
+    let closed = false;
+    socket.on('close', () => (closed = true));
+    try {
+      await new Promise((resolve) => socket.once('secureConnect', resolve));
+      const started = performance.now();
+      await until(() => closed, 2000, 'the idle TLS client to be closed');
+      expect(performance.now() - started).toBeLessThan(1000);
+      expect(n.events).toEqual([]);
+    } finally {
+      socket.destroy();
+    }
+  });
+
+  it('refuses a listen with only one of cert and key, or with material that is not PEM', async () => {
+    const n = node();
+    const net = n.handler.network();
+    await expect(net.listen(Ws, '127.0.0.1:0', { cert })).rejects.toBeInstanceOf(InvalidOptionError);
+    await expect(net.listen(Ws, '127.0.0.1:0', { key })).rejects.toBeInstanceOf(InvalidOptionError);
+    await expect(net.listen(Ws, '127.0.0.1:0', { cert: 'nope', key: 'nope' })).rejects.toBeInstanceOf(InvalidOptionError);
+    await expect(net.listen(Ws, '127.0.0.1:0', { cert: key, key: cert })).rejects.toBeInstanceOf(InvalidOptionError);
+  });
+});
