@@ -1,13 +1,12 @@
 // Echo client: sends "hello" every second and prints what comes back.
-// Usage: node dist/client.js [transport] [port]   (defaults: framed-tcp 3042; tcp uses port + 1, ws port + 2)
+// Usage: node dist/client.js [transport] [port]   (defaults: framed-tcp 3042; the server's base port)
 import { split } from 'message-io';
 import { transportByName } from './transports.js';
 
-const { transport, portOffset } = transportByName(process.argv[2] ?? 'framed-tcp');
+const { transport, address } = transportByName(process.argv[2] ?? 'framed-tcp');
 const [handler, listener] = split<'greet'>();
 
-const port = Number(process.argv[3] ?? 3042) + portOffset;
-const server = handler.network().connect(transport, { host: '127.0.0.1', port });
+const server = handler.network().connect(transport, address(Number(process.argv[3] ?? 3042)));
 
 process.once('SIGINT', () => handler.stop());
 await listener.forEach((event) => {

@@ -13,8 +13,8 @@ const net = handler.network();
 const servers = new Set<string>();
 const clients = new Map<Endpoint, { transport: string; pending: string[]; received: string }>();
 
-for (const { name, transport } of transports) {
-  const { id, addr } = await net.listen(transport, '127.0.0.1:0');
+for (const { name, transport, address } of transports) {
+  const { id, addr } = await net.listen(transport, address(0));
   servers.add(id.toString());
   console.log(`[${name}] echo server listening on ${addr}`);
   for (let i = 0; i < CLIENTS; i++) {

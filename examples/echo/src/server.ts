@@ -1,13 +1,14 @@
 // All-in-one echo server: listens on every transport and sends each message back to its sender.
-// Usage: node dist/server.js [port]   (FramedTcp and Udp on port, default 3042; Tcp on port + 1; Ws on port + 2)
+// Usage: node dist/server.js [port]   (FramedTcp and Udp on port, default 3042; Tcp on port + 1;
+// Ws on port + 2; Ipc on the local socket @message-io-echo-<port>)
 import { split } from 'message-io';
 import { transports } from './transports.js';
 
 const base = Number(process.argv[2] ?? 3042);
 const [handler, listener] = split();
 
-for (const { transport, portOffset } of transports) {
-  const { addr } = await handler.network().listen(transport, { host: '127.0.0.1', port: base + portOffset });
+for (const { transport, address } of transports) {
+  const { addr } = await handler.network().listen(transport, address(base));
   console.log(`echo server: ${transport.name} on ${addr}`);
 }
 

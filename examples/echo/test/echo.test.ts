@@ -44,7 +44,7 @@ describe('echo example', () => {
     expect(code).toBe(0);
   });
 
-  it.each(['tcp', 'framed-tcp', 'udp', 'ws'])('the all-in-one server and a client talk over %s', async (transport) => {
+  it.each(['tcp', 'framed-tcp', 'udp', 'ws', 'ipc'])('the all-in-one server and a client talk over %s', async (transport) => {
     // A base port below the ephemeral range (32768+), so that no test's client port takes it;
     // another run may still hold it, so try a few.
     let port = '';
@@ -53,7 +53,7 @@ describe('echo example', () => {
       port = String(10000 + 2 * Math.floor(Math.random() * 10000));
       const candidate = run('server.js', [port]);
       const started = await Promise.race([
-        waitOutput(candidate.output, 'echo server: Ws on', 5000).then(() => true),
+        waitOutput(candidate.output, 'echo server: Ipc on', 5000).then(() => true),
         candidate.exit.then(() => false),
       ]);
       if (started) server = candidate;

@@ -150,13 +150,12 @@ export class NetworkController {
     const id = new ResourceId(adapterId, 'local', this.nextId++);
     const entry: LocalEntry = { kind: 'local', id, local: listening.local, closed: false };
     this.resources.set(id.id, entry);
-    entry.local.source({ closed: () => this.closeLocal(entry) });
-    entry.local.accept({
-      remote: (remote, peer) => this.accepted(entry, transport, common, remote, peer),
-      data: (peer, data) => {
-        if (!entry.closed && !this.throttled) this.emit({ type: 'message', endpoint: Endpoint.fromListener(id, peer), data });
-      },
-    });
+    try {
+      this.startLocal(entry, transport, common);
+    } catch (cause) {
+      this.closeLocal(entry);
+      throw new AdapterError(`${transport.name} threw while starting its listener`, { cause });
+    }
     return { id, addr: formatRemoteAddr(listening.addr) };
   }
 
@@ -299,6 +298,18 @@ export class NetworkController {
     return entry;
   }
 
+  /** Wires a new listener: #6 `source`, then #8 `accept`. */
+  private startLocal(entry: LocalEntry, transport: Transport<never, never>, common: ResolvedCommonOptions): void {
+    const id = entry.id;
+    entry.local.source({ closed: () => this.closeLocal(entry) });
+    entry.local.accept({
+      remote: (remote, peer) => this.accepted(entry, transport, common, remote, peer),
+      data: (peer, data) => {
+        if (!entry.closed && !this.throttled) this.emit({ type: 'message', endpoint: Endpoint.fromListener(id, peer), data });
+      },
+    });
+  }
+
   private accepted(
     listener: LocalEntry,
     transport: Transport<never, never>,
@@ -320,25 +331,33 @@ export class NetworkController {
       this.failPending(entry, new ConnectTimeoutError(`not ready within ${connectTimeout} ms: ${entry.endpoint.addr}`));
     }, connectTimeout);
     unrefTimer(entry.timer);
+    // Whatever happens during source() is handled on the next microtask, so that connect() returns
+    // before any event about the connection.
+    let sourcing = true;
+    let failure: Error | undefined;
     try {
-      entry.remote.source(this.watch(entry));
+      entry.remote.source(this.watch(entry, () => sourcing));
     } catch (cause) {
-      this.failPending(entry, new AdapterError('the adapter threw from source', { cause }));
-      return;
+      failure = new AdapterError('the adapter threw from source', { cause });
     }
-    // Asked on the next microtask, so that connect() returns before any event about it.
+    sourcing = false;
     queueMicrotask(() => {
-      if (entry.state === 'pending') this.poll(entry, 'writable');
+      if (failure !== undefined) this.failPending(entry, failure);
+      else if (entry.state === 'pending') this.poll(entry, 'writable');
     });
   }
 
-  private watch(entry: RemoteEntry): RemoteWatch {
+  private watch(entry: RemoteEntry, sourcing: () => boolean): RemoteWatch {
     return {
       notify: (readiness) => {
+        if (sourcing()) return; // the first poll follows on the next microtask
         if (entry.state === 'pending') this.poll(entry, readiness);
         else if (entry.state === 'ready' && readiness === 'writable') this.drained(entry);
       },
-      closed: (error) => this.lost(entry, error),
+      closed: (error) => {
+        if (sourcing()) queueMicrotask(() => this.lost(entry, error));
+        else this.lost(entry, error);
+      },
     };
   }
 

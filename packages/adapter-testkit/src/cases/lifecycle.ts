@@ -1,0 +1,225 @@
+// The guarantees of DESIGN.md §3 that hold for every adapter: no re-entrant callback, events kept
+// until forEach, connected/accepted -> messages -> disconnected at most once, nothing after remove/stop.
+import { expect } from 'vitest';
+import { split, type Endpoint, type NodeEvent, type NodeHandler } from '@message-io/core';
+import { echo, type Harness } from '../harness.js';
+import { bytesOf, eventsOf, sleep, text, until, utf8 } from '../support.js';
+
+const MESSAGES = 5;
+const MESSAGE_SIZE = 8;
+const PER_CONNECTION = MESSAGES * MESSAGE_SIZE;
+
+/** An 8-byte message whose first byte is `flag`. */
+function flagged(flag: number, i: number): Uint8Array {
+  return Uint8Array.of(flag, i, 0, 0, 0, 0, 0, 0xff);
+}
+
+async function noReentry(h: Harness): Promise<void> {
+  const { wait } = h.settings;
+  const server = h.node<'tick'>((event, handler) => {
+    if (event.type !== 'message') return;
+    for (let i = 0; i < 3; i++) handler.network().send(event.endpoint, event.data);
+    handler.signals().send('tick');
+    handler.signals().sendWithPriority('tick');
+  });
+  const { addr } = await h.listen(server.handler);
+  const connections: Endpoint[] = [];
+  const client = h.node((event, handler) => {
+    if (event.type !== 'connected' || !event.ok) return;
+    if (event.endpoint === connections[3]) handler.network().remove(event.endpoint.resourceId);
+    else for (let i = 0; i < MESSAGES; i++) handler.network().send(event.endpoint, flagged(0, i));
+  });
+  for (let c = 0; c < 4; c++) connections.push(h.connect(client.handler, addr));
+  const expected = 3 * PER_CONNECTION;
+  await until(() => bytesOf(client.events).byteLength >= 3 * expected, wait, 'every echo');
+  await until(() => server.events.some((e) => e.type === 'signal'), wait, 'the signals sent from the callback');
+  const stopper = h.node<'stop'>((event, handler) => {
+    if (event.type !== 'signal') return;
+    handler.signals().send('stop');
+    handler.stop();
+  });
+  stopper.handler.signals().send('stop');
+  await stopper.done;
+  expect(stopper.events).toHaveLength(1);
+  for (const node of [server, client, stopper]) expect(node.maxDepth()).toBe(1);
+}
+
+async function keptBeforeForEach(h: Harness): Promise<void> {
+  const { transport } = h.settings;
+  const server = h.node((event, handler) => {
+    if (event.type === 'accepted') {
+      for (let i = 0; i < 20; i++) handler.network().send(event.endpoint, utf8(`m${i};`));
+      handler.network().remove(event.endpoint.resourceId);
+    } else echo(event, handler);
+  });
+  const { addr } = await h.listen(server.handler);
+  const sent = Array.from({ length: 20 }, (_, i) => `m${i};`).join('');
+  const [handler, listener] = split<string>();
+  const endpoint = h.connect(handler, addr);
+  try {
+    if (transport.connectionOriented) {
+      await until(() => handler.network().isReady(endpoint.resourceId) === undefined, h.settings.wait, 'the connection to end before forEach');
+    } else {
+      await until(() => handler.network().isReady(endpoint.resourceId) === true, h.settings.wait, 'the connection');
+      for (let i = 0; i < 20; i++) handler.network().send(endpoint, utf8(`m${i};`));
+      await until(() => bytesOf(server.events).byteLength >= sent.length, h.settings.wait, 'the server to echo');
+      await sleep(100);
+    }
+    const got: NodeEvent<string>[] = [];
+    void listener.forEach((event) => void got.push(event.type === 'message' ? { ...event, data: new Uint8Array(event.data) } : event));
+    handler.signals().send('after');
+    await until(() => got.some((e) => e.type === 'signal'), 2_000, 'the signal sent after forEach');
+    const types = got.map((e) => (e.type === 'connected' ? `connected:${e.ok}` : e.type));
+    const expectedEnd = transport.connectionOriented ? ['disconnected', 'signal'] : ['signal'];
+    expect(types[0]).toBe('connected:true');
+    expect(types.slice(-expectedEnd.length)).toEqual(expectedEnd);
+    expect(types.slice(1, -expectedEnd.length).every((t) => t === 'message')).toBe(true);
+    expect(text(bytesOf(got, endpoint))).toBe(sent);
+  } finally {
+    handler.stop();
+  }
+}
+
+/** Checks one connection's events: `first`, then messages only, then at most one `disconnected`. */
+function checkSequence(events: NodeEvent<never>[], first: 'connected' | 'accepted', endsWithDisconnect: boolean): void {
+  const types = events.map((e) => e.type);
+  expect(types[0]).toBe(first);
+  const last = types.lastIndexOf('disconnected');
+  expect(types.filter((t) => t === 'disconnected')).toHaveLength(endsWithDisconnect ? 1 : 0);
+  if (last >= 0) expect(last).toBe(types.length - 1);
+  expect(types.slice(1, last >= 0 ? last : undefined).every((t) => t === 'message')).toBe(true);
+  expect(types.filter((t) => t === first)).toHaveLength(1);
+}
+
+/**
+ * Removes a connection from inside the callback once `PER_CONNECTION` bytes came from it and its
+ * first byte (the flag of its messages) is `flag`; remembers where in `events` that happened.
+ */
+function remover(flag: number, removedAt: Map<Endpoint, number>, enabled: boolean) {
+  const received = new Map<Endpoint, { flag: number; bytes: number }>();
+  return (event: NodeEvent<never>, handler: NodeHandler<never>, events: NodeEvent<never>[]): void => {
+    if (event.type !== 'message') return;
+    const seen = received.get(event.endpoint) ?? { flag: event.data[0] ?? -1, bytes: 0 };
+    seen.bytes += event.data.byteLength;
+    received.set(event.endpoint, seen);
+    if (enabled && seen.flag === flag && seen.bytes >= PER_CONNECTION && !removedAt.has(event.endpoint)) {
+      handler.network().remove(event.endpoint.resourceId);
+      removedAt.set(event.endpoint, events.length);
+    }
+  };
+}
+
+async function eventOrder(h: Harness): Promise<void> {
+  const { transport, wait } = h.settings;
+  const removedAt = new Map<Endpoint, number>();
+  const serverRemoves = remover(1, removedAt, transport.connectionOriented);
+  const server = h.node((event, handler) => {
+    echo(event, handler);
+    serverRemoves(event, handler, server.events);
+  });
+  const { addr } = await h.listen(server.handler);
+  const clientRemoves = remover(0, removedAt, transport.connectionOriented);
+  const endpoints: Endpoint[] = [];
+  const client = h.node((event, handler) => {
+    if (event.type === 'connected' && event.ok) {
+      const flag = endpoints.indexOf(event.endpoint) % 2;
+      for (let i = 0; i < MESSAGES; i++) handler.network().send(event.endpoint, flagged(flag, i));
+    }
+    clientRemoves(event, handler, client.events);
+  });
+  for (let i = 0; i < 10; i++) endpoints.push(h.connect(client.handler, addr));
+  await until(() => endpoints.every((ep) => bytesOf(client.events, ep).byteLength >= PER_CONNECTION), wait, 'every echo');
+  if (transport.connectionOriented) {
+    await server.waitCount((e) => e.type === 'disconnected', 5, wait);
+    await client.waitCount((e) => e.type === 'disconnected', 5, wait);
+  }
+  await sleep(50);
+  checkOrder(h, { server, client, endpoints, removedAt });
+}
+
+function checkOrder(
+  h: Harness,
+  run: { server: { events: NodeEvent<never>[] }; client: { events: NodeEvent<never>[] }; endpoints: Endpoint[]; removedAt: Map<Endpoint, number> },
+): void {
+  const { transport } = h.settings;
+  const { server, client, endpoints, removedAt } = run;
+  endpoints.forEach((endpoint, i) => {
+    checkSequence(eventsOf(client.events, endpoint), 'connected', transport.connectionOriented && i % 2 === 1);
+  });
+  const accepted = server.events.flatMap((e) => (e.type === 'accepted' ? [e.endpoint] : []));
+  expect(accepted).toHaveLength(transport.connectionOriented ? 10 : 0);
+  for (const endpoint of accepted) {
+    const removedByServer = removedAt.has(endpoint);
+    checkSequence(eventsOf(server.events, endpoint), 'accepted', !removedByServer);
+  }
+  for (const [endpoint, index] of removedAt) {
+    const node = accepted.includes(endpoint) ? server : client;
+    expect(eventsOf(node.events.slice(index), endpoint)).toEqual([]);
+  }
+  if (!transport.connectionOriented) expect(server.events.filter((e) => e.type === 'disconnected')).toEqual([]);
+  expect(new Set(client.events.flatMap((e) => (e.type === 'signal' ? [] : [e.endpoint]))).size).toBe(10);
+}
+
+/** A burst of small messages, so that bytes are already buffered inbound when the peer acts. */
+function flood(h: Harness, client: { handler: NodeHandler<never> }, endpoint: Endpoint): void {
+  for (let i = 0; i < 200; i++) h.sendOk(client.handler, endpoint, flagged(2, i));
+}
+
+async function nothingAfterRemove(h: Harness): Promise<void> {
+  const { transport, wait } = h.settings;
+  let removed: Endpoint | undefined;
+  let removedAt = -1;
+  const server = h.node((event, handler) => {
+    if (event.type !== 'message' || removed !== undefined) return;
+    removed = event.endpoint;
+    handler.network().remove(event.endpoint.resourceId);
+    removedAt = server.events.length;
+  });
+  const { addr } = await h.listen(server.handler);
+  const client = h.node();
+  const endpoint = await h.connectAndWait(client.handler, addr);
+  flood(h, client, endpoint);
+  await until(() => removed !== undefined, wait, 'the first message');
+  if (transport.connectionOriented) await client.waitFor((e) => e.type === 'disconnected' && e.endpoint === endpoint, wait);
+  await sleep(100);
+  expect(eventsOf(server.events.slice(removedAt), removed!)).toEqual([]);
+  expect(server.handler.network().isReady(removed!.resourceId)).toBeUndefined();
+  if (transport.connectionOriented) return;
+  const before = client.events.length;
+  expect(client.handler.network().remove(endpoint.resourceId)).toBe(true);
+  await sleep(100);
+  expect(eventsOf(client.events.slice(before), endpoint)).toEqual([]);
+}
+
+async function nothingAfterStop(h: Harness): Promise<void> {
+  const { transport, wait } = h.settings;
+  let stopped = false;
+  let calledAfterStop = 0;
+  const server = h.node((event, handler) => {
+    if (stopped) calledAfterStop++;
+    if (event.type !== 'message') return;
+    handler.stop();
+    stopped = true;
+  });
+  const { addr } = await h.listen(server.handler);
+  const client = h.node();
+  const endpoint = await h.connectAndWait(client.handler, addr);
+  flood(h, client, endpoint);
+  await server.done;
+  const delivered = server.events.length;
+  if (transport.connectionOriented) await client.waitFor((e) => e.type === 'disconnected' && e.endpoint === endpoint, wait);
+  else flood(h, client, endpoint);
+  await sleep(100);
+  expect(calledAfterStop).toBe(0);
+  expect(server.events).toHaveLength(delivered);
+  expect(server.events.at(-1)?.type).toBe('message');
+}
+
+/** Registers the lifecycle guarantees. */
+export function registerLifecycleCases(h: Harness): void {
+  h.case('no re-entrant callback', () => noReentry(h));
+  h.case('events before forEach', () => keptBeforeForEach(h));
+  h.case('event order per connection', () => eventOrder(h));
+  h.case('nothing after remove', () => nothingAfterRemove(h));
+  h.case('nothing after stop', () => nothingAfterStop(h));
+}

@@ -1,0 +1,21 @@
+/**
+ * @message-io/adapter-testkit: the conformance suite every message-io adapter runs with vitest,
+ * and the helpers its cases use, for an adapter's own tests.
+ */
+export { registerConformanceTests } from './conformance.js';
+export type { CaseName, ConformanceOptions } from './options.js';
+export {
+  bytesOf,
+  eventsOf,
+  messagesOf,
+  randomBytes,
+  rng,
+  sameBytes,
+  sleep,
+  testNode,
+  text,
+  until,
+  utf8,
+  type OnEvent,
+  type TestNode,
+} from './support.js';

@@ -1,0 +1,54 @@
+import { createServer, Socket } from 'node:net';
+import { optionReader, type Adapter, type Listening, type RemoteAddr, type RemoteContext } from '@message-io/core';
+import { parseIpcAddr } from './address.js';
+import { bind } from './bind.js';
+import { FramedLocal } from './listener.js';
+import { resolveBacklog, resolveMaxMessageSize, type IpcConnectOptions, type IpcListenOptions } from './options.js';
+import { FramedRemote } from './remote.js';
+
+/**
+ * A socket's high-water mark: at most the connection's `maxBufferedBytes`, so that a queue that
+ * reaches the cap has made `write` return false and a `'drain'` (our `notify('writable')`) follows.
+ */
+function highWaterMark(context: RemoteContext): number {
+  return Math.min(context.maxBufferedBytes, 64 * 1024);
+}
+
+/** The Ipc adapter: length-prefixed messages over Unix domain sockets. */
+export const adapter: Adapter<IpcConnectOptions, IpcListenOptions> = {
+  /**
+   * #2. Called by the core on `network().connect()`. Validate the options and the address (throw
+   * `InvalidOptionError`, `InvalidAddressError`), start connecting and return the Remote at once.
+   * A missing or dead socket (`ENOENT`, `ECONNREFUSED`) is reported by the socket's close.
+   */
+  connect(addr: RemoteAddr, options: IpcConnectOptions | undefined, context: RemoteContext) {
+    const target = parseIpcAddr(addr);
+    const maxMessageSize = resolveMaxMessageSize(options);
+    // Node forwards stream options to the socket, though its types omit them.
+    const socket = new Socket({ writableHighWaterMark: highWaterMark(context) } as ConstructorParameters<typeof Socket>[0]);
+    const remote = new FramedRemote(socket, maxMessageSize, context.linger);
+    socket.connect({ path: target.path });
+    return remote;
+  },
+
+  /**
+   * #7. Called by the core on `network().listen()`. Validate the options, bind (removing a stale
+   * socket file first), and resolve with the Local and the URL listened on. Reject with
+   * `ListenError` when binding fails, with the system's error as `cause`.
+   */
+  async listen(addr: RemoteAddr, options: IpcListenOptions | undefined, context: RemoteContext): Promise<Listening> {
+    const where = parseIpcAddr(addr);
+    const maxMessageSize = resolveMaxMessageSize(options);
+    const settings = {
+      backlog: resolveBacklog(options),
+      readableAll: optionReader.boolean(options, 'readableAll', false),
+      writableAll: optionReader.boolean(options, 'writableAll', false),
+    };
+    const server = createServer({ highWaterMark: highWaterMark(context) });
+    await bind(server, where, settings);
+    // Unix socket clients have no address of their own: an accepted connection is known by the listener's.
+    const peer = { url: where.url };
+    const local = new FramedLocal(server, (socket) => ({ remote: new FramedRemote(socket, maxMessageSize, context.linger), addr: peer }));
+    return { local, addr: peer };
+  },
+};

@@ -1,0 +1,118 @@
+import type { Socket } from 'node:net';
+import { PendingStatus, SendStatus, type ProcessData, type Remote, type RemoteWatch } from '@message-io/core';
+import { FrameDecoder, frame } from './framing.js';
+
+/**
+ * One connection: a Node stream socket carrying length-prefixed messages. Sends of one event-loop
+ * turn are corked together and leave in one system call on the next tick.
+ */
+export class FramedRemote implements Remote {
+  private watch: RemoteWatch | undefined;
+  private error: Error | undefined;
+  private corked = false;
+  private lingerTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly socket: Socket,
+    readonly maxMessageSize: number,
+    private readonly linger: number,
+  ) {
+    socket.on('error', (error) => {
+      this.error ??= error;
+    });
+    socket.on('close', () => {
+      clearTimeout(this.lingerTimer);
+      this.watch?.closed(this.error);
+    });
+  }
+
+  /** Bytes accepted by `send` that the socket has not handed to the system yet. */
+  get bufferedBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  /**
+   * #1. Called by the core once, right after `connect` (or the listener) made this Remote. Wire the
+   * socket to the watch: connected and drained are `notify('writable')`; the socket's close is
+   * `closed`, with the error kept by the `'error'` listener (never leave `'error'` unhandled).
+   */
+  source(watch: RemoteWatch): void {
+    this.watch = watch;
+    this.socket.once('connect', () => watch.notify('writable'));
+    this.socket.on('drain', () => watch.notify('writable'));
+  }
+
+  /**
+   * #5. Called by the core after `source`, then at each `notify`, until the connection is ready.
+   * There is no handshake here: a client is ready once connected, an accepted socket at once.
+   * Add yours here (answer `Incomplete` until it is done); the core bounds it by `connectTimeout`.
+   */
+  pending(): PendingStatus {
+    if (this.socket.destroyed) return PendingStatus.Disconnected;
+    return this.socket.connecting ? PendingStatus.Incomplete : PendingStatus.Ready;
+  }
+
+  /**
+   * #3. Called by the core once, when the connection is ready. From now on hand every complete
+   * message to `processData`. A peer that breaks the framing or a limit ends the connection, with
+   * the reason given to `closed` (through the socket's close).
+   */
+  receive(processData: ProcessData): void {
+    const decoder = new FrameDecoder(this.maxMessageSize);
+    this.socket.on('data', (chunk: Buffer) => {
+      const error = decoder.decode(chunk, processData);
+      if (error !== undefined) {
+        this.error = error;
+        this.socket.destroy();
+      }
+    });
+  }
+
+  /**
+   * #4. Called by the core for `send()` on a ready connection, once it checked the size and the
+   * buffered bytes. Queue the whole message and return `Sent`; never block, never throw.
+   */
+  send(data: Uint8Array): SendStatus {
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
+    }
+    for (const part of frame(data)) this.socket.write(part);
+    return SendStatus.Sent;
+  }
+
+  /** Called by the core when the node's consumer falls behind: stop reading (flow control slows the peer). */
+  pauseReceive(): void {
+    this.socket.pause();
+  }
+
+  /** Called by the core when the consumer caught up: read again. */
+  resumeReceive(): void {
+    this.socket.resume();
+  }
+
+  /**
+   * Called by the core exactly once: on `remove()`, on `stop()`, or after `closed`. Flush what was
+   * queued within `linger` milliseconds, then destroy; keep no handle that holds the process.
+   */
+  close(): void {
+    const socket = this.socket;
+    this.watch = undefined;
+    socket.removeAllListeners('data');
+    if (socket.destroyed) return;
+    if (this.error !== undefined || socket.connecting) {
+      socket.destroy();
+      return;
+    }
+    socket.resume();
+    socket.end();
+    this.lingerTimer = setTimeout(() => socket.destroy(), this.linger);
+    this.lingerTimer.unref();
+  }
+
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
+}
