@@ -1,15 +1,19 @@
-import type { Socket } from 'node:net';
 import type { ProcessData } from '@message-io/core';
+import type { WriteBatch } from './batch.js';
 import { FrameDecoder } from './decoder.js';
 import { varintLength, writeVarint } from './varint.js';
 
-/** Below this size a frame's prefix and payload are copied into one buffer: one write beats two. */
-const COALESCE_LIMIT = 4096;
+/**
+ * Up to this size a message is copied into the write batch (with its prefix): the caller may reuse
+ * its buffer at once, and many small messages leave in one write. Larger ones are written from the
+ * caller's buffer, without a copy.
+ */
+const COPY_LIMIT = 4096;
 
 /** How one connection turns messages into bytes and back. */
 export interface Codec {
   /** Writes one message. */
-  write(socket: Socket, data: Uint8Array): void;
+  write(out: WriteBatch, data: Uint8Array): void;
   /** Handles one received chunk; returns an error that must end the connection. */
   read(chunk: Uint8Array, processData: ProcessData): Error | undefined;
 }
@@ -19,8 +23,10 @@ export interface Codec {
  * may reuse a small buffer right after `send`; larger ones are written from the caller's buffer.
  */
 export const streamCodec: Codec = {
-  write(socket, data) {
-    socket.write(data.byteLength <= COALESCE_LIMIT ? Buffer.from(data) : data);
+  write(out, data) {
+    if (data.byteLength > COPY_LIMIT) return out.writeDirect(data);
+    const at = out.reserve(data.byteLength); // before reading target: reserve may start a new slab
+    out.target.set(data, at);
   },
   read(chunk, processData) {
     processData(chunk);
@@ -36,20 +42,19 @@ export class FramedCodec implements Codec {
     this.decoder = new FrameDecoder(maxMessageSize);
   }
 
-  write(socket: Socket, data: Uint8Array): void {
+  write(out: WriteBatch, data: Uint8Array): void {
     const length = data.byteLength;
     const prefixLength = varintLength(length);
-    if (length <= COALESCE_LIMIT) {
-      const frame = Buffer.allocUnsafe(prefixLength + length);
-      writeVarint(length, frame, 0);
-      frame.set(data, prefixLength);
-      socket.write(frame);
+    if (length <= COPY_LIMIT) {
+      const at = out.reserve(prefixLength + length);
+      const target = out.target;
+      writeVarint(length, target, at);
+      target.set(data, at + prefixLength);
       return;
     }
-    const prefix = Buffer.allocUnsafe(prefixLength);
-    writeVarint(length, prefix, 0);
-    socket.write(prefix);
-    socket.write(data);
+    const at = out.reserve(prefixLength);
+    writeVarint(length, out.target, at);
+    out.writeDirect(data);
   }
 
   read(chunk: Uint8Array, processData: ProcessData): Error | undefined {

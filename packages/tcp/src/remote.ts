@@ -1,16 +1,17 @@
 import type { Socket } from 'node:net';
 import { PendingStatus, SendStatus, type ProcessData, type Remote, type RemoteWatch } from '@message-io/core';
+import { WriteBatch } from './batch.js';
 import type { Codec } from './codec.js';
 
 /**
- * One Tcp or FramedTcp connection. Sends of one event-loop turn are corked together and leave in
- * one system call on the next tick; the socket's `writableHighWaterMark` is at most the
+ * One Tcp or FramedTcp connection. Sends of one synchronous run are batched (small ones copied
+ * into a shared slab) and leave in one system call on the next tick; the socket's `writableHighWaterMark` is at most the
  * connection's `maxBufferedBytes`, so a `'drain'` always follows a queue that reached the cap.
  */
 export class TcpRemote implements Remote {
   private watch: RemoteWatch | undefined;
   private error: Error | undefined;
-  private corked = false;
+  private readonly out: WriteBatch;
   private lingerTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -19,6 +20,7 @@ export class TcpRemote implements Remote {
     readonly maxMessageSize: number,
     private readonly linger: number,
   ) {
+    this.out = new WriteBatch(socket);
     socket.on('error', (error) => {
       this.error ??= error;
     });
@@ -29,7 +31,7 @@ export class TcpRemote implements Remote {
   }
 
   get bufferedBytes(): number {
-    return this.socket.writableLength;
+    return this.socket.writableLength + this.out.pendingBytes;
   }
 
   source(watch: RemoteWatch): void {
@@ -62,12 +64,7 @@ export class TcpRemote implements Remote {
   }
 
   send(data: Uint8Array): SendStatus {
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(this.uncork);
-    }
-    this.codec.write(this.socket, data);
+    this.codec.write(this.out, data);
     return SendStatus.Sent;
   }
 
@@ -80,14 +77,10 @@ export class TcpRemote implements Remote {
       socket.destroy();
       return;
     }
+    this.out.flush();
     socket.resume();
     socket.end();
     this.lingerTimer = setTimeout(() => socket.destroy(), this.linger);
     this.lingerTimer.unref();
   }
-
-  private readonly uncork = (): void => {
-    this.corked = false;
-    this.socket.uncork();
-  };
 }
