@@ -4,7 +4,7 @@
 export interface Job {
   /** `throughput` and `rate` count bytes at the receiver; `latency` times round trips at the sender. */
   readonly metric: 'throughput' | 'rate' | 'latency';
-  readonly transport: 'tcp' | 'framed-tcp' | 'udp';
+  readonly transport: 'tcp' | 'framed-tcp' | 'udp' | 'ws';
   readonly size: number;
   readonly count: number;
   /** Bytes the receiver waits for before it reports (size × count, less what Udp may lose). */

@@ -4,7 +4,8 @@ import type { Job, Result } from './job.js';
 
 const [impl, role, jobText, addr] = process.argv.slice(2);
 const job = JSON.parse(jobText!) as Job;
-const peers = impl === 'native' ? await import('./peers/native.js') : await import('./peers/ours.js');
+const peers =
+  impl === 'ours' ? await import('./peers/ours.js') : job.transport === 'ws' ? await import('./peers/native-ws.js') : await import('./peers/native.js');
 const report = (result: Result): void => {
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
   setTimeout(() => process.exit(0), 50);

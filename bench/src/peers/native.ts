@@ -51,8 +51,10 @@ export const receiver: Receiver = async (job, report) => {
     if (first === 0) first = performance.now();
     bytes += length;
     messages++;
-    last = performance.now();
-    if (job.transport === 'udp') idle.refresh();
+    if (job.transport === 'udp') {
+      last = performance.now();
+      idle.refresh();
+    }
     if (bytes >= job.totalBytes) clearTimeout(idle);
     return bytes >= job.totalBytes;
   };
@@ -95,14 +97,20 @@ export const sender: Sender = async (job, addr, report) => {
     await new Promise<void>((r) => socket.connect(port, '127.0.0.1', r));
     socket.on('error', () => undefined);
     if (job.metric === 'latency') {
-      socket.on('message', () => {
-        rtts.push(performance.now() - start);
-        if (rtts.length === job.count) return void (report({ rtts }), socket.close());
+      // As for ours: a lost ping is sent again after 50 ms, untimed.
+      let retry: ReturnType<typeof setTimeout> | undefined;
+      const ping = (): void => {
         start = performance.now();
         socket.send(payload);
+        retry = setTimeout(ping, 50);
+      };
+      socket.on('message', () => {
+        clearTimeout(retry);
+        rtts.push(performance.now() - start);
+        if (rtts.length === job.count) return void (report({ rtts }), socket.close());
+        ping();
       });
-      start = performance.now();
-      socket.send(payload);
+      ping();
     } else {
       let sent = 0;
       const pump = (): void => {

@@ -1,8 +1,8 @@
 // Our side of each benchmark: a receiver and a sender built on message-io.
-import { FramedTcp, SendStatus, Tcp, Udp, split, type Endpoint, type Transport } from 'message-io';
+import { FramedTcp, SendStatus, Tcp, Udp, Ws, split, type Endpoint, type Transport } from 'message-io';
 import type { Job, Receiver, Sender } from '../job.js';
 
-const transports: Record<string, Transport<never, never>> = { tcp: Tcp, 'framed-tcp': FramedTcp, udp: Udp };
+const transports: Record<string, Transport<never, never>> = { tcp: Tcp, 'framed-tcp': FramedTcp, udp: Udp, ws: Ws };
 
 /** Listens; counts bytes (throughput, rate) or echoes (latency). */
 export const receiver: Receiver = async (job, report) => {
@@ -25,8 +25,10 @@ export const receiver: Receiver = async (job, report) => {
     if (first === 0) first = performance.now();
     bytes += event.data.length;
     messages++;
-    last = performance.now();
-    if (job.transport === 'udp') idle.refresh();
+    if (job.transport === 'udp') {
+      last = performance.now();
+      idle.refresh();
+    }
     if (bytes >= job.totalBytes) {
       clearTimeout(idle);
       report({ bytes, messages, ms: performance.now() - first });
@@ -49,25 +51,29 @@ export const sender: Sender = async (job, addr, report) => {
       sent++;
       if (sent % 4096 === 0 && job.transport === 'udp') return void setImmediate(() => pump(ep));
     }
-    if (job.transport !== 'udp') return;
   };
   const rtts: number[] = [];
   let start = 0;
+  // A lost Udp ping would stall the round trips: send another after 50 ms (that one is not timed).
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  const ping = (ep: Endpoint): void => {
+    start = performance.now();
+    net.send(ep, payload);
+    if (job.transport === 'udp') retry = setTimeout(() => ping(ep), 50);
+  };
   void listener.forEach((event) => {
     if (event.type === 'connected' || event.type === 'writable') {
-      if (job.metric === 'latency') {
-        start = performance.now();
-        net.send(event.endpoint, payload);
-      } else pump(event.endpoint);
+      if (job.metric === 'latency') ping(event.endpoint);
+      else pump(event.endpoint);
     }
     if (event.type === 'message' && job.metric === 'latency') {
+      clearTimeout(retry);
       rtts.push(performance.now() - start);
       if (rtts.length === job.count) {
         report({ rtts });
         return handler.stop();
       }
-      start = performance.now();
-      net.send(event.endpoint, payload);
+      ping(event.endpoint);
     }
   });
   net.connect(transports[job.transport]!, addr, { maxBufferedBytes: 4 * 1024 * 1024 });

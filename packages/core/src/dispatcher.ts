@@ -5,10 +5,24 @@ import { Fifo } from './fifo.js';
 
 const SIGNALS_PER_TURN = 1024;
 
-// setImmediate (Node) lets pending I/O run between turns; browsers fall back to setTimeout.
+// setImmediate (Node) lets pending I/O run between turns. Browsers have none: a MessageChannel
+// message is their next macrotask, without the 4 ms clamp of nested setTimeout(fn, 0) calls.
 const nodeSetImmediate = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate;
 const scheduleMacrotask: (fn: () => void) => void =
-  typeof nodeSetImmediate === 'function' ? (fn) => void nodeSetImmediate(fn) : (fn) => void setTimeout(fn, 0);
+  typeof nodeSetImmediate === 'function' ? (fn) => void nodeSetImmediate(fn) : postMacrotask;
+
+let channel: MessageChannel | undefined;
+const posted = new Fifo<() => void>();
+
+function postMacrotask(fn: () => void): void {
+  if (typeof MessageChannel !== 'function') return void setTimeout(fn, 0);
+  if (channel === undefined) {
+    channel = new MessageChannel();
+    channel.port1.onmessage = () => posted.shift()?.();
+  }
+  posted.push(fn);
+  channel.port2.postMessage(undefined);
+}
 
 // A copy into a fresh Uint8Array: `data.slice()` would not do, since on a Node Buffer it is a view.
 const sizeOf = <S>(event: NodeEvent<S>): number => (event.type === 'message' ? event.data.byteLength : 0);

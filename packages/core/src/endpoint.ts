@@ -33,13 +33,17 @@ export class Endpoint {
     if (!(listenerId instanceof ResourceId) || listenerId.kind !== 'local') {
       throw new InvalidArgumentError('Endpoint.fromListener needs the ResourceId of a listener');
     }
-    const text = formatSocketAddr(parseSocketAddr(addr));
     let cache = fromListenerCache.get(listenerId);
     if (cache === undefined) {
       cache = new Map();
       fromListenerCache.set(listenerId, cache);
     }
-    let endpoint = cache.get(text);
+    // Known addresses (every datagram of a known sender) are found without parsing them again.
+    // Only canonical texts are stored, so a hit means the address was valid.
+    const key = typeof addr === 'string' ? addr : typeof addr?.host === 'string' ? formatSocketAddr(addr) : '';
+    let endpoint = cache.get(key);
+    const text = endpoint === undefined ? formatSocketAddr(parseSocketAddr(addr)) : key;
+    if (endpoint === undefined && text !== key) endpoint = cache.get(text);
     if (endpoint === undefined) {
       if (cache.size >= FROM_LISTENER_CACHE) cache.delete(cache.keys().next().value as string);
       endpoint = new Endpoint(listenerId, text);

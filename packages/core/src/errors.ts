@@ -87,3 +87,8 @@ export class ProtocolError extends MessageIoError {
 export class AdapterError extends MessageIoError {
   override readonly code: 'ERR_ADAPTER' = 'ERR_ADAPTER';
 }
+
+/** The transport cannot do this where the program runs: for example, `listen()` with Ws in a browser, which can only dial out. */
+export class UnsupportedError extends MessageIoError {
+  override readonly code: 'ERR_UNSUPPORTED' = 'ERR_UNSUPPORTED';
+}

@@ -170,7 +170,7 @@ export class NetworkController {
     if (!(data instanceof Uint8Array)) {
       throw new InvalidArgumentError(`send needs the message as a Uint8Array (or Buffer), got ${data === null ? 'null' : typeof data}`);
     }
-    if (isDetached(data)) throw new InvalidArgumentError('send was given a view of a detached ArrayBuffer');
+    if (data.byteLength === 0 && isDetached(data)) throw new InvalidArgumentError('send was given a view of a detached ArrayBuffer');
     const entry = this.find(endpoint.resourceId);
     if (entry === undefined) return SendStatus.ResourceNotFound;
     if (entry.kind === 'local') return this.sendFromListener(entry, endpoint, data);

@@ -23,20 +23,10 @@ import {
   type WsListenSettings,
 } from './options.js';
 import { WsRemote } from './remote.js';
+import { dialUrl } from './dial-url.js';
 
-/** The path a Ws client asks for when it is given a socket address, as the Rust message-io does. */
-export const DEFAULT_PATH = '/message-io-default';
-
-/** The URL a client dials: `ws://{addr}/message-io-default` for a socket address, else the URL itself. */
-export function dialUrl(addr: RemoteAddr): string {
-  if (!isUrlAddr(addr)) return `ws://${formatSocketAddr(addr)}${DEFAULT_PATH}`;
-  const url = new URL(addr.url);
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-    throw new InvalidAddressError(`Ws connects to ws:// or wss:// URLs or host:port addresses, not ${url.protocol}// (${addr.url})`);
-  }
-  if (url.hash !== '') throw new InvalidAddressError(`a WebSocket URL has no fragment (#): ${addr.url}`);
-  return url.href;
-}
+export { DEFAULT_PATH } from './defaults.js';
+export { dialUrl } from './dial-url.js';
 
 function clientOptions(settings: WsConnectSettings): ClientOptions {
   // `closeTimeout` is a ws 8.23 option that its type definitions lack.

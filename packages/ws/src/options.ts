@@ -1,13 +1,9 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { constants } from 'node:buffer';
+import { DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_PAYLOAD } from './defaults.js';
 import { InvalidOptionError, optionReader, type ConnectOptions, type ListenOptions, type RemoteContext } from '@message-io/core';
 
-/** Ws's default largest message (`maxPayload`): 64 MiB, the largest message the Rust message-io's reader accepts. */
-export const DEFAULT_MAX_PAYLOAD: number = 64 * 1024 * 1024;
-/** Ws's default largest frame sent (`maxFrameSize`): 16 MiB, the largest frame the Rust message-io's reader accepts. */
-export const DEFAULT_MAX_FRAME_SIZE: number = 16 * 1024 * 1024;
-/** Ws's default `handshakeTimeout` for listeners: 10 s. */
-export const DEFAULT_HANDSHAKE_TIMEOUT: number = 10_000;
+export { DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_PAYLOAD } from './defaults.js';
 
 /** Options both sides of a Ws connection share. */
 export interface WsCommonOptions {

@@ -1,0 +1,84 @@
+// The measuring half of the benchmark runner, importable: the jobs of each transport, and one
+// measurement of a job in two processes (receiver and sender) on loopback. run.ts prints them all;
+// examples/throughput imports them.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Job, Result } from './job.js';
+
+export type { Job } from './job.js';
+
+const peerPath = fileURLToPath(new URL('./peer.js', import.meta.url));
+const GiB = 2 ** 30;
+
+/** One measurement: MB/s (throughput), messages/s (rate) or µs (latency); Udp's loss; latency's p99. */
+export interface Figure {
+  readonly value: number;
+  readonly loss?: number;
+  readonly p99?: number;
+}
+
+/** The jobs measured for a transport: bulk throughput, small-message rates and latency. `quick` makes them smaller. */
+export function jobsFor(transport: Job['transport'], quick: boolean): { label: string; job: Job }[] {
+  const bulkSize = transport === 'udp' ? 65_507 : 64 * 1024;
+  const bulkBytes = quick ? GiB / 16 : GiB;
+  const bulk = Math.floor(bulkBytes / bulkSize);
+  const small = quick ? 200_000 : 2_000_000;
+  const kib = quick ? 50_000 : 500_000;
+  const pings = quick ? 2_200 : 22_000;
+  return [
+    { label: `throughput ${transport === 'udp' ? '65,507 B' : '64 KiB'}`, job: { metric: 'throughput', transport, size: bulkSize, count: bulk, totalBytes: bulk * bulkSize } },
+    { label: 'rate 64 B', job: { metric: 'rate', transport, size: 64, count: small, totalBytes: small * 64 } },
+    { label: 'rate 1 KiB', job: { metric: 'rate', transport, size: 1024, count: kib, totalBytes: kib * 1024 } },
+    { label: 'latency 1 B', job: { metric: 'latency', transport, size: 1, count: pings, totalBytes: pings } },
+  ];
+}
+
+/** Runs one job with one implementation; resolves with the figure (MB/s, messages/s, or µs). */
+export async function measure(impl: 'ours' | 'native', job: Job): Promise<Figure> {
+  const children: ReturnType<typeof spawn>[] = [];
+  const start = (role: string, extra: string[] = []): { next: (prefix: string) => Promise<string> } => {
+    const child = spawn(process.execPath, [peerPath, impl, role, JSON.stringify(job), ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(child);
+    let buffer = '';
+    const waiting: { prefix: string; resolve: (line: string) => void }[] = [];
+    child.stdout!.on('data', (d: Buffer) => {
+      buffer += d.toString();
+      let newline: number;
+      while ((newline = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        const at = waiting.findIndex((w) => line.startsWith(w.prefix));
+        if (at >= 0) waiting.splice(at, 1)[0]!.resolve(line.slice(line.indexOf(' ') + 1));
+      }
+    });
+    return { next: (prefix) => new Promise((resolve) => waiting.push({ prefix, resolve })) };
+  };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${impl} ${job.transport} ${job.metric} timed out`)), 120_000);
+  });
+  try {
+    const receiver = start('receiver');
+    const result = receiver.next('RESULT');
+    const addr = await Promise.race([receiver.next('ADDR'), timeout]);
+    const sender = start('sender', [addr]);
+    const figures = JSON.parse(await Promise.race([job.metric === 'latency' ? sender.next('RESULT') : result, timeout])) as Result;
+    if (job.metric === 'latency') {
+      const rtts = figures.rtts!.slice(Math.floor(job.count / 11)).sort((a, b) => a - b);
+      return { value: (rtts[Math.floor(rtts.length / 2)]! / 2) * 1000, p99: (rtts[Math.floor(rtts.length * 0.99)]! / 2) * 1000 };
+    }
+    const seconds = figures.ms! / 1000;
+    // Messages a second from bytes, so that a stream transport's chunks do not count as messages.
+    const value = job.metric === 'throughput' ? figures.bytes! / seconds / 1e6 : figures.bytes! / job.size / seconds;
+    return { value, loss: 1 - figures.bytes! / job.totalBytes };
+  } finally {
+    clearTimeout(timer);
+    for (const child of children) child.kill('SIGKILL');
+  }
+}
+
+/** The median of some figures. */
+export const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+/** A figure with its unit: `1234 MB/s`, `2,000,000/s`, `21.5 µs`. */
+export const format = (value: number, metric: Job['metric']): string =>
+  metric === 'throughput' ? `${value.toFixed(0)} MB/s` : metric === 'rate' ? `${Math.round(value).toLocaleString('en')}/s` : `${value.toFixed(1)} µs`;
