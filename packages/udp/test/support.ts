@@ -5,6 +5,8 @@ import { existsSync } from 'node:fs';
 import { split, type NodeEvent, type NodeHandler } from '@message-io/core';
 
 /** A running node whose events are recorded (message data copied) and can be awaited. */
+export { randomBytes, rng, sleep, until } from '@message-io/adapter-testkit';
+
 export interface TestNode<S = never> {
   handler: NodeHandler<S>;
   events: NodeEvent<S>[];
@@ -23,7 +25,7 @@ export function testNode<S = never>(onEvent?: (event: NodeEvent<S>, handler: Nod
   const events: NodeEvent<S>[] = [];
   const waiters = new Set<() => void>();
   const done = listener.forEach((event) => {
-    events.push(event.type === 'message' ? { ...event, data: event.data.slice() } : event);
+    events.push(event.type === 'message' ? { ...event, data: new Uint8Array(event.data) } : event);
     onEvent?.(event, handler);
     for (const check of [...waiters]) check();
   });
@@ -65,35 +67,9 @@ export function messages<S>(node: TestNode<S>, filter?: (event: NodeEvent<S> & {
 }
 
 /** Waits `ms` milliseconds. */
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls `condition` every 5 ms until it holds; rejects after `ms` with `what` in the message. */
-export async function until(condition: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-/** Seeded random bytes. */
-export function randomBytes(random: () => number, length: number): Uint8Array {
-  const bytes = new Uint8Array(length);
-  for (let i = 0; i < length; i++) bytes[i] = (random() * 256) | 0;
-  return bytes;
-}
 
 /** The port of `host:port` or `[v6]:port`. */
 export function portOf(addr: string): number {
