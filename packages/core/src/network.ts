@@ -1,11 +1,11 @@
-import type { Local, ProcessData, Readiness, Remote, RemoteWatch } from './adapter.js';
+import type { Local, Remote } from './adapter.js';
+import { Connections, type RemoteEntry } from './connection.js';
 import { formatRemoteAddr, isUrlAddr, parseRemoteAddr, parseSocketAddr, type AddressInput, type RemoteAddr } from './address.js';
 import { Endpoint } from './endpoint.js';
 import {
   AdapterError,
   ConnectAbortedError,
   ConnectError,
-  ConnectTimeoutError,
   InvalidAddressError,
   InvalidArgumentError,
   ListenError,
@@ -15,22 +15,9 @@ import {
 import type { NetEvent } from './events.js';
 import { resolveCommonOptions, type ResolvedCommonOptions } from './options.js';
 import { ResourceId } from './resource-id.js';
-import { PendingStatus, SendStatus } from './status.js';
+import { SendStatus } from './status.js';
 import { isTransport, type Transport } from './transport.js';
 
-interface RemoteEntry {
-  readonly kind: 'remote';
-  readonly id: ResourceId;
-  readonly endpoint: Endpoint;
-  readonly remote: Remote;
-  readonly listenerId: ResourceId | undefined;
-  readonly cap: number;
-  readonly maxMessageSize: number;
-  state: 'pending' | 'ready' | 'closed';
-  backpressured: boolean;
-  timer: ReturnType<typeof setTimeout> | undefined;
-  waiters: { resolve: (endpoint: Endpoint) => void; reject: (error: Error) => void }[] | undefined;
-}
 
 interface LocalEntry {
   readonly kind: 'local';
@@ -45,10 +32,6 @@ export interface ListenResult {
   readonly id: ResourceId;
   /** The bound address, port 0 resolved: `127.0.0.1:40123`, `[::1]:40123`; or the URL listened on, such as `ipc:///tmp/app.sock`. */
   readonly addr: string;
-}
-
-function unrefTimer(timer: ReturnType<typeof setTimeout>): void {
-  (timer as { unref?: () => void }).unref?.();
 }
 
 /**
@@ -85,9 +68,12 @@ export class NetworkController {
   private nextId = 0;
   private running = true;
   private throttled = false;
+  private readonly connections: Connections;
 
   /** Created by `split()`; `emit` hands events to the node's dispatcher. */
-  constructor(private readonly emit: (event: NetEvent) => void) {}
+  constructor(private readonly emit: (event: NetEvent) => void) {
+    this.connections = new Connections(emit, this.resources, () => this.throttled);
+  }
 
   /**
    * Starts a connection and returns its endpoint at once. A `connected` event follows, with
@@ -109,7 +95,7 @@ export class NetworkController {
     }
     const id = new ResourceId(adapterId, 'remote', this.nextId++);
     const entry = this.register(id, new Endpoint(id, formatRemoteAddr(remoteAddr)), remote, transport, common, undefined);
-    this.start(entry, common.connectTimeout);
+    this.connections.start(entry, common.connectTimeout);
     return entry.endpoint;
   }
 
@@ -183,7 +169,7 @@ export class NetworkController {
     try {
       return entry.remote.send(data);
     } catch (cause) {
-      queueMicrotask(() => this.lost(entry, new AdapterError('the adapter threw from send', { cause })));
+      queueMicrotask(() => this.connections.lost(entry, new AdapterError('the adapter threw from send', { cause })));
       return SendStatus.ResourceNotFound;
     }
   }
@@ -200,8 +186,8 @@ export class NetworkController {
       this.closeLocal(entry);
       return true;
     }
-    this.settleWaiters(entry, new ConnectAbortedError(`connection to ${entry.endpoint.addr} was removed before it was ready`));
-    this.closeRemote(entry);
+    this.connections.settleWaiters(entry, new ConnectAbortedError(`connection to ${entry.endpoint.addr} was removed before it was ready`));
+    this.connections.closeRemote(entry);
     return true;
   }
 
@@ -225,7 +211,7 @@ export class NetworkController {
   setThrottled(throttled: boolean): void {
     this.throttled = throttled;
     for (const entry of this.resources.values()) {
-      if (entry.kind === 'remote' && entry.state === 'ready') this.throttle(entry, throttled);
+      if (entry.kind === 'remote' && entry.state === 'ready') this.connections.throttle(entry, throttled);
     }
   }
 
@@ -235,8 +221,8 @@ export class NetworkController {
     for (const entry of [...this.resources.values()]) {
       if (entry.kind === 'local') this.closeLocal(entry);
       else {
-        this.settleWaiters(entry, new ConnectAbortedError('the node stopped before the connection was ready'));
-        this.closeRemote(entry);
+        this.connections.settleWaiters(entry, new ConnectAbortedError('the node stopped before the connection was ready'));
+        this.connections.closeRemote(entry);
       }
     }
   }
@@ -323,134 +309,7 @@ export class NetworkController {
     }
     const id = new ResourceId(listener.id.adapterId, 'remote', this.nextId++);
     const entry = this.register(id, new Endpoint(id, formatRemoteAddr(peer)), remote, transport, common, listener.id);
-    this.start(entry, common.connectTimeout);
-  }
-
-  private start(entry: RemoteEntry, connectTimeout: number): void {
-    entry.timer = setTimeout(() => {
-      this.failPending(entry, new ConnectTimeoutError(`not ready within ${connectTimeout} ms: ${entry.endpoint.addr}`));
-    }, connectTimeout);
-    unrefTimer(entry.timer);
-    // Whatever happens during source() is handled on the next microtask, so that connect() returns
-    // before any event about the connection.
-    let sourcing = true;
-    let failure: Error | undefined;
-    try {
-      entry.remote.source(this.watch(entry, () => sourcing));
-    } catch (cause) {
-      failure = new AdapterError('the adapter threw from source', { cause });
-    }
-    sourcing = false;
-    queueMicrotask(() => {
-      if (failure !== undefined) this.failPending(entry, failure);
-      else if (entry.state === 'pending') this.poll(entry, 'writable');
-    });
-  }
-
-  private watch(entry: RemoteEntry, sourcing: () => boolean): RemoteWatch {
-    return {
-      notify: (readiness) => {
-        if (sourcing()) return; // the first poll follows on the next microtask
-        if (entry.state === 'pending') this.poll(entry, readiness);
-        else if (entry.state === 'ready' && readiness === 'writable') this.drained(entry);
-      },
-      closed: (error) => {
-        if (sourcing()) queueMicrotask(() => this.lost(entry, error));
-        else this.lost(entry, error);
-      },
-    };
-  }
-
-  private poll(entry: RemoteEntry, readiness: Readiness): void {
-    let status: PendingStatus;
-    try {
-      status = entry.remote.pending(readiness);
-    } catch (cause) {
-      return this.failPending(entry, new AdapterError('the adapter threw from pending', { cause }));
-    }
-    if (status === PendingStatus.Ready) this.ready(entry);
-    else if (status === PendingStatus.Disconnected) this.failPending(entry, new ConnectError(`connection to ${entry.endpoint.addr} failed`));
-  }
-
-  private ready(entry: RemoteEntry): void {
-    clearTimeout(entry.timer);
-    entry.timer = undefined;
-    entry.state = 'ready';
-    if (entry.listenerId === undefined) {
-      this.emit({ type: 'connected', endpoint: entry.endpoint, ok: true });
-      const waiters = entry.waiters;
-      entry.waiters = undefined;
-      waiters?.forEach((w) => w.resolve(entry.endpoint));
-    } else {
-      this.emit({ type: 'accepted', endpoint: entry.endpoint, listenerId: entry.listenerId });
-    }
-    if (entry.state !== 'ready') return;
-    const processData: ProcessData = (data) => {
-      if (entry.state === 'ready') this.emit({ type: 'message', endpoint: entry.endpoint, data });
-    };
-    try {
-      entry.remote.receive(processData);
-    } catch (cause) {
-      return this.lost(entry, new AdapterError('the adapter threw from receive', { cause }));
-    }
-    if (this.throttled) this.throttle(entry, true);
-  }
-
-  private throttle(entry: RemoteEntry, throttled: boolean): void {
-    try {
-      if (throttled) entry.remote.pauseReceive?.();
-      else entry.remote.resumeReceive?.();
-    } catch (cause) {
-      this.lost(entry, new AdapterError(`the adapter threw from ${throttled ? 'pauseReceive' : 'resumeReceive'}`, { cause }));
-    }
-  }
-
-  private drained(entry: RemoteEntry): void {
-    try {
-      entry.remote.readyToWrite?.();
-    } catch (cause) {
-      return this.lost(entry, new AdapterError('the adapter threw from readyToWrite', { cause }));
-    }
-    if (entry.backpressured && entry.state === 'ready' && entry.remote.bufferedBytes < entry.cap) {
-      entry.backpressured = false;
-      this.emit({ type: 'writable', endpoint: entry.endpoint });
-    }
-  }
-
-  /** The connection ended on its own (peer, error, adapter fault). */
-  private lost(entry: RemoteEntry, error: Error | undefined): void {
-    if (entry.state === 'closed') return;
-    if (entry.state === 'pending') {
-      const reason = error instanceof MessageIoError ? error : new ConnectError(`connection to ${entry.endpoint.addr} failed`, { cause: error });
-      return this.failPending(entry, reason);
-    }
-    this.closeRemote(entry);
-    this.emit(error === undefined ? { type: 'disconnected', endpoint: entry.endpoint } : { type: 'disconnected', endpoint: entry.endpoint, error });
-  }
-
-  private failPending(entry: RemoteEntry, error: Error): void {
-    if (entry.state !== 'pending') return;
-    this.closeRemote(entry);
-    this.settleWaiters(entry, error);
-    if (entry.listenerId === undefined) this.emit({ type: 'connected', endpoint: entry.endpoint, ok: false, error });
-  }
-
-  private settleWaiters(entry: RemoteEntry, error: Error): void {
-    const waiters = entry.waiters;
-    entry.waiters = undefined;
-    waiters?.forEach((w) => w.reject(error));
-  }
-
-  private closeRemote(entry: RemoteEntry): void {
-    if (entry.state === 'closed') return;
-    entry.state = 'closed';
-    clearTimeout(entry.timer);
-    this.resources.delete(entry.id.id);
-    try {
-      entry.remote.close();
-    } catch {
-      // An adapter must not throw from close; the resource is gone either way.
-    }
+    this.connections.start(entry, common.connectTimeout);
   }
 
   private closeLocal(entry: LocalEntry): void {
