@@ -1,5 +1,8 @@
 // What a benchmark peer is asked to do, and how it reports.
 
+/** Who does a job: message-io, Node's own modules the plain way, or a third-party library doing the same job. */
+export type Impl = 'ours' | 'native' | 'socket.io' | 'zeromq';
+
 /** One measurement: a metric on a transport, with a message size and count. */
 export interface Job {
   /** `throughput` and `rate` count bytes at the receiver; `latency` times round trips at the sender. */

@@ -3,9 +3,9 @@
 // examples/throughput imports them.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Job, Result } from './job.js';
+import type { Impl, Job, Result } from './job.js';
 
-export type { Job } from './job.js';
+export type { Impl, Job } from './job.js';
 
 const peerPath = fileURLToPath(new URL('./peer.js', import.meta.url));
 const GiB = 2 ** 30;
@@ -33,8 +33,30 @@ export function jobsFor(transport: Job['transport'], quick: boolean): { label: s
   ];
 }
 
+/** The third-party peers of DESIGN.md §8, each with the transports whose jobs it does the same way. */
+export const thirdParty: Readonly<Record<'socket.io' | 'zeromq', readonly Job['transport'][]>> = {
+  'socket.io': ['ws'],
+  zeromq: ['framed-tcp'],
+};
+
+/** Whether `impl` does the jobs of `transport`; ours and native do them all. */
+export const doesJobsOf = (impl: Impl, transport: Job['transport']): boolean =>
+  impl === 'ours' || impl === 'native' || thirdParty[impl].includes(transport);
+
+/** Why `impl` cannot run here (zeromq not installed, or its native addon not loading), in one line; undefined if it can. */
+export async function unavailable(impl: Impl): Promise<string | undefined> {
+  if (impl !== 'zeromq') return undefined;
+  try {
+    await (await import('./peers/zeromq.js')).load();
+    return undefined;
+  } catch (error) {
+    return String(error instanceof Error ? error.message : error).split('\n')[0];
+  }
+}
+
 /** Runs one job with one implementation; resolves with the figure (MB/s, messages/s, or µs). */
-export async function measure(impl: 'ours' | 'native', job: Job): Promise<Figure> {
+export async function measure(impl: Impl, job: Job): Promise<Figure> {
+  if (!doesJobsOf(impl, job.transport)) throw new Error(`${impl} does not do the ${job.transport} jobs`);
   const children: ReturnType<typeof spawn>[] = [];
   const start = (role: string, extra: string[] = []): { next: (prefix: string) => Promise<string> } => {
     const child = spawn(process.execPath, [peerPath, impl, role, JSON.stringify(job), ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -54,8 +76,10 @@ export async function measure(impl: 'ours' | 'native', job: Job): Promise<Figure
     return { next: (prefix) => new Promise((resolve) => waiting.push({ prefix, resolve })) };
   };
   let timer: ReturnType<typeof setTimeout> | undefined;
+  // socket.io does some tens of thousands of small messages a second, fewer under load: its 2 million can take minutes.
+  const limit = impl === 'ours' || impl === 'native' ? 120_000 : 600_000;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${impl} ${job.transport} ${job.metric} timed out`)), 120_000);
+    timer = setTimeout(() => reject(new Error(`${impl} ${job.transport} ${job.metric} timed out`)), limit);
   });
   try {
     const receiver = start('receiver');

@@ -1,11 +1,19 @@
-// One benchmark peer in its own process: node dist/peer.js <ours|native> <receiver|sender> <job-json> [addr]
+// One benchmark peer in its own process: node dist/peer.js <ours|native|socket.io|zeromq> <receiver|sender> <job-json> [addr]
 // Prints "ADDR <addr>" (receiver) and "RESULT <json>" when it has figures.
-import type { Job, Result } from './job.js';
+import type { Impl, Job, Result } from './job.js';
 
-const [impl, role, jobText, addr] = process.argv.slice(2);
-const job = JSON.parse(jobText!) as Job;
+const [impl, role, jobText, addr] = process.argv.slice(2) as [Impl, string, string, string?];
+const job = JSON.parse(jobText) as Job;
 const peers =
-  impl === 'ours' ? await import('./peers/ours.js') : job.transport === 'ws' ? await import('./peers/native-ws.js') : await import('./peers/native.js');
+  impl === 'ours'
+    ? await import('./peers/ours.js')
+    : impl === 'socket.io'
+      ? await import('./peers/socketio.js')
+      : impl === 'zeromq'
+        ? await import('./peers/zeromq.js')
+        : job.transport === 'ws'
+          ? await import('./peers/native-ws.js')
+          : await import('./peers/native.js');
 const report = (result: Result): void => {
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
   setTimeout(() => process.exit(0), 50);

@@ -1,10 +1,14 @@
-// Runs every benchmark, ours and native in the same run, each in two processes on loopback.
-// Usage: node dist/run.js [--quick] [--runs 3] [--only tcp,framed-tcp,udp] [--out file.md]
+// Runs every benchmark, ours and native in the same run, and socket.io and zeromq on the jobs they do
+// the same way (socket.io Ws's, zeromq FramedTcp's), each in two processes on loopback.
+// Usage: node dist/run.js [--quick] [--runs 3] [--only tcp,framed-tcp,udp,ws] [--peers all|none|socket.io,zeromq] [--out file.md]
 // Reports figures; asserts nothing.
+import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { writeFileSync } from 'node:fs';
-import type { Job } from './job.js';
-import { format, jobsFor, measure, median } from './measure.js';
+import type { Impl, Job } from './job.js';
+import { doesJobsOf, format, jobsFor, measure, median, thirdParty, unavailable, type Figure } from './measure.js';
+
+type Peer = keyof typeof thirdParty;
 
 const quick = process.argv.includes('--quick');
 const argValue = (name: string): string | undefined => {
@@ -14,41 +18,69 @@ const argValue = (name: string): string | undefined => {
 const runs = Number(argValue('runs') ?? (quick ? 1 : 3));
 const only = (argValue('only') ?? 'tcp,framed-tcp,udp,ws').split(',') as Job['transport'][];
 const out = argValue('out');
+const peersArg = argValue('peers') ?? 'all';
+const known = Object.keys(thirdParty) as Peer[];
+const asked = peersArg === 'all' ? known : peersArg === 'none' ? [] : (peersArg.split(',') as Peer[]);
+for (const peer of asked) {
+  if (!known.includes(peer)) {
+    console.error(`--peers: unknown peer ${peer} (all, none, or some of ${known.join(',')})`);
+    process.exit(2);
+  }
+}
+// A peer is measured only if it does some job of the transports run, and loads here (zeromq is optional).
+const notes: string[] = [];
+const peers: Peer[] = [];
+for (const peer of asked.filter((p) => only.some((t) => doesJobsOf(p, t)))) {
+  const why = await unavailable(peer);
+  if (why === undefined) peers.push(peer);
+  else {
+    notes.push(`${peer} skipped: ${why}`);
+    console.log(notes.at(-1));
+  }
+}
+const require = createRequire(import.meta.url);
+const versions = peers.map((p) => `${p} ${(require(`${p}/package.json`) as { version: string }).version}`);
+
+const pct = (a: Figure[], b: Figure[]): string =>
+  a.length === 0 || b.length === 0 ? '—' : `${((median(a.map((f) => f.value)) / median(b.map((f) => f.value))) * 100).toFixed(0)}%`;
 const rows: string[] = [];
 for (const transport of only) {
   for (const { label, job } of jobsFor(transport, quick)) {
-    const figures: Record<'ours' | 'native', { value: number; loss?: number; p99?: number }[]> = { ours: [], native: [] };
+    const impls: Impl[] = ['native', 'ours', ...peers.filter((p) => doesJobsOf(p, transport))];
+    const figures = new Map<Impl, Figure[]>(impls.map((impl) => [impl, []]));
     for (let run = 0; run < runs; run++) {
-      for (const impl of ['native', 'ours'] as const) {
+      for (const impl of impls) {
         try {
-          figures[impl].push(await measure(impl, job));
+          figures.get(impl)!.push(await measure(impl, job));
         } catch (error) {
           console.error(`${impl} ${transport} ${label}: ${(error as Error).message}`);
         }
       }
     }
-    if (figures.ours.length === 0 || figures.native.length === 0) {
-      rows.push(`| ${transport} | ${label} | failed | failed | |`);
-      continue;
-    }
-    const cell = (impl: 'ours' | 'native'): string => {
-      const values = figures[impl].map((f) => f.value);
-      const loss = figures[impl].map((f) => f.loss ?? 0);
-      const extra = job.metric === 'latency' ? ` (p99 ${median(figures[impl].map((f) => f.p99!)).toFixed(1)})` : transport === 'udp' ? ` (loss ${(median(loss) * 100).toFixed(1)}%)` : '';
+    const of = (impl: Impl): Figure[] => figures.get(impl) ?? [];
+    const cell = (impl: Impl): string => {
+      if (!figures.has(impl)) return '—';
+      if (of(impl).length === 0) return 'failed';
+      const values = of(impl).map((f) => f.value);
+      const loss = of(impl).map((f) => f.loss ?? 0);
+      const extra = job.metric === 'latency' ? ` (p99 ${median(of(impl).map((f) => f.p99!)).toFixed(1)})` : transport === 'udp' ? ` (loss ${(median(loss) * 100).toFixed(1)}%)` : '';
       return `${format(median(values), job.metric)}${extra} [${format(Math.min(...values), job.metric)} – ${format(Math.max(...values), job.metric)}]`;
     };
-    const ratio = median(figures.ours.map((f) => f.value)) / median(figures.native.map((f) => f.value));
-    const row = `| ${transport} | ${label} | ${cell('ours')} | ${cell('native')} | ${(ratio * 100).toFixed(0)}% |`;
+    const cells = [cell('ours'), cell('native'), ...peers.map(cell), pct(of('ours'), of('native')), ...peers.map((p) => pct(of('ours'), of(p)))];
+    const row = `| ${transport} | ${label} | ${cells.join(' | ')} |`;
     rows.push(row);
     console.log(row);
   }
 }
+const columns = ['transport', 'job', 'message-io', 'native', ...peers, 'ours / native', ...peers.map((p) => `ours / ${p}`)];
 const header = [
-  `Node.js ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${runs} run(s)${quick ? ', quick' : ''}.`,
+  `Node.js ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${runs} run(s)${quick ? ', quick' : ''}${versions.length > 0 ? `; ${versions.join(', ')}` : ''}.`,
   'Median [min – max]. Latency is RTT/2 (median, p99 in brackets); for latency a lower figure is better, so its ratio above 100% means slower.',
+  ...(peers.length > 0 ? ['"—": that library does not do this transport\'s job (socket.io does those of Ws, zeromq those of FramedTcp).'] : []),
+  ...notes.map((note) => `${note}.`),
   '',
-  '| transport | job | message-io | native | ours / native |',
-  '|---|---|---|---|---|',
+  `| ${columns.join(' | ')} |`,
+  `|${columns.map(() => '---|').join('')}`,
 ];
 const table = [...header, ...rows].join('\n');
 if (out !== undefined) writeFileSync(out, `${table}\n`);

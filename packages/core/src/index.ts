@@ -24,4 +24,5 @@ export { NodeHandler, NodeListener, split, type NodeOptions } from './node.js';
 export { DEFAULT_CONNECT_TIMEOUT, DEFAULT_LINGER, DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_STORED_BYTES, optionReader, resolveCommonOptions, type ResolvedCommonOptions } from './options.js';
 export { ResourceId, type ResourceKind } from './resource-id.js';
 export { PendingStatus, SendStatus } from './status.js';
+export { WriteBatch, type BatchSink } from './write-batch.js';
 export { isTransport, type ConnectOptions, type ConnectOptionsOf, type ListenOptions, type ListenOptionsOf, type Transport, type TransportCapabilities } from './transport.js';

@@ -1,5 +1,4 @@
-import type { ProcessData } from '@message-io/core';
-import type { WriteBatch } from './batch.js';
+import type { ProcessData, WriteBatch } from '@message-io/core';
 import { FrameDecoder } from './decoder.js';
 import { varintLength, writeVarint } from './varint.js';
 
@@ -27,6 +26,7 @@ export const streamCodec: Codec = {
     if (data.byteLength > COPY_LIMIT) return out.writeDirect(data);
     const at = out.reserve(data.byteLength); // before reading target: reserve may start a new slab
     out.target.set(data, at);
+    out.commit();
   },
   read(chunk, processData) {
     processData(chunk);
@@ -50,6 +50,7 @@ export class FramedCodec implements Codec {
       const target = out.target;
       writeVarint(length, target, at);
       target.set(data, at + prefixLength);
+      out.commit();
       return;
     }
     const at = out.reserve(prefixLength);

@@ -1,11 +1,11 @@
 import type { Socket } from 'node:net';
-import { PendingStatus, SendStatus, type ProcessData, type Remote, type RemoteWatch } from '@message-io/core';
-import { WriteBatch } from './batch.js';
+import { PendingStatus, SendStatus, WriteBatch, type ProcessData, type Remote, type RemoteWatch } from '@message-io/core';
 import type { Codec } from './codec.js';
 
 /**
- * One Tcp or FramedTcp connection. Sends of one synchronous run are batched (small ones copied
- * into a shared slab) and leave in one system call on the next tick; the socket's `writableHighWaterMark` is at most the
+ * One Tcp or FramedTcp connection. The first send of a synchronous run leaves at once; the
+ * following ones are batched (small ones copied into a shared slab) and leave in one system call
+ * on the next tick (core's `WriteBatch`); the socket's `writableHighWaterMark` is at most the
  * connection's `maxBufferedBytes`, so a `'drain'` always follows a queue that reached the cap.
  */
 export class TcpRemote implements Remote {

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import {
   IdleTimeoutError,
+  WriteBatch,
   MessageTooLargeError,
   PendingStatus,
   ProtocolError,
@@ -11,8 +12,9 @@ import {
   type Remote,
   type RemoteWatch,
 } from '@message-io/core';
-import { binaryFrame, COALESCE_LIMIT } from './frame.js';
+import { binaryFrame, binaryFrameLength, COALESCE_LIMIT, writeBinaryFrame } from './frame.js';
 import { Heartbeat } from './heartbeat.js';
+import { FastReceive } from './receive.js';
 import type { WsSettings } from './options.js';
 
 const LAST_FRAME = { binary: true, fin: true } as const;
@@ -30,16 +32,17 @@ export function peerError(error: Error): Error {
 }
 
 /**
- * One Ws connection, client or server side. Sends of one event-loop turn are corked and leave in
- * one write on the next tick. A message over `maxFrameSize` goes out as several frames. The sends
- * that reach half the buffered-bytes cap and the cap carry a callback: once one is written out,
- * the core hears `writable` (and tells the user if a send was refused).
+ * One Ws connection, client or server side. The first send of a synchronous run leaves at once;
+ * the following ones are framed into core's `WriteBatch` and leave in one write on the next tick.
+ * A message over `maxFrameSize` goes out as several frames. The sends that reach half the
+ * buffered-bytes cap and the cap carry a callback: once one is written out, the core hears
+ * `writable` (and tells the user if a send was refused).
  */
 export class WsRemote implements Remote {
   private watch: RemoteWatch | undefined;
   private error: Error | undefined;
   private socket: Duplex | undefined;
-  private corked = false;
+  private out: WriteBatch | undefined;
   /** Messages up to this size are framed here (frame.ts): set once open, with a known socket and no compression. */
   private coalesceLimit = -1;
   private early: Buffer[] | undefined = [];
@@ -63,6 +66,9 @@ export class WsRemote implements Remote {
     }
     if (socket !== undefined) this.adopt(socket);
     ws.on('upgrade', (response: IncomingMessage) => this.adopt(response.socket));
+    // Known before the first send: the core tells the user `connected` on `open`.
+    if (ws.readyState === WebSocket.OPEN) this.opened();
+    else ws.on('open', this.opened);
     ws.on('message', (data: Buffer) => this.deliver(data));
     ws.on('error', (error: Error) => this.fail(peerError(error)));
     ws.on('close', () => {
@@ -77,7 +83,7 @@ export class WsRemote implements Remote {
   }
 
   get bufferedBytes(): number {
-    return this.ws.bufferedAmount;
+    return this.ws.bufferedAmount + (this.out?.pendingBytes ?? 0);
   }
 
   source(watch: RemoteWatch): void {
@@ -94,7 +100,6 @@ export class WsRemote implements Remote {
   receive(processData: ProcessData): void {
     const early = this.early ?? [];
     this.early = undefined;
-    if (this.socket !== undefined && this.ws.extensions === '') this.coalesceLimit = Math.min(COALESCE_LIMIT, this.settings.maxFrameSize);
     this.deliver = processData;
     for (const data of early) processData(data);
     this.heartbeat?.start();
@@ -110,21 +115,22 @@ export class WsRemote implements Remote {
 
   send(data: Uint8Array): SendStatus {
     const ws = this.ws;
-    const socket = this.socket;
     if (ws.readyState !== WebSocket.OPEN) return SendStatus.ResourceNotFound;
-    if (!this.corked && socket !== undefined) {
-      this.corked = true;
-      socket.cork();
-      process.nextTick(this.uncork);
-    }
-    const before = ws.bufferedAmount;
+    const before = this.bufferedBytes;
     const after = before + data.byteLength + MAX_FRAME_HEADER;
     // Told when written out: the send that reaches the cap, and the one that crosses half of it,
     // so that a backpressured sender refills while half the buffer is still queued.
     const half = this.cap / 2;
     const flushed = after >= this.cap || (before < half && after >= half) ? this.flushed : undefined;
-    if (data.byteLength <= this.coalesceLimit) {
-      socket!.write(binaryFrame(data, this.masked), flushed);
+    const out = this.out;
+    if (data.byteLength <= this.coalesceLimit && out !== undefined) {
+      if (flushed !== undefined) {
+        out.writeDirect(binaryFrame(data, this.masked), flushed);
+        return SendStatus.Sent;
+      }
+      const at = out.reserve(binaryFrameLength(data.byteLength, this.masked));
+      writeBinaryFrame(out.target, at, data, this.masked);
+      out.commit();
       return SendStatus.Sent;
     }
     const frame = this.settings.maxFrameSize;
@@ -153,6 +159,20 @@ export class WsRemote implements Remote {
   private adopt(socket: Duplex): void {
     if (this.socket !== undefined) return;
     this.socket = socket;
+    // `ws` writes to the socket itself (Close, Ping, Pong, large messages), also from its receiver
+    // (the answering Close, the Pong): any such write first hands over what the batch holds, so
+    // that every frame leaves in the order it was made. The batch writes with the socket's own method.
+    const write = socket.write as (this: Duplex, ...args: unknown[]) => boolean;
+    const out = new WriteBatch({
+      write: (chunk, callback) => write.call(socket, chunk, callback),
+      cork: () => socket.cork(),
+      uncork: () => socket.uncork(),
+    });
+    this.out = out;
+    socket.write = function (this: Duplex, ...args: unknown[]): boolean {
+      out.settle();
+      return write.apply(this, args);
+    } as Duplex['write'];
     if (this.heartbeat !== undefined) socket.on('data', () => this.heartbeat?.alive());
   }
 
@@ -165,9 +185,14 @@ export class WsRemote implements Remote {
     if (error == null) this.watch?.notify('writable');
   };
 
-  private readonly uncork = (): void => {
-    this.corked = false;
-    this.socket?.uncork();
+  /**
+   * Once open, with a known socket and no compression: small messages are framed here, and final
+   * binary frames are received here (receive.ts).
+   */
+  private readonly opened = (): void => {
+    if (this.socket === undefined || this.ws.extensions !== '') return;
+    this.coalesceLimit = Math.min(COALESCE_LIMIT, this.settings.maxFrameSize);
+    FastReceive.install(this.ws, this.settings.maxPayload, !this.masked, (data) => this.deliver(data));
   };
 
   private readonly dead = (): void => {

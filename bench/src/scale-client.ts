@@ -1,0 +1,105 @@
+// The clients of the scale benchmark, in their own process, the same for every server:
+//   node dist/scale-client.js <tcp|framed-tcp|ws> <addr> <connections> <concurrency> <ping 0|1>
+// Opens <connections> plain node:net sockets (or `ws` clients), at most <concurrency> connecting at
+// a time; prints "CONNECTED <json>" when all are open (with the absolute time of the first connect).
+// With ping, each then sends one 16-byte message and waits for its echo; prints "PINGED <json>".
+import { connect, type Socket } from 'node:net';
+import WebSocket from 'ws';
+
+/** What the client reports when all its connections are open. */
+export interface ClientReport {
+  /** Absolute time (ms) just before the first connect. */
+  readonly start: number;
+  readonly open: number;
+  /** Connection attempts that failed and were made again. */
+  readonly retries: number;
+}
+
+const PING = 16;
+/** Attempts per connection before the client gives up on it. */
+const ATTEMPTS = 4;
+
+/** One open client connection, whatever its kind. */
+interface Client {
+  ping(): void;
+}
+
+const [transport, addr, countText, concurrencyText, pingText] = process.argv.slice(2);
+const count = Number(countText);
+const concurrency = Number(concurrencyText);
+const port = Number(addr!.slice(addr!.lastIndexOf(':') + 1));
+setTimeout(() => process.exit(2), 600_000).unref();
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();
+
+let echoed = 0;
+const pinged = (): void => {
+  if (++echoed === count) process.stdout.write(`PINGED ${JSON.stringify({ echoed })}\n`);
+};
+
+/** Opens one connection; calls `done` with it once open, or with an error. */
+function open(done: (error: Error | undefined, client?: Client) => void): void {
+  if (transport === 'ws') {
+    const ws = new WebSocket(`ws://${addr}/`, { perMessageDeflate: false });
+    let settled = false;
+    ws.on('error', (error) => {
+      if (!settled) (settled = true), done(error);
+    });
+    ws.on('message', pinged);
+    ws.once('open', () => {
+      settled = true;
+      done(undefined, { ping: () => ws.send(Buffer.alloc(PING, 7)) });
+    });
+    return;
+  }
+  const framed = transport === 'framed-tcp';
+  const expected = framed ? PING + 1 : PING;
+  const socket: Socket = connect({ host: '127.0.0.1', port });
+  let settled = false;
+  let got = 0;
+  socket.on('error', (error) => {
+    if (!settled) (settled = true), done(error);
+  });
+  socket.on('data', (chunk: Buffer) => {
+    const before = got;
+    got += chunk.length;
+    if (before < expected && got >= expected) pinged();
+  });
+  socket.once('connect', () => {
+    settled = true;
+    socket.setNoDelay(true);
+    done(undefined, {
+      ping: () => socket.write(framed ? Buffer.concat([Buffer.from([PING]), Buffer.alloc(PING, 7)]) : Buffer.alloc(PING, 7)),
+    });
+  });
+}
+
+const clients: Client[] = [];
+let started = 0;
+let retries = 0;
+let start = 0;
+
+const next = (attempt = 1): void => {
+  if (start === 0) start = performance.timeOrigin + performance.now();
+  open((error, client) => {
+    if (error !== undefined) {
+      if (attempt >= ATTEMPTS) {
+        process.stderr.write(`scale client: a connection failed ${ATTEMPTS} times, last: ${error.message}\n`);
+        process.exit(1);
+      }
+      retries++;
+      return void setTimeout(() => next(attempt + 1), 10 * attempt);
+    }
+    clients.push(client!);
+    if (clients.length === count) return finish();
+    if (started < count) (started++, next());
+  });
+};
+
+function finish(): void {
+  const report: ClientReport = { start, open: clients.length, retries };
+  process.stdout.write(`CONNECTED ${JSON.stringify(report)}\n`);
+  if (pingText === '1') for (const client of clients) client.ping();
+}
+
+for (; started < Math.min(concurrency, count); started++) next();

@@ -1,0 +1,180 @@
+// The server of the scale benchmark, in its own process (run with --expose-gc):
+//   node --expose-gc dist/scale-server.js <ours|native> <tcp|framed-tcp|ws> <connections>
+// Measures memory after GC before listening, prints "ADDR <addr>", echoes whatever a connection
+// sends, prints "ACCEPTED <time>" (absolute ms) when it has accepted <connections>; on "MEASURE"
+// from stdin it lets things settle, collects garbage and prints "RESULT <json>" (ScaleMemory).
+import { createServer, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { WebSocketServer } from 'ws';
+
+/** Memory figures of the server process, in bytes, after GC. */
+export interface MemorySample {
+  readonly rss: number;
+  readonly heapTotal: number;
+  readonly heapUsed: number;
+  readonly external: number;
+  readonly arrayBuffers: number;
+}
+
+/** What the server reports on "MEASURE". */
+export interface ScaleMemory {
+  readonly before: MemorySample;
+  readonly after: MemorySample;
+  readonly accepted: number;
+  readonly received: number;
+  readonly closed: number;
+}
+
+/** Absolute time in milliseconds, comparable between processes on one machine. */
+const now = (): number => performance.timeOrigin + performance.now();
+
+/** Collects garbage twice, `settleMs` apart, and samples memory. */
+async function collect(settleMs: number): Promise<MemorySample> {
+  const gc = globalThis.gc;
+  if (gc === undefined) throw new Error('run the scale server with --expose-gc');
+  await sleep(settleMs);
+  gc();
+  await sleep(20);
+  gc();
+  const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
+  return { rss, heapTotal, heapUsed, external, arrayBuffers };
+}
+
+function encodeLength(length: number): Buffer {
+  const bytes: number[] = [];
+  for (; length >= 0x80; length = Math.floor(length / 0x80)) bytes.push((length & 0x7f) | 0x80);
+  bytes.push(length);
+  return Buffer.from(bytes);
+}
+
+/** A hand-written LEB128 frame reader, as a plain framed server keeps per connection. */
+function frameReader(onFrame: (frame: Buffer) => void): (chunk: Buffer) => void {
+  let pending: Buffer | undefined;
+  return (chunk) => {
+    const data = pending === undefined ? chunk : Buffer.concat([pending, chunk]);
+    pending = undefined;
+    let at = 0;
+    while (at < data.length) {
+      let length = 0;
+      let scale = 1;
+      let next = at;
+      let complete = false;
+      while (next < data.length && !complete) {
+        const byte = data[next++]!;
+        length += (byte & 0x7f) * scale;
+        scale *= 0x80;
+        complete = (byte & 0x80) === 0;
+      }
+      if (!complete || data.length - next < length) break;
+      onFrame(data.subarray(next, next + length));
+      at = next + length;
+    }
+    if (at < data.length) pending = data.subarray(at);
+  };
+}
+
+interface Counters {
+  accepted: number;
+  received: number;
+  closed: number;
+}
+
+/** Starts the server; calls `onAccept` for each connection accepted; resolves with its address. */
+type Serve = (transport: string, counters: Counters, onAccept: () => void) => Promise<string>;
+
+/** message-io: one node, one listener, echoing messages. */
+async function prepareOurs(): Promise<Serve> {
+  const { FramedTcp, Tcp, Ws, split } = await import('message-io');
+  const [handler, listener] = split();
+  const net = handler.network();
+  return async (transport, counters, onAccept) => {
+    const { addr } =
+      transport === 'ws'
+        ? await net.listen(Ws, '127.0.0.1:0') // Ws listeners take no backlog option: Node's default, 511
+        : await net.listen(transport === 'tcp' ? Tcp : FramedTcp, '127.0.0.1:0', { backlog: 4096 });
+    void listener.forEach((event) => {
+      if (event.type === 'accepted') {
+        counters.accepted++;
+        onAccept();
+      } else if (event.type === 'message') {
+        counters.received += event.data.length;
+        net.send(event.endpoint, event.data);
+      } else if (event.type === 'disconnected') counters.closed++;
+    });
+    return addr;
+  };
+}
+
+/** node:net for Tcp (echo each chunk) and FramedTcp (a frame reader per connection, echo each frame); `ws` for Ws. */
+async function prepareNative(): Promise<Serve> {
+  return async (transport, counters, onAccept) => {
+    if (transport === 'ws') {
+      const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+      server.on('connection', (ws) => {
+        counters.accepted++;
+        ws.on('error', () => undefined);
+        ws.on('message', (data: Buffer) => {
+          counters.received += data.length;
+          ws.send(data);
+        });
+        ws.on('close', () => counters.closed++);
+        onAccept();
+      });
+      await new Promise((resolve) => server.once('listening', resolve));
+      return `127.0.0.1:${(server.address() as { port: number }).port}`;
+    }
+    const framed = transport === 'framed-tcp';
+    const server = createServer((socket: Socket) => {
+      counters.accepted++;
+      socket.setNoDelay(true);
+      socket.on('error', () => undefined);
+      socket.on('close', () => counters.closed++);
+      if (framed) {
+        const read = frameReader((frame) => {
+          counters.received += frame.length;
+          socket.write(Buffer.concat([encodeLength(frame.length), frame]));
+        });
+        socket.on('data', read);
+      } else {
+        socket.on('data', (chunk: Buffer) => {
+          counters.received += chunk.length;
+          socket.write(chunk);
+        });
+      }
+      onAccept();
+    });
+    await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0, backlog: 4096 }, resolve));
+    return `127.0.0.1:${(server.address() as { port: number }).port}`;
+  };
+}
+
+async function main(): Promise<void> {
+  const [impl, transport, countText, settleText] = process.argv.slice(2);
+  const count = Number(countText);
+  const settleMs = Number(settleText ?? '500');
+  // The parent going away closes stdin: leave with it. A failsafe bounds the process's life too.
+  setTimeout(() => process.exit(2), 600_000).unref();
+  // Both servers load the same modules before the first sample, so that code paged in or
+  // compiled for message-io does not count against one side only.
+  await import('message-io');
+  const serve = impl === 'ours' ? await prepareOurs() : await prepareNative();
+  const counters: Counters = { accepted: 0, received: 0, closed: 0 };
+  const before = await collect(settleMs);
+  const addr = await serve(transport!, counters, () => {
+    if (counters.accepted === count) process.stdout.write(`ACCEPTED ${now()}\n`);
+  });
+  process.stdout.write(`ADDR ${addr}\n`);
+  let input = '';
+  process.stdin.on('data', (chunk: Buffer) => {
+    input += chunk.toString();
+    if (!input.includes('MEASURE\n')) return;
+    input = '';
+    void collect(settleMs).then((after) => {
+      const result: ScaleMemory = { before, after, ...counters };
+      process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+    });
+  });
+  process.stdin.on('end', () => process.exit(0));
+}
+
+await main();

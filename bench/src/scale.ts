@@ -1,0 +1,258 @@
+// The scale benchmark: many concurrent connections to one server node, message-io against the
+// plain node:net and `ws` servers. For each: the time from the first connect until the server has
+// accepted them all, and the server's memory per connection after GC. Server and clients run in
+// two processes, their file limit raised by the shell (Node cannot call setrlimit).
+// Usage: node dist/scale.js [--connections 10000] [--runs 3] [--only tcp,framed-tcp,ws] [--quick] [--no-ping] [--concurrency 500]
+// Reports figures; asserts nothing.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, realpathSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { median } from './measure.js';
+import type { ClientReport } from './scale-client.js';
+import type { MemorySample, ScaleMemory } from './scale-server.js';
+
+const serverPath = fileURLToPath(new URL('./scale-server.js', import.meta.url));
+const clientPath = fileURLToPath(new URL('./scale-client.js', import.meta.url));
+
+/** The transports the scale benchmark knows. */
+export type ScaleTransport = 'tcp' | 'framed-tcp' | 'ws';
+
+/** Options of {@link runScale}. */
+export interface ScaleOptions {
+  /** Connections to hold. Default 10,000 (1,000 with `quick`); lowered to what the file limit allows. */
+  connections?: number;
+  /** Runs per implementation and transport. Default 3 (1 with `quick`). */
+  runs?: number;
+  /** Transports to measure. Default all three. */
+  only?: ScaleTransport[];
+  /** Small and fast: 1,000 connections, 1 run, shorter settling. */
+  quick?: boolean;
+  /** Each connection carries one 16-byte message and its echo before memory is measured. Default true. */
+  ping?: boolean;
+  /** Connections opening at the same time. Default 500. */
+  concurrency?: number;
+  /** Per-measurement progress lines; default to stderr. */
+  log?: (line: string) => void;
+}
+
+/** One measurement of one server. */
+interface Sample {
+  /** Milliseconds from the first connect to the last accept. */
+  readonly acceptMs: number;
+  /** Bytes per connection: heapUsed + external (which includes arrayBuffers), and RSS. */
+  readonly heapPerConn: number;
+  readonly rssPerConn: number;
+  readonly arrayBuffersPerConn: number;
+  readonly heapTotalPerConn: number;
+}
+
+/** Milliseconds one measurement may take before its processes are killed. */
+const MEASUREMENT_TIMEOUT = 120_000;
+/** File descriptors a Node process needs besides its connections. */
+const FD_MARGIN = 256;
+
+/** Runs `node <args>` under /bin/sh with the file limit raised to `nofile` (or the hard limit). */
+function spawnRaised(nofile: number, nodeArgs: string[]): ChildProcess {
+  const script = `ulimit -n ${nofile} 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"`;
+  return spawn('/bin/sh', ['-c', script, process.execPath, ...nodeArgs], { stdio: ['pipe', 'pipe', 'inherit'] });
+}
+
+/** The file limit a child started by {@link spawnRaised} gets. */
+function raisedLimit(nofile: number): number {
+  const script = `ulimit -n ${nofile} 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; ulimit -n`;
+  const text = execFileSync('/bin/sh', ['-c', script], { encoding: 'utf8' }).trim();
+  return text === 'unlimited' ? Infinity : Number(text);
+}
+
+/** Local ports available for outgoing connections (Linux), or Infinity when unknown. */
+function ephemeralPorts(): number {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    return high! - low! + 1;
+  } catch {
+    return Infinity;
+  }
+}
+
+/** A child speaking lines: `next(prefix)` resolves with the rest of the next line starting with `prefix`. */
+function lines(child: ChildProcess, name: string): { next: (prefix: string) => Promise<string> } {
+  let buffer = '';
+  const waiting: { prefix: string; resolve: (rest: string) => void; reject: (error: Error) => void }[] = [];
+  let exited: Error | undefined;
+  child.stdout!.on('data', (data: Buffer) => {
+    buffer += data.toString();
+    let newline: number;
+    while ((newline = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 1);
+      const at = waiting.findIndex((w) => line.startsWith(`${w.prefix} `));
+      if (at >= 0) waiting.splice(at, 1)[0]!.resolve(line.slice(line.indexOf(' ') + 1));
+    }
+  });
+  child.once('exit', (code, signal) => {
+    exited = new Error(`the ${name} exited (${signal ?? `code ${code}`})`);
+    for (const w of waiting.splice(0)) w.reject(exited);
+  });
+  return {
+    next: (prefix) =>
+      new Promise((resolve, reject) => {
+        if (exited !== undefined) reject(exited);
+        else waiting.push({ prefix, resolve, reject });
+      }),
+  };
+}
+
+/** Measures one server holding `count` connections; kills both processes before returning. */
+async function measureOnce(
+  impl: 'ours' | 'native',
+  transport: ScaleTransport,
+  count: number,
+  options: { ping: boolean; concurrency: number; settleMs: number },
+): Promise<Sample> {
+  const nofile = count + FD_MARGIN;
+  const children: ChildProcess[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${MEASUREMENT_TIMEOUT / 1000} s`)), MEASUREMENT_TIMEOUT);
+  });
+  const within = <T>(promise: Promise<T>): Promise<T> => Promise.race([promise, timeout]);
+  try {
+    const serverProcess = spawnRaised(nofile, ['--expose-gc', serverPath, impl, transport, String(count), String(options.settleMs)]);
+    children.push(serverProcess);
+    const server = lines(serverProcess, 'server');
+    const accepted = server.next('ACCEPTED');
+    accepted.catch(() => undefined);
+    const addr = await within(server.next('ADDR'));
+    const clientProcess = spawnRaised(nofile, [clientPath, transport, addr, String(count), String(options.concurrency), options.ping ? '1' : '0']);
+    children.push(clientProcess);
+    const client = lines(clientProcess, 'client');
+    const pinged = client.next('PINGED');
+    pinged.catch(() => undefined);
+    const report = JSON.parse(await within(client.next('CONNECTED'))) as ClientReport;
+    const acceptedAt = Number(await within(accepted));
+    if (options.ping) await within(pinged);
+    const result = server.next('RESULT');
+    serverProcess.stdin!.write('MEASURE\n');
+    const memory = JSON.parse(await within(result)) as ScaleMemory;
+    const delta = (key: keyof MemorySample): number => (memory.after[key] - memory.before[key]) / count;
+    return {
+      acceptMs: acceptedAt - report.start,
+      heapPerConn: delta('heapUsed') + delta('external'),
+      rssPerConn: delta('rss'),
+      arrayBuffersPerConn: delta('arrayBuffers'),
+      heapTotalPerConn: delta('heapTotal'),
+    };
+  } finally {
+    clearTimeout(timer);
+    for (const child of children) {
+      child.stdin!.destroy();
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+    await Promise.all(children.map((child) => (child.exitCode !== null || child.signalCode !== null ? undefined : new Promise((r) => child.once('exit', r)))));
+  }
+}
+
+const kib = (bytes: number): string => `${(bytes / 1024).toFixed(2)} KiB`;
+const ms = (value: number): string => `${Math.round(value).toLocaleString('en')} ms`;
+const spread = (values: number[], format: (value: number) => string): string =>
+  `${format(median(values))} [${format(Math.min(...values))} – ${format(Math.max(...values))}]`;
+
+const LABELS: Record<ScaleTransport, Record<'ours' | 'native', string>> = {
+  tcp: { ours: 'message-io Tcp', native: 'node:net' },
+  'framed-tcp': { ours: 'message-io FramedTcp', native: 'node:net + LEB128 reader' },
+  ws: { ours: 'message-io Ws', native: 'ws WebSocketServer' },
+};
+
+/**
+ * Runs the scale benchmark; resolves with the lines of a markdown table (a header paragraph, then
+ * the table): accept time, heap + external and RSS per connection, medians with [min – max], and
+ * ours / native for memory per connection.
+ */
+export async function runScale(options: ScaleOptions = {}): Promise<string[]> {
+  const quick = options.quick ?? false;
+  const runs = options.runs ?? (quick ? 1 : 3);
+  const only = options.only ?? ['tcp', 'framed-tcp', 'ws'];
+  const ping = options.ping ?? true;
+  const concurrency = options.concurrency ?? 500;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const settleMs = quick ? 100 : 500;
+  const requested = options.connections ?? (quick ? 1_000 : 10_000);
+  const notes: string[] = [];
+  const limit = raisedLimit(requested + FD_MARGIN);
+  let count = Math.min(requested, limit - FD_MARGIN, ephemeralPorts() - 1_000);
+  if (count < requested) {
+    const ports = ephemeralPorts();
+    notes.push(
+      `**Lowered to ${Math.max(count, 1).toLocaleString('en')} connections** (asked ${requested.toLocaleString('en')}): a child process can raise its file limit to ${limit.toLocaleString('en')}, and there are ${ports.toLocaleString('en')} local ports.`,
+    );
+    log(notes[notes.length - 1]!);
+  }
+  count = Math.max(count, 1);
+  const rows: string[] = [];
+  for (const transport of only) {
+    const samples: Record<'ours' | 'native', Sample[]> = { ours: [], native: [] };
+    for (let run = 0; run < runs; run++) {
+      for (const impl of ['native', 'ours'] as const) {
+        try {
+          const sample = await measureOnce(impl, transport, count, { ping, concurrency, settleMs });
+          samples[impl].push(sample);
+          log(
+            `${transport} ${impl} run ${run + 1}/${runs}: accept ${ms(sample.acceptMs)}, heap+external ${Math.round(sample.heapPerConn)} B (arrayBuffers ${Math.round(sample.arrayBuffersPerConn)} B), heapTotal ${Math.round(sample.heapTotalPerConn)} B, RSS ${Math.round(sample.rssPerConn)} B per connection`,
+          );
+        } catch (error) {
+          log(`${transport} ${impl} run ${run + 1}/${runs}: ${(error as Error).message}`);
+        }
+      }
+    }
+    for (const impl of ['native', 'ours'] as const) {
+      const got = samples[impl];
+      if (got.length === 0) {
+        rows.push(`| ${transport} | ${LABELS[transport][impl]} | failed | failed | failed | |`);
+        continue;
+      }
+      let ratio = '';
+      if (impl === 'ours' && samples.native.length > 0) {
+        const of = (key: 'heapPerConn' | 'rssPerConn'): string =>
+          `${(median(got.map((s) => s[key])) / median(samples.native.map((s) => s[key]))).toFixed(2)}×`;
+        ratio = `${of('heapPerConn')} / ${of('rssPerConn')}`;
+      }
+      rows.push(
+        `| ${transport} | ${LABELS[transport][impl]} | ${spread(got.map((s) => s.acceptMs), ms)} | ${spread(got.map((s) => s.heapPerConn), kib)} | ${spread(got.map((s) => s.rssPerConn), kib)} | ${ratio} |`,
+      );
+    }
+  }
+  return [
+    `Node.js ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${runs} run(s)${quick ? ', quick' : ''}.`,
+    `${count.toLocaleString('en')} concurrent connections to one server on 127.0.0.1, opened by one client process (plain node:net sockets, or \`ws\` clients for Ws) at most ${concurrency} connecting at a time.` +
+      (ping ? ' Each connection then carries one 16-byte message and its echo, on every server alike, before memory is measured.' : ' The connections stay idle.'),
+    'Accept time: from the first connect to the last `accepted` (message-io) or `connection` (native) event. Memory: the server process after GC, all connections open, minus before listening, divided by the connections; heap+external is heapUsed + external (external includes arrayBuffers). Median [min – max]; ours / native is heap+external / RSS.',
+    ...notes,
+    '',
+    '| transport | server | accept time | heap+external per conn | RSS per conn | ours / native memory |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+  ];
+}
+
+const isMain = process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) {
+  const argValue = (name: string): string | undefined => {
+    const at = process.argv.indexOf(`--${name}`);
+    return at > 0 ? process.argv[at + 1] : undefined;
+  };
+  const number = (name: string): number | undefined => (argValue(name) === undefined ? undefined : Number(argValue(name)));
+  const options: ScaleOptions = { quick: process.argv.includes('--quick'), ping: !process.argv.includes('--no-ping') };
+  const connections = number('connections');
+  const runs = number('runs');
+  const concurrency = number('concurrency');
+  if (connections !== undefined) options.connections = connections;
+  if (runs !== undefined) options.runs = runs;
+  if (concurrency !== undefined) options.concurrency = concurrency;
+  const only = argValue('only');
+  if (only !== undefined) options.only = only.split(',') as ScaleTransport[];
+  const started = performance.now();
+  const table = await runScale(options);
+  console.log(`\n${table.join('\n')}`);
+  console.log(`\n(${((performance.now() - started) / 1000).toFixed(1)} s)`);
+}

@@ -1,0 +1,157 @@
+// A helper for adapters over stream sockets: it turns many small sends into few socket writes.
+// It uses no Node module, so core stays importable anywhere; it only needs a sink with
+// `write`, `cork` and `uncork`, which every Node stream has.
+
+/** What a {@link WriteBatch} writes to: a Node `net.Socket`, a TLS socket, any Writable stream. */
+export interface BatchSink {
+  /** Queues bytes, in order; `callback` runs once they are written. The sink may keep `chunk` until then. */
+  write(chunk: Uint8Array, callback?: (error?: Error | null) => void): unknown;
+  /** Holds writes back until `uncork`. */
+  cork(): void;
+  /** Lets the writes held since `cork` go, in as few system calls as the sink can. */
+  uncork(): void;
+}
+
+/** Size of the shared buffer that small writes are copied into. */
+const SLAB_SIZE = 64 * 1024;
+
+/** A new slab: a Node Buffer where there is one (sinks take it without wrapping it), else a Uint8Array. */
+const allocate: (size: number) => Uint8Array = (() => {
+  const NodeBuffer = (globalThis as { Buffer?: { allocUnsafe(size: number): Uint8Array } }).Buffer;
+  return NodeBuffer !== undefined ? (size) => NodeBuffer.allocUnsafe(size) : (size) => new Uint8Array(size);
+})();
+
+/** Runs `fn` once the current synchronous run is over: Node's next tick, or a microtask elsewhere. */
+const nextTick: (fn: () => void) => void = (() => {
+  const proc = (globalThis as { process?: { nextTick?: (fn: () => void) => void } }).process;
+  return typeof proc?.nextTick === 'function' ? proc.nextTick.bind(proc) : queueMicrotask;
+})();
+
+/**
+ * One slab shared by every batch of the process, as Node pools small Buffers: bytes are only ever
+ * appended, so a region handed to a sink stays intact until the sink has written it. The batch
+ * that appended last owns the tail region; another batch appending first hands that region to its
+ * owner's sink.
+ */
+const pool: { slab: Uint8Array; used: number; owner: WriteBatch | undefined } = {
+  slab: allocate(SLAB_SIZE),
+  used: 0,
+  owner: undefined,
+};
+
+/** Nothing written in this synchronous run yet. */
+const IDLE = 0;
+/** One piece already left at once in this run; a second one corks the sink. */
+const WROTE_ONE = 1;
+/** The sink is corked until the end of the run. */
+const CORKED = 2;
+
+/**
+ * Collects the writes of one connection during one synchronous run into as few sink writes as
+ * possible, without delaying a lone message:
+ *
+ * - the first piece of a run is written at once (a lone message costs no added latency);
+ * - from the second piece on, the sink is corked and pieces wait until the end of the run (Node's
+ *   next tick), then leave together, in order;
+ * - small pieces are copied into a 64 KiB slab shared by every connection of the process, so the
+ *   caller may reuse its buffer at once and a connection costs no buffer of its own; large pieces
+ *   pass by reference ({@link WriteBatch.writeDirect}).
+ *
+ * To write a small piece: `const at = batch.reserve(n)`, fill `batch.target` from `at` to
+ * `at + n`, then `batch.commit()`. Nothing else may touch the batch between the three calls.
+ */
+export class WriteBatch {
+  private start = 0;
+  private state = IDLE;
+  private scheduled = false;
+
+  /** Makes a batch writing to `sink` (one per connection). */
+  constructor(private readonly sink: BatchSink) {}
+
+  /** Bytes copied into the slab and not yet handed to the sink. */
+  get pendingBytes(): number {
+    return pool.owner === this ? pool.used - this.start : 0;
+  }
+
+  /**
+   * Reserves `length` bytes (at most 64 KiB) for one piece and returns their offset in
+   * {@link WriteBatch.target}. Call {@link WriteBatch.commit} once they are filled.
+   */
+  reserve(length: number): number {
+    if (pool.owner !== this) {
+      pool.owner?.handOver();
+      pool.owner = this;
+      this.start = pool.used;
+    }
+    if (pool.used + length > pool.slab.length) {
+      this.handOver();
+      pool.slab = allocate(Math.max(SLAB_SIZE, length));
+      pool.used = 0;
+      this.start = 0;
+    }
+    const offset = pool.used;
+    pool.used += length;
+    return offset;
+  }
+
+  /** The slab that `reserve` offsets point into (valid until the next `reserve`). */
+  get target(): Uint8Array {
+    return pool.slab;
+  }
+
+  /** Ends the piece reserved last: it leaves at once if it is the first of this run. */
+  commit(): void {
+    if (this.state === IDLE) {
+      this.handOver();
+      this.state = WROTE_ONE;
+      this.schedule();
+    } else if (this.state === WROTE_ONE) this.corkRun();
+  }
+
+  /**
+   * Writes `data` by reference after everything reserved before it (a reserved prefix and `data`
+   * leave in one system call); `callback` runs once it is written. The sink keeps `data` until
+   * then: the caller must not change it.
+   */
+  writeDirect(data: Uint8Array, callback?: (error?: Error | null) => void): void {
+    if (this.state !== CORKED) this.corkRun();
+    this.handOver();
+    this.sink.write(data, callback);
+  }
+
+  /**
+   * Hands the bytes copied so far to the sink, still corked: call it before writing to the sink
+   * by another way (another library's writer, say), so that the bytes stay in order.
+   */
+  settle(): void {
+    this.handOver();
+  }
+
+  /** Hands everything to the sink now and uncorks it; the next piece starts a new run. */
+  readonly flush = (): void => {
+    this.scheduled = false;
+    this.handOver();
+    if (pool.owner === this) pool.owner = undefined;
+    const corked = this.state === CORKED;
+    this.state = IDLE;
+    if (corked) this.sink.uncork();
+  };
+
+  private corkRun(): void {
+    this.state = CORKED;
+    this.sink.cork();
+    this.schedule();
+  }
+
+  private handOver(): void {
+    if (pool.owner !== this || pool.used === this.start) return;
+    this.sink.write(pool.slab.subarray(this.start, pool.used));
+    this.start = pool.used;
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    nextTick(this.flush);
+  }
+}

@@ -1,0 +1,270 @@
+import type { WebSocket } from 'ws';
+import { nativeUnmask } from './frame.js';
+
+/** The part of `ws`'s Receiver (a Writable, `ws` 8) that the fast path works with. */
+interface WsReceiver {
+  write(chunk: Buffer): boolean;
+  _bufferedBytes: number;
+  _writableState: { errored: unknown; ending: boolean };
+}
+
+/** From this size the payload is unmasked by bufferutil, when it is installed. */
+const NATIVE_UNMASK_FROM = 128;
+/** Largest frame header: 2 bytes, an 8-byte length, a 4-byte masking key. */
+const MAX_HEADER = 14;
+const EMPTY = Buffer.alloc(0);
+
+/** What a frame's header says, and what to do with the frame. */
+const enum Kind {
+  /** A final, uncompressed binary frame of the expected masking, within maxPayload: ours. */
+  Data,
+  /** A control frame or a final text frame: handed whole to `ws` (Pong, Close, UTF-8 checks). */
+  Forward,
+  /** Anything else (fragments, bad bits, oversize): `ws` takes the rest of the stream. */
+  Pass,
+}
+
+/**
+ * A faster receive path for Ws: the frames that make up nearly all traffic (final binary frames,
+ * no compression) are split and unmasked here, in place, and handed over as views of the received
+ * chunk when they lie in one (no copy). Every other frame goes to `ws`'s own receiver, whole and
+ * in order, so that `ws` keeps doing what it does well: Ping/Pong, the closing handshake, UTF-8
+ * checks of text, and each protocol error with its close code. At the first frame this path does
+ * not take whole (a fragment, a reserved bit, a wrong mask bit, a length over `maxPayload`), `ws`
+ * takes the rest of the stream, from that frame's first byte.
+ *
+ * It sits in front of the receiver's `write`, the one door `ws` feeds the socket's bytes through
+ * (also the last ones, at close), so nothing reaches `ws` out of order. Installed only when the
+ * connection is open, uncompressed, and the receiver has no byte yet; otherwise (or with a `ws`
+ * that has no such receiver) `ws` keeps the whole stream, as before.
+ */
+export class FastReceive {
+  private passing = false;
+  private stopped = false;
+  /** Header bytes of a frame cut by a chunk boundary. */
+  private readonly header = Buffer.alloc(MAX_HEADER);
+  private headerBytes = 0;
+  // The frame being received across chunks.
+  private kind = Kind.Data;
+  private expected = -1;
+  private received = 0;
+  private pieces: Buffer[] = [];
+  private readonly mask = Buffer.alloc(4);
+  private maskAt = 0;
+  private masked = false;
+
+  private constructor(
+    private readonly receiver: WsReceiver,
+    private readonly forward: (chunk: Buffer) => boolean,
+    private readonly maxPayload: number,
+    private readonly expectMasked: boolean,
+    private readonly deliver: (data: Buffer) => void,
+  ) {}
+
+  /**
+   * Installs the fast path on an open `ws` connection. `expectMasked` is true on the server side
+   * (clients mask their frames). Returns false, changing nothing, when it cannot be installed.
+   */
+  static install(ws: WebSocket, maxPayload: number, expectMasked: boolean, deliver: (data: Buffer) => void): boolean {
+    const receiver = (ws as unknown as { _receiver?: WsReceiver })._receiver;
+    if (receiver === undefined || receiver === null || typeof receiver.write !== 'function' || receiver._bufferedBytes !== 0) return false;
+    if (ws.extensions !== '') return false;
+    const original = receiver.write;
+    const fast = new FastReceive(receiver, (chunk) => original.call(receiver, chunk), maxPayload, expectMasked, deliver);
+    receiver.write = (chunk: Buffer) => fast.write(chunk);
+    return true;
+  }
+
+  /** Takes one chunk of the socket's bytes. Returns what `ws`'s receiver would: false to pause. */
+  write(chunk: Buffer): boolean {
+    if (this.passing) return this.forward(chunk);
+    if (this.stopped) return true;
+    let offset = 0;
+    const end = chunk.length;
+    if (this.expected >= 0) offset = this.continueFrame(chunk, 0);
+    else if (this.headerBytes > 0) {
+      offset = this.completeHeader(chunk);
+      if (offset < 0) return true;
+      if (this.passing) return this.pass(this.header.subarray(0, this.headerBytes), chunk.subarray(offset));
+      this.headerBytes = 0;
+      offset = this.continueFrame(chunk, offset);
+    }
+    while (offset < end && !this.stopped) {
+      if (end - offset < 2) {
+        this.saveHeader(chunk, offset);
+        return true;
+      }
+      const b0 = chunk[offset]!;
+      const b1 = chunk[offset + 1]!;
+      const length7 = b1 & 0x7f;
+      const headerLength = 2 + (length7 === 126 ? 2 : length7 === 127 ? 8 : 0) + (b1 & 0x80 ? 4 : 0);
+      if (end - offset < headerLength) {
+        this.saveHeader(chunk, offset);
+        return true;
+      }
+      const length = this.parseHeader(chunk, offset, b0, b1, length7);
+      if (this.passing) return this.forward(chunk.subarray(offset));
+      const start = offset;
+      offset += headerLength;
+      if (end - offset >= length) {
+        // The whole frame is in this chunk.
+        if (this.kind === Kind.Data) {
+          const payload = chunk.subarray(offset, offset + length);
+          if (this.masked) this.unmask(payload);
+          offset += length;
+          this.deliver(length === 0 ? EMPTY : payload);
+        } else {
+          offset += length;
+          this.forwardFrame(chunk.subarray(start, offset));
+        }
+        continue;
+      }
+      // The frame goes on in the next chunks.
+      this.expected = length;
+      this.received = 0;
+      this.maskAt = 0;
+      if (this.kind === Kind.Forward) {
+        this.pieces.push(chunk.subarray(start, offset));
+        this.expected += headerLength;
+        this.received = headerLength;
+      }
+      offset = this.continueFrame(chunk, offset);
+    }
+    return true;
+  }
+
+  /** Reads a header that lies whole at `chunk[at]`; sets kind, mask; returns the payload length. */
+  private parseHeader(chunk: Buffer, at: number, b0: number, b1: number, length7: number): number {
+    let length = length7;
+    let next = at + 2;
+    if (length7 === 126) {
+      length = chunk.readUInt16BE(next);
+      next += 2;
+    } else if (length7 === 127) {
+      const high = chunk.readUInt32BE(next);
+      // Above 2^53 - 1 cannot be a JavaScript length: `ws` answers it.
+      length = high > 0x1fffff ? Number.MAX_SAFE_INTEGER + 1 : high * 2 ** 32 + chunk.readUInt32BE(next + 4);
+      next += 8;
+    }
+    this.maskAt = 0;
+    const masked = (b1 & 0x80) !== 0;
+    const opcode = b0 & 0x0f;
+    const final = (b0 & 0x80) !== 0;
+    const plain = (b0 & 0x70) === 0 && masked === this.expectMasked;
+    if (plain && final && opcode === 2 && length <= this.maxPayload) this.kind = Kind.Data;
+    else if (plain && final && ((opcode === 1 && length <= this.maxPayload) || (opcode >= 8 && opcode <= 10 && length <= 125))) this.kind = Kind.Forward;
+    else {
+      this.kind = Kind.Pass;
+      this.passing = true;
+      return 0;
+    }
+    this.masked = masked;
+    if (masked) {
+      this.mask[0] = chunk[next]!;
+      this.mask[1] = chunk[next + 1]!;
+      this.mask[2] = chunk[next + 2]!;
+      this.mask[3] = chunk[next + 3]!;
+    }
+    return length;
+  }
+
+  /** Takes the next bytes of a frame cut by a chunk boundary; returns the offset after them. */
+  private continueFrame(chunk: Buffer, offset: number): number {
+    if (this.expected < 0) return offset;
+    const take = Math.min(this.expected - this.received, chunk.length - offset);
+    const piece = chunk.subarray(offset, offset + take);
+    if (this.kind === Kind.Data && this.masked) this.unmask(piece);
+    if (take > 0) this.pieces.push(piece);
+    this.received += take;
+    offset += take;
+    if (this.received < this.expected) return offset;
+    const pieces = this.pieces;
+    const frame = pieces.length === 1 ? pieces[0]! : pieces.length === 0 ? EMPTY : Buffer.concat(pieces, this.received);
+    this.pieces = [];
+    this.expected = -1;
+    this.received = 0;
+    if (this.kind === Kind.Data) this.deliver(frame);
+    else this.forwardFrame(frame);
+    return offset;
+  }
+
+  /** Hands one whole control or text frame to `ws`; stops when `ws` has closed or failed. */
+  private forwardFrame(frame: Buffer): void {
+    this.forward(frame);
+    const state = this.receiver._writableState;
+    // After a Close frame or a protocol error, `ws` reads nothing more: neither do we.
+    if (state.ending || state.errored != null) this.stopped = true;
+  }
+
+  /** Keeps the first bytes of a header cut by a chunk boundary. */
+  private saveHeader(chunk: Buffer, offset: number): void {
+    chunk.copy(this.header, 0, offset);
+    this.headerBytes = chunk.length - offset;
+  }
+
+  /**
+   * Completes a saved header from `chunk`; returns the offset in `chunk` after the header, or -1
+   * if the chunk ended first. Sets up the frame as `write` does for a header in one chunk.
+   */
+  private completeHeader(chunk: Buffer): number {
+    const header = this.header;
+    let used = 0;
+    const fill = (count: number): boolean => {
+      if (this.headerBytes >= count) return true;
+      const take = Math.min(count - this.headerBytes, chunk.length - used);
+      chunk.copy(header, this.headerBytes, used, used + take);
+      this.headerBytes += take;
+      used += take;
+      return this.headerBytes === count;
+    };
+    if (!fill(2)) return -1;
+    const b1 = header[1]!;
+    const length7 = b1 & 0x7f;
+    const headerLength = 2 + (length7 === 126 ? 2 : length7 === 127 ? 8 : 0) + (b1 & 0x80 ? 4 : 0);
+    if (!fill(headerLength)) return -1;
+    const length = this.parseHeader(header, 0, header[0]!, b1, length7);
+    if (this.passing) return used;
+    this.expected = length;
+    this.received = 0;
+    this.maskAt = 0;
+    if (this.kind === Kind.Forward) {
+      this.pieces.push(Buffer.from(header.subarray(0, headerLength)));
+      this.expected += headerLength;
+      this.received = headerLength;
+    }
+    if (this.expected === this.received) {
+      // An empty payload: the frame is whole already.
+      this.expected = -1;
+      const pieces = this.pieces;
+      this.pieces = [];
+      this.received = 0;
+      if (this.kind === Kind.Data) this.deliver(EMPTY);
+      else this.forwardFrame(pieces[0]!);
+    }
+    return used;
+  }
+
+  /** From now on `ws` takes the stream: the bytes of the frame so far, then everything after. */
+  private pass(header: Buffer, rest: Buffer): boolean {
+    this.headerBytes = 0;
+    this.forward(Buffer.from(header));
+    return rest.length > 0 ? this.forward(rest) : true;
+  }
+
+  /** Unmasks `piece` in place, going on from where the frame's previous piece stopped. */
+  private unmask(piece: Buffer): void {
+    const length = piece.length;
+    const mask = this.mask;
+    const at = this.maskAt;
+    if (nativeUnmask !== undefined && length >= NATIVE_UNMASK_FROM) {
+      if ((at & 3) === 0) nativeUnmask(piece, mask);
+      else {
+        const turned = Buffer.from([mask[at & 3]!, mask[(at + 1) & 3]!, mask[(at + 2) & 3]!, mask[(at + 3) & 3]!]);
+        nativeUnmask(piece, turned);
+      }
+    } else {
+      for (let i = 0; i < length; i++) piece[i] = piece[i]! ^ mask[(at + i) & 3]!;
+    }
+    this.maskAt = (at + length) & 3;
+  }
+}

@@ -1,0 +1,172 @@
+// receive.ts: final binary frames are split and unmasked by us, everything else by `ws`. A raw
+// peer sends mixed frames cut at random boundaries (down to single bytes), on both sides of a
+// connection; every message must arrive whole and in order, and `ws` must still answer Pings,
+// Close and protocol errors as before.
+import { createHash } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Ws } from '@message-io/ws';
+import { closePayload, frame, parseFrames, rawPeer, upgradeRequest, type Frame, type RawPeer } from './raw.js';
+import { randomBytes, rng, testNode, until, type TestNode } from './support.js';
+
+const nodes: TestNode[] = [];
+const peers: RawPeer[] = [];
+const servers: Server[] = [];
+afterEach(() => {
+  for (const n of nodes.splice(0)) n.handler.stop();
+  for (const p of peers.splice(0)) p.socket.destroy();
+  for (const s of servers.splice(0)) s.close();
+});
+
+/** A mix of frames: binary of every length class, Pings and text between them. */
+function mixedStream(seed: number, mask: boolean): { bytes: Buffer; messages: Buffer[]; pings: number } {
+  const random = rng(seed);
+  const sizes = [0, 1, 3, 4, 5, 64, 125, 126, 127, 1000, 65_535, 65_536, 70_000, 200_000];
+  const parts: Buffer[] = [];
+  const messages: Buffer[] = [];
+  let pings = 0;
+  for (let i = 0; i < 60; i++) {
+    const size = sizes[i % sizes.length]!;
+    const data = Buffer.from(randomBytes(random, size));
+    data[0] = i; // an index, when there is room for one
+    if (i % 7 === 3) {
+      const text = Buffer.from(`text ${i} ✓`);
+      parts.push(frame(1, text, { mask }));
+      messages.push(text);
+    }
+    if (i % 5 === 2) {
+      parts.push(frame(9, Buffer.from(`ping ${i}`), { mask }));
+      pings++;
+    }
+    parts.push(frame(2, data, { mask }));
+    messages.push(data);
+  }
+  return { bytes: Buffer.concat(parts), messages, pings };
+}
+
+/** Writes `bytes` in pieces of seeded random sizes: many of 1 to 3 bytes, some up to 20 KiB. */
+async function writeCut(socket: Socket, bytes: Buffer, seed: number): Promise<void> {
+  const random = rng(seed);
+  let at = 0;
+  let pieces = 0;
+  while (at < bytes.length) {
+    const roll = random();
+    const size = roll < 0.5 ? 1 + Math.floor(random() * 3) : roll < 0.8 ? 1 + Math.floor(random() * 200) : 1 + Math.floor(random() * 20_000);
+    socket.write(bytes.subarray(at, at + size));
+    at += size;
+    // Let some pieces arrive on their own.
+    if (++pieces % 16 === 0) await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+const messagesOf = (n: TestNode): Buffer[] => n.events.flatMap((e) => (e.type === 'message' ? [Buffer.from(e.data)] : []));
+
+describe('Ws fast receive path', () => {
+  it.each([1, 2, 3])('server side: masked frames cut anywhere, mixed with Pings and text, arrive whole and in order (seed %i)', async (seed) => {
+    const server = testNode();
+    nodes.push(server);
+    const { addr } = await server.handler.network().listen(Ws, '127.0.0.1:0');
+    const peer = rawPeer('127.0.0.1', Number(addr.split(':')[1]), upgradeRequest('/'));
+    peers.push(peer);
+    await until(() => peer.head !== undefined, 5000, 'the upgrade response');
+    const { bytes, messages, pings } = mixedStream(seed, true);
+    await writeCut(peer.socket, bytes, seed);
+    await until(() => messagesOf(server).length >= messages.length, 10_000, 'every message');
+    const received = messagesOf(server);
+    expect(received.length).toBe(messages.length);
+    received.forEach((m, i) => expect(Buffer.compare(m, messages[i]!), `message ${i}`).toBe(0));
+    await until(() => peer.frames.filter((f) => f.opcode === 10).length === pings, 5000, 'a Pong per Ping');
+    expect(server.events.filter((e) => e.type === 'disconnected')).toHaveLength(0);
+  });
+
+  it('a fragmented message hands the rest of the stream to ws: it and every later message arrive in order', async () => {
+    const server = testNode();
+    nodes.push(server);
+    const { addr } = await server.handler.network().listen(Ws, '127.0.0.1:0');
+    const peer = rawPeer('127.0.0.1', Number(addr.split(':')[1]), upgradeRequest('/'));
+    peers.push(peer);
+    await until(() => peer.head !== undefined, 5000, 'the upgrade response');
+    const stream = Buffer.concat([
+      frame(2, Buffer.from('before')),
+      frame(2, Buffer.from('frag-'), { fin: false }),
+      frame(9, Buffer.from('p')),
+      frame(0, Buffer.from('mented'), { fin: true }),
+      frame(2, Buffer.from('after')),
+    ]);
+    await writeCut(peer.socket, stream, 9);
+    await until(() => messagesOf(server).length >= 3, 5000, 'three messages');
+    expect(messagesOf(server).map(String)).toEqual(['before', 'frag-mented', 'after']);
+    await until(() => peer.frames.some((f) => f.opcode === 10), 5000, 'the Pong');
+  });
+
+  it('Close in the middle of a chunk: messages before it arrive, the frame after it does not, the peer gets Close 1000', async () => {
+    const server = testNode();
+    nodes.push(server);
+    const { addr } = await server.handler.network().listen(Ws, '127.0.0.1:0');
+    const peer = rawPeer('127.0.0.1', Number(addr.split(':')[1]), upgradeRequest('/'));
+    peers.push(peer);
+    await until(() => peer.head !== undefined, 5000, 'the upgrade response');
+    peer.socket.write(Buffer.concat([frame(2, Buffer.from('one')), frame(2, Buffer.from('two')), frame(8, closePayload(1000)), frame(2, Buffer.from('late'))]));
+    await until(() => server.events.some((e) => e.type === 'disconnected'), 5000, 'disconnected');
+    expect(messagesOf(server).map(String)).toEqual(['one', 'two']);
+    await until(() => peer.closeCode() !== undefined, 5000, 'the Close');
+    expect(peer.closeCode()).toBe(1000);
+  });
+
+  it.each([
+    ['an unmasked frame from a client', frame(2, Buffer.from('x'), { mask: false }), 1002],
+    ['a reserved bit', frame(2, Buffer.from('x'), { rsv: 2 }), 1002],
+    ['invalid UTF-8 in text', frame(1, Buffer.from([0xc3, 0x28])), 1007],
+    ['a length over maxPayload', frame(2, Buffer.alloc(2000)), 1009],
+  ])('after good frames, %s still gets its close code from ws (%#)', async (_name, bad, code) => {
+    const server = testNode();
+    nodes.push(server);
+    const { addr } = await server.handler.network().listen(Ws, '127.0.0.1:0', { maxPayload: 1024 });
+    const peer = rawPeer('127.0.0.1', Number(addr.split(':')[1]), upgradeRequest('/'));
+    peers.push(peer);
+    await until(() => peer.head !== undefined, 5000, 'the upgrade response');
+    peer.socket.write(Buffer.concat([frame(2, Buffer.from('good')), bad, frame(2, Buffer.from('never'))]));
+    await until(() => peer.closeCode() !== undefined, 5000, 'the Close');
+    expect(peer.closeCode()).toBe(code);
+    await until(() => server.events.some((e) => e.type === 'disconnected'), 5000, 'disconnected');
+    expect(messagesOf(server).map(String)).toEqual(['good']);
+  });
+
+  it('client side: unmasked frames from a raw server, cut anywhere, arrive whole and in order', async () => {
+    const { bytes, messages, pings } = mixedStream(4, false);
+    const fromClient: Frame[] = [];
+    const server = createServer((socket) => {
+      let head = Buffer.alloc(0);
+      let upgraded = false;
+      let rest = Buffer.alloc(0);
+      socket.on('data', (chunk: Buffer) => {
+        if (upgraded) {
+          const parsed = parseFrames(Buffer.concat([rest, chunk]));
+          fromClient.push(...parsed.frames);
+          rest = parsed.rest;
+          return;
+        }
+        head = Buffer.concat([head, chunk]);
+        const end = head.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        upgraded = true;
+        const key = /sec-websocket-key: *(\S+)/i.exec(head.subarray(0, end).toString('latin1'))![1]!;
+        const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+        socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+        void writeCut(socket, bytes, 4);
+      });
+      socket.on('error', () => undefined);
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const client = testNode();
+    nodes.push(client);
+    await client.handler.network().connectAndWait(Ws, `127.0.0.1:${(server.address() as { port: number }).port}`);
+    await until(() => messagesOf(client).length >= messages.length, 10_000, 'every message');
+    const received = messagesOf(client);
+    expect(received.length).toBe(messages.length);
+    received.forEach((m, i) => expect(Buffer.compare(m, messages[i]!), `message ${i}`).toBe(0));
+    await until(() => fromClient.filter((f) => f.opcode === 10).length === pings, 5000, 'a Pong per Ping');
+    expect(fromClient.every((f) => f.masked)).toBe(true);
+  });
+});
