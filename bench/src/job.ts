@@ -27,3 +27,9 @@ export type Receiver = (job: Job, report: (result: Result) => void) => Promise<s
 
 /** Starts a sender towards `addr`; resolves with a function that stops it. */
 export type Sender = (job: Job, addr: string, report: (result: Result) => void) => Promise<() => void>;
+
+/**
+ * A Udp receiver of a bulk or rate job reports once no datagram came for this long (the rest were
+ * lost). Its figures run from the first to the last datagram, so the wait does not count.
+ */
+export const UDP_IDLE_MS = 500;

@@ -1,12 +1,19 @@
 // Runs every benchmark, ours and native in the same run, and socket.io and zeromq on the jobs they do
-// the same way (socket.io Ws's, zeromq FramedTcp's), each in two processes on loopback.
-// Usage: node dist/run.js [--quick] [--runs 3] [--only tcp,framed-tcp,udp,ws] [--peers all|none|socket.io,zeromq] [--out file.md]
+// the same way (socket.io Ws's, zeromq FramedTcp's), each in two processes on loopback; then the
+// 10,000-connection scale run (scale.ts) and throughput by message size with its chart (sizes.ts).
+// Usage: node dist/run.js [--quick] [--runs 3] [--only tcp,framed-tcp,udp,ws]
+//   [--peers all|none|socket.io,zeromq] [--sections table,scale,sizes] [--out file.md] [--svg file.svg]
+// --quick is a smoke run of under 2 minutes: smaller jobs, 1 run, 1,000 connections, 3 sizes.
+// The chart is written to --svg, by default docs/performance-sizes.svg (not in a quick run).
 // Reports figures; asserts nothing.
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Impl, Job } from './job.js';
 import { doesJobsOf, format, jobsFor, measure, median, thirdParty, unavailable, type Figure } from './measure.js';
+import { runScale, type ScaleTransport } from './scale.js';
+import { runSizes } from './sizes.js';
 
 type Peer = keyof typeof thirdParty;
 
@@ -18,6 +25,15 @@ const argValue = (name: string): string | undefined => {
 const runs = Number(argValue('runs') ?? (quick ? 1 : 3));
 const only = (argValue('only') ?? 'tcp,framed-tcp,udp,ws').split(',') as Job['transport'][];
 const out = argValue('out');
+const sections = (argValue('sections') ?? 'table,scale,sizes').split(',');
+for (const section of sections) {
+  if (!['table', 'scale', 'sizes'].includes(section)) {
+    console.error(`--sections: unknown section ${section} (table, scale, sizes)`);
+    process.exit(2);
+  }
+}
+const svgPath = argValue('svg') ?? (quick ? undefined : fileURLToPath(new URL('../../docs/performance-sizes.svg', import.meta.url)));
+const started = performance.now();
 const peersArg = argValue('peers') ?? 'all';
 const known = Object.keys(thirdParty) as Peer[];
 const asked = peersArg === 'all' ? known : peersArg === 'none' ? [] : (peersArg.split(',') as Peer[]);
@@ -44,7 +60,7 @@ const versions = peers.map((p) => `${p} ${(require(`${p}/package.json`) as { ver
 const pct = (a: Figure[], b: Figure[]): string =>
   a.length === 0 || b.length === 0 ? '—' : `${((median(a.map((f) => f.value)) / median(b.map((f) => f.value))) * 100).toFixed(0)}%`;
 const rows: string[] = [];
-for (const transport of only) {
+for (const transport of sections.includes('table') ? only : []) {
   for (const { label, job } of jobsFor(transport, quick)) {
     const impls: Impl[] = ['native', 'ours', ...peers.filter((p) => doesJobsOf(p, transport))];
     const figures = new Map<Impl, Figure[]>(impls.map((impl) => [impl, []]));
@@ -82,6 +98,23 @@ const header = [
   `| ${columns.join(' | ')} |`,
   `|${columns.map(() => '---|').join('')}`,
 ];
-const table = [...header, ...rows].join('\n');
-if (out !== undefined) writeFileSync(out, `${table}\n`);
-console.log(`\n${table}`);
+const report: string[] = [];
+if (sections.includes('table')) report.push([...header, ...rows].join('\n'));
+const scaleOnly = only.filter((t): t is ScaleTransport => t !== 'udp');
+if (sections.includes('scale') && scaleOnly.length > 0) {
+  console.log('\nScale: concurrent connections and memory per connection');
+  report.push((await runScale({ quick, only: scaleOnly, ...(argValue('runs') !== undefined && { runs }) })).join('\n'));
+}
+if (sections.includes('sizes')) {
+  console.log('\nThroughput by message size');
+  const { table, svg } = await runSizes({ quick, runs, only });
+  report.push(table);
+  if (svgPath !== undefined) {
+    writeFileSync(svgPath, svg);
+    report.push(`Chart written to ${svgPath}.`);
+  }
+}
+report.push(`Took ${((performance.now() - started) / 1000).toFixed(0)} s.`);
+const text = report.join('\n\n');
+if (out !== undefined) writeFileSync(out, `${text}\n`);
+console.log(`\n${text}`);

@@ -1,7 +1,7 @@
 // The same jobs done the plain way a user would write them with Node's own net and dgram.
 import { createSocket } from 'node:dgram';
 import { connect, createServer, type Socket } from 'node:net';
-import type { Receiver, Sender } from '../job.js';
+import { UDP_IDLE_MS, type Receiver, type Sender } from '../job.js';
 
 function encodeLength(length: number): Buffer {
   const bytes: number[] = [];
@@ -45,15 +45,16 @@ export const receiver: Receiver = async (job, report) => {
   let messages = 0;
   let first = 0;
   let last = 0;
-  const idle = setTimeout(() => report({ bytes, messages, ms: last - first }), 2000);
-  if (job.transport !== 'udp') clearTimeout(idle);
+  // Udp: armed at the first datagram, so that a slow sender start does not end the job.
+  let idle: ReturnType<typeof setTimeout> | undefined;
   const count = (length: number): boolean => {
     if (first === 0) first = performance.now();
     bytes += length;
     messages++;
     if (job.transport === 'udp') {
       last = performance.now();
-      idle.refresh();
+      if (idle === undefined) idle = setTimeout(() => report({ bytes, messages, ms: last - first }), UDP_IDLE_MS);
+      else idle.refresh();
     }
     if (bytes >= job.totalBytes) clearTimeout(idle);
     return bytes >= job.totalBytes;

@@ -1,6 +1,6 @@
 // Our side of each benchmark: a receiver and a sender built on message-io.
 import { FramedTcp, SendStatus, Tcp, Udp, Ws, split, type Endpoint, type Transport } from 'message-io';
-import type { Job, Receiver, Sender } from '../job.js';
+import { UDP_IDLE_MS, type Job, type Receiver, type Sender } from '../job.js';
 
 const transports: Record<string, Transport<never, never>> = { tcp: Tcp, 'framed-tcp': FramedTcp, udp: Udp, ws: Ws };
 
@@ -13,12 +13,12 @@ export const receiver: Receiver = async (job, report) => {
   let messages = 0;
   let first = 0;
   let last = 0;
-  const idle = setTimeout(() => {
+  // Udp loses datagrams: a bulk or rate job ends once none came for UDP_IDLE_MS (armed at the first).
+  let idle: ReturnType<typeof setTimeout> | undefined;
+  const finish = (): void => {
     report({ bytes, messages, ms: last - first });
     handler.stop();
-  }, 2000);
-  if (job.transport !== 'udp') clearTimeout(idle);
-  else idle.refresh();
+  };
   void listener.forEach((event) => {
     if (event.type !== 'message') return;
     if (job.metric === 'latency') return void net.send(event.endpoint, event.data);
@@ -27,7 +27,8 @@ export const receiver: Receiver = async (job, report) => {
     messages++;
     if (job.transport === 'udp') {
       last = performance.now();
-      idle.refresh();
+      if (idle === undefined) idle = setTimeout(finish, UDP_IDLE_MS);
+      else idle.refresh();
     }
     if (bytes >= job.totalBytes) {
       clearTimeout(idle);

@@ -55,6 +55,9 @@ export interface RemoteContext {
 /**
  * Given by the core to `Remote.source`. The adapter calls these from its socket's events.
  * Calls after the resource closed are ignored, so an adapter need not unhook its listeners.
+ * Call them as methods of the watch (`watch.notify('writable')`), never detached
+ * (`const { notify } = watch`): the core hands the connection's own record as the watch, to spend
+ * no object on it (memory per connection is a performance target).
  */
 export interface RemoteWatch {
   /**

@@ -101,7 +101,10 @@ export function isUrlAddr(addr: RemoteAddr): addr is { readonly url: string } {
 
 /** Formats a socket address as `host:port`, with brackets around IPv6: `[::1]:3042`. */
 export function formatSocketAddr(addr: SocketAddr): string {
-  return addr.host.includes(':') ? `[${addr.host}]:${addr.port}` : `${addr.host}:${addr.port}`;
+  // Joined, not concatenated: an endpoint keeps this text as long as its connection, and V8 keeps
+  // a concatenation as a rope of three strings.
+  const port = String(addr.port);
+  return addr.host.includes(':') ? ['[', addr.host, ']:', port].join('') : [addr.host, port].join(':');
 }
 
 /** Formats what `connect` was given: a URL as is, a socket address with {@link formatSocketAddr}. */

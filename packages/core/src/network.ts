@@ -1,5 +1,5 @@
 import type { Local, Remote } from './adapter.js';
-import { Connections, type RemoteEntry } from './connection.js';
+import { Connections, RemoteEntry } from './connection.js';
 import { formatRemoteAddr, isUrlAddr, parseRemoteAddr, parseSocketAddr, type AddressInput, type RemoteAddr } from './address.js';
 import { Endpoint } from './endpoint.js';
 import {
@@ -161,7 +161,7 @@ export class NetworkController {
     if (entry === undefined) return SendStatus.ResourceNotFound;
     if (entry.kind === 'local') return this.sendFromListener(entry, endpoint, data);
     if (entry.state !== 'ready') return SendStatus.ResourceNotAvailable;
-    if (data.byteLength > entry.maxMessageSize) return SendStatus.MaxPacketSizeExceeded;
+    if (entry.maxMessageSize !== undefined && data.byteLength > entry.maxMessageSize) return SendStatus.MaxPacketSizeExceeded;
     if (entry.remote.bufferedBytes >= entry.cap) {
       entry.backpressured = true;
       return SendStatus.Backpressure;
@@ -267,19 +267,8 @@ export class NetworkController {
     common: ResolvedCommonOptions,
     listenerId: ResourceId | undefined,
   ): RemoteEntry {
-    const entry: RemoteEntry = {
-      kind: 'remote',
-      id,
-      endpoint,
-      remote,
-      listenerId,
-      cap: common.maxBufferedBytes,
-      maxMessageSize: remote.maxMessageSize ?? transport.maxMessageSize,
-      state: 'pending',
-      backpressured: false,
-      timer: undefined,
-      waiters: undefined,
-    };
+    const maxMessageSize = remote.maxMessageSize ?? transport.maxMessageSize;
+    const entry = new RemoteEntry(this.connections, endpoint, remote, listenerId, common.maxBufferedBytes, maxMessageSize);
     this.resources.set(id.id, entry);
     return entry;
   }

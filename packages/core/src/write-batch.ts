@@ -21,11 +21,16 @@ const allocate: (size: number) => Uint8Array = (() => {
   return NodeBuffer !== undefined ? (size) => NodeBuffer.allocUnsafe(size) : (size) => new Uint8Array(size);
 })();
 
-/** Runs `fn` once the current synchronous run is over: Node's next tick, or a microtask elsewhere. */
-const nextTick: (fn: () => void) => void = (() => {
-  const proc = (globalThis as { process?: { nextTick?: (fn: () => void) => void } }).process;
-  return typeof proc?.nextTick === 'function' ? proc.nextTick.bind(proc) : queueMicrotask;
+/** Runs `flush(batch)` once the current synchronous run is over: Node's next tick, or a microtask elsewhere. */
+const nextTick: (flush: (batch: WriteBatch) => void, batch: WriteBatch) => void = (() => {
+  const proc = (globalThis as { process?: { nextTick?: (fn: (batch: WriteBatch) => void, batch: WriteBatch) => void } }).process;
+  return typeof proc?.nextTick === 'function' ? proc.nextTick.bind(proc) : (flush, batch) => queueMicrotask(() => flush(batch));
 })();
+
+/** The end of a run, scheduled by {@link nextTick} without a closure per batch. */
+function flushBatch(batch: WriteBatch): void {
+  batch.flush();
+}
 
 /**
  * One slab shared by every batch of the process, as Node pools small Buffers: bytes are only ever
@@ -62,8 +67,8 @@ const CORKED = 2;
  */
 export class WriteBatch {
   private start = 0;
+  /** IDLE, or the run goes on and its end (`flush`) is scheduled. */
   private state = IDLE;
-  private scheduled = false;
 
   /** Makes a batch writing to `sink` (one per connection). */
   constructor(private readonly sink: BatchSink) {}
@@ -104,7 +109,7 @@ export class WriteBatch {
     if (this.state === IDLE) {
       this.handOver();
       this.state = WROTE_ONE;
-      this.schedule();
+      nextTick(flushBatch, this);
     } else if (this.state === WROTE_ONE) this.corkRun();
   }
 
@@ -128,30 +133,23 @@ export class WriteBatch {
   }
 
   /** Hands everything to the sink now and uncorks it; the next piece starts a new run. */
-  readonly flush = (): void => {
-    this.scheduled = false;
+  flush(): void {
     this.handOver();
     if (pool.owner === this) pool.owner = undefined;
     const corked = this.state === CORKED;
     this.state = IDLE;
     if (corked) this.sink.uncork();
-  };
+  }
 
   private corkRun(): void {
+    if (this.state === IDLE) nextTick(flushBatch, this);
     this.state = CORKED;
     this.sink.cork();
-    this.schedule();
   }
 
   private handOver(): void {
     if (pool.owner !== this || pool.used === this.start) return;
     this.sink.write(pool.slab.subarray(this.start, pool.used));
     this.start = pool.used;
-  }
-
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    nextTick(this.flush);
   }
 }

@@ -13,13 +13,22 @@ function refuseRequest(_request: IncomingMessage, response: ServerResponse): voi
   response.end(body);
 }
 
+/** Keeps a socket's errors from crashing the process until `ws` listens to them (or it closes). */
+function ignoreError(): void {}
+
+/** A socket in its HTTP upgrade: its deadline, and the listener that ends it if the socket closes first. */
+interface Handshake {
+  readonly timer: ReturnType<typeof setTimeout>;
+  readonly onClose: () => void;
+}
+
 /**
  * A Ws listener: an HTTP (or HTTPS) server whose upgrade requests `ws` completes. Every socket is
  * destroyed if its upgrade is not complete within `handshakeTimeout`; plain HTTP requests get 426.
  * Only completed upgrades reach the core, already open.
  */
 export class WsLocal implements Local {
-  private readonly handshakes = new Map<Duplex, ReturnType<typeof setTimeout>>();
+  private readonly handshakes = new Map<Duplex, Handshake>();
   private readonly wss: WebSocketServer;
   private acceptor: Acceptor | undefined;
   private closed = false;
@@ -59,7 +68,7 @@ export class WsLocal implements Local {
     this.closed = true;
     this.server.close();
     this.wss.close();
-    for (const [socket, timer] of this.handshakes) {
+    for (const [socket, { timer }] of this.handshakes) {
       clearTimeout(timer);
       socket.destroy();
     }
@@ -71,18 +80,27 @@ export class WsLocal implements Local {
       socket.destroy();
       return;
     }
-    socket.on('error', () => undefined);
+    socket.on('error', ignoreError);
     const timer = setTimeout(() => socket.destroy(), this.settings.handshakeTimeout);
     timer.unref();
-    this.handshakes.set(socket, timer);
-    socket.once('close', () => this.endHandshake(socket));
+    const onClose = (): void => {
+      this.endHandshake(socket);
+    };
+    this.handshakes.set(socket, { timer, onClose });
+    socket.once('close', onClose);
   };
 
+  /**
+   * Ends a socket's handshake: its timer and listeners go (past the upgrade, `ws` listens to the
+   * socket's errors). False when it had ended already.
+   */
   private endHandshake(socket: Duplex): boolean {
-    const timer = this.handshakes.get(socket);
-    if (timer === undefined) return false;
-    clearTimeout(timer);
+    const handshake = this.handshakes.get(socket);
+    if (handshake === undefined) return false;
+    clearTimeout(handshake.timer);
     this.handshakes.delete(socket);
+    socket.removeListener('close', handshake.onClose);
+    socket.removeListener('error', ignoreError);
     return true;
   }
 

@@ -1,11 +1,26 @@
 import type { WebSocket } from 'ws';
 import { nativeUnmask } from './frame.js';
 
+/** Where a receiver keeps its FastReceive. */
+const kFast = Symbol('message-io.ws.fast-receive');
+
 /** The part of `ws`'s Receiver (a Writable, `ws` 8) that the fast path works with. */
 interface WsReceiver {
   write(chunk: Buffer): boolean;
   _bufferedBytes: number;
   _writableState: { errored: unknown; ending: boolean };
+  [kFast]?: FastReceive;
+}
+
+/** Where the fast path hands each received binary message. */
+export interface FrameTarget {
+  /** One whole binary message; the view is valid during the call. */
+  deliver(data: Buffer): void;
+}
+
+/** Put in place of the receiver's `write` (one function for every connection). */
+function fastWrite(this: WsReceiver, chunk: Buffer): boolean {
+  return this[kFast]!.write(chunk);
 }
 
 /** From this size the payload is unmasked by bufferutil, when it is installed. */
@@ -13,6 +28,8 @@ const NATIVE_UNMASK_FROM = 128;
 /** Largest frame header: 2 bytes, an 8-byte length, a 4-byte masking key. */
 const MAX_HEADER = 14;
 const EMPTY = Buffer.alloc(0);
+/** The masking key handed to bufferutil, filled before each (synchronous) call; also used by the JS loop. */
+const maskKey = Buffer.alloc(4);
 
 /** What a frame's header says, and what to do with the frame. */
 const enum Kind {
@@ -22,6 +39,16 @@ const enum Kind {
   Forward,
   /** Anything else (fragments, bad bits, oversize): `ws` takes the rest of the stream. */
   Pass,
+}
+
+/** Where the stream goes. */
+const enum Mode {
+  /** Frames are split here. */
+  Fast,
+  /** `ws` takes the rest of the stream. */
+  Passing,
+  /** `ws` has closed or failed: the rest is dropped, as `ws` would. */
+  Stopped,
 }
 
 /**
@@ -39,57 +66,60 @@ const enum Kind {
  * that has no such receiver) `ws` keeps the whole stream, as before.
  */
 export class FastReceive {
-  private passing = false;
-  private stopped = false;
-  /** Header bytes of a frame cut by a chunk boundary. */
-  private readonly header = Buffer.alloc(MAX_HEADER);
+  private mode = Mode.Fast;
+  /** Header bytes of a frame cut by a chunk boundary (made the first time one is). */
+  private header: Buffer | undefined = undefined;
   private headerBytes = 0;
   // The frame being received across chunks.
   private kind = Kind.Data;
   private expected = -1;
   private received = 0;
-  private pieces: Buffer[] = [];
-  private readonly mask = Buffer.alloc(4);
+  private pieces: Buffer[] | undefined = undefined;
+  /** The frame's masking key, big-endian, as a 32-bit integer. */
+  private mask = 0;
   private maskAt = 0;
-  private masked = false;
 
   private constructor(
     private readonly receiver: WsReceiver,
-    private readonly forward: (chunk: Buffer) => boolean,
     private readonly maxPayload: number,
     private readonly expectMasked: boolean,
-    private readonly deliver: (data: Buffer) => void,
+    private readonly target: FrameTarget,
   ) {}
 
   /**
    * Installs the fast path on an open `ws` connection. `expectMasked` is true on the server side
    * (clients mask their frames). Returns false, changing nothing, when it cannot be installed.
    */
-  static install(ws: WebSocket, maxPayload: number, expectMasked: boolean, deliver: (data: Buffer) => void): boolean {
+  static install(ws: WebSocket, maxPayload: number, expectMasked: boolean, target: FrameTarget): boolean {
     const receiver = (ws as unknown as { _receiver?: WsReceiver })._receiver;
     if (receiver === undefined || receiver === null || typeof receiver.write !== 'function' || receiver._bufferedBytes !== 0) return false;
-    if (ws.extensions !== '') return false;
-    const original = receiver.write;
-    const fast = new FastReceive(receiver, (chunk) => original.call(receiver, chunk), maxPayload, expectMasked, deliver);
-    receiver.write = (chunk: Buffer) => fast.write(chunk);
+    // The receiver's own `write` is reached through its prototype (see `forward`).
+    if (ws.extensions !== '' || Object.prototype.hasOwnProperty.call(receiver, 'write')) return false;
+    receiver[kFast] = new FastReceive(receiver, maxPayload, expectMasked, target);
+    receiver.write = fastWrite;
     return true;
+  }
+
+  /** True once `ws` takes the rest of the stream (a method may have just decided it). */
+  private get passing(): boolean {
+    return this.mode === Mode.Passing;
   }
 
   /** Takes one chunk of the socket's bytes. Returns what `ws`'s receiver would: false to pause. */
   write(chunk: Buffer): boolean {
     if (this.passing) return this.forward(chunk);
-    if (this.stopped) return true;
+    if (this.mode === Mode.Stopped) return true;
     let offset = 0;
     const end = chunk.length;
     if (this.expected >= 0) offset = this.continueFrame(chunk, 0);
     else if (this.headerBytes > 0) {
       offset = this.completeHeader(chunk);
       if (offset < 0) return true;
-      if (this.passing) return this.pass(this.header.subarray(0, this.headerBytes), chunk.subarray(offset));
+      if (this.passing) return this.pass(this.header!.subarray(0, this.headerBytes), chunk.subarray(offset));
       this.headerBytes = 0;
       offset = this.continueFrame(chunk, offset);
     }
-    while (offset < end && !this.stopped) {
+    while (offset < end && this.mode === Mode.Fast) {
       if (end - offset < 2) {
         this.saveHeader(chunk, offset);
         return true;
@@ -110,9 +140,9 @@ export class FastReceive {
         // The whole frame is in this chunk.
         if (this.kind === Kind.Data) {
           const payload = chunk.subarray(offset, offset + length);
-          if (this.masked) this.unmask(payload);
+          if (this.expectMasked) this.unmask(payload);
           offset += length;
-          this.deliver(length === 0 ? EMPTY : payload);
+          this.target.deliver(length === 0 ? EMPTY : payload);
         } else {
           offset += length;
           this.forwardFrame(chunk.subarray(start, offset));
@@ -124,7 +154,7 @@ export class FastReceive {
       this.received = 0;
       this.maskAt = 0;
       if (this.kind === Kind.Forward) {
-        this.pieces.push(chunk.subarray(start, offset));
+        (this.pieces ??= []).push(chunk.subarray(start, offset));
         this.expected += headerLength;
         this.received = headerLength;
       }
@@ -155,16 +185,11 @@ export class FastReceive {
     else if (plain && final && ((opcode === 1 && length <= this.maxPayload) || (opcode >= 8 && opcode <= 10 && length <= 125))) this.kind = Kind.Forward;
     else {
       this.kind = Kind.Pass;
-      this.passing = true;
+      this.mode = Mode.Passing;
       return 0;
     }
-    this.masked = masked;
-    if (masked) {
-      this.mask[0] = chunk[next]!;
-      this.mask[1] = chunk[next + 1]!;
-      this.mask[2] = chunk[next + 2]!;
-      this.mask[3] = chunk[next + 3]!;
-    }
+    // Data and Forward frames are masked as expected: `expectMasked` tells which to unmask.
+    if (masked) this.mask = chunk.readInt32BE(next);
     return length;
   }
 
@@ -173,17 +198,17 @@ export class FastReceive {
     if (this.expected < 0) return offset;
     const take = Math.min(this.expected - this.received, chunk.length - offset);
     const piece = chunk.subarray(offset, offset + take);
-    if (this.kind === Kind.Data && this.masked) this.unmask(piece);
-    if (take > 0) this.pieces.push(piece);
+    if (this.kind === Kind.Data && this.expectMasked) this.unmask(piece);
+    if (take > 0) (this.pieces ??= []).push(piece);
     this.received += take;
     offset += take;
     if (this.received < this.expected) return offset;
     const pieces = this.pieces;
-    const frame = pieces.length === 1 ? pieces[0]! : pieces.length === 0 ? EMPTY : Buffer.concat(pieces, this.received);
-    this.pieces = [];
+    const frame = pieces === undefined ? EMPTY : pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, this.received);
+    this.pieces = undefined;
     this.expected = -1;
     this.received = 0;
-    if (this.kind === Kind.Data) this.deliver(frame);
+    if (this.kind === Kind.Data) this.target.deliver(frame);
     else this.forwardFrame(frame);
     return offset;
   }
@@ -193,12 +218,12 @@ export class FastReceive {
     this.forward(frame);
     const state = this.receiver._writableState;
     // After a Close frame or a protocol error, `ws` reads nothing more: neither do we.
-    if (state.ending || state.errored != null) this.stopped = true;
+    if (state.ending || state.errored != null) this.mode = Mode.Stopped;
   }
 
   /** Keeps the first bytes of a header cut by a chunk boundary. */
   private saveHeader(chunk: Buffer, offset: number): void {
-    chunk.copy(this.header, 0, offset);
+    chunk.copy((this.header ??= Buffer.alloc(MAX_HEADER)), 0, offset);
     this.headerBytes = chunk.length - offset;
   }
 
@@ -207,7 +232,7 @@ export class FastReceive {
    * if the chunk ended first. Sets up the frame as `write` does for a header in one chunk.
    */
   private completeHeader(chunk: Buffer): number {
-    const header = this.header;
+    const header = this.header!;
     let used = 0;
     const fill = (count: number): boolean => {
       if (this.headerBytes >= count) return true;
@@ -228,7 +253,7 @@ export class FastReceive {
     this.received = 0;
     this.maskAt = 0;
     if (this.kind === Kind.Forward) {
-      this.pieces.push(Buffer.from(header.subarray(0, headerLength)));
+      (this.pieces ??= []).push(Buffer.from(header.subarray(0, headerLength)));
       this.expected += headerLength;
       this.received = headerLength;
     }
@@ -236,10 +261,10 @@ export class FastReceive {
       // An empty payload: the frame is whole already.
       this.expected = -1;
       const pieces = this.pieces;
-      this.pieces = [];
+      this.pieces = undefined;
       this.received = 0;
-      if (this.kind === Kind.Data) this.deliver(EMPTY);
-      else this.forwardFrame(pieces[0]!);
+      if (this.kind === Kind.Data) this.target.deliver(EMPTY);
+      else this.forwardFrame(pieces![0]!);
     }
     return used;
   }
@@ -251,20 +276,26 @@ export class FastReceive {
     return rest.length > 0 ? this.forward(rest) : true;
   }
 
+  /** Hands bytes to `ws`'s receiver, through its own `write` (the prototype's: `fastWrite` shadows it). */
+  private forward(chunk: Buffer): boolean {
+    const receiver = this.receiver;
+    return (Object.getPrototypeOf(receiver) as WsReceiver).write.call(receiver, chunk);
+  }
+
   /** Unmasks `piece` in place, going on from where the frame's previous piece stopped. */
   private unmask(piece: Buffer): void {
     const length = piece.length;
-    const mask = this.mask;
     const at = this.maskAt;
-    if (nativeUnmask !== undefined && length >= NATIVE_UNMASK_FROM) {
-      if ((at & 3) === 0) nativeUnmask(piece, mask);
-      else {
-        const turned = Buffer.from([mask[at & 3]!, mask[(at + 1) & 3]!, mask[(at + 2) & 3]!, mask[(at + 3) & 3]!]);
-        nativeUnmask(piece, turned);
-      }
-    } else {
-      for (let i = 0; i < length; i++) piece[i] = piece[i]! ^ mask[(at + i) & 3]!;
-    }
+    // The key turned so that its first byte applies to the piece's first byte.
+    const shift = (at & 3) * 8;
+    const mask = shift === 0 ? this.mask : (this.mask << shift) | (this.mask >>> (32 - shift));
+    const key = maskKey;
+    key[0] = mask >>> 24;
+    key[1] = mask >>> 16;
+    key[2] = mask >>> 8;
+    key[3] = mask;
+    if (nativeUnmask !== undefined && length >= NATIVE_UNMASK_FROM) nativeUnmask(piece, key);
+    else for (let i = 0; i < length; i++) piece[i] = piece[i]! ^ key[i & 3]!;
     this.maskAt = (at + length) & 3;
   }
 }

@@ -4,6 +4,7 @@ import { WebSocket } from 'ws';
 import {
   IdleTimeoutError,
   WriteBatch,
+  type BatchSink,
   MessageTooLargeError,
   PendingStatus,
   ProtocolError,
@@ -31,22 +32,82 @@ export function peerError(error: Error): Error {
   return new ProtocolError(`the peer broke the WebSocket protocol: ${error.message}`, { cause: error });
 }
 
+/** What a closed WsRemote does with what still arrives. */
+function ignoreData(): void {}
+
+/** Where a WebSocket keeps its WsRemote, for the listeners shared by every connection. */
+const kRemote = Symbol('message-io.ws.remote');
+
+type Tagged<T> = T & { [kRemote]?: WsRemote };
+
+/** A socket's own `write`, as it was before {@link WsRemote} put {@link settlingWrite} in front of it. */
+type SocketWrite = (this: Duplex, chunk: unknown, encoding?: unknown, callback?: unknown) => boolean;
+
+/**
+ * The sink of a connection's WriteBatch: the socket, written with its original `write` (the one
+ * {@link settlingWrite} calls after settling the batch).
+ */
+class SocketSink implements BatchSink {
+  /** The batch writing here; set right after it is made. */
+  batch: WriteBatch | undefined;
+
+  /** `original` is the socket's `write` before it was replaced. */
+  constructor(
+    readonly socket: Duplex,
+    readonly original: SocketWrite,
+  ) {}
+
+  /** Writes with the socket's original `write`: no settling (the batch itself writes). */
+  write(chunk: Uint8Array, callback?: (error?: Error | null) => void): boolean {
+    return this.original.call(this.socket, chunk, callback);
+  }
+
+  /** Corks the socket. */
+  cork(): void {
+    this.socket.cork();
+  }
+
+  /** Uncorks the socket. */
+  uncork(): void {
+    this.socket.uncork();
+  }
+}
+
+/** Where an adopted socket keeps its SocketSink. */
+const kSink = Symbol('message-io.ws.sink');
+
+/**
+ * Put in place of an adopted socket's `write`: `ws` writes to the socket itself (Close, Ping, Pong,
+ * large messages), also from its receiver (the answering Close, the Pong); any such write first
+ * hands over what the batch holds, so that every frame leaves in the order it was made.
+ */
+function settlingWrite(this: Duplex & { [kSink]?: SocketSink }, chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
+  const sink = this[kSink]!;
+  sink.batch?.settle();
+  return sink.original.call(this, chunk, encoding, callback);
+}
+
 /**
  * One Ws connection, client or server side. The first send of a synchronous run leaves at once;
  * the following ones are framed into core's `WriteBatch` and leave in one write on the next tick.
  * A message over `maxFrameSize` goes out as several frames. The sends that reach half the
  * buffered-bytes cap and the cap carry a callback: once one is written out, the core hears
  * `writable` (and tells the user if a send was refused).
+ * Its `ws` listeners are shared by every connection (they find the WsRemote on the WebSocket).
  */
 export class WsRemote implements Remote {
   private watch: RemoteWatch | undefined;
   private error: Error | undefined;
-  private socket: Duplex | undefined;
+  /** Writes to the socket, once it is known. */
   private out: WriteBatch | undefined;
   /** Messages up to this size are framed here (frame.ts): set once open, with a known socket and no compression. */
   private coalesceLimit = -1;
-  private early: Buffer[] | undefined = [];
-  private deliver: (data: Buffer) => void = (data) => this.early?.push(data);
+  /** The core's `processData` once `receive` was called; {@link ignoreData} once closed. */
+  private processData: ProcessData | undefined = undefined;
+  /** Messages received before `receive`, made on the first one. */
+  private early: Buffer[] | undefined = undefined;
+  /** The callback of sends that report their writing, made on first use. */
+  private flushed: ((error?: Error | null) => void) | undefined = undefined;
   private readonly heartbeat: Heartbeat | undefined;
   private readonly masked: boolean;
 
@@ -61,20 +122,18 @@ export class WsRemote implements Remote {
     socket?: Duplex,
   ) {
     this.masked = socket === undefined;
+    (ws as Tagged<WebSocket>)[kRemote] = this;
     if (settings.heartbeatInterval > 0) {
-      this.heartbeat = new Heartbeat(settings.heartbeatInterval, settings.heartbeatTimeout, () => ws.ping(), this.dead);
+      this.heartbeat = new Heartbeat(settings.heartbeatInterval, settings.heartbeatTimeout, () => ws.ping(), () => this.dead());
     }
     if (socket !== undefined) this.adopt(socket);
-    ws.on('upgrade', (response: IncomingMessage) => this.adopt(response.socket));
+    else ws.on('upgrade', WsRemote.onUpgrade);
     // Known before the first send: the core tells the user `connected` on `open`.
     if (ws.readyState === WebSocket.OPEN) this.opened();
-    else ws.on('open', this.opened);
-    ws.on('message', (data: Buffer) => this.deliver(data));
-    ws.on('error', (error: Error) => this.fail(peerError(error)));
-    ws.on('close', () => {
-      this.heartbeat?.stop();
-      this.watch?.closed(this.error);
-    });
+    else ws.on('open', WsRemote.onOpen);
+    ws.on('message', WsRemote.onMessage);
+    ws.on('error', WsRemote.onError);
+    ws.on('close', WsRemote.onClose);
   }
 
   /** The connection's largest message, from `maxPayload`. */
@@ -88,7 +147,8 @@ export class WsRemote implements Remote {
 
   source(watch: RemoteWatch): void {
     this.watch = watch;
-    this.ws.on('open', () => watch.notify('writable'));
+    // An accepted connection is open already: the core polls it once `source` returns.
+    if (this.ws.readyState === WebSocket.CONNECTING) this.ws.on('open', () => watch.notify('writable'));
   }
 
   pending(): PendingStatus {
@@ -98,10 +158,11 @@ export class WsRemote implements Remote {
   }
 
   receive(processData: ProcessData): void {
-    const early = this.early ?? [];
+    if (this.processData === ignoreData) return;
+    const early = this.early;
     this.early = undefined;
-    this.deliver = processData;
-    for (const data of early) processData(data);
+    this.processData = processData;
+    if (early !== undefined) for (const data of early) processData(data);
     this.heartbeat?.start();
   }
 
@@ -121,7 +182,7 @@ export class WsRemote implements Remote {
     // Told when written out: the send that reaches the cap, and the one that crosses half of it,
     // so that a backpressured sender refills while half the buffer is still queued.
     const half = this.cap / 2;
-    const flushed = after >= this.cap || (before < half && after >= half) ? this.flushed : undefined;
+    const flushed = after >= this.cap || (before < half && after >= half) ? this.whenFlushed() : undefined;
     const out = this.out;
     if (data.byteLength <= this.coalesceLimit && out !== undefined) {
       if (flushed !== undefined) {
@@ -148,7 +209,7 @@ export class WsRemote implements Remote {
   close(): void {
     this.watch = undefined;
     this.early = undefined;
-    this.deliver = () => undefined;
+    this.processData = ignoreData;
     this.heartbeat?.stop();
     const state = this.ws.readyState;
     // `ws` sends the Close frame after the queued data and destroys the socket after `closeTimeout`.
@@ -156,23 +217,23 @@ export class WsRemote implements Remote {
     else if (state === WebSocket.CONNECTING) this.ws.terminate();
   }
 
+  /** One received message, from `ws` or the fast path: to the core, or kept until `receive`. */
+  deliver(data: Buffer): void {
+    const processData = this.processData;
+    if (processData !== undefined) processData(data);
+    else (this.early ??= []).push(data);
+  }
+
   private adopt(socket: Duplex): void {
-    if (this.socket !== undefined) return;
-    this.socket = socket;
-    // `ws` writes to the socket itself (Close, Ping, Pong, large messages), also from its receiver
-    // (the answering Close, the Pong): any such write first hands over what the batch holds, so
-    // that every frame leaves in the order it was made. The batch writes with the socket's own method.
-    const write = socket.write as (this: Duplex, ...args: unknown[]) => boolean;
-    const out = new WriteBatch({
-      write: (chunk, callback) => write.call(socket, chunk, callback),
-      cork: () => socket.cork(),
-      uncork: () => socket.uncork(),
-    });
+    if (this.out !== undefined) return;
+    // Writes by `ws` itself go through settlingWrite (see there); the batch writes with the
+    // socket's own method.
+    const sink = new SocketSink(socket, socket.write as SocketWrite);
+    const out = new WriteBatch(sink);
+    sink.batch = out;
     this.out = out;
-    socket.write = function (this: Duplex, ...args: unknown[]): boolean {
-      out.settle();
-      return write.apply(this, args);
-    } as Duplex['write'];
+    (socket as Duplex & { [kSink]?: SocketSink })[kSink] = sink;
+    socket.write = settlingWrite as Duplex['write'];
     if (this.heartbeat !== undefined) socket.on('data', () => this.heartbeat?.alive());
   }
 
@@ -181,22 +242,48 @@ export class WsRemote implements Remote {
     this.watch?.closed(this.error);
   }
 
-  private readonly flushed = (error?: Error | null): void => {
-    if (error == null) this.watch?.notify('writable');
-  };
+  private whenFlushed(): (error?: Error | null) => void {
+    return (this.flushed ??= (error) => {
+      if (error == null) this.watch?.notify('writable');
+    });
+  }
 
   /**
    * Once open, with a known socket and no compression: small messages are framed here, and final
    * binary frames are received here (receive.ts).
    */
-  private readonly opened = (): void => {
-    if (this.socket === undefined || this.ws.extensions !== '') return;
+  private opened(): void {
+    if (this.out === undefined || this.ws.extensions !== '') return;
     this.coalesceLimit = Math.min(COALESCE_LIMIT, this.settings.maxFrameSize);
-    FastReceive.install(this.ws, this.settings.maxPayload, !this.masked, (data) => this.deliver(data));
-  };
+    FastReceive.install(this.ws, this.settings.maxPayload, !this.masked, this);
+  }
 
-  private readonly dead = (): void => {
+  private dead(): void {
     this.ws.terminate();
     this.fail(new IdleTimeoutError(`the peer sent nothing within ${this.settings.heartbeatTimeout} ms of a ping (heartbeat)`));
-  };
+  }
+
+  // The `ws` listeners, shared by every connection: `this` is the WebSocket.
+
+  private static onUpgrade(this: Tagged<WebSocket>, response: IncomingMessage): void {
+    this[kRemote]!.adopt(response.socket);
+  }
+
+  private static onOpen(this: Tagged<WebSocket>): void {
+    this[kRemote]!.opened();
+  }
+
+  private static onMessage(this: Tagged<WebSocket>, data: Buffer): void {
+    this[kRemote]!.deliver(data);
+  }
+
+  private static onError(this: Tagged<WebSocket>, error: Error): void {
+    this[kRemote]!.fail(peerError(error));
+  }
+
+  private static onClose(this: Tagged<WebSocket>): void {
+    const remote = this[kRemote]!;
+    remote.heartbeat?.stop();
+    remote.watch?.closed(remote.error);
+  }
 }
