@@ -34,6 +34,9 @@ for (const section of sections) {
 }
 const svgPath = argValue('svg') ?? (quick ? undefined : fileURLToPath(new URL('../../docs/performance-sizes.svg', import.meta.url)));
 const started = performance.now();
+// The load from other processes, before and after: the machine is shared and figures move with it.
+const loadText = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
+const loadAtStart = loadText();
 const peersArg = argValue('peers') ?? 'all';
 const known = Object.keys(thirdParty) as Peer[];
 const asked = peersArg === 'all' ? known : peersArg === 'none' ? [] : (peersArg.split(',') as Peer[]);
@@ -90,7 +93,7 @@ for (const transport of sections.includes('table') ? only : []) {
 }
 const columns = ['transport', 'job', 'message-io', 'native', ...peers, 'ours / native', ...peers.map((p) => `ours / ${p}`)];
 const header = [
-  `Node.js ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${runs} run(s)${quick ? ', quick' : ''}${versions.length > 0 ? `; ${versions.join(', ')}` : ''}.`,
+  `Node.js ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average (1, 5, 15 min) ${loadAtStart} at the start and ${loadText()} at the end of the table, ${runs} run(s)${quick ? ', quick' : ''}${versions.length > 0 ? `; ${versions.join(', ')}` : ''}.`,
   'Median [min – max]. Latency is RTT/2 (median, p99 in brackets); for latency a lower figure is better, so its ratio above 100% means slower.',
   ...(peers.length > 0 ? ['"—": that library does not do this transport\'s job (socket.io does those of Ws, zeromq those of FramedTcp).'] : []),
   ...notes.map((note) => `${note}.`),
@@ -114,7 +117,7 @@ if (sections.includes('sizes')) {
     report.push(`Chart written to ${svgPath}.`);
   }
 }
-report.push(`Took ${((performance.now() - started) / 1000).toFixed(0)} s.`);
+report.push(`Took ${((performance.now() - started) / 1000).toFixed(0)} s; load average ${loadText()} at the end.`);
 const text = report.join('\n\n');
 if (out !== undefined) writeFileSync(out, `${text}\n`);
 console.log(`\n${text}`);

@@ -5,30 +5,29 @@ import type { NetEvent } from './events.js';
 import { PendingStatus } from './status.js';
 import type { ResourceId } from './resource-id.js';
 
+/** A `connectAndWait` promise waiting for a connection. */
+interface Waiter {
+  resolve(endpoint: Endpoint): void;
+  reject(error: Error): void;
+}
+
+/** What only a pending connection may need: kept by its Connections while it holds something. */
+interface PendingExtras {
+  timer: ReturnType<typeof setTimeout> | undefined;
+  waiters: Waiter[] | undefined;
+}
+
 /**
- * The core's record of one connection. It is also the watch given to the adapter's `source`
- * (one object per connection, no closures), and its bound `deliver` is the `processData` given to
- * `receive`.
+ * Settings shared by many connections (those of one listener, or the node's outgoing ones with
+ * the same settings), kept once rather than in each {@link RemoteEntry}.
  */
-export class RemoteEntry implements RemoteWatch {
-  /** Where the connection is in its life. */
-  state: 'pending' | 'ready' | 'closed' = 'pending';
-  /** A send was refused for backpressure: `writable` is due once it drains. */
-  backpressured = false;
-  /** The connect timeout, armed only while the connection stays pending after its first poll. */
-  timer: ReturnType<typeof setTimeout> | undefined = undefined;
-  /** The `connectAndWait` promises waiting for this connection. */
-  waiters: { resolve: (endpoint: Endpoint) => void; reject: (error: Error) => void }[] | undefined = undefined;
-  /** True while the adapter's `source` runs: the watch waits for the first poll then. */
-  sourcing = false;
-  /** Largest message sent, or `undefined` for no limit (kept so: `Infinity` would cost a boxed number per entry). */
+export class RemoteGroup {
+  /** Largest message sent, or `undefined` for no limit (kept so: `Infinity` would cost a boxed number). */
   readonly maxMessageSize: number | undefined;
 
-  /** Made by the NetworkController when it registers a connection. */
+  /** `maxMessageSize` is `Infinity` for no limit. */
   constructor(
-    private readonly connections: Connections,
-    readonly endpoint: Endpoint,
-    readonly remote: Remote,
+    readonly connections: Connections,
     readonly listenerId: ResourceId | undefined,
     readonly cap: number,
     maxMessageSize: number,
@@ -36,7 +35,96 @@ export class RemoteEntry implements RemoteWatch {
     this.maxMessageSize = maxMessageSize === Infinity ? undefined : maxMessageSize;
   }
 
-  // Getters, not fields: nothing more to store per connection.
+  /** True when a connection with these settings can share this group. */
+  fits(cap: number, maxMessageSize: number): boolean {
+    return this.cap === cap && this.maxMessageSize === (maxMessageSize === Infinity ? undefined : maxMessageSize);
+  }
+}
+
+type State = 'pending' | 'ready' | 'closed';
+const STATES: readonly State[] = ['pending', 'ready', 'closed'];
+const STATE_MASK = 3;
+const BACKPRESSURED = 4;
+const SOURCING = 8;
+
+/**
+ * The core's record of one connection. It is also the watch given to the adapter's `source`
+ * (one object per connection, no closures), and its bound `deliver` is the `processData` given to
+ * `receive`. It keeps four fields (memory per connection is a performance target): its flags,
+ * its shared {@link RemoteGroup}, its endpoint and its Remote.
+ */
+export class RemoteEntry implements RemoteWatch {
+  /** The state (index in STATES) and the BACKPRESSURED and SOURCING flags. */
+  private bits = 0;
+
+  /** Made by the NetworkController when it registers a connection. */
+  constructor(
+    readonly group: RemoteGroup,
+    readonly endpoint: Endpoint,
+    readonly remote: Remote,
+  ) {}
+
+  /** Where the connection is in its life. */
+  get state(): State {
+    return STATES[this.bits & STATE_MASK]!;
+  }
+  set state(state: State) {
+    this.bits = (this.bits & ~STATE_MASK) | STATES.indexOf(state);
+  }
+
+  /** A send was refused for backpressure: `writable` is due once it drains. */
+  get backpressured(): boolean {
+    return (this.bits & BACKPRESSURED) !== 0;
+  }
+  set backpressured(on: boolean) {
+    this.bits = on ? this.bits | BACKPRESSURED : this.bits & ~BACKPRESSURED;
+  }
+
+  /** True while the adapter's `source` runs: the watch waits for the first poll then. */
+  get sourcing(): boolean {
+    return (this.bits & SOURCING) !== 0;
+  }
+  set sourcing(on: boolean) {
+    this.bits = on ? this.bits | SOURCING : this.bits & ~SOURCING;
+  }
+
+  /** The connect timeout, armed only while the connection stays pending after its first poll. */
+  get timer(): ReturnType<typeof setTimeout> | undefined {
+    return this.group.connections.extras.get(this)?.timer;
+  }
+  set timer(timer: ReturnType<typeof setTimeout> | undefined) {
+    this.setExtras(timer, this.waiters);
+  }
+
+  /** The `connectAndWait` promises waiting for this connection. */
+  get waiters(): Waiter[] | undefined {
+    return this.group.connections.extras.get(this)?.waiters;
+  }
+  set waiters(waiters: Waiter[] | undefined) {
+    this.setExtras(this.timer, waiters);
+  }
+
+  /** Keeps the extras only while they hold something. */
+  private setExtras(timer: ReturnType<typeof setTimeout> | undefined, waiters: Waiter[] | undefined): void {
+    const extras = this.group.connections.extras;
+    if (timer === undefined && waiters === undefined) extras.delete(this);
+    else extras.set(this, { timer, waiters });
+  }
+
+  /** The listener that accepted the connection; `undefined` for an outgoing one. */
+  get listenerId(): ResourceId | undefined {
+    return this.group.listenerId;
+  }
+
+  /** Cap on the connection's unsent bytes. */
+  get cap(): number {
+    return this.group.cap;
+  }
+
+  /** Largest message sent, or `undefined` for no limit. */
+  get maxMessageSize(): number | undefined {
+    return this.group.maxMessageSize;
+  }
 
   /** Tells registry entries apart: this one is a connection. */
   get kind(): 'remote' {
@@ -51,19 +139,19 @@ export class RemoteEntry implements RemoteWatch {
   /** RemoteWatch: polls a pending connection, or reports a drain on a ready one. */
   notify(readiness: Readiness): void {
     if (this.sourcing) return; // the first poll follows on the next microtask
-    if (this.state === 'pending') this.connections.poll(this, readiness);
-    else if (this.state === 'ready' && readiness === 'writable') this.connections.drained(this);
+    if (this.state === 'pending') this.group.connections.poll(this, readiness);
+    else if (this.state === 'ready' && readiness === 'writable') this.group.connections.drained(this);
   }
 
   /** RemoteWatch: the connection is gone. */
   closed(error?: Error): void {
-    if (this.sourcing) queueMicrotask(() => this.connections.lost(this, error));
-    else this.connections.lost(this, error);
+    if (this.sourcing) queueMicrotask(() => this.group.connections.lost(this, error));
+    else this.group.connections.lost(this, error);
   }
 
   /** The `processData` of this connection (bound to it): emits each message while it is ready. */
   deliver(data: Uint8Array): void {
-    if (this.state === 'ready') this.connections.emit({ type: 'message', endpoint: this.endpoint, data });
+    if (this.state === 'ready') this.group.connections.emit({ type: 'message', endpoint: this.endpoint, data });
   }
 }
 
@@ -77,6 +165,9 @@ function unrefTimer(timer: ReturnType<typeof setTimeout>): void {
  * `disconnected`. Part of the NetworkController, which owns the registry.
  */
 export class Connections {
+  /** The connect timers and waiters of pending connections (none once a connection is ready or closed). */
+  readonly extras: Map<RemoteEntry, PendingExtras> = new Map();
+
   /** `emit` hands events to the node's dispatcher. */
   constructor(
     readonly emit: (event: NetEvent) => void,
@@ -201,6 +292,7 @@ export class Connections {
     if (entry.state === 'closed') return;
     entry.state = 'closed';
     clearTimeout(entry.timer);
+    entry.timer = undefined;
     this.resources.delete(entry.id.id);
     try {
       entry.remote.close();

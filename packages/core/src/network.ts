@@ -1,5 +1,5 @@
 import type { Local, Remote } from './adapter.js';
-import { Connections, RemoteEntry } from './connection.js';
+import { Connections, RemoteEntry, RemoteGroup } from './connection.js';
 import { formatRemoteAddr, isUrlAddr, parseRemoteAddr, parseSocketAddr, type AddressInput, type RemoteAddr } from './address.js';
 import { Endpoint } from './endpoint.js';
 import {
@@ -24,6 +24,8 @@ interface LocalEntry {
   readonly id: ResourceId;
   readonly local: Local;
   closed: boolean;
+  /** The group of the connections it accepted last, for the next ones to share. */
+  group: RemoteGroup | undefined;
 }
 
 /** What `listen` resolves with: the listener's id and the address actually bound. */
@@ -69,6 +71,8 @@ export class NetworkController {
   private running = true;
   private throttled = false;
   private readonly connections: Connections;
+  /** The group of the last outgoing connection, for the next ones to share. */
+  private clientGroup: RemoteGroup | undefined;
 
   /** Created by `split()`; `emit` hands events to the node's dispatcher. */
   constructor(private readonly emit: (event: NetEvent) => void) {
@@ -134,7 +138,7 @@ export class NetworkController {
       throw new NodeStoppedError('the node stopped while listen() was binding');
     }
     const id = new ResourceId(adapterId, 'local', this.nextId++);
-    const entry: LocalEntry = { kind: 'local', id, local: listening.local, closed: false };
+    const entry: LocalEntry = { kind: 'local', id, local: listening.local, closed: false, group: undefined };
     this.resources.set(id.id, entry);
     try {
       this.startLocal(entry, transport, common);
@@ -265,10 +269,17 @@ export class NetworkController {
     remote: Remote,
     transport: Transport<never, never>,
     common: ResolvedCommonOptions,
-    listenerId: ResourceId | undefined,
+    listener: LocalEntry | undefined,
   ): RemoteEntry {
     const maxMessageSize = remote.maxMessageSize ?? transport.maxMessageSize;
-    const entry = new RemoteEntry(this.connections, endpoint, remote, listenerId, common.maxBufferedBytes, maxMessageSize);
+    const cap = common.maxBufferedBytes;
+    let group = listener === undefined ? this.clientGroup : listener.group;
+    if (group === undefined || !group.fits(cap, maxMessageSize)) {
+      group = new RemoteGroup(this.connections, listener?.id, cap, maxMessageSize);
+      if (listener === undefined) this.clientGroup = group;
+      else listener.group = group;
+    }
+    const entry = new RemoteEntry(group, endpoint, remote);
     this.resources.set(id.id, entry);
     return entry;
   }
@@ -297,7 +308,7 @@ export class NetworkController {
       return;
     }
     const id = new ResourceId(listener.id.adapterId, 'remote', this.nextId++);
-    const entry = this.register(id, new Endpoint(id, formatRemoteAddr(peer)), remote, transport, common, listener.id);
+    const entry = this.register(id, new Endpoint(id, formatRemoteAddr(peer)), remote, transport, common, listener);
     this.connections.start(entry, common.connectTimeout);
   }
 

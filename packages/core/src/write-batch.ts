@@ -21,26 +21,29 @@ const allocate: (size: number) => Uint8Array = (() => {
   return NodeBuffer !== undefined ? (size) => NodeBuffer.allocUnsafe(size) : (size) => new Uint8Array(size);
 })();
 
+type AnyBatch = WriteBatch<BatchSink>;
+
 /** Runs `flush(batch)` once the current synchronous run is over: Node's next tick, or a microtask elsewhere. */
-const nextTick: (flush: (batch: WriteBatch) => void, batch: WriteBatch) => void = (() => {
-  const proc = (globalThis as { process?: { nextTick?: (fn: (batch: WriteBatch) => void, batch: WriteBatch) => void } }).process;
+const nextTick: (flush: (batch: AnyBatch) => void, batch: AnyBatch) => void = (() => {
+  const proc = (globalThis as { process?: { nextTick?: (fn: (batch: AnyBatch) => void, batch: AnyBatch) => void } }).process;
   return typeof proc?.nextTick === 'function' ? proc.nextTick.bind(proc) : (flush, batch) => queueMicrotask(() => flush(batch));
 })();
 
 /** The end of a run, scheduled by {@link nextTick} without a closure per batch. */
-function flushBatch(batch: WriteBatch): void {
+function flushBatch(batch: AnyBatch): void {
   batch.flush();
 }
 
 /**
  * One slab shared by every batch of the process, as Node pools small Buffers: bytes are only ever
  * appended, so a region handed to a sink stays intact until the sink has written it. The batch
- * that appended last owns the tail region; another batch appending first hands that region to its
- * owner's sink.
+ * that appended last owns the tail region (from `start` to `used`); another batch appending first
+ * hands that region to its owner's sink.
  */
-const pool: { slab: Uint8Array; used: number; owner: WriteBatch | undefined } = {
+const pool: { slab: Uint8Array; used: number; start: number; owner: WriteBatch<BatchSink> | undefined } = {
   slab: allocate(SLAB_SIZE),
   used: 0,
+  start: 0,
   owner: undefined,
 };
 
@@ -64,18 +67,20 @@ const CORKED = 2;
  *
  * To write a small piece: `const at = batch.reserve(n)`, fill `batch.target` from `at` to
  * `at + n`, then `batch.commit()`. Nothing else may touch the batch between the three calls.
+ *
+ * A batch holds two fields (its sink and its state): a connection object may extend it rather
+ * than own one, to save an object per connection.
  */
-export class WriteBatch {
-  private start = 0;
+export class WriteBatch<S extends BatchSink = BatchSink> {
   /** IDLE, or the run goes on and its end (`flush`) is scheduled. */
   private state = IDLE;
 
   /** Makes a batch writing to `sink` (one per connection). */
-  constructor(private readonly sink: BatchSink) {}
+  constructor(protected readonly sink: S) {}
 
   /** Bytes copied into the slab and not yet handed to the sink. */
   get pendingBytes(): number {
-    return pool.owner === this ? pool.used - this.start : 0;
+    return pool.owner === this ? pool.used - pool.start : 0;
   }
 
   /**
@@ -86,13 +91,13 @@ export class WriteBatch {
     if (pool.owner !== this) {
       pool.owner?.handOver();
       pool.owner = this;
-      this.start = pool.used;
+      pool.start = pool.used;
     }
     if (pool.used + length > pool.slab.length) {
       this.handOver();
       pool.slab = allocate(Math.max(SLAB_SIZE, length));
       pool.used = 0;
-      this.start = 0;
+      pool.start = 0;
     }
     const offset = pool.used;
     pool.used += length;
@@ -148,8 +153,8 @@ export class WriteBatch {
   }
 
   private handOver(): void {
-    if (pool.owner !== this || pool.used === this.start) return;
-    this.sink.write(pool.slab.subarray(this.start, pool.used));
-    this.start = pool.used;
+    if (pool.owner !== this || pool.used === pool.start) return;
+    this.sink.write(pool.slab.subarray(pool.start, pool.used));
+    pool.start = pool.used;
   }
 }

@@ -13,10 +13,9 @@ import {
   type RemoteContext,
   type SocketAddr,
 } from '@message-io/core';
-import { FramedCodec, streamCodec, type Codec } from './codec.js';
 import { TcpLocal } from './listener.js';
 import { resolveSocketSettings, resolveSourceAddress, type FramedTcpConnectOptions, type FramedTcpListenOptions, type SocketSettings } from './options.js';
-import { TcpRemote } from './remote.js';
+import { FramedTcpRemote, TcpRemote, type RemoteSettings } from './remote.js';
 
 /**
  * A socket's high-water mark: at most the cap, so that a queue reaching the cap has made `write`
@@ -67,7 +66,15 @@ function bind(settings: SocketSettings, bindSettings: BindSettings, host: string
 
 /** Builds the adapter of Tcp (`framed = false`) or FramedTcp (`framed = true`). */
 export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, FramedTcpListenOptions> {
-  const codecFor = (settings: SocketSettings): Codec => (framed ? new FramedCodec(settings.maxMessageSize) : streamCodec);
+  const Connection = framed ? FramedTcpRemote : TcpRemote;
+  // The settings of the last outgoing connection, shared by the next ones alike.
+  let clientShared: RemoteSettings | undefined;
+  const sharedFor = (settings: SocketSettings, context: RemoteContext): RemoteSettings => {
+    const { maxMessageSize } = settings;
+    const { linger } = context;
+    if (clientShared?.maxMessageSize !== maxMessageSize || clientShared.linger !== linger) clientShared = { maxMessageSize, linger };
+    return clientShared;
+  };
 
   return {
     connect(addr: RemoteAddr, options: FramedTcpConnectOptions | undefined, context: RemoteContext) {
@@ -76,7 +83,7 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
       const source = resolveSourceAddress(options);
       // Node forwards stream options to the socket, though its types omit them.
       const socket = new Socket({ writableHighWaterMark: highWaterMark(context) } as ConstructorParameters<typeof Socket>[0]);
-      const remote = new TcpRemote(socket, codecFor(settings), settings.maxMessageSize, context.linger);
+      const remote = new Connection(socket, sharedFor(settings, context));
       socket.connect({
         host: addr.host,
         port: addr.port,
@@ -106,9 +113,10 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
         throw new ListenError(`cannot listen on ${host}:${addr.port}: ${(cause as Error).message}`, { cause });
       }
       const bound = server.address();
+      const shared: RemoteSettings = { maxMessageSize: settings.maxMessageSize, linger: context.linger };
       const local = new TcpLocal(server, (socket) => {
         configure(socket, settings);
-        return new TcpRemote(socket, codecFor(settings), settings.maxMessageSize, context.linger);
+        return new Connection(socket, shared);
       });
       if (bound === null || typeof bound === 'string') throw new ListenError('the server has no address');
       return { local, addr: { host: bound.address, port: bound.port } };

@@ -3,6 +3,51 @@ import { MAX_VARINT_BYTES } from './varint.js';
 
 const EMPTY = new Uint8Array(0);
 
+/** A Uint8Array of `length` bytes that is not zero-filled first (each byte is about to be written). */
+function unfilled(length: number): Uint8Array {
+  const bytes = Buffer.allocUnsafe(length);
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, length);
+}
+
+function malformedPrefix(): ProtocolError {
+  return new ProtocolError('malformed FramedTcp length prefix: more than a u64');
+}
+
+function tooLarge(maxMessageSize: number): MessageTooLargeError {
+  return new MessageTooLargeError(`FramedTcp peer announced a message over maxMessageSize (${maxMessageSize} bytes)`);
+}
+
+/**
+ * Hands `onMessage` the whole frames at the start of `chunk` (views of it), keeping no state:
+ * returns the offset where an incomplete frame starts (`chunk.length` when none is left), or the
+ * error that must end the connection, found exactly where a {@link FrameDecoder} finds it. Feed
+ * the rest to a FrameDecoder: a connection needs one only while a frame spans chunks.
+ */
+export function decodeWholeFrames(chunk: Uint8Array, maxMessageSize: number, onMessage: (message: Uint8Array) => void): number | Error {
+  const end = chunk.length;
+  let offset = 0;
+  while (offset < end) {
+    const start = offset;
+    let length = 0;
+    let scale = 1;
+    let prefixBytes = 0;
+    let byte: number;
+    do {
+      if (offset === end) return start;
+      byte = chunk[offset++]!;
+      if (prefixBytes === MAX_VARINT_BYTES - 1 && byte > 1) return malformedPrefix();
+      length += (byte & 0x7f) * scale;
+      scale *= 128;
+      prefixBytes++;
+      if (length > maxMessageSize) return tooLarge(maxMessageSize);
+    } while (byte & 0x80);
+    if (end - offset < length) return start;
+    onMessage(length === 0 ? EMPTY : chunk.subarray(offset, offset + length));
+    offset += length;
+  }
+  return end;
+}
+
 /**
  * Splits a FramedTcp byte stream into messages. Feed it chunks in arrival order; it calls back
  * once per whole frame.
@@ -22,7 +67,8 @@ export class FrameDecoder {
   private scale = 1;
   private prefixBytes = 0;
   private expected = -1;
-  private pieces: Uint8Array[] = [];
+  /** The pieces of the frame being received, made on its first piece. */
+  private pieces: Uint8Array[] | undefined = undefined;
   private received = 0;
 
   constructor(
@@ -35,6 +81,11 @@ export class FrameDecoder {
     return this.received;
   }
 
+  /** True between frames: no piece held, no prefix begun. */
+  get idle(): boolean {
+    return this.expected < 0 && this.prefixBytes === 0;
+  }
+
   /** Decodes one chunk. Returns the error that must end the connection, if any. */
   decode(chunk: Uint8Array, onMessage: (message: Uint8Array) => void): Error | undefined {
     const end = chunk.length;
@@ -43,13 +94,13 @@ export class FrameDecoder {
       if (this.expected < 0) {
         const byte = chunk[offset++]!;
         if (this.prefixBytes === MAX_VARINT_BYTES - 1 && byte > 1) {
-          return new ProtocolError('malformed FramedTcp length prefix: more than a u64');
+          return malformedPrefix();
         }
         this.length += (byte & 0x7f) * this.scale;
         this.scale *= 128;
         this.prefixBytes++;
         if (this.length > this.maxMessageSize) {
-          return new MessageTooLargeError(`FramedTcp peer announced a message over maxMessageSize (${this.maxMessageSize} bytes)`);
+          return tooLarge(this.maxMessageSize);
         }
         if (byte & 0x80) continue;
         const length = this.length;
@@ -65,7 +116,7 @@ export class FrameDecoder {
       }
       const take = Math.min(this.expected - this.received, end - offset);
       const piece = chunk.subarray(offset, offset + take);
-      this.pieces.push(this.copyPieces ? new Uint8Array(piece) : piece);
+      (this.pieces ??= []).push(this.copyPieces ? new Uint8Array(piece) : piece);
       this.received += take;
       offset += take;
       if (this.received === this.expected) onMessage(this.takeFrame());
@@ -74,8 +125,8 @@ export class FrameDecoder {
   }
 
   private takeFrame(): Uint8Array {
-    const pieces = this.pieces;
-    const frame = pieces.length === 1 ? pieces[0]! : new Uint8Array(this.received);
+    const pieces = this.pieces!;
+    const frame = pieces.length === 1 ? pieces[0]! : unfilled(this.received);
     if (pieces.length > 1) {
       let at = 0;
       for (const piece of pieces) {
@@ -83,7 +134,7 @@ export class FrameDecoder {
         at += piece.length;
       }
     }
-    this.pieces = [];
+    this.pieces = undefined;
     this.received = 0;
     this.expected = -1;
     return frame;

@@ -1,6 +1,15 @@
 import type { Socket } from 'node:net';
 import { PendingStatus, SendStatus, WriteBatch, type ProcessData, type Remote, type RemoteWatch } from '@message-io/core';
-import type { Codec } from './codec.js';
+import { writeFramed, writeStream } from './codec.js';
+import { decodeWholeFrames, FrameDecoder } from './decoder.js';
+
+/** Settings shared by the connections of one listener (or of outgoing connections alike). */
+export interface RemoteSettings {
+  /** Largest message sent or accepted; `Infinity` for Tcp. */
+  readonly maxMessageSize: number;
+  /** Milliseconds a graceful close may take before the socket is destroyed. */
+  readonly linger: number;
+}
 
 /** Where a socket's shared listeners find their connection. */
 const REMOTE = Symbol('message-io.tcp.remote');
@@ -21,67 +30,74 @@ function onData(this: OwnedSocket, chunk: Buffer): void {
   this[REMOTE].data(chunk);
 }
 
-/**
- * One Tcp or FramedTcp connection. The first send of a synchronous run leaves at once; the
- * following ones are batched (small ones copied into a shared slab) and leave in one system call
- * on the next tick (core's `WriteBatch`); the socket's `writableHighWaterMark` is at most the
- * connection's `maxBufferedBytes`, so a `'drain'` always follows a queue that reached the cap.
- */
-export class TcpRemote implements Remote {
-  private watch: RemoteWatch | undefined;
-  private error: Error | undefined;
-  private processData: ProcessData | undefined;
-  private readonly out: WriteBatch;
-  private lingerTimer: ReturnType<typeof setTimeout> | undefined;
+/** The linger timers of the connections closing gracefully (kept here, not in every connection). */
+const lingering = new Map<TcpRemote, ReturnType<typeof setTimeout>>();
 
+/**
+ * One Tcp connection (FramedTcp: {@link FramedTcpRemote}). The first send of a synchronous run
+ * leaves at once; the following ones are batched (small ones copied into a shared slab) and leave
+ * in one system call on the next tick: the connection is its own core `WriteBatch`, writing to its
+ * socket. The socket's `writableHighWaterMark` is at most the connection's `maxBufferedBytes`, so a
+ * `'drain'` always follows a queue that reached the cap.
+ */
+export class TcpRemote extends WriteBatch<Socket> implements Remote {
+  private watch: RemoteWatch | undefined = undefined;
+  private error: Error | undefined = undefined;
+  /** The core's `processData`, once `receive` was called. */
+  protected processData: ProcessData | undefined = undefined;
+
+  /** Wraps `socket`, connected or connecting. */
   constructor(
-    private readonly socket: Socket,
-    private readonly codec: Codec,
-    readonly maxMessageSize: number,
-    private readonly linger: number,
+    socket: Socket,
+    protected readonly settings: RemoteSettings,
   ) {
-    this.out = new WriteBatch(socket);
+    super(socket);
     (socket as OwnedSocket)[REMOTE] = this;
     socket.on('error', onError);
     socket.on('close', onClose);
   }
 
+  /** The listener's (or connect's) `maxMessageSize`: `Infinity` for Tcp. */
+  get maxMessageSize(): number {
+    return this.settings.maxMessageSize;
+  }
+
   get bufferedBytes(): number {
-    return this.socket.writableLength + this.out.pendingBytes;
+    return this.sink.writableLength + this.pendingBytes;
   }
 
   source(watch: RemoteWatch): void {
     this.watch = watch;
     // An accepted socket is connected already and never emits 'connect'.
-    if (this.socket.connecting) this.socket.once('connect', onWritable);
-    this.socket.on('drain', onWritable);
+    if (this.sink.connecting) this.sink.once('connect', onWritable);
+    this.sink.on('drain', onWritable);
   }
 
   pending(): PendingStatus {
-    if (this.socket.destroyed) return PendingStatus.Disconnected;
-    return this.socket.connecting ? PendingStatus.Incomplete : PendingStatus.Ready;
+    if (this.sink.destroyed) return PendingStatus.Disconnected;
+    return this.sink.connecting ? PendingStatus.Incomplete : PendingStatus.Ready;
   }
 
   receive(processData: ProcessData): void {
     this.processData = processData;
-    this.socket.on('data', onData);
+    this.sink.on('data', onData);
   }
 
   pauseReceive(): void {
-    this.socket.pause();
+    this.sink.pause();
   }
 
   resumeReceive(): void {
-    this.socket.resume();
+    this.sink.resume();
   }
 
   send(data: Uint8Array): SendStatus {
-    this.codec.write(this.out, data);
+    writeStream(this, data);
     return SendStatus.Sent;
   }
 
   close(): void {
-    const socket = this.socket;
+    const socket = this.sink;
     this.watch = undefined;
     socket.removeListener('data', onData);
     if (socket.destroyed) return;
@@ -89,11 +105,15 @@ export class TcpRemote implements Remote {
       socket.destroy();
       return;
     }
-    this.out.flush();
+    this.flush();
     socket.resume();
     socket.end();
-    this.lingerTimer = setTimeout(() => socket.destroy(), this.linger);
-    this.lingerTimer.unref();
+    const timer = setTimeout(() => {
+      lingering.delete(this);
+      socket.destroy();
+    }, this.settings.linger);
+    timer.unref();
+    lingering.set(this, timer);
   }
 
   /** The socket reported an error; the first one is the cause given with `closed`. */
@@ -103,7 +123,11 @@ export class TcpRemote implements Remote {
 
   /** The socket closed. */
   ended(): void {
-    clearTimeout(this.lingerTimer);
+    const timer = lingering.get(this);
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      lingering.delete(this);
+    }
     this.watch?.closed(this.error);
   }
 
@@ -112,12 +136,44 @@ export class TcpRemote implements Remote {
     this.watch?.notify('writable');
   }
 
-  /** One received chunk. */
+  /** One received chunk: one message. */
   data(chunk: Buffer): void {
-    const error = this.codec.read(chunk, this.processData!);
-    if (error !== undefined) {
-      this.error = error;
-      this.socket.destroy();
+    this.processData!(chunk);
+  }
+
+  /** Ends the connection for `error` (a protocol violation found while reading). */
+  protected fail(error: Error): void {
+    this.error = error;
+    this.sink.destroy();
+  }
+}
+
+/**
+ * One FramedTcp connection: a LEB128 length prefix before each message. Frames that lie within
+ * one chunk are decoded without state; a FrameDecoder is kept only while a frame spans chunks.
+ */
+export class FramedTcpRemote extends TcpRemote {
+  private decoder: FrameDecoder | undefined = undefined;
+
+  override send(data: Uint8Array): SendStatus {
+    writeFramed(this, data);
+    return SendStatus.Sent;
+  }
+
+  /** One received chunk: the frames it completes. */
+  override data(chunk: Buffer): void {
+    const processData = this.processData!;
+    let decoder = this.decoder;
+    let rest: Uint8Array = chunk;
+    if (decoder === undefined) {
+      const at = decodeWholeFrames(chunk, this.settings.maxMessageSize, processData);
+      if (typeof at !== 'number') return this.fail(at);
+      if (at === chunk.length) return;
+      decoder = new FrameDecoder(this.settings.maxMessageSize);
+      rest = chunk.subarray(at);
     }
+    const error = decoder.decode(rest, processData);
+    if (error !== undefined) return this.fail(error);
+    this.decoder = decoder.idle ? undefined : decoder;
   }
 }
