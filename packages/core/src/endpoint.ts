@@ -1,9 +1,21 @@
-import { formatSocketAddr, parseSocketAddr, type AddressInput } from './address.js';
+import { formatSocketAddr, parseSocketAddr, type AddressInput, type SocketAddr } from './address.js';
 import { InvalidArgumentError } from './errors.js';
 import { ResourceId } from './resource-id.js';
 
 const FROM_LISTENER_CACHE = 1024;
 const fromListenerCache = new WeakMap<ResourceId, Map<string, Endpoint>>();
+/** The parsed address of each endpoint made by `fromListener`, so that a send does not parse it again. */
+const listenerAddrs = new WeakMap<Endpoint, SocketAddr>();
+
+/** The address an endpoint made by {@link Endpoint.fromListener} sends to, parsed once. */
+export function listenerAddrOf(endpoint: Endpoint): SocketAddr {
+  let addr = listenerAddrs.get(endpoint);
+  if (addr === undefined) {
+    addr = parseSocketAddr(endpoint.addr);
+    listenerAddrs.set(endpoint, addr);
+  }
+  return addr;
+}
 
 /**
  * One peer of the node: the connection (or listener) that reaches it and its address.
@@ -42,11 +54,13 @@ export class Endpoint {
     // Only canonical texts are stored, so a hit means the address was valid.
     const key = typeof addr === 'string' ? addr : typeof addr?.host === 'string' ? formatSocketAddr(addr) : '';
     let endpoint = cache.get(key);
-    const text = endpoint === undefined ? formatSocketAddr(parseSocketAddr(addr)) : key;
+    const parsed = endpoint === undefined ? parseSocketAddr(addr) : undefined;
+    const text = parsed === undefined ? key : formatSocketAddr(parsed);
     if (endpoint === undefined && text !== key) endpoint = cache.get(text);
     if (endpoint === undefined) {
       if (cache.size >= FROM_LISTENER_CACHE) cache.delete(cache.keys().next().value as string);
       endpoint = new Endpoint(listenerId, text);
+      listenerAddrs.set(endpoint, parsed!);
     } else {
       cache.delete(text);
     }

@@ -1,7 +1,7 @@
 import type { Local, Remote } from './adapter.js';
 import { Connections, RemoteEntry, RemoteGroup } from './connection.js';
-import { formatRemoteAddr, isUrlAddr, parseRemoteAddr, parseSocketAddr, type AddressInput, type RemoteAddr } from './address.js';
-import { Endpoint } from './endpoint.js';
+import { formatRemoteAddr, isUrlAddr, parseRemoteAddr, type AddressInput, type RemoteAddr } from './address.js';
+import { Endpoint, listenerAddrOf } from './endpoint.js';
 import {
   AdapterError,
   ConnectAbortedError,
@@ -256,7 +256,7 @@ export class NetworkController {
       throw new InvalidArgumentError('this transport cannot send from a listener; send through a connection');
     }
     try {
-      return entry.local.sendTo(parseSocketAddr(endpoint.addr), data);
+      return entry.local.sendTo(listenerAddrOf(endpoint), data);
     } catch (cause) {
       if (cause instanceof MessageIoError) throw cause;
       return SendStatus.ResourceNotFound;

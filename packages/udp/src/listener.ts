@@ -47,8 +47,12 @@ export class UdpLocal implements Local {
     if (data.byteLength > Math.min(this.settings.maxMessageSize, payloadLimit(addr.host, this.family))) {
       return SendStatus.MaxPacketSizeExceeded;
     }
-    if (queuedBytes(this.socket) >= this.context.maxBufferedBytes) return SendStatus.Backpressure;
-    this.socket.send(data, addr.port, addr.host, this.afterSend);
+    const queued = queuedBytes(this.socket);
+    if (queued >= this.context.maxBufferedBytes) return SendStatus.Backpressure;
+    // A send callback costs a tick per datagram: only for `onError`, or once datagrams queue (the
+    // flush of a close).
+    if (this.settings.onError !== undefined || queued > 0) this.socket.send(data, addr.port, addr.host, this.afterSend);
+    else this.socket.send(data, addr.port, addr.host);
     return SendStatus.Sent;
   }
 
