@@ -61,14 +61,20 @@ async function writeCut(socket: Socket, bytes: Buffer, seed: number): Promise<vo
 
 const messagesOf = (n: TestNode): Buffer[] => n.events.flatMap((e) => (e.type === 'message' ? [Buffer.from(e.data)] : []));
 
+/** A Ws listener, and a raw client that has completed its upgrade to it. */
+async function upgradedPeer(options?: { maxPayload: number }): Promise<{ server: TestNode; peer: RawPeer }> {
+  const server = testNode();
+  nodes.push(server);
+  const { addr } = await server.handler.network().listen(Ws, '127.0.0.1:0', options);
+  const peer = rawPeer('127.0.0.1', Number(addr.split(':')[1]), upgradeRequest('/'));
+  peers.push(peer);
+  await until(() => peer.head !== undefined, 5000, 'the upgrade response');
+  return { server, peer };
+}
+
 describe('Ws fast receive path', () => {
   it.each([1, 2, 3])('server side: masked frames cut anywhere, mixed with Pings and text, arrive whole and in order (seed %i)', async (seed) => {
-    const server = testNode();
-    nodes.push(server);
-    const { addr } = await server.handler.network().listen(Ws, '127.0.0.1:0');
-    const peer = rawPeer('127.0.0.1', Number(addr.split(':')[1]), upgradeRequest('/'));
-    peers.push(peer);
-    await until(() => peer.head !== undefined, 5000, 'the upgrade response');
+    const { server, peer } = await upgradedPeer();
     const { bytes, messages, pings } = mixedStream(seed, true);
     await writeCut(peer.socket, bytes, seed);
     await until(() => messagesOf(server).length >= messages.length, 10_000, 'every message');
@@ -80,12 +86,7 @@ describe('Ws fast receive path', () => {
   });
 
   it('a fragmented message hands the rest of the stream to ws: it and every later message arrive in order', async () => {
-    const server = testNode();
-    nodes.push(server);
-    const { addr } = await server.handler.network().listen(Ws, '127.0.0.1:0');
-    const peer = rawPeer('127.0.0.1', Number(addr.split(':')[1]), upgradeRequest('/'));
-    peers.push(peer);
-    await until(() => peer.head !== undefined, 5000, 'the upgrade response');
+    const { server, peer } = await upgradedPeer();
     const stream = Buffer.concat([
       frame(2, Buffer.from('before')),
       frame(2, Buffer.from('frag-'), { fin: false }),
@@ -100,12 +101,7 @@ describe('Ws fast receive path', () => {
   });
 
   it('Close in the middle of a chunk: messages before it arrive, the frame after it does not, the peer gets Close 1000', async () => {
-    const server = testNode();
-    nodes.push(server);
-    const { addr } = await server.handler.network().listen(Ws, '127.0.0.1:0');
-    const peer = rawPeer('127.0.0.1', Number(addr.split(':')[1]), upgradeRequest('/'));
-    peers.push(peer);
-    await until(() => peer.head !== undefined, 5000, 'the upgrade response');
+    const { server, peer } = await upgradedPeer();
     peer.socket.write(Buffer.concat([frame(2, Buffer.from('one')), frame(2, Buffer.from('two')), frame(8, closePayload(1000)), frame(2, Buffer.from('late'))]));
     await until(() => server.events.some((e) => e.type === 'disconnected'), 5000, 'disconnected');
     expect(messagesOf(server).map(String)).toEqual(['one', 'two']);
@@ -119,12 +115,7 @@ describe('Ws fast receive path', () => {
     ['invalid UTF-8 in text', frame(1, Buffer.from([0xc3, 0x28])), 1007],
     ['a length over maxPayload', frame(2, Buffer.alloc(2000)), 1009],
   ])('after good frames, %s still gets its close code from ws (%#)', async (_name, bad, code) => {
-    const server = testNode();
-    nodes.push(server);
-    const { addr } = await server.handler.network().listen(Ws, '127.0.0.1:0', { maxPayload: 1024 });
-    const peer = rawPeer('127.0.0.1', Number(addr.split(':')[1]), upgradeRequest('/'));
-    peers.push(peer);
-    await until(() => peer.head !== undefined, 5000, 'the upgrade response');
+    const { server, peer } = await upgradedPeer({ maxPayload: 1024 });
     peer.socket.write(Buffer.concat([frame(2, Buffer.from('good')), bad, frame(2, Buffer.from('never'))]));
     await until(() => peer.closeCode() !== undefined, 5000, 'the Close');
     expect(peer.closeCode()).toBe(code);
