@@ -28,6 +28,12 @@ const NATIVE_UNMASK_FROM = 128;
 /** Largest frame header: 2 bytes, an 8-byte length, a 4-byte masking key. */
 const MAX_HEADER = 14;
 const EMPTY = Buffer.alloc(0);
+
+/** Bytes of a frame header, from its second byte (length field and mask bit). */
+function headerLengthOf(b1: number): number {
+  const length7 = b1 & 0x7f;
+  return 2 + (length7 === 126 ? 2 : length7 === 127 ? 8 : 0) + (b1 & 0x80 ? 4 : 0);
+}
 /** The masking key handed to bufferutil, filled before each (synchronous) call; also used by the JS loop. */
 const maskKey = Buffer.alloc(4);
 
@@ -37,8 +43,7 @@ const enum Kind {
   Data,
   /** A control frame or a final text frame: handed whole to `ws` (Pong, Close, UTF-8 checks). */
   Forward,
-  /** Anything else (fragments, bad bits, oversize): `ws` takes the rest of the stream. */
-  Pass,
+  // Anything else (fragments, bad bits, oversize): `Mode.Passing`, `ws` takes the rest of the stream.
 }
 
 /** Where the stream goes. */
@@ -126,13 +131,12 @@ export class FastReceive {
       }
       const b0 = chunk[offset]!;
       const b1 = chunk[offset + 1]!;
-      const length7 = b1 & 0x7f;
-      const headerLength = 2 + (length7 === 126 ? 2 : length7 === 127 ? 8 : 0) + (b1 & 0x80 ? 4 : 0);
+      const headerLength = headerLengthOf(b1);
       if (end - offset < headerLength) {
         this.saveHeader(chunk, offset);
         return true;
       }
-      const length = this.parseHeader(chunk, offset, b0, b1, length7);
+      const length = this.parseHeader(chunk, offset, b0, b1);
       if (this.passing) return this.forward(chunk.subarray(offset));
       const start = offset;
       offset += headerLength;
@@ -150,21 +154,15 @@ export class FastReceive {
         continue;
       }
       // The frame goes on in the next chunks.
-      this.expected = length;
-      this.received = 0;
-      this.maskAt = 0;
-      if (this.kind === Kind.Forward) {
-        (this.pieces ??= []).push(chunk.subarray(start, offset));
-        this.expected += headerLength;
-        this.received = headerLength;
-      }
+      this.beginFrame(length, chunk.subarray(start, offset));
       offset = this.continueFrame(chunk, offset);
     }
     return true;
   }
 
   /** Reads a header that lies whole at `chunk[at]`; sets kind, mask; returns the payload length. */
-  private parseHeader(chunk: Buffer, at: number, b0: number, b1: number, length7: number): number {
+  private parseHeader(chunk: Buffer, at: number, b0: number, b1: number): number {
+    const length7 = b1 & 0x7f;
     let length = length7;
     let next = at + 2;
     if (length7 === 126) {
@@ -184,7 +182,6 @@ export class FastReceive {
     if (plain && final && opcode === 2 && length <= this.maxPayload) this.kind = Kind.Data;
     else if (plain && final && ((opcode === 1 && length <= this.maxPayload) || (opcode >= 8 && opcode <= 10 && length <= 125))) this.kind = Kind.Forward;
     else {
-      this.kind = Kind.Pass;
       this.mode = Mode.Passing;
       return 0;
     }
@@ -229,7 +226,7 @@ export class FastReceive {
 
   /**
    * Completes a saved header from `chunk`; returns the offset in `chunk` after the header, or -1
-   * if the chunk ended first. Sets up the frame as `write` does for a header in one chunk.
+   * if the chunk ended first. Begins the frame, whose payload `write` then takes.
    */
   private completeHeader(chunk: Buffer): number {
     const header = this.header!;
@@ -244,29 +241,25 @@ export class FastReceive {
     };
     if (!fill(2)) return -1;
     const b1 = header[1]!;
-    const length7 = b1 & 0x7f;
-    const headerLength = 2 + (length7 === 126 ? 2 : length7 === 127 ? 8 : 0) + (b1 & 0x80 ? 4 : 0);
+    const headerLength = headerLengthOf(b1);
     if (!fill(headerLength)) return -1;
-    const length = this.parseHeader(header, 0, header[0]!, b1, length7);
-    if (this.passing) return used;
+    const length = this.parseHeader(header, 0, header[0]!, b1);
+    // The header buffer is reused: a Forward frame keeps a copy of its bytes.
+    if (!this.passing) this.beginFrame(length, Buffer.from(header.subarray(0, headerLength)));
+    return used;
+  }
+
+  /**
+   * Starts a frame that goes on past this chunk (its payload, even empty, comes through
+   * `continueFrame`); a Forward frame keeps its `header` bytes, to hand `ws` the whole frame.
+   */
+  private beginFrame(length: number, header: Buffer): void {
     this.expected = length;
     this.received = 0;
-    this.maskAt = 0;
-    if (this.kind === Kind.Forward) {
-      (this.pieces ??= []).push(Buffer.from(header.subarray(0, headerLength)));
-      this.expected += headerLength;
-      this.received = headerLength;
-    }
-    if (this.expected === this.received) {
-      // An empty payload: the frame is whole already.
-      this.expected = -1;
-      const pieces = this.pieces;
-      this.pieces = undefined;
-      this.received = 0;
-      if (this.kind === Kind.Data) this.target.deliver(EMPTY);
-      else this.forwardFrame(pieces![0]!);
-    }
-    return used;
+    if (this.kind !== Kind.Forward) return;
+    (this.pieces ??= []).push(header);
+    this.expected += header.length;
+    this.received = header.length;
   }
 
   /** From now on `ws` takes the stream: the bytes of the frame so far, then everything after. */
