@@ -149,4 +149,16 @@ describe('ND-03 fault isolation: a faulty adapter hurts only its own resources',
     if (!ok) await until(() => client.handler.network().isReady(endpoint.resourceId) === undefined, 1_000, 'the resource to be freed');
     await stillWorks(w);
   });
+
+  it('a message handed to the watch before receive is dropped; the connection then carries messages', async () => {
+    const w = await world({ receivedInSource: true });
+    const client = node();
+    const endpoint = await client.handler.network().connectAndWait(w.faulty, w.faultyAddr);
+    expect(client.handler.network().send(endpoint, utf8('after'))).toBe(SendStatus.Sent);
+    await client.waitFor((e) => e.type === 'message' && e.endpoint === endpoint, 2_000);
+    const messages = client.events.filter((e) => e.type === 'message').map((e) => (e.type === 'message' ? text(e.data) : ''));
+    expect(messages).toEqual(['after']);
+    expect(w.server.events.filter((e) => e.type === 'message').map((e) => (e.type === 'message' ? text(e.data) : ''))).toEqual(['after']);
+    await stillWorks(w);
+  });
 });

@@ -10,7 +10,6 @@ import {
   type Adapter,
   type Local,
   type LocalWatch,
-  type ProcessData,
   type RemoteAddr,
   type Remote,
   type RemoteWatch,
@@ -21,7 +20,7 @@ import {
 export interface Faults {
   /** `Remote.send` throws. */
   throwInSend?: boolean;
-  /** `Remote.receive` throws (after taking `processData`). */
+  /** `Remote.receive` throws (after handing over what came early). */
   throwInReceive?: boolean;
   /** `Remote.pending` answers `Incomplete` forever on the connecting side. */
   neverReady?: boolean;
@@ -33,6 +32,8 @@ export interface Faults {
   closeInSource?: boolean;
   /** `Remote.source` reports readiness at once, from inside the call. */
   notifyInSource?: boolean;
+  /** `Remote.source` hands the watch a message (`[9]`) before `receive` was called. */
+  receivedInSource?: boolean;
 }
 
 /** Late calls made by faulty remotes and listeners after they were closed, for the tests to trigger. */
@@ -45,7 +46,7 @@ class MemoryRemote implements Remote {
   twin: MemoryRemote | undefined;
   readonly bufferedBytes = 0;
   private watch: RemoteWatch | undefined;
-  private processData: ProcessData | undefined;
+  private receiving = false;
   private readonly early: Uint8Array[] = [];
   private closed = false;
 
@@ -59,6 +60,7 @@ class MemoryRemote implements Remote {
     this.watch = watch;
     if (this.faults.closeInSource) watch.closed(new Error('closed from inside source'));
     if (this.faults.notifyInSource) watch.notify('writable');
+    if (this.faults.receivedInSource) watch.received(Uint8Array.of(9));
   }
 
   pending(): PendingStatus {
@@ -66,9 +68,9 @@ class MemoryRemote implements Remote {
     return this.twin !== undefined ? PendingStatus.Ready : PendingStatus.Disconnected;
   }
 
-  receive(processData: ProcessData): void {
-    this.processData = processData;
-    for (const data of this.early.splice(0)) processData(data);
+  receive(): void {
+    this.receiving = true;
+    for (const data of this.early.splice(0)) this.watch?.received(data);
     if (this.faults.throwInReceive) throw new Error('receive failed');
   }
 
@@ -88,9 +90,9 @@ class MemoryRemote implements Remote {
     this.twin = undefined;
     if (twin !== undefined) queueMicrotask(() => twin.hangUp());
     if (this.faults.reportAfterClose) {
-      const { watch, processData } = this;
+      const { watch } = this;
       lateCalls.push(() => {
-        processData?.(Uint8Array.of(1, 2, 3));
+        watch?.received(Uint8Array.of(1, 2, 3));
         watch?.notify('writable');
         watch?.notify('readable');
         watch?.closed(new Error('late close'));
@@ -100,7 +102,7 @@ class MemoryRemote implements Remote {
 
   private deliver(data: Uint8Array): void {
     if (this.closed) return;
-    if (this.processData !== undefined) this.processData(data);
+    if (this.receiving) this.watch?.received(data);
     else this.early.push(data);
   }
 

@@ -8,7 +8,7 @@
  * |---|-------------------|------------------------------------------|-----------------------------------------------------|
  * | 1 | `Remote.source`   | once, right after `connect`/accept       | wire its socket's events to the given watch         |
  * | 2 | `Adapter.connect` | on `handler.network().connect()`         | start a non-blocking connection, return a Remote    |
- * | 3 | `Remote.receive`  | once, when the connection becomes ready  | from now on call `processData` per message          |
+ * | 3 | `Remote.receive`  | once, when the connection becomes ready  | from now on call `watch.received` per message       |
  * | 4 | `Remote.send`     | on `handler.network().send()`            | write or queue one message, return a SendStatus     |
  * | 5 | `Remote.pending`  | at each readiness while not ready        | say Ready, Incomplete or Disconnected               |
  * | 6 | `Local.source`    | once, right after `listen`               | wire its listener's close/error to the watch        |
@@ -31,9 +31,6 @@ import type { PendingStatus, SendStatus } from './status.js';
 
 /** Why the core asks about a pending connection: data arrived, or the socket can be written. */
 export type Readiness = 'readable' | 'writable';
-
-/** Called by the adapter with each received message (stream transports: each received chunk). */
-export type ProcessData = (data: Uint8Array) => void;
 
 /**
  * Settings the core resolved for one connection, given to `Adapter.connect` and known to a Local's
@@ -73,6 +70,14 @@ export interface RemoteWatch {
    * The core emits `disconnected` (or `connected` with `ok: false` while pending) and calls `close`.
    */
   closed(error?: Error): void;
+  /**
+   * One received message (stream transports: one received chunk), in arrival order. Call it only
+   * after the core called `receive`: before that, the connection is not ready and the core drops
+   * what it is given (an adapter that reads early keeps those bytes until `receive`). The bytes
+   * only need to stay valid during the call: the core copies them if it must keep them, so a
+   * reused receive buffer is fine.
+   */
+  received(data: Uint8Array): void;
 }
 
 /** One connection, made by `Adapter.connect` or handed to `Acceptor.remote` by a listener. */
@@ -95,13 +100,12 @@ export interface Remote {
   pending(readiness: Readiness): PendingStatus;
 
   /**
-   * #3. Called by the core once, when the connection becomes ready. From then on, call
-   * `processData` once per received message (packet and framed transports) or once per received
-   * chunk (stream transports), in arrival order. The bytes only need to stay valid during the call:
-   * the core copies them if it must keep them, so a reused receive buffer is fine.
+   * #3. Called by the core once, when the connection becomes ready. From then on, call the watch's
+   * `received` once per received message (packet and framed transports) or once per received
+   * chunk (stream transports), in arrival order; first with whatever arrived before this call.
    * Report the end of the connection through `watch.closed`, not here.
    */
-  receive(processData: ProcessData): void;
+  receive(): void;
 
   /**
    * #4. Called by the core for `handler.network().send()`, only when the connection is ready, the

@@ -49,8 +49,8 @@ const SOURCING = 8;
 
 /**
  * The core's record of one connection. It is also the watch given to the adapter's `source`
- * (one object per connection, no closures), and its bound `deliver` is the `processData` given to
- * `receive`. It keeps four fields (memory per connection is a performance target): its flags,
+ * (one object per connection, no closures: the adapter reports messages through its `received`).
+ * It keeps four fields (memory per connection is a performance target): its flags,
  * its shared {@link RemoteGroup}, its endpoint and its Remote.
  */
 export class RemoteEntry implements RemoteWatch {
@@ -149,8 +149,8 @@ export class RemoteEntry implements RemoteWatch {
     else this.group.connections.lost(this, error);
   }
 
-  /** The `processData` of this connection (bound to it): emits each message while it is ready. */
-  deliver(data: Uint8Array): void {
+  /** RemoteWatch: emits each received message while the connection is ready. */
+  received(data: Uint8Array): void {
     if (this.state === 'ready') this.group.connections.emit({ type: 'message', endpoint: this.endpoint, data });
   }
 }
@@ -232,7 +232,7 @@ export class Connections {
     }
     if (entry.state !== 'ready') return;
     try {
-      entry.remote.receive(entry.deliver.bind(entry));
+      entry.remote.receive();
     } catch (cause) {
       return this.lost(entry, new AdapterError('the adapter threw from receive', { cause }));
     }

@@ -2,7 +2,7 @@
  * @message-io/core: the node API (split, handler, listener), the event queue, the adapter
  * interface and the registry. No transport lives here; install one, such as @message-io/tcp.
  */
-export type { Acceptor, Adapter, Listening, Local, LocalWatch, ProcessData, Readiness, Remote, RemoteContext, RemoteWatch } from './adapter.js';
+export type { Acceptor, Adapter, Listening, Local, LocalWatch, Readiness, Remote, RemoteContext, RemoteWatch } from './adapter.js';
 export {
   formatRemoteAddr,
   formatSocketAddr,

@@ -1,4 +1,7 @@
-import { MessageTooLargeError, type ProcessData } from '@message-io/core';
+import { MessageTooLargeError, type RemoteWatch } from '@message-io/core';
+
+/** Where decoded messages go: the core's watch of the connection (its `received`). */
+export type MessageSink = Pick<RemoteWatch, 'received'>;
 
 /** Bytes of the length prefix: an unsigned 32-bit big-endian integer before each message. */
 export const PREFIX_BYTES = 4;
@@ -40,10 +43,10 @@ export class FrameDecoder {
   constructor(private readonly maxMessageSize: number) {}
 
   /**
-   * Decodes one chunk and calls `processData` once per complete message. Returns an error when the
+   * Decodes one chunk and hands each complete message to `sink.received`. Returns an error when the
    * peer declared a message over `maxMessageSize` (nothing of it is buffered): end the connection.
    */
-  decode(chunk: Uint8Array, processData: ProcessData): Error | undefined {
+  decode(chunk: Uint8Array, sink: MessageSink): Error | undefined {
     let offset = 0;
     while (offset < chunk.byteLength) {
       if (this.expected < 0) {
@@ -58,13 +61,13 @@ export class FrameDecoder {
         }
         this.expected = length;
       }
-      offset = this.take(chunk, offset, processData);
+      offset = this.take(chunk, offset, sink);
     }
     return undefined;
   }
 
   /** Takes the payload bytes of the current message from `chunk`; returns the new offset. */
-  private take(chunk: Uint8Array, offset: number, processData: ProcessData): number {
+  private take(chunk: Uint8Array, offset: number, sink: MessageSink): number {
     const missing = this.expected - this.partsLength;
     const available = Math.min(missing, chunk.byteLength - offset);
     const piece = chunk.subarray(offset, offset + available);
@@ -73,8 +76,8 @@ export class FrameDecoder {
       this.partsLength += available;
       return offset + available;
     }
-    if (this.parts.length === 0) processData(piece);
-    else processData(this.join(piece));
+    if (this.parts.length === 0) sink.received(piece);
+    else sink.received(this.join(piece));
     this.expected = -1;
     this.prefixFilled = 0;
     return offset + available;

@@ -1,7 +1,10 @@
-import { MessageTooLargeError, ProtocolError } from '@message-io/core';
+import { MessageTooLargeError, ProtocolError, type RemoteWatch } from '@message-io/core';
 import { MAX_VARINT_BYTES } from './varint.js';
 
 const EMPTY = new Uint8Array(0);
+
+/** Where decoded messages go: the core's watch of the connection, or any object with `received`. */
+export type MessageSink = Pick<RemoteWatch, 'received'>;
 
 /** A Uint8Array of `length` bytes that is not zero-filled first (each byte is about to be written). */
 function unfilled(length: number): Uint8Array {
@@ -18,12 +21,12 @@ function tooLarge(maxMessageSize: number): MessageTooLargeError {
 }
 
 /**
- * Hands `onMessage` the whole frames at the start of `chunk` (views of it), keeping no state:
+ * Hands `sink` the whole frames at the start of `chunk` (views of it), keeping no state:
  * returns the offset where an incomplete frame starts (`chunk.length` when none is left), or the
  * error that must end the connection, found exactly where a {@link FrameDecoder} finds it. Feed
  * the rest to a FrameDecoder: a connection needs one only while a frame spans chunks.
  */
-export function decodeWholeFrames(chunk: Uint8Array, maxMessageSize: number, onMessage: (message: Uint8Array) => void): number | Error {
+export function decodeWholeFrames(chunk: Uint8Array, maxMessageSize: number, sink: MessageSink): number | Error {
   const end = chunk.length;
   let offset = 0;
   while (offset < end) {
@@ -42,15 +45,15 @@ export function decodeWholeFrames(chunk: Uint8Array, maxMessageSize: number, onM
       if (length > maxMessageSize) return tooLarge(maxMessageSize);
     } while (byte & 0x80);
     if (end - offset < length) return start;
-    onMessage(length === 0 ? EMPTY : chunk.subarray(offset, offset + length));
+    sink.received(length === 0 ? EMPTY : chunk.subarray(offset, offset + length));
     offset += length;
   }
   return end;
 }
 
 /**
- * Splits a FramedTcp byte stream into messages. Feed it chunks in arrival order; it calls back
- * once per whole frame.
+ * Splits a FramedTcp byte stream into messages. Feed it chunks in arrival order; it hands each
+ * whole frame to the sink's `received`.
  *
  * - A frame that lies within one chunk is handed over as a view of that chunk (no copy).
  * - A frame spread over chunks is kept as references to its pieces and joined once when complete:
@@ -87,7 +90,7 @@ export class FrameDecoder {
   }
 
   /** Decodes one chunk. Returns the error that must end the connection, if any. */
-  decode(chunk: Uint8Array, onMessage: (message: Uint8Array) => void): Error | undefined {
+  decode(chunk: Uint8Array, sink: MessageSink): Error | undefined {
     const end = chunk.length;
     let offset = 0;
     while (offset < end) {
@@ -107,9 +110,9 @@ export class FrameDecoder {
         this.length = 0;
         this.scale = 1;
         this.prefixBytes = 0;
-        if (length === 0) onMessage(EMPTY);
+        if (length === 0) sink.received(EMPTY);
         else if (end - offset >= length) {
-          onMessage(chunk.subarray(offset, offset + length));
+          sink.received(chunk.subarray(offset, offset + length));
           offset += length;
         } else this.expected = length;
         continue;
@@ -119,7 +122,7 @@ export class FrameDecoder {
       (this.pieces ??= []).push(this.copyPieces ? new Uint8Array(piece) : piece);
       this.received += take;
       offset += take;
-      if (this.received === this.expected) onMessage(this.takeFrame());
+      if (this.received === this.expected) sink.received(this.takeFrame());
     }
     return undefined;
   }

@@ -1,6 +1,16 @@
 import type { Server, Socket } from 'node:net';
 import type { Acceptor, Local, LocalWatch } from '@message-io/core';
 
+/**
+ * Drops the peer address that reading `remoteAddress` made Node cache on the socket (an object
+ * and a string, about 90 bytes a connection; memory per connection is a performance target). The
+ * core keeps the address in the endpoint; nothing here reads it from the socket again, and if
+ * Node did, it would just ask the OS once more.
+ */
+function forgetPeer(socket: Socket): void {
+  (socket as Socket & { _peername?: unknown })._peername = undefined;
+}
+
 /** A Tcp or FramedTcp listener: hands each accepted socket, wrapped by `wrap`, to the core. */
 export class TcpLocal implements Local {
   constructor(
@@ -18,6 +28,7 @@ export class TcpLocal implements Local {
     this.server.on('connection', (socket: Socket) => {
       const host = socket.remoteAddress;
       const port = socket.remotePort;
+      forgetPeer(socket);
       if (host === undefined || port === undefined) {
         socket.on('error', () => undefined);
         socket.destroy();

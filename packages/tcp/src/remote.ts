@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { PendingStatus, SendStatus, WriteBatch, type ProcessData, type Remote, type RemoteWatch } from '@message-io/core';
+import { PendingStatus, SendStatus, WriteBatch, type Remote, type RemoteWatch } from '@message-io/core';
 import { writeFramed, writeStream } from './codec.js';
 import { decodeWholeFrames, FrameDecoder } from './decoder.js';
 
@@ -32,6 +32,8 @@ function onData(this: OwnedSocket, chunk: Buffer): void {
 
 /** The linger timers of the connections closing gracefully (kept here, not in every connection). */
 const lingering = new Map<TcpRemote, ReturnType<typeof setTimeout>>();
+/** The first error of each connection whose socket failed, until it closes (rare: not a field). */
+const failures = new Map<TcpRemote, Error>();
 
 /**
  * One Tcp connection (FramedTcp: {@link FramedTcpRemote}). The first send of a synchronous run
@@ -41,10 +43,8 @@ const lingering = new Map<TcpRemote, ReturnType<typeof setTimeout>>();
  * `'drain'` always follows a queue that reached the cap.
  */
 export class TcpRemote extends WriteBatch<Socket> implements Remote {
-  private watch: RemoteWatch | undefined = undefined;
-  private error: Error | undefined = undefined;
-  /** The core's `processData`, once `receive` was called. */
-  protected processData: ProcessData | undefined = undefined;
+  /** The core's watch, from `source` until `close`. */
+  protected watch: RemoteWatch | undefined = undefined;
 
   /** Wraps `socket`, connected or connecting. */
   constructor(
@@ -78,8 +78,7 @@ export class TcpRemote extends WriteBatch<Socket> implements Remote {
     return this.sink.connecting ? PendingStatus.Incomplete : PendingStatus.Ready;
   }
 
-  receive(processData: ProcessData): void {
-    this.processData = processData;
+  receive(): void {
     this.sink.on('data', onData);
   }
 
@@ -101,7 +100,7 @@ export class TcpRemote extends WriteBatch<Socket> implements Remote {
     this.watch = undefined;
     socket.removeListener('data', onData);
     if (socket.destroyed) return;
-    if (this.error !== undefined || socket.connecting) {
+    if (failures.has(this) || socket.connecting) {
       socket.destroy();
       return;
     }
@@ -118,7 +117,7 @@ export class TcpRemote extends WriteBatch<Socket> implements Remote {
 
   /** The socket reported an error; the first one is the cause given with `closed`. */
   failed(error: Error): void {
-    this.error ??= error;
+    if (!failures.has(this)) failures.set(this, error);
   }
 
   /** The socket closed. */
@@ -128,7 +127,9 @@ export class TcpRemote extends WriteBatch<Socket> implements Remote {
       clearTimeout(timer);
       lingering.delete(this);
     }
-    this.watch?.closed(this.error);
+    const error = failures.get(this);
+    failures.delete(this);
+    this.watch?.closed(error);
   }
 
   /** The socket connected, or drained its queue. */
@@ -138,12 +139,12 @@ export class TcpRemote extends WriteBatch<Socket> implements Remote {
 
   /** One received chunk: one message. */
   data(chunk: Buffer): void {
-    this.processData!(chunk);
+    this.watch?.received(chunk);
   }
 
   /** Ends the connection for `error` (a protocol violation found while reading). */
   protected fail(error: Error): void {
-    this.error = error;
+    failures.set(this, error);
     this.sink.destroy();
   }
 }
@@ -162,17 +163,18 @@ export class FramedTcpRemote extends TcpRemote {
 
   /** One received chunk: the frames it completes. */
   override data(chunk: Buffer): void {
-    const processData = this.processData!;
+    const watch = this.watch; // kept: a message may make the user remove the connection
+    if (watch === undefined) return;
     let decoder = this.decoder;
     let rest: Uint8Array = chunk;
     if (decoder === undefined) {
-      const at = decodeWholeFrames(chunk, this.settings.maxMessageSize, processData);
+      const at = decodeWholeFrames(chunk, this.settings.maxMessageSize, watch);
       if (typeof at !== 'number') return this.fail(at);
       if (at === chunk.length) return;
       decoder = new FrameDecoder(this.settings.maxMessageSize);
       rest = chunk.subarray(at);
     }
-    const error = decoder.decode(rest, processData);
+    const error = decoder.decode(rest, watch);
     if (error !== undefined) return this.fail(error);
     this.decoder = decoder.idle ? undefined : decoder;
   }

@@ -29,7 +29,7 @@ function decodeCut(stream: Uint8Array, cuts: number[], max = 1 << 20) {
   let error: Error | undefined;
   for (const end of [...points, stream.length]) {
     if (end < start) continue;
-    error ??= decoder.decode(stream.subarray(start, end), (m) => messages.push(m.slice()));
+    error ??= decoder.decode(stream.subarray(start, end), { received: (m) => messages.push(m.slice()) });
     start = end;
   }
   return { messages, error, decoder };
@@ -63,14 +63,14 @@ describe('FrameDecoder', () => {
   it('hands over a frame inside one chunk as a view of that chunk, without copying', () => {
     const chunk = concat([frame(new Uint8Array([1, 2])), frame(new Uint8Array([3]))]);
     const views: Uint8Array[] = [];
-    new FrameDecoder(100).decode(chunk, (m) => views.push(m));
+    new FrameDecoder(100).decode(chunk, { received: (m) => views.push(m) });
     expect(views.map((v) => v.buffer === chunk.buffer)).toEqual([true, true]);
     expect(views.map((v) => [...v])).toEqual([[1, 2], [3]]);
   });
 
   it('accepts non-minimal prefixes, as the Rust decoder does', () => {
     const got: number[][] = [];
-    const error = new FrameDecoder(100).decode(new Uint8Array([0x80, 0x00, 0x81, 0x00, 9]), (m) => got.push([...m]));
+    const error = new FrameDecoder(100).decode(new Uint8Array([0x80, 0x00, 0x81, 0x00, 9]), { received: (m) => got.push([...m]) });
     expect(error).toBeUndefined();
     expect(got).toEqual([[], [9]]);
   });
@@ -85,23 +85,23 @@ describe('FrameDecoder', () => {
     for (const prefix of huge) {
       const decoder = new FrameDecoder(1 << 20);
       let messages = 0;
-      const error = decoder.decode(new Uint8Array([...prefix, ...new Uint8Array(64)]), () => messages++);
+      const error = decoder.decode(new Uint8Array([...prefix, ...new Uint8Array(64)]), { received: () => messages++ });
       expect(error?.name, prefix.join(',')).toBe('MessageTooLargeError');
       expect((error as { code?: string }).code).toBe('ERR_MESSAGE_TOO_LARGE');
       expect(messages).toBe(0);
       expect(decoder.pendingBytes).toBe(0);
     }
-    const exact = new FrameDecoder(1 << 20).decode(encodeVarint(1 << 20), () => undefined);
+    const exact = new FrameDecoder(1 << 20).decode(encodeVarint(1 << 20), { received: () => undefined });
     expect(exact).toBeUndefined();
   });
 
   it('rejects a prefix that is not a u64 (no terminator within 10 bytes, or a 10th byte over 1)', () => {
     const unbounded = new FrameDecoder(Number.MAX_SAFE_INTEGER);
-    const overflow = unbounded.decode(new Uint8Array([0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02]), () => undefined);
+    const overflow = unbounded.decode(new Uint8Array([0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02]), { received: () => undefined });
     expect((overflow as { code?: string }).code).toBe('ERR_PROTOCOL');
-    const noEnd = new FrameDecoder(Number.MAX_SAFE_INTEGER).decode(new Uint8Array(11).fill(0x80), () => undefined);
+    const noEnd = new FrameDecoder(Number.MAX_SAFE_INTEGER).decode(new Uint8Array(11).fill(0x80), { received: () => undefined });
     expect((noEnd as { code?: string }).code).toBe('ERR_PROTOCOL');
-    const ffs = new FrameDecoder(1 << 20).decode(new Uint8Array(11).fill(0xff), () => undefined);
+    const ffs = new FrameDecoder(1 << 20).decode(new Uint8Array(11).fill(0xff), { received: () => undefined });
     expect(ffs).toBeDefined();
   });
 
@@ -110,7 +110,7 @@ describe('FrameDecoder', () => {
       fc.property(fc.uint8Array({ minLength: 1, maxLength: 12 }), (bytes) => {
         const decoder = new FrameDecoder(2 ** 40);
         const lengths: number[] = [];
-        decoder.decode(bytes, (m) => lengths.push(m.length));
+        decoder.decode(bytes, { received: (m) => lengths.push(m.length) });
         for (const n of lengths) expect(Number.isInteger(n) && n >= 0).toBe(true);
       }),
       { seed: 7, numRuns: 2000 },

@@ -4,7 +4,6 @@ import {
   InvalidOptionError,
   PendingStatus,
   SendStatus,
-  type ProcessData,
   type Remote,
   type RemoteContext,
   type RemoteWatch,
@@ -82,8 +81,8 @@ export class UdpRemote implements Remote {
     return this.state === 'opening' ? PendingStatus.Incomplete : PendingStatus.Disconnected;
   }
 
-  receive(processData: ProcessData): void {
-    this.socket?.on('message', processData);
+  receive(): void {
+    this.socket?.on('message', this.onMessage);
   }
 
   send(data: Uint8Array): SendStatus {
@@ -135,6 +134,11 @@ export class UdpRemote implements Remote {
       this.watch?.closed(error instanceof Error ? error : new Error(String(error)));
     }
   }
+
+  /** Each datagram from the peer: one message. */
+  private readonly onMessage = (data: Buffer): void => {
+    this.watch?.received(data);
+  };
 
   private readonly onSocketError = (error: Error): void => {
     if (this.state === 'ready') this.report(error);

@@ -1,4 +1,4 @@
-import { MessageTooLargeError, PendingStatus, SendStatus, type ProcessData, type Remote, type RemoteWatch } from '@message-io/core';
+import { MessageTooLargeError, PendingStatus, SendStatus, type Remote, type RemoteWatch } from '@message-io/core';
 
 /**
  * The part of the browser's `WebSocket` that the browser client uses. Declared here, so that the
@@ -38,7 +38,6 @@ const encoder = new TextEncoder();
 export class BrowserWsRemote implements Remote {
   private watch: RemoteWatch | undefined;
   private early: Uint8Array[] | undefined = [];
-  private deliver: (data: Uint8Array) => void = (data) => this.early?.push(data);
   private drainTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
 
@@ -77,11 +76,10 @@ export class BrowserWsRemote implements Remote {
     return state === CONNECTING ? PendingStatus.Incomplete : PendingStatus.Disconnected;
   }
 
-  receive(processData: ProcessData): void {
+  receive(): void {
     const early = this.early ?? [];
     this.early = undefined;
-    this.deliver = processData;
-    for (const data of early) processData(data);
+    for (const data of early) this.watch?.received(data);
   }
 
   send(data: Uint8Array): SendStatus {
@@ -93,6 +91,12 @@ export class BrowserWsRemote implements Remote {
 
   close(): void {
     this.shutdown(1000);
+  }
+
+  /** One message: kept until `receive`, then to the core; dropped once closed (no watch then). */
+  private deliver(data: Uint8Array): void {
+    if (this.early !== undefined) this.early.push(data);
+    else this.watch?.received(data);
   }
 
   private onMessage(data: unknown): void {
@@ -110,7 +114,6 @@ export class BrowserWsRemote implements Remote {
     this.closed = true;
     this.watch = undefined;
     this.early = undefined;
-    this.deliver = () => undefined;
     this.stopDrainWatch();
     if (this.ws.readyState < CLOSING) this.ws.close(code, reason);
   }

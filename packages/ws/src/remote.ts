@@ -9,7 +9,6 @@ import {
   PendingStatus,
   ProtocolError,
   SendStatus,
-  type ProcessData,
   type Remote,
   type RemoteWatch,
 } from '@message-io/core';
@@ -32,8 +31,10 @@ export function peerError(error: Error): Error {
   return new ProtocolError(`the peer broke the WebSocket protocol: ${error.message}`, { cause: error });
 }
 
-/** What a closed WsRemote does with what still arrives. */
-function ignoreData(): void {}
+/** Where received messages go: kept until `receive` (EARLY), to the core (READING), dropped once closed. */
+const EARLY = 0;
+const READING = 1;
+const CLOSED = 2;
 
 /** Where a WebSocket keeps its WsRemote, for the listeners shared by every connection. */
 const kRemote = Symbol('message-io.ws.remote');
@@ -102,8 +103,8 @@ export class WsRemote implements Remote {
   private out: WriteBatch | undefined;
   /** Messages up to this size are framed here (frame.ts): set once open, with a known socket and no compression. */
   private coalesceLimit = -1;
-  /** The core's `processData` once `receive` was called; {@link ignoreData} once closed. */
-  private processData: ProcessData | undefined = undefined;
+  /** EARLY until `receive`, READING then, CLOSED once closed. */
+  private reading = EARLY;
   /** Messages received before `receive`, made on the first one. */
   private early: Buffer[] | undefined = undefined;
   /** The callback of sends that report their writing, made on first use. */
@@ -157,12 +158,12 @@ export class WsRemote implements Remote {
     return state === WebSocket.CONNECTING ? PendingStatus.Incomplete : PendingStatus.Disconnected;
   }
 
-  receive(processData: ProcessData): void {
-    if (this.processData === ignoreData) return;
+  receive(): void {
+    if (this.reading !== EARLY) return;
     const early = this.early;
     this.early = undefined;
-    this.processData = processData;
-    if (early !== undefined) for (const data of early) processData(data);
+    this.reading = READING;
+    if (early !== undefined) for (const data of early) this.watch?.received(data);
     this.heartbeat?.start();
   }
 
@@ -209,7 +210,7 @@ export class WsRemote implements Remote {
   close(): void {
     this.watch = undefined;
     this.early = undefined;
-    this.processData = ignoreData;
+    this.reading = CLOSED;
     this.heartbeat?.stop();
     const state = this.ws.readyState;
     // `ws` sends the Close frame after the queued data and destroys the socket after `closeTimeout`.
@@ -219,9 +220,8 @@ export class WsRemote implements Remote {
 
   /** One received message, from `ws` or the fast path: to the core, or kept until `receive`. */
   deliver(data: Buffer): void {
-    const processData = this.processData;
-    if (processData !== undefined) processData(data);
-    else (this.early ??= []).push(data);
+    if (this.reading === READING) this.watch?.received(data);
+    else if (this.reading === EARLY) (this.early ??= []).push(data);
   }
 
   private adopt(socket: Duplex): void {

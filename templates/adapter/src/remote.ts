@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { PendingStatus, SendStatus, type ProcessData, type Remote, type RemoteWatch } from '@message-io/core';
+import { PendingStatus, SendStatus, type Remote, type RemoteWatch } from '@message-io/core';
 import { FrameDecoder, frame } from './framing.js';
 
 /**
@@ -54,13 +54,14 @@ export class FramedRemote implements Remote {
 
   /**
    * #3. Called by the core once, when the connection is ready. From now on hand every complete
-   * message to `processData`. A peer that breaks the framing or a limit ends the connection, with
+   * message to the watch's `received`. A peer that breaks the framing or a limit ends the connection, with
    * the reason given to `closed` (through the socket's close).
    */
-  receive(processData: ProcessData): void {
+  receive(): void {
     const decoder = new FrameDecoder(this.maxMessageSize);
+    const watch = this.watch!; // kept: a message may make the user remove the connection
     this.socket.on('data', (chunk: Buffer) => {
-      const error = decoder.decode(chunk, processData);
+      const error = decoder.decode(chunk, watch);
       if (error !== undefined) {
         this.error = error;
         this.socket.destroy();
