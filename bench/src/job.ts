@@ -12,6 +12,11 @@ export interface Job {
   readonly count: number;
   /** Bytes the receiver waits for before it reports (size × count, less what Udp may lose). */
   readonly totalBytes: number;
+  /**
+   * Throughput only: the sender listens and the receiver connects, so the data goes to the
+   * connecting side (a download). By default the receiver listens (an upload to a server).
+   */
+  readonly toClient?: boolean;
 }
 
 /** What a peer reports: receiver figures, or the sender's round-trip times. */
@@ -27,6 +32,12 @@ export type Receiver = (job: Job, report: (result: Result) => void) => Promise<s
 
 /** Starts a sender towards `addr`; resolves with a function that stops it. */
 export type Sender = (job: Job, addr: string, report: (result: Result) => void) => Promise<() => void>;
+
+/** A `toClient` job's sender: listens, sends the job to the first connection; resolves with the address. */
+export type ListeningSender = (job: Job) => Promise<string>;
+
+/** A `toClient` job's receiver: connects to `addr` and counts bytes. Calls `report` once when done. */
+export type ConnectingReceiver = (job: Job, addr: string, report: (result: Result) => void) => Promise<void>;
 
 /**
  * A Udp receiver of a bulk or rate job reports once no datagram came for this long (the rest were

@@ -25,8 +25,12 @@ export function jobsFor(transport: Job['transport'], quick: boolean): { label: s
   const small = quick ? 200_000 : 2_000_000;
   const kib = quick ? 50_000 : 500_000;
   const pings = quick ? 2_200 : 22_000;
+  const bulkJob: Job = { metric: 'throughput', transport, size: bulkSize, count: bulk, totalBytes: bulk * bulkSize };
+  // Tcp and FramedTcp read differently on the two sides (an outgoing connection reuses one receive buffer): both directions.
+  const download = transport === 'tcp' || transport === 'framed-tcp' ? [{ label: 'throughput 64 KiB, to the client', job: { ...bulkJob, toClient: true } }] : [];
   return [
-    { label: `throughput ${transport === 'udp' ? '65,507 B' : '64 KiB'}`, job: { metric: 'throughput', transport, size: bulkSize, count: bulk, totalBytes: bulk * bulkSize } },
+    { label: `throughput ${transport === 'udp' ? '65,507 B' : '64 KiB'}${download.length > 0 ? ', to the server' : ''}`, job: bulkJob },
+    ...download,
     { label: 'rate 64 B', job: { metric: 'rate', transport, size: 64, count: small, totalBytes: small * 64 } },
     { label: 'rate 1 KiB', job: { metric: 'rate', transport, size: 1024, count: kib, totalBytes: kib * 1024 } },
     { label: 'latency 1 B', job: { metric: 'latency', transport, size: 1, count: pings, totalBytes: pings } },
@@ -43,6 +47,9 @@ export const thirdParty: Readonly<Record<'socket.io' | 'zeromq', readonly Job['t
 export const doesJobsOf = (impl: Impl, transport: Job['transport']): boolean =>
   impl === 'ours' || impl === 'native' || thirdParty[impl].includes(transport);
 
+/** Whether `impl` does `job`: third parties do no download (`toClient`) job. */
+export const doesJob = (impl: Impl, job: Job): boolean => doesJobsOf(impl, job.transport) && (job.toClient !== true || impl === 'ours' || impl === 'native');
+
 /** Why `impl` cannot run here (zeromq not installed, or its native addon not loading), in one line; undefined if it can. */
 export async function unavailable(impl: Impl): Promise<string | undefined> {
   if (impl !== 'zeromq') return undefined;
@@ -56,7 +63,7 @@ export async function unavailable(impl: Impl): Promise<string | undefined> {
 
 /** Runs one job with one implementation; resolves with the figure (MB/s, messages/s, or µs). */
 export async function measure(impl: Impl, job: Job): Promise<Figure> {
-  if (!doesJobsOf(impl, job.transport)) throw new Error(`${impl} does not do the ${job.transport} jobs`);
+  if (!doesJob(impl, job)) throw new Error(`${impl} does not do this ${job.transport} job`);
   const children: ReturnType<typeof spawn>[] = [];
   const start = (role: string, extra: string[] = []): { next: (prefix: string) => Promise<string> } => {
     const child = spawn(process.execPath, [peerPath, impl, role, JSON.stringify(job), ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -82,10 +89,19 @@ export async function measure(impl: Impl, job: Job): Promise<Figure> {
     timer = setTimeout(() => reject(new Error(`${impl} ${job.transport} ${job.metric} timed out`)), limit);
   });
   try {
-    const receiver = start('receiver');
-    const result = receiver.next('RESULT');
-    const addr = await Promise.race([receiver.next('ADDR'), timeout]);
-    const sender = start('sender', [addr]);
+    let result: Promise<string>;
+    let sender: { next: (prefix: string) => Promise<string> };
+    if (job.toClient) {
+      // A download: the sender listens, the receiver connects to it.
+      sender = start('sender');
+      const addr = await Promise.race([sender.next('ADDR'), timeout]);
+      result = start('receiver', [addr]).next('RESULT');
+    } else {
+      const receiver = start('receiver');
+      result = receiver.next('RESULT');
+      const addr = await Promise.race([receiver.next('ADDR'), timeout]);
+      sender = start('sender', [addr]);
+    }
     const figures = JSON.parse(await Promise.race([job.metric === 'latency' ? sender.next('RESULT') : result, timeout])) as Result;
     if (job.metric === 'latency') {
       const rtts = figures.rtts!.slice(Math.floor(job.count / 11)).sort((a, b) => a - b);

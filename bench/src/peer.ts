@@ -1,5 +1,5 @@
 // One benchmark peer in its own process: node dist/peer.js <ours|native|socket.io|zeromq> <receiver|sender> <job-json> [addr]
-// Prints "ADDR <addr>" (receiver) and "RESULT <json>" when it has figures.
+// Prints "ADDR <addr>" (the receiver; the sender in a toClient job) and "RESULT <json>" when it has figures.
 import type { Impl, Job, Result } from './job.js';
 
 const [impl, role, jobText, addr] = process.argv.slice(2) as [Impl, string, string, string?];
@@ -18,7 +18,13 @@ const report = (result: Result): void => {
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
   setTimeout(() => process.exit(0), 50);
 };
-if (role === 'receiver') {
+if (job.toClient) {
+  // A download: the sender listens, the receiver connects (ours and native only).
+  const download = peers as Partial<typeof import('./peers/ours.js')>;
+  if (download.listeningSender === undefined || download.connectingReceiver === undefined) throw new Error(`${impl} does no download job`);
+  if (role === 'sender') process.stdout.write(`ADDR ${await download.listeningSender(job)}\n`);
+  else await download.connectingReceiver(job, addr!, report);
+} else if (role === 'receiver') {
   const listening = await peers.receiver(job, report);
   process.stdout.write(`ADDR ${listening}\n`);
 } else {

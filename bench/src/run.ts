@@ -11,7 +11,7 @@ import { cpus, loadavg } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Impl, Job } from './job.js';
-import { doesJobsOf, format, jobsFor, measure, median, thirdParty, unavailable, type Figure } from './measure.js';
+import { doesJob, doesJobsOf, format, jobsFor, measure, median, thirdParty, unavailable, type Figure } from './measure.js';
 import { runScale, type ScaleTransport } from './scale.js';
 import { runSizes } from './sizes.js';
 
@@ -65,7 +65,7 @@ const pct = (a: Figure[], b: Figure[]): string =>
 const rows: string[] = [];
 for (const transport of sections.includes('table') ? only : []) {
   for (const { label, job } of jobsFor(transport, quick)) {
-    const impls: Impl[] = ['native', 'ours', ...peers.filter((p) => doesJobsOf(p, transport))];
+    const impls: Impl[] = ['native', 'ours', ...peers.filter((p) => doesJob(p, job))];
     const figures = new Map<Impl, Figure[]>(impls.map((impl) => [impl, []]));
     for (let run = 0; run < runs; run++) {
       for (const impl of impls) {

@@ -1,7 +1,7 @@
 // The same jobs done the plain way a user would write them with Node's own net and dgram.
 import { createSocket } from 'node:dgram';
 import { connect, createServer, type Socket } from 'node:net';
-import { UDP_IDLE_MS, type Receiver, type Sender } from '../job.js';
+import { UDP_IDLE_MS, type ConnectingReceiver, type ListeningSender, type Receiver, type Sender } from '../job.js';
 
 function encodeLength(length: number): Buffer {
   const bytes: number[] = [];
@@ -38,6 +38,18 @@ function frameCounter(onFrame: (frame: Buffer) => void): (chunk: Buffer) => void
     }
     pending = data;
   };
+}
+
+/** Writes `frame` `count` times, waiting for `'drain'` whenever `write` says so, as a plain sender does. */
+function writeAll(socket: Socket, frame: Buffer, count: number): void {
+  let sent = 0;
+  const pump = (): void => {
+    while (sent < count) {
+      sent++;
+      if (!socket.write(frame)) return void socket.once('drain', pump);
+    }
+  };
+  pump();
 }
 
 export const receiver: Receiver = async (job, report) => {
@@ -136,15 +148,37 @@ export const sender: Sender = async (job, addr, report) => {
     });
     start = performance.now();
     socket.write(frame);
-  } else {
-    let sent = 0;
-    const pump = (): void => {
-      while (sent < job.count) {
-        sent++;
-        if (!socket.write(frame)) return void socket.once('drain', pump);
-      }
-    };
-    pump();
-  }
+  } else writeAll(socket, frame, job.count);
   return () => socket.destroy();
+};
+
+/** A download (`toClient`, Tcp and FramedTcp): a server that writes the job to the first connection, following `'drain'`. */
+export const listeningSender: ListeningSender = async (job) => {
+  const payload = Buffer.alloc(job.size, 7);
+  const frame = job.transport === 'framed-tcp' ? Buffer.concat([encodeLength(job.size), payload]) : payload;
+  const server = createServer((socket) => {
+    socket.setNoDelay(true);
+    socket.on('error', () => undefined);
+    writeAll(socket, frame, job.count);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return `127.0.0.1:${(server.address() as { port: number }).port}`;
+};
+
+/** A download (`toClient`): connects and counts bytes (FramedTcp: frames, with the hand-written reader). */
+export const connectingReceiver: ConnectingReceiver = async (job, addr, report) => {
+  const socket = connect({ host: '127.0.0.1', port: Number(addr.slice(addr.lastIndexOf(':') + 1)) });
+  socket.on('error', () => undefined);
+  let bytes = 0;
+  let first = 0;
+  const count = (length: number): void => {
+    if (first === 0) first = performance.now();
+    bytes += length;
+    if (bytes >= job.totalBytes) {
+      report({ bytes, ms: performance.now() - first });
+      socket.destroy();
+    }
+  };
+  const reader = frameCounter((frame) => count(frame.length));
+  socket.on('data', (chunk: Buffer) => (job.transport === 'framed-tcp' ? reader(chunk) : count(chunk.length)));
 };

@@ -1,6 +1,6 @@
 // Our side of each benchmark: a receiver and a sender built on message-io.
 import { FramedTcp, SendStatus, Tcp, Udp, Ws, split, type Endpoint, type Transport } from 'message-io';
-import { UDP_IDLE_MS, type Job, type Receiver, type Sender } from '../job.js';
+import { UDP_IDLE_MS, type ConnectingReceiver, type Job, type ListeningSender, type Receiver, type Sender } from '../job.js';
 
 const transports: Record<string, Transport<never, never>> = { tcp: Tcp, 'framed-tcp': FramedTcp, udp: Udp, ws: Ws };
 
@@ -79,4 +79,38 @@ export const sender: Sender = async (job, addr, report) => {
   });
   net.connect(transports[job.transport]!, addr, { maxBufferedBytes: 4 * 1024 * 1024 });
   return () => handler.stop();
+};
+
+/** A download (`toClient`): listens and sends `job.count` messages to the first connection, following backpressure. */
+export const listeningSender: ListeningSender = async (job) => {
+  const [handler, listener] = split();
+  const net = handler.network();
+  const payload = new Uint8Array(job.size).fill(7);
+  let sent = 0;
+  void listener.forEach((event) => {
+    if (event.type !== 'accepted' && event.type !== 'writable') return;
+    while (sent < job.count) {
+      if (net.send(event.endpoint, payload) === SendStatus.Backpressure) return;
+      sent++;
+    }
+  });
+  const { addr } = await net.listen(transports[job.transport]!, '127.0.0.1:0', { maxBufferedBytes: 4 * 1024 * 1024 });
+  return addr;
+};
+
+/** A download (`toClient`): connects to `addr` and counts the bytes that arrive. */
+export const connectingReceiver: ConnectingReceiver = async (job, addr, report) => {
+  const [handler, listener] = split();
+  let bytes = 0;
+  let first = 0;
+  void listener.forEach((event) => {
+    if (event.type !== 'message') return;
+    if (first === 0) first = performance.now();
+    bytes += event.data.length;
+    if (bytes >= job.totalBytes) {
+      report({ bytes, ms: performance.now() - first });
+      handler.stop();
+    }
+  });
+  handler.network().connect(transports[job.transport]!, addr);
 };

@@ -6,6 +6,7 @@ export { registerConformanceTests } from './conformance.js';
 export type { CaseName, ConformanceOptions } from './options.js';
 export {
   bytesOf,
+  joinBytes,
   eventsOf,
   messagesOf,
   randomBytes,

@@ -90,7 +90,11 @@ export function messagesOf<S>(events: readonly NodeEvent<S>[], endpoint?: Endpoi
 
 /** The bytes of every `message` from `endpoint`, joined: what a stream transport carried. */
 export function bytesOf<S>(events: readonly NodeEvent<S>[], endpoint?: Endpoint): Uint8Array {
-  const parts = messagesOf(events, endpoint);
+  return joinBytes(messagesOf(events, endpoint));
+}
+
+/** `parts` one after the other, in one new Uint8Array. */
+export function joinBytes(parts: readonly Uint8Array[]): Uint8Array {
   const joined = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
   let offset = 0;
   for (const part of parts) {

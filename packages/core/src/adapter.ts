@@ -74,8 +74,10 @@ export interface RemoteWatch {
    * One received message (stream transports: one received chunk), in arrival order. Call it only
    * after the core called `receive`: before that, the connection is not ready and the core drops
    * what it is given (an adapter that reads early keeps those bytes until `receive`). The bytes
-   * only need to stay valid during the call: the core copies them if it must keep them, so a
-   * reused receive buffer is fine.
+   * only need to stay valid during the call: the core copies them if it must keep them. An adapter
+   * that reads into a buffer it reuses hands views of it as `BorrowedBytes`
+   * (`new BorrowedBytes(buffer, offset, length)`): `send` then copies them before any adapter
+   * could keep a reference to them.
    */
   received(data: Uint8Array): void;
 }

@@ -15,6 +15,7 @@ export {
   type RemoteAddr,
   type SocketAddr,
 } from './address.js';
+export { BorrowedBytes } from './borrowed.js';
 export { Endpoint } from './endpoint.js';
 export * from './errors.js';
 export { EventQueue, type SignalSender, type TimerId } from './event-queue.js';

@@ -15,7 +15,7 @@ import {
 } from '@message-io/core';
 import { TcpLocal } from './listener.js';
 import { resolveSocketSettings, resolveSourceAddress, type FramedTcpConnectOptions, type FramedTcpListenOptions, type SocketSettings } from './options.js';
-import { FramedTcpRemote, TcpRemote, type RemoteSettings } from './remote.js';
+import { FramedTcpRemote, sharedReceive, TcpRemote, type RemoteSettings } from './remote.js';
 
 /**
  * A socket's high-water mark: at most the cap, so that a queue reaching the cap has made `write`
@@ -72,7 +72,9 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
   const sharedFor = (settings: SocketSettings, context: RemoteContext): RemoteSettings => {
     const { maxMessageSize } = settings;
     const { linger } = context;
-    if (clientShared?.maxMessageSize !== maxMessageSize || clientShared.linger !== linger) clientShared = { maxMessageSize, linger };
+    if (clientShared?.maxMessageSize !== maxMessageSize || clientShared.linger !== linger) {
+      clientShared = { maxMessageSize, linger, borrowed: true };
+    }
     return clientShared;
   };
 
@@ -81,8 +83,10 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
       if (isUrlAddr(addr)) throw new InvalidAddressError(`Tcp connects to host:port addresses, not URLs (${addr.url})`);
       const settings = resolveSocketSettings(options, framed);
       const source = resolveSourceAddress(options);
-      // Node forwards stream options to the socket, though its types omit them.
-      const socket = new Socket({ writableHighWaterMark: highWaterMark(context) } as ConstructorParameters<typeof Socket>[0]);
+      // Node forwards stream options to the socket, though its types omit them. An outgoing socket
+      // reads into the receive buffer shared by every outgoing connection (`onread`); Node 20
+      // offers that to client sockets only, so accepted ones get a fresh buffer per read.
+      const socket = new Socket({ writableHighWaterMark: highWaterMark(context), onread: sharedReceive } as ConstructorParameters<typeof Socket>[0]);
       const remote = new Connection(socket, sharedFor(settings, context));
       socket.connect({
         host: addr.host,
@@ -113,7 +117,7 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
         throw new ListenError(`cannot listen on ${host}:${addr.port}: ${(cause as Error).message}`, { cause });
       }
       const bound = server.address();
-      const shared: RemoteSettings = { maxMessageSize: settings.maxMessageSize, linger: context.linger };
+      const shared: RemoteSettings = { maxMessageSize: settings.maxMessageSize, linger: context.linger, borrowed: false };
       const local = new TcpLocal(server, (socket) => {
         configure(socket, settings);
         return new Connection(socket, shared);

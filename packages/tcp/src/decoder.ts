@@ -1,4 +1,4 @@
-import { MessageTooLargeError, ProtocolError, type RemoteWatch } from '@message-io/core';
+import { BorrowedBytes, MessageTooLargeError, ProtocolError, type RemoteWatch } from '@message-io/core';
 import { MAX_VARINT_BYTES } from './varint.js';
 
 const EMPTY = new Uint8Array(0);
@@ -20,8 +20,14 @@ function tooLarge(maxMessageSize: number): MessageTooLargeError {
   return new MessageTooLargeError(`FramedTcp peer announced a message over maxMessageSize (${maxMessageSize} bytes)`);
 }
 
+/** A view of `length` bytes of `chunk` from `offset`: BorrowedBytes when the chunk is lent, else a subarray. */
+function frameOf(chunk: Uint8Array, offset: number, length: number): Uint8Array {
+  if (length === 0) return EMPTY;
+  return chunk instanceof BorrowedBytes ? new BorrowedBytes(chunk.buffer as ArrayBuffer, chunk.byteOffset + offset, length) : chunk.subarray(offset, offset + length);
+}
+
 /**
- * Hands `sink` the whole frames at the start of `chunk` (views of it), keeping no state:
+ * Hands `sink` the whole frames at the start of `chunk` (views of it; BorrowedBytes when the chunk is), keeping no state:
  * returns the offset where an incomplete frame starts (`chunk.length` when none is left), or the
  * error that must end the connection, found exactly where a {@link FrameDecoder} finds it. Feed
  * the rest to a FrameDecoder: a connection needs one only while a frame spans chunks.
@@ -45,7 +51,7 @@ export function decodeWholeFrames(chunk: Uint8Array, maxMessageSize: number, sin
       if (length > maxMessageSize) return tooLarge(maxMessageSize);
     } while (byte & 0x80);
     if (end - offset < length) return start;
-    sink.received(length === 0 ? EMPTY : chunk.subarray(offset, offset + length));
+    sink.received(frameOf(chunk, offset, length));
     offset += length;
   }
   return end;
@@ -63,15 +69,18 @@ export function decodeWholeFrames(chunk: Uint8Array, maxMessageSize: number, sin
  * - Non-minimal prefixes (`80 00` for 0) are accepted, as the Rust decoder does.
  *
  * The chunks must not be modified after they are fed (Node's `'data'` chunks never are); set
- * `copyPieces` when they come from a reused buffer.
+ * `copyPieces` when they come from a reused buffer (BorrowedBytes: frames that lie within one
+ * chunk are then handed over as BorrowedBytes too).
  */
 export class FrameDecoder {
   private length = 0;
   private scale = 1;
   private prefixBytes = 0;
   private expected = -1;
-  /** The pieces of the frame being received, made on its first piece. */
+  /** The pieces of the frame being received, made on its first piece (chunks kept by reference). */
   private pieces: Uint8Array[] | undefined = undefined;
+  /** The frame being received, filled as its pieces come (`copyPieces`: chunks that will be reused). */
+  private frame: Uint8Array | undefined = undefined;
   private received = 0;
 
   constructor(
@@ -79,7 +88,7 @@ export class FrameDecoder {
     private readonly copyPieces = false,
   ) {}
 
-  /** Bytes held for a frame not yet complete. */
+  /** Bytes received of a frame not yet complete (with `copyPieces`, held in a buffer of at most twice that). */
   get pendingBytes(): number {
     return this.received;
   }
@@ -112,14 +121,14 @@ export class FrameDecoder {
         this.prefixBytes = 0;
         if (length === 0) sink.received(EMPTY);
         else if (end - offset >= length) {
-          sink.received(chunk.subarray(offset, offset + length));
+          sink.received(frameOf(chunk, offset, length));
           offset += length;
         } else this.expected = length;
         continue;
       }
       const take = Math.min(this.expected - this.received, end - offset);
-      const piece = chunk.subarray(offset, offset + take);
-      (this.pieces ??= []).push(this.copyPieces ? new Uint8Array(piece) : piece);
+      if (this.copyPieces) this.copyPiece(chunk, offset, take);
+      else (this.pieces ??= []).push(chunk.subarray(offset, offset + take));
       this.received += take;
       offset += take;
       if (this.received === this.expected) sink.received(this.takeFrame());
@@ -127,7 +136,30 @@ export class FrameDecoder {
     return undefined;
   }
 
+  /**
+   * Copies a piece of a frame into the frame being filled. The frame grows to at most twice the
+   * bytes received (never to a length the peer only declared), and to the exact frame length once
+   * that is within reach, so that a frame over two reads is copied once.
+   */
+  private copyPiece(chunk: Uint8Array, offset: number, take: number): void {
+    const need = this.received + take;
+    let frame = this.frame;
+    if (frame === undefined || frame.length < need) {
+      const grown = unfilled(Math.min(this.expected, 2 * need));
+      if (frame !== undefined) grown.set(frame.subarray(0, this.received));
+      this.frame = frame = grown;
+    }
+    frame.set(chunk.subarray(offset, offset + take), this.received);
+  }
+
   private takeFrame(): Uint8Array {
+    const filled = this.frame;
+    if (filled !== undefined) {
+      this.frame = undefined;
+      this.received = 0;
+      this.expected = -1;
+      return filled;
+    }
     const pieces = this.pieces!;
     const frame = pieces.length === 1 ? pieces[0]! : unfilled(this.received);
     if (pieces.length > 1) {

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { PendingStatus, SendStatus, WriteBatch, type Remote, type RemoteWatch } from '@message-io/core';
+import { BorrowedBytes, PendingStatus, SendStatus, WriteBatch, type Remote, type RemoteWatch } from '@message-io/core';
 import { writeFramed, writeStream } from './codec.js';
 import { decodeWholeFrames, FrameDecoder } from './decoder.js';
 
@@ -9,6 +9,8 @@ export interface RemoteSettings {
   readonly maxMessageSize: number;
   /** Milliseconds a graceful close may take before the socket is destroyed. */
   readonly linger: number;
+  /** The sockets read into {@link sharedReceive} (outgoing connections): messages are lent, as BorrowedBytes. */
+  readonly borrowed: boolean;
 }
 
 /** Where a socket's shared listeners find their connection. */
@@ -30,10 +32,30 @@ function onData(this: OwnedSocket, chunk: Buffer): void {
   this[REMOTE].data(chunk);
 }
 
+/** Size of the receive buffer shared by outgoing connections: as much as Node reads at once otherwise. */
+const RECEIVE_BUFFER_SIZE = 64 * 1024;
+
+/**
+ * The `onread` option of every outgoing socket: one receive buffer for all of them (reads happen
+ * one at a time, and what a read brings is handed over before the call returns), so that a read
+ * allocates nothing. What is read is lent to the core as {@link BorrowedBytes}.
+ */
+export const sharedReceive: { readonly buffer: Buffer; callback(this: Socket, length: number, buffer: Buffer): void } = {
+  buffer: Buffer.allocUnsafe(RECEIVE_BUFFER_SIZE),
+  callback(this: Socket, length: number, buffer: Buffer): void {
+    (this as OwnedSocket)[REMOTE].read(new BorrowedBytes(buffer.buffer as ArrayBuffer, buffer.byteOffset, length));
+  },
+};
+
 /** The linger timers of the connections closing gracefully (kept here, not in every connection). */
 const lingering = new Map<TcpRemote, ReturnType<typeof setTimeout>>();
 /** The first error of each connection whose socket failed, until it closes (rare: not a field). */
 const failures = new Map<TcpRemote, Error>();
+/**
+ * Outgoing connections waiting for `receive`, with copies of what their socket read before it
+ * (their socket reads from the start; accepted ones wait for their `'data'` listener).
+ */
+const early = new Map<TcpRemote, Uint8Array[]>();
 
 /**
  * One Tcp connection (FramedTcp: {@link FramedTcpRemote}). The first send of a synchronous run
@@ -53,6 +75,7 @@ export class TcpRemote extends WriteBatch<Socket> implements Remote {
   ) {
     super(socket);
     (socket as OwnedSocket)[REMOTE] = this;
+    if (settings.borrowed) early.set(this, []);
     socket.on('error', onError);
     socket.on('close', onClose);
   }
@@ -79,6 +102,12 @@ export class TcpRemote extends WriteBatch<Socket> implements Remote {
   }
 
   receive(): void {
+    if (this.settings.borrowed) {
+      const chunks = early.get(this);
+      early.delete(this);
+      if (chunks !== undefined) for (const chunk of chunks) this.data(chunk);
+      return;
+    }
     this.sink.on('data', onData);
   }
 
@@ -98,6 +127,7 @@ export class TcpRemote extends WriteBatch<Socket> implements Remote {
   close(): void {
     const socket = this.sink;
     this.watch = undefined;
+    early.delete(this);
     socket.removeListener('data', onData);
     if (socket.destroyed) return;
     if (failures.has(this) || socket.connecting) {
@@ -138,8 +168,15 @@ export class TcpRemote extends WriteBatch<Socket> implements Remote {
   }
 
   /** One received chunk: one message. */
-  data(chunk: Buffer): void {
+  data(chunk: Uint8Array): void {
     this.watch?.received(chunk);
+  }
+
+  /** One read into the shared receive buffer (outgoing sockets): handed over now, or copied until `receive`. */
+  read(chunk: BorrowedBytes): void {
+    const chunks = early.get(this);
+    if (chunks === undefined) this.data(chunk);
+    else chunks.push(new Uint8Array(chunk));
   }
 
   /** Ends the connection for `error` (a protocol violation found while reading). */
@@ -161,8 +198,8 @@ export class FramedTcpRemote extends TcpRemote {
     return SendStatus.Sent;
   }
 
-  /** One received chunk: the frames it completes. */
-  override data(chunk: Buffer): void {
+  /** One received chunk: the frames it completes (BorrowedBytes when the chunk is). */
+  override data(chunk: Uint8Array): void {
     const watch = this.watch; // kept: a message may make the user remove the connection
     if (watch === undefined) return;
     let decoder = this.decoder;
@@ -171,7 +208,7 @@ export class FramedTcpRemote extends TcpRemote {
       const at = decodeWholeFrames(chunk, this.settings.maxMessageSize, watch);
       if (typeof at !== 'number') return this.fail(at);
       if (at === chunk.length) return;
-      decoder = new FrameDecoder(this.settings.maxMessageSize);
+      decoder = new FrameDecoder(this.settings.maxMessageSize, this.settings.borrowed);
       rest = chunk.subarray(at);
     }
     const error = decoder.decode(rest, watch);

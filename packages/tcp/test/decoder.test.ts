@@ -1,22 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { BorrowedBytes } from '@message-io/core';
 import { encodeVarint, FrameDecoder } from '@message-io/tcp';
+import { joinBytes } from '@message-io/adapter-testkit';
 
 function frame(payload: Uint8Array): Uint8Array {
   const prefix = encodeVarint(payload.length);
   const out = new Uint8Array(prefix.length + payload.length);
   out.set(prefix);
   out.set(payload, prefix.length);
-  return out;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
   return out;
 }
 
@@ -44,7 +36,7 @@ describe('FrameDecoder', () => {
   it('gives back every frame whole and in order, however the stream is cut', () => {
     fc.assert(
       fc.property(payloads, fc.array(fc.nat(), { maxLength: 60 }), (messages, cuts) => {
-        const { messages: got, error } = decodeCut(concat(messages.map(frame)), cuts);
+        const { messages: got, error } = decodeCut(joinBytes(messages.map(frame)), cuts);
         expect(error).toBeUndefined();
         expect(got).toEqual(messages);
       }),
@@ -52,16 +44,47 @@ describe('FrameDecoder', () => {
     );
   });
 
+  it('with copyPieces, frames stay whole though each chunk is overwritten once decoded, and only lent ones are views', () => {
+    fc.assert(
+      fc.property(payloads, fc.array(fc.nat(), { maxLength: 60 }), (messages, cuts) => {
+        const stream = joinBytes(messages.map(frame));
+        const decoder = new FrameDecoder(1 << 20, true);
+        const reused = new ArrayBuffer(stream.length + 1); // one receive buffer, read into again and again
+        const got: Uint8Array[] = [];
+        let viewsOfPlainCopies = 0;
+        const sink = {
+          received: (m: Uint8Array) => {
+            if (m.buffer === reused && !(m instanceof BorrowedBytes)) viewsOfPlainCopies++;
+            got.push(new Uint8Array(m));
+          },
+        };
+        const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b);
+        let start = 0;
+        for (const end of [...points, stream.length]) {
+          const chunk = new BorrowedBytes(reused, 0, end - start);
+          chunk.set(stream.subarray(start, end));
+          expect(decoder.decode(chunk, sink)).toBeUndefined();
+          chunk.fill(0xee);
+          start = end;
+        }
+        expect(viewsOfPlainCopies).toBe(0);
+        expect(got).toEqual(messages);
+        expect(decoder.idle).toBe(true);
+      }),
+      { seed: 43, numRuns: 300 },
+    );
+  });
+
   it('handles a prefix split one byte per chunk and frames coalesced in one chunk', () => {
     const messages = [new Uint8Array(100000).fill(7), new Uint8Array(0), new Uint8Array([1, 2, 3])];
-    const stream = concat(messages.map(frame));
+    const stream = joinBytes(messages.map(frame));
     const byteByByte = decodeCut(stream, Array.from({ length: 12 }, (_, i) => i));
     expect(byteByByte.messages).toEqual(messages);
     expect(decodeCut(stream, []).messages).toEqual(messages);
   });
 
   it('hands over a frame inside one chunk as a view of that chunk, without copying', () => {
-    const chunk = concat([frame(new Uint8Array([1, 2])), frame(new Uint8Array([3]))]);
+    const chunk = joinBytes([frame(new Uint8Array([1, 2])), frame(new Uint8Array([3]))]);
     const views: Uint8Array[] = [];
     new FrameDecoder(100).decode(chunk, { received: (m) => views.push(m) });
     expect(views.map((v) => v.buffer === chunk.buffer)).toEqual([true, true]);
