@@ -17,6 +17,11 @@ export interface Job {
    * connecting side (a download). By default the receiver listens (an upload to a server).
    */
   readonly toClient?: boolean;
+  /**
+   * Udp throughput only: the sender offers this many bytes a second, spread over the event-loop
+   * turns, instead of as fast as it can; ours and native then lose at the same offered load.
+   */
+  readonly paced?: number;
 }
 
 /** What a peer reports: receiver figures, or the sender's round-trip times. */
@@ -44,3 +49,9 @@ export type ConnectingReceiver = (job: Job, addr: string, report: (result: Resul
  * lost). Its figures run from the first to the last datagram, so the wait does not count.
  */
 export const UDP_IDLE_MS = 500;
+
+/** How many of the job's messages are due `elapsedMs` after the first: all of them unless the job is paced. */
+export function dueBy(job: Job, elapsedMs: number): number {
+  if (job.paced === undefined) return job.count;
+  return Math.min(job.count, Math.floor(((elapsedMs / 1000) * job.paced) / job.size) + 1);
+}

@@ -28,9 +28,17 @@ export function jobsFor(transport: Job['transport'], quick: boolean): { label: s
   const bulkJob: Job = { metric: 'throughput', transport, size: bulkSize, count: bulk, totalBytes: bulk * bulkSize };
   // Tcp and FramedTcp read differently on the two sides (an outgoing connection reuses one receive buffer): both directions.
   const download = transport === 'tcp' || transport === 'framed-tcp' ? [{ label: 'throughput 64 KiB, to the client', job: { ...bulkJob, toClient: true } }] : [];
+  // Udp: also paced at offered loads that both receivers may or may not keep up with, so that ours
+  // and native are compared at the same offered load (the unpaced job loses most datagrams).
+  const pacedCount = Math.floor((quick ? GiB / 16 : GiB / 4) / bulkSize);
+  const paced = transport !== 'udp' ? [] : (quick ? [200] : [200, 400, 600]).map((mbps) => ({
+    label: `throughput 65,507 B, offered ${mbps} MB/s`,
+    job: { ...bulkJob, count: pacedCount, totalBytes: pacedCount * bulkSize, paced: mbps * 1e6 },
+  }));
   return [
     { label: `throughput ${transport === 'udp' ? '65,507 B' : '64 KiB'}${download.length > 0 ? ', to the server' : ''}`, job: bulkJob },
     ...download,
+    ...paced,
     { label: 'rate 64 B', job: { metric: 'rate', transport, size: 64, count: small, totalBytes: small * 64 } },
     { label: 'rate 1 KiB', job: { metric: 'rate', transport, size: 1024, count: kib, totalBytes: kib * 1024 } },
     { label: 'latency 1 B', job: { metric: 'latency', transport, size: 1, count: pings, totalBytes: pings } },

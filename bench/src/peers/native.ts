@@ -1,7 +1,7 @@
 // The same jobs done the plain way a user would write them with Node's own net and dgram.
 import { createSocket } from 'node:dgram';
 import { connect, createServer, type Socket } from 'node:net';
-import { UDP_IDLE_MS, type ConnectingReceiver, type ListeningSender, type Receiver, type Sender } from '../job.js';
+import { dueBy, UDP_IDLE_MS, type ConnectingReceiver, type ListeningSender, type Receiver, type Sender } from '../job.js';
 
 function encodeLength(length: number): Buffer {
   const bytes: number[] = [];
@@ -126,8 +126,10 @@ export const sender: Sender = async (job, addr, report) => {
       ping();
     } else {
       let sent = 0;
+      const started = performance.now();
       const pump = (): void => {
-        for (let i = 0; i < 4096 && sent < job.count; i++, sent++) socket.send(payload);
+        const due = dueBy(job, performance.now() - started);
+        for (let i = 0; i < 4096 && sent < due; i++, sent++) socket.send(payload);
         if (sent < job.count) setImmediate(pump);
       };
       pump();

@@ -1,6 +1,6 @@
 // Our side of each benchmark: a receiver and a sender built on message-io.
 import { FramedTcp, SendStatus, Tcp, Udp, Ws, split, type Endpoint, type Transport } from 'message-io';
-import { UDP_IDLE_MS, type ConnectingReceiver, type Job, type ListeningSender, type Receiver, type Sender } from '../job.js';
+import { dueBy, UDP_IDLE_MS, type ConnectingReceiver, type Job, type ListeningSender, type Receiver, type Sender } from '../job.js';
 
 const transports: Record<string, Transport<never, never>> = { tcp: Tcp, 'framed-tcp': FramedTcp, udp: Udp, ws: Ws };
 
@@ -45,13 +45,17 @@ export const sender: Sender = async (job, addr, report) => {
   const net = handler.network();
   const payload = new Uint8Array(job.size).fill(7);
   let sent = 0;
+  let started = 0;
   const pump = (ep: Endpoint): void => {
-    while (sent < job.count) {
+    if (started === 0) started = performance.now();
+    const due = dueBy(job, performance.now() - started);
+    while (sent < due) {
       const status = net.send(ep, payload);
       if (status === SendStatus.Backpressure) return;
       sent++;
       if (sent % 4096 === 0 && job.transport === 'udp') return void setImmediate(() => pump(ep));
     }
+    if (sent < job.count) setImmediate(() => pump(ep)); // paced: the next ones are not due yet
   };
   const rtts: number[] = [];
   let start = 0;
