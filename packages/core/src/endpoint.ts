@@ -3,7 +3,19 @@ import { InvalidArgumentError } from './errors.js';
 import { ResourceId } from './resource-id.js';
 
 const FROM_LISTENER_CACHE = 1024;
-const fromListenerCache = new WeakMap<ResourceId, Map<string, Endpoint>>();
+
+/** The endpoints `fromListener` made for one listener, most recently used last, and the last one asked for. */
+interface ListenerEndpoints {
+  readonly byAddr: Map<string, Endpoint>;
+  /**
+   * The host and port last asked for as an object (a datagram's sender), and its endpoint, found
+   * again without formatting the address; `last` is undefined when the last call gave a string.
+   */
+  lastHost: string;
+  lastPort: number;
+  last: Endpoint | undefined;
+}
+const fromListenerCache = new WeakMap<ResourceId, ListenerEndpoints>();
 /** The parsed address of each endpoint made by `fromListener`, so that a send does not parse it again. */
 const listenerAddrs = new WeakMap<Endpoint, SocketAddr>();
 
@@ -45,11 +57,18 @@ export class Endpoint {
     if (!(listenerId instanceof ResourceId) || listenerId.kind !== 'local') {
       throw new InvalidArgumentError('Endpoint.fromListener needs the ResourceId of a listener');
     }
-    let cache = fromListenerCache.get(listenerId);
-    if (cache === undefined) {
-      cache = new Map();
-      fromListenerCache.set(listenerId, cache);
+    let endpoints = fromListenerCache.get(listenerId);
+    if (endpoints === undefined) {
+      endpoints = { byAddr: new Map(), lastHost: '', lastPort: 0, last: undefined };
+      fromListenerCache.set(listenerId, endpoints);
     }
+    // Datagrams from one sender come in runs: the same host and port as last time need nothing more
+    // (that endpoint is the most recently used already).
+    const last = endpoints.last;
+    if (last !== undefined && typeof addr === 'object' && addr !== null && addr.host === endpoints.lastHost && addr.port === endpoints.lastPort) {
+      return last;
+    }
+    const cache = endpoints.byAddr;
     // Known addresses (every datagram of a known sender) are found without parsing them again.
     // Only canonical texts are stored, so a hit means the address was valid.
     const key = typeof addr === 'string' ? addr : typeof addr?.host === 'string' ? formatSocketAddr(addr) : '';
@@ -65,6 +84,12 @@ export class Endpoint {
       cache.delete(text);
     }
     cache.set(text, endpoint); // most recently used last: the first key is the one to drop
+    if (typeof addr === 'string') endpoints.last = undefined;
+    else {
+      endpoints.lastHost = addr.host;
+      endpoints.lastPort = addr.port;
+      endpoints.last = endpoint;
+    }
     return endpoint;
   }
 

@@ -64,6 +64,25 @@ describe('Endpoint.fromListener', () => {
     expect((error as InvalidAddressError).code).toBe('ERR_INVALID_ADDRESS');
   });
 
+  it('answers runs from one sender, alternating senders and mixed strings and objects alike', () => {
+    const listener = new ResourceId(0, 'local', 8);
+    const a = Endpoint.fromListener(listener, { host: '127.0.0.1', port: 1 });
+    const b = Endpoint.fromListener(listener, { host: '127.0.0.1', port: 2 });
+    const v6 = Endpoint.fromListener(listener, { host: '::1', port: 1 });
+    expect(new Set([a, b, v6]).size).toBe(3);
+    const asked = [1, 1, 2, 1, 2, 2, 1].map((port) => Endpoint.fromListener(listener, { host: '127.0.0.1', port }));
+    expect(asked).toEqual([a, a, b, a, b, b, a]);
+    expect(Endpoint.fromListener(listener, { host: '::1', port: 1 })).toBe(v6);
+    expect(Endpoint.fromListener(listener, '127.0.0.1:2')).toBe(b);
+    expect(Endpoint.fromListener(listener, { host: '127.0.0.1', port: 1 })).toBe(a);
+    // After a valid sender, an invalid one is still refused, not taken for the last one.
+    expect(errorOf(() => Endpoint.fromListener(listener, { host: '127.0.0.1' } as never))).toBeInstanceOf(InvalidAddressError);
+    expect(errorOf(() => Endpoint.fromListener(listener, { port: 1 } as never))).toBeInstanceOf(InvalidAddressError);
+    expect(Endpoint.fromListener(listener, { host: '127.0.0.1', port: 1 })).toBe(a);
+    expect(a.addr).toBe('127.0.0.1:1');
+    expect(v6.addr).toBe('[::1]:1');
+  });
+
   it('keeps a bounded number of addresses per listener and still answers correctly', () => {
     const listener = new ResourceId(0, 'local', 7);
     const first = Endpoint.fromListener(listener, '10.0.0.1:1');
