@@ -1,4 +1,5 @@
 import { createSocket, type Socket, type SocketOptions } from 'node:dgram';
+import { lookup as systemLookup } from 'node:dns';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import type { LookupFunction } from 'node:net';
 import { ipFamily } from './limits.js';
@@ -28,8 +29,10 @@ export async function resolveHost(host: string, family: 0 | 4 | 6, lookup: Looku
 }
 
 /**
- * dgram also looks up IP literals, and passes the family as a number; a `net`-style lookup wants
- * `{ family }` and only names.
+ * dgram looks up the address of every datagram sent to a host and port, IP literals too, and the
+ * system lookup answers a literal on the next tick: this answers literals at once (a listener's
+ * reply leaves in the same turn) and passes names to `lookup`. dgram passes the family as a
+ * number; a `net`-style lookup wants `{ family }`.
  */
 function forDgram(lookup: LookupFunction): SocketOptions['lookup'] {
   const adapted = (host: string, family: unknown, callback: (error: Error | null, address: string, family: number) => void): void => {
@@ -53,7 +56,7 @@ export function openSocket(family: 4 | 6, settings: UdpSettings, reuseAddr: bool
     ...(settings.reusePort && { reusePort: true }),
     ...(settings.recvBufferSize !== undefined && { recvBufferSize: settings.recvBufferSize }),
     ...(settings.sendBufferSize !== undefined && { sendBufferSize: settings.sendBufferSize }),
-    ...(settings.lookup !== undefined && { lookup: forDgram(settings.lookup) }),
+    lookup: forDgram(settings.lookup ?? (systemLookup as LookupFunction)),
   };
   const socket = createSocket(options);
   socket.on('error', onError);
