@@ -86,7 +86,7 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
       // Node forwards stream options to the socket, though its types omit them. An outgoing socket
       // reads into the receive buffer shared by every outgoing connection (`onread`); Node 20
       // offers that to client sockets only, so accepted ones get a fresh buffer per read.
-      const socket = new Socket({ writableHighWaterMark: highWaterMark(context), onread: sharedReceive } as ConstructorParameters<typeof Socket>[0]);
+      const socket = new Socket({ writableHighWaterMark: highWaterMark(context), onread: sharedReceive() } as ConstructorParameters<typeof Socket>[0]);
       const remote = new Connection(socket, sharedFor(settings, context));
       socket.connect({
         host: addr.host,

@@ -9,7 +9,7 @@ export interface RemoteSettings {
   readonly maxMessageSize: number;
   /** Milliseconds a graceful close may take before the socket is destroyed. */
   readonly linger: number;
-  /** The sockets read into {@link sharedReceive} (outgoing connections): messages are lent, as BorrowedBytes. */
+  /** The sockets read into the buffer of {@link sharedReceive} (outgoing connections): messages are lent, as BorrowedBytes. */
   readonly borrowed: boolean;
 }
 
@@ -32,20 +32,35 @@ function onData(this: OwnedSocket, chunk: Buffer): void {
   this[REMOTE].data(chunk);
 }
 
-/** Size of the receive buffer shared by outgoing connections: as much as Node reads at once otherwise. */
-const RECEIVE_BUFFER_SIZE = 64 * 1024;
+/**
+ * Size of the receive buffer shared by outgoing connections: a read takes what the socket holds,
+ * up to this. Large, so that most FramedTcp frames of up to hundreds of KiB lie within one read
+ * (handed over without a copy); it is one buffer per process, made on the first connect.
+ */
+const RECEIVE_BUFFER_SIZE = 1024 * 1024;
+
+/** Node's `onread` option: the buffer a socket reads into, and what it calls after each read. */
+export interface SharedReceive {
+  readonly buffer: Buffer;
+  callback(this: Socket, length: number, buffer: Buffer): void;
+}
+
+let sharedReceiveOption: SharedReceive | undefined;
 
 /**
  * The `onread` option of every outgoing socket: one receive buffer for all of them (reads happen
  * one at a time, and what a read brings is handed over before the call returns), so that a read
  * allocates nothing. What is read is lent to the core as {@link BorrowedBytes}.
  */
-export const sharedReceive: { readonly buffer: Buffer; callback(this: Socket, length: number, buffer: Buffer): void } = {
-  buffer: Buffer.allocUnsafe(RECEIVE_BUFFER_SIZE),
-  callback(this: Socket, length: number, buffer: Buffer): void {
-    (this as OwnedSocket)[REMOTE].read(new BorrowedBytes(buffer.buffer as ArrayBuffer, buffer.byteOffset, length));
-  },
-};
+export function sharedReceive(): SharedReceive {
+  sharedReceiveOption ??= {
+    buffer: Buffer.allocUnsafe(RECEIVE_BUFFER_SIZE),
+    callback(this: Socket, length: number, buffer: Buffer): void {
+      (this as OwnedSocket)[REMOTE].read(new BorrowedBytes(buffer.buffer as ArrayBuffer, buffer.byteOffset, length));
+    },
+  };
+  return sharedReceiveOption;
+}
 
 /** The linger timers of the connections closing gracefully (kept here, not in every connection). */
 const lingering = new Map<TcpRemote, ReturnType<typeof setTimeout>>();
