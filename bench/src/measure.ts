@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Impl, Job, Result } from './job.js';
+import { lines } from './lines.js';
 
 export type { Impl, Job } from './job.js';
 
@@ -76,19 +77,7 @@ export async function measure(impl: Impl, job: Job): Promise<Figure> {
   const start = (role: string, extra: string[] = []): { next: (prefix: string) => Promise<string> } => {
     const child = spawn(process.execPath, [peerPath, impl, role, JSON.stringify(job), ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(child);
-    let buffer = '';
-    const waiting: { prefix: string; resolve: (line: string) => void }[] = [];
-    child.stdout!.on('data', (d: Buffer) => {
-      buffer += d.toString();
-      let newline: number;
-      while ((newline = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
-        const at = waiting.findIndex((w) => line.startsWith(w.prefix));
-        if (at >= 0) waiting.splice(at, 1)[0]!.resolve(line.slice(line.indexOf(' ') + 1));
-      }
-    });
-    return { next: (prefix) => new Promise((resolve) => waiting.push({ prefix, resolve })) };
+    return lines(child, `${impl} ${role}`);
   };
   let timer: ReturnType<typeof setTimeout> | undefined;
   // socket.io does some tens of thousands of small messages a second, fewer under load: its 2 million can take minutes.
@@ -104,9 +93,11 @@ export async function measure(impl: Impl, job: Job): Promise<Figure> {
       sender = start('sender');
       const addr = await Promise.race([sender.next('ADDR'), timeout]);
       result = start('receiver', [addr]).next('RESULT');
+      result.catch(() => undefined); // awaited below; a peer that exits first must not be an unhandled rejection
     } else {
       const receiver = start('receiver');
       result = receiver.next('RESULT');
+      result.catch(() => undefined); // awaited below
       const addr = await Promise.race([receiver.next('ADDR'), timeout]);
       sender = start('sender', [addr]);
     }

@@ -20,10 +20,15 @@ function tooLarge(maxMessageSize: number): MessageTooLargeError {
   return new MessageTooLargeError(`FramedTcp peer announced a message over maxMessageSize (${maxMessageSize} bytes)`);
 }
 
-/** A view of `length` bytes of `chunk` from `offset`: BorrowedBytes when the chunk is lent, else a subarray. */
-function frameOf(chunk: Uint8Array, offset: number, length: number): Uint8Array {
+/** The buffer under `chunk` when the chunk is lent (BorrowedBytes), looked up once per chunk. */
+function lentBuffer(chunk: Uint8Array): ArrayBuffer | undefined {
+  return chunk instanceof BorrowedBytes ? (chunk.buffer as ArrayBuffer) : undefined;
+}
+
+/** A view of `length` bytes of `chunk` from `offset`: BorrowedBytes of `lent` when the chunk is lent, else a subarray. */
+function frameOf(chunk: Uint8Array, lent: ArrayBuffer | undefined, offset: number, length: number): Uint8Array {
   if (length === 0) return EMPTY;
-  return chunk instanceof BorrowedBytes ? new BorrowedBytes(chunk.buffer as ArrayBuffer, chunk.byteOffset + offset, length) : chunk.subarray(offset, offset + length);
+  return lent !== undefined ? new BorrowedBytes(lent, chunk.byteOffset + offset, length) : chunk.subarray(offset, offset + length);
 }
 
 /**
@@ -34,6 +39,7 @@ function frameOf(chunk: Uint8Array, offset: number, length: number): Uint8Array 
  */
 export function decodeWholeFrames(chunk: Uint8Array, maxMessageSize: number, sink: MessageSink): number | Error {
   const end = chunk.length;
+  const lent = lentBuffer(chunk);
   let offset = 0;
   while (offset < end) {
     const start = offset;
@@ -51,7 +57,7 @@ export function decodeWholeFrames(chunk: Uint8Array, maxMessageSize: number, sin
       if (length > maxMessageSize) return tooLarge(maxMessageSize);
     } while (byte & 0x80);
     if (end - offset < length) return start;
-    sink.received(frameOf(chunk, offset, length));
+    sink.received(frameOf(chunk, lent, offset, length));
     offset += length;
   }
   return end;
@@ -101,6 +107,7 @@ export class FrameDecoder {
   /** Decodes one chunk. Returns the error that must end the connection, if any. */
   decode(chunk: Uint8Array, sink: MessageSink): Error | undefined {
     const end = chunk.length;
+    const lent = lentBuffer(chunk);
     let offset = 0;
     while (offset < end) {
       if (this.expected < 0) {
@@ -121,7 +128,7 @@ export class FrameDecoder {
         this.prefixBytes = 0;
         if (length === 0) sink.received(EMPTY);
         else if (end - offset >= length) {
-          sink.received(frameOf(chunk, offset, length));
+          sink.received(frameOf(chunk, lent, offset, length));
           offset += length;
         } else this.expected = length;
         continue;
