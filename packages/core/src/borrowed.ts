@@ -1,7 +1,7 @@
 /**
  * A message's bytes lent from a receive buffer that the adapter reuses for its next read: valid
  * only until the `received` call that handed them over returns (in `forEach`, until the callback
- * returns). Adapters that read into one reused buffer (Tcp and FramedTcp on outgoing connections)
+ * returns). Adapters that read into one reused buffer (Tcp and FramedTcp, by default)
  * hand their messages over as `BorrowedBytes`, so that nobody keeps them by mistake:
  * - the core copies them when it stores an event (the async iterator, or events that wait for
  *   the consumer);

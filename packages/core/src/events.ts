@@ -22,7 +22,7 @@ export interface AcceptedEvent {
  * One message from `endpoint`. On stream transports (Tcp), one received chunk.
  * In `forEach`, `data` is a view into the receive buffer, valid only during the callback:
  * copy it (`new Uint8Array(data)`; on a Node Buffer `slice()` is only a view) to keep it. Where the
- * transport reuses its receive buffer (Tcp and FramedTcp on outgoing connections), it is a
+ * transport reuses its receive buffer (Tcp and FramedTcp, by default), it is a
  * `BorrowedBytes` and is overwritten by the next read. Sending it on is always safe (`send` copies
  * it). Events from the async iterator own their bytes.
  */

@@ -54,7 +54,8 @@ interface BindSettings {
 
 function bind(settings: SocketSettings, bindSettings: BindSettings, host: string, port: number, context: RemoteContext) {
   const { backlog, ipv6Only } = bindSettings;
-  const server = createServer({ highWaterMark: highWaterMark(context), noDelay: settings.noDelay });
+  // Accepted sockets wait, unread, for the listener to re-wrap them (TcpLocal) or for `receive`.
+  const server = createServer({ highWaterMark: highWaterMark(context), noDelay: settings.noDelay, pauseOnConnect: true });
   return new Promise<typeof server>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ host, port, backlog, ipv6Only }, () => {
@@ -70,10 +71,10 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
   // The settings of the last outgoing connection, shared by the next ones alike.
   let clientShared: RemoteSettings | undefined;
   const sharedFor = (settings: SocketSettings, context: RemoteContext): RemoteSettings => {
-    const { maxMessageSize } = settings;
+    const { maxMessageSize, reuseReceiveBuffer: borrowed } = settings;
     const { linger } = context;
-    if (clientShared?.maxMessageSize !== maxMessageSize || clientShared.linger !== linger) {
-      clientShared = { maxMessageSize, linger, borrowed: true };
+    if (clientShared?.maxMessageSize !== maxMessageSize || clientShared.linger !== linger || clientShared.borrowed !== borrowed) {
+      clientShared = { maxMessageSize, linger, borrowed };
     }
     return clientShared;
   };
@@ -83,10 +84,10 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
       if (isUrlAddr(addr)) throw new InvalidAddressError(`Tcp connects to host:port addresses, not URLs (${addr.url})`);
       const settings = resolveSocketSettings(options, framed);
       const source = resolveSourceAddress(options);
-      // Node forwards stream options to the socket, though its types omit them. An outgoing socket
-      // reads into the receive buffer shared by every outgoing connection (`onread`); Node 20
-      // offers that to client sockets only, so accepted ones get a fresh buffer per read.
-      const socket = new Socket({ writableHighWaterMark: highWaterMark(context), onread: sharedReceive() } as ConstructorParameters<typeof Socket>[0]);
+      // Node forwards stream options to the socket, though its types omit them. The socket reads
+      // into the receive buffer shared by every connection (`onread`), unless told not to.
+      const onread = settings.reuseReceiveBuffer ? sharedReceive() : undefined;
+      const socket = new Socket({ writableHighWaterMark: highWaterMark(context), onread } as ConstructorParameters<typeof Socket>[0]);
       const remote = new Connection(socket, sharedFor(settings, context));
       socket.connect({
         host: addr.host,
@@ -117,10 +118,14 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
         throw new ListenError(`cannot listen on ${host}:${addr.port}: ${(cause as Error).message}`, { cause });
       }
       const bound = server.address();
-      const shared: RemoteSettings = { maxMessageSize: settings.maxMessageSize, linger: context.linger, borrowed: false };
-      const local = new TcpLocal(server, (socket) => {
+      // Shared by the listener's connections: one for those that read into the shared buffer, one
+      // for those that do not (`reuseReceiveBuffer: false`, or a Node that does not allow it).
+      const { maxMessageSize } = settings;
+      const lent: RemoteSettings = { maxMessageSize, linger: context.linger, borrowed: true };
+      const owned: RemoteSettings = { maxMessageSize, linger: context.linger, borrowed: false };
+      const local = new TcpLocal(server, settings.reuseReceiveBuffer, highWaterMark(context), (socket, lending) => {
         configure(socket, settings);
-        return new Connection(socket, shared);
+        return new Connection(socket, lending ? lent : owned);
       });
       if (bound === null || typeof bound === 'string') throw new ListenError('the server has no address');
       return { local, addr: { host: bound.address, port: bound.port } };

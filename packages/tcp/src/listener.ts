@@ -1,5 +1,17 @@
-import type { Server, Socket } from 'node:net';
+import { Socket, type Server } from 'node:net';
 import type { Acceptor, Local, LocalWatch } from '@message-io/core';
+import { sharedReceive, type SharedReceive } from './remote.js';
+
+/** Fields of Node's `net.Socket` that are not in its types (see design note 0008). */
+interface SocketInternals {
+  /** The libuv stream the socket wraps; `null` once the socket has let it go. */
+  _handle?: unknown;
+  /** The server that accepted the socket: Node counts it among that server's connections. */
+  _server?: unknown;
+  server?: unknown;
+  /** The peer address, cached on the first read of `remoteAddress`. */
+  _peername?: unknown;
+}
 
 /**
  * Drops the peer address that reading `remoteAddress` made Node cache on the socket (an object
@@ -8,14 +20,59 @@ import type { Acceptor, Local, LocalWatch } from '@message-io/core';
  * Node did, it would just ask the OS once more.
  */
 function forgetPeer(socket: Socket): void {
-  (socket as Socket & { _peername?: unknown })._peername = undefined;
+  (socket as Socket & SocketInternals)._peername = undefined;
 }
 
-/** A Tcp or FramedTcp listener: hands each accepted socket, wrapped by `wrap`, to the core. */
+/** The options of the socket that takes over an accepted one. */
+export interface ReadingOptions {
+  /** Node's `onread`: the buffer to read into, and what to call after each read. */
+  readonly onread: SharedReceive;
+  readonly writableHighWaterMark: number;
+}
+
+/**
+ * Moves a just-accepted socket's stream into a new `Socket` that reads into `onread`'s buffer
+ * (Node 20 offers `onread` to sockets it creates from options, not to the ones a server accepts),
+ * and retires the socket the server made. `accepted` must not have read yet: the server is made
+ * with `pauseOnConnect`. Returns `undefined`, with `accepted` left as it was, if this Node's sockets
+ * are not built as expected (design note 0008).
+ */
+export function readInto(accepted: Socket, options: ReadingOptions): Socket | undefined {
+  const old = accepted as Socket & SocketInternals;
+  const handle = old._handle as { readStart?: unknown; useUserBuffer?: unknown } | null | undefined;
+  if (typeof handle?.readStart !== 'function' || typeof handle.useUserBuffer !== 'function') return undefined;
+  // Node takes `handle` (and stream options) from a new socket's options, though its types omit them.
+  const socketOptions = { handle, readable: true, writable: true, ...options };
+  const socket = new Socket(socketOptions as ConstructorParameters<typeof Socket>[0]) as Socket & SocketInternals;
+  if (socket._handle !== handle) {
+    // This Node ignored `handle`: the new socket holds nothing, and `accepted` still owns its stream.
+    socket.destroy();
+    return undefined;
+  }
+  // The server's count of its connections now ends with the new socket; the old one lets go of
+  // the stream, so that nothing done to it could close it.
+  socket._server = old._server;
+  socket.server = old.server;
+  old._server = null;
+  old.server = null;
+  old._handle = null;
+  return socket;
+}
+
+/** How a listener wraps each accepted socket for the core. */
+export type Wrap = (socket: Socket, lent: boolean) => Parameters<Acceptor['remote']>[0];
+
+/**
+ * A Tcp or FramedTcp listener: hands each accepted socket, wrapped by `wrap`, to the core. The
+ * server pauses what it accepts (`pauseOnConnect`); a socket then reads into the shared receive
+ * buffer (`lend`, when Node allows it: `wrap` is told) or once the connection receives.
+ */
 export class TcpLocal implements Local {
   constructor(
     private readonly server: Server,
-    private readonly wrap: (socket: Socket) => Parameters<Acceptor['remote']>[0],
+    private readonly lend: boolean,
+    private readonly writableHighWaterMark: number,
+    private readonly wrap: Wrap,
   ) {}
 
   source(watch: LocalWatch): void {
@@ -25,16 +82,17 @@ export class TcpLocal implements Local {
   }
 
   accept(acceptor: Acceptor): void {
-    this.server.on('connection', (socket: Socket) => {
-      const host = socket.remoteAddress;
-      const port = socket.remotePort;
-      forgetPeer(socket);
+    this.server.on('connection', (accepted: Socket) => {
+      const host = accepted.remoteAddress;
+      const port = accepted.remotePort;
+      forgetPeer(accepted);
       if (host === undefined || port === undefined) {
-        socket.on('error', () => undefined);
-        socket.destroy();
+        accepted.on('error', () => undefined);
+        accepted.destroy();
         return;
       }
-      acceptor.remote(this.wrap(socket), { host, port });
+      const lending = this.lend ? readInto(accepted, { onread: sharedReceive(), writableHighWaterMark: this.writableHighWaterMark }) : undefined;
+      acceptor.remote(this.wrap(lending ?? accepted, lending !== undefined), { host, port });
     });
   }
 

@@ -18,6 +18,13 @@ export interface TcpConnectOptions extends ConnectOptions {
    * stay compatible with the Rust message-io).
    */
   idleTimeout?: number;
+  /**
+   * Read into the one 1 MiB receive buffer shared by every Tcp and FramedTcp connection of the
+   * process, and hand messages over as `BorrowedBytes`, valid only until the callback returns.
+   * Default `true` (no allocation per read: the fastest). `false`: each read gets a buffer of its
+   * own, so a message's data may be kept after the callback without a copy.
+   */
+  reuseReceiveBuffer?: boolean;
 }
 
 /** Options of `listen` with Tcp. */
@@ -34,6 +41,8 @@ export interface TcpListenOptions extends ListenOptions {
   lookup?: LookupFunction;
   /** As {@link TcpConnectOptions.idleTimeout}, for accepted connections. Default 0: off. */
   idleTimeout?: number;
+  /** As {@link TcpConnectOptions.reuseReceiveBuffer}, for accepted connections. Default `true`. */
+  reuseReceiveBuffer?: boolean;
 }
 
 /** Options of `connect` with FramedTcp. */
@@ -59,6 +68,7 @@ export interface SocketSettings {
   readonly maxMessageSize: number;
   readonly lookup: LookupFunction | undefined;
   readonly idleTimeout: number;
+  readonly reuseReceiveBuffer: boolean;
 }
 
 type AnyOptions = FramedTcpConnectOptions & FramedTcpListenOptions;
@@ -79,6 +89,7 @@ export function resolveSocketSettings(options: AnyOptions | undefined, framed: b
     maxMessageSize: framed ? optionReader.integer(options, 'maxMessageSize', DEFAULT_MAX_MESSAGE_SIZE, 0, constants.MAX_LENGTH) : Infinity,
     lookup: optionReader.func<LookupFunction>(options, 'lookup'),
     idleTimeout: optionReader.integer(options, 'idleTimeout', 0, 0, 2 ** 31 - 1),
+    reuseReceiveBuffer: optionReader.boolean(options, 'reuseReceiveBuffer', true),
   };
 }
 

@@ -9,7 +9,7 @@ export interface RemoteSettings {
   readonly maxMessageSize: number;
   /** Milliseconds a graceful close may take before the socket is destroyed. */
   readonly linger: number;
-  /** The sockets read into the buffer of {@link sharedReceive} (outgoing connections): messages are lent, as BorrowedBytes. */
+  /** The sockets read into the buffer of {@link sharedReceive}: messages are lent, as BorrowedBytes. */
   readonly borrowed: boolean;
 }
 
@@ -33,29 +33,35 @@ function onData(this: OwnedSocket, chunk: Buffer): void {
 }
 
 /**
- * Size of the receive buffer shared by outgoing connections: a read takes what the socket holds,
- * up to this. Large, so that most FramedTcp frames of up to hundreds of KiB lie within one read
- * (handed over without a copy); it is one buffer per process, made on the first connect.
+ * Sizes of the receive buffer shared by Tcp and FramedTcp connections: a read takes what the
+ * socket holds, up to the buffer's size. It starts small and grows once, on the first read that
+ * fills it: a process that never receives in bulk keeps 64 KiB; one that does gets 1 MiB, so that
+ * most FramedTcp frames of up to hundreds of KiB lie within one read (handed over without a copy).
  */
+const FIRST_RECEIVE_BUFFER_SIZE = 64 * 1024;
 const RECEIVE_BUFFER_SIZE = 1024 * 1024;
 
-/** Node's `onread` option: the buffer a socket reads into, and what it calls after each read. */
+/** Node's `onread` option: the buffer a socket reads into (or what gives it), and what it calls after each read. */
 export interface SharedReceive {
-  readonly buffer: Buffer;
+  readonly buffer: Uint8Array | (() => Uint8Array);
   callback(this: Socket, length: number, buffer: Buffer): void;
 }
 
+let receiveBuffer: Buffer | undefined;
 let sharedReceiveOption: SharedReceive | undefined;
 
 /**
- * The `onread` option of every outgoing socket: one receive buffer for all of them (reads happen
- * one at a time, and what a read brings is handed over before the call returns), so that a read
- * allocates nothing. What is read is lent to the core as {@link BorrowedBytes}.
+ * The `onread` option of every socket, outgoing or accepted: one receive buffer for all of them
+ * (reads happen one at a time, and what a read brings is handed over before the call returns), so
+ * that a read allocates nothing. What is read is lent to the core as {@link BorrowedBytes}. Node
+ * asks `buffer` for the buffer of each next read, so every socket follows when it grows.
  */
 export function sharedReceive(): SharedReceive {
   sharedReceiveOption ??= {
-    buffer: Buffer.allocUnsafe(RECEIVE_BUFFER_SIZE),
+    buffer: () => (receiveBuffer ??= Buffer.allocUnsafe(FIRST_RECEIVE_BUFFER_SIZE)),
     callback(this: Socket, length: number, buffer: Buffer): void {
+      // `buffer` stays as it is until the next read: growing now changes only where that goes.
+      if (length === buffer.byteLength && (receiveBuffer?.byteLength ?? 0) < RECEIVE_BUFFER_SIZE) receiveBuffer = Buffer.allocUnsafe(RECEIVE_BUFFER_SIZE);
       (this as OwnedSocket)[REMOTE].read(new BorrowedBytes(buffer.buffer as ArrayBuffer, buffer.byteOffset, length));
     },
   };
@@ -67,8 +73,8 @@ const lingering = new Map<TcpRemote, ReturnType<typeof setTimeout>>();
 /** The first error of each connection whose socket failed, until it closes (rare: not a field). */
 const failures = new Map<TcpRemote, Error>();
 /**
- * Outgoing connections waiting for `receive`, with copies of what their socket read before it
- * (their socket reads from the start; accepted ones wait for their `'data'` listener).
+ * Connections that read into the shared buffer and wait for `receive`, with copies of what their
+ * socket read before it (such a socket reads from the start; the others wait for `'data'`).
  */
 const early = new Map<TcpRemote, Uint8Array[]>();
 
@@ -124,6 +130,7 @@ export class TcpRemote extends WriteBatch<Socket> implements Remote {
       return;
     }
     this.sink.on('data', onData);
+    this.sink.resume(); // an accepted socket comes paused (`pauseOnConnect`)
   }
 
   pauseReceive(): void {
@@ -187,7 +194,7 @@ export class TcpRemote extends WriteBatch<Socket> implements Remote {
     this.watch?.received(chunk);
   }
 
-  /** One read into the shared receive buffer (outgoing sockets): handed over now, or copied until `receive`. */
+  /** One read into the shared receive buffer: handed over now, or copied until `receive`. */
   read(chunk: BorrowedBytes): void {
     const chunks = early.get(this);
     if (chunks === undefined) this.data(chunk);

@@ -1,11 +1,13 @@
-// Outgoing Tcp and FramedTcp connections read into one receive buffer shared by all of them and
-// lend what they read (BorrowedBytes). These tests check that what users may rely on still holds:
-// a received message can be sent on as it is, events stored by the core own their bytes, and a
-// frame spread over reads is whole.
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+// Tcp and FramedTcp connections, outgoing and accepted, read into one receive buffer shared by all
+// of them and lend what they read (BorrowedBytes). These tests check that what users may rely on
+// still holds: a received message can be sent on as it is, events stored by the core own their
+// bytes, a frame spread over reads is whole, and `reuseReceiveBuffer: false` gives messages that
+// may be kept.
+import { connect, createServer, Socket, type AddressInfo, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BorrowedBytes, SendStatus, split, type NodeHandler, type Transport } from '@message-io/core';
 import { encodeVarint, FrameDecoder, FramedTcp, Tcp } from '@message-io/tcp';
+import { readInto } from '../src/listener.js';
 import { joinBytes, randomBytes, rng, sameBytes, until } from '@message-io/adapter-testkit';
 
 const handlers: NodeHandler<never>[] = [];
@@ -60,6 +62,33 @@ async function writingPeer(framed: boolean, outgoing: readonly Uint8Array[]): Pr
   return { addr: `127.0.0.1:${(server.address() as AddressInfo).port}`, received, receivedBytes: () => bytes };
 }
 
+/** As {@link writingPeer}, from the other side: a plain `net` client connects to `port` and writes. */
+function writingClient(framed: boolean, outgoing: readonly Uint8Array[], port: number): Peer {
+  const received: Uint8Array[] = [];
+  let bytes = 0;
+  const decoder = new FrameDecoder(Number.MAX_SAFE_INTEGER);
+  const sink = { received: (message: Uint8Array) => void received.push(new Uint8Array(message)) };
+  const socket = connect(port, '127.0.0.1');
+  sockets.push(socket);
+  socket.on('error', () => undefined);
+  socket.pause();
+  socket.on('data', (chunk: Buffer) => {
+    bytes += chunk.byteLength;
+    if (framed) expect(decoder.decode(chunk, sink)).toBeUndefined();
+    else received.push(new Uint8Array(chunk));
+  });
+  outgoing.forEach((message, i) => {
+    if (framed) socket.write(encodeVarint(message.byteLength));
+    socket.write(message, i === outgoing.length - 1 ? () => socket.resume() : undefined);
+  });
+  return { addr: `127.0.0.1:${port}`, received, receivedBytes: () => bytes };
+}
+
+/** Bytes on the wire for `outgoing`: with their prefixes on FramedTcp. */
+function wireBytes(framed: boolean, outgoing: readonly Uint8Array[]): number {
+  return outgoing.reduce((n, m) => n + m.byteLength + (framed ? encodeVarint(m.byteLength).byteLength : 0), 0);
+}
+
 describe.each([
   ['Tcp', Tcp],
   ['FramedTcp', FramedTcp],
@@ -68,7 +97,6 @@ describe.each([
 
   it('hands messages over as BorrowedBytes, and echoing them as they are returns every byte intact', async () => {
     const outgoing = messages(420, 7); // about 10 MB each way
-    const total = outgoing.reduce((n, m) => n + m.byteLength, 0);
     const server = await writingPeer(framed, outgoing);
     const [handler, listener] = split();
     handlers.push(handler);
@@ -83,7 +111,7 @@ describe.each([
       expect(net.send(event.endpoint, event.data)).toBe(SendStatus.Sent);
     });
     net.connect(transport, server.addr, { maxBufferedBytes: 64 * 1024 * 1024 });
-    const expected = framed ? total + outgoing.reduce((n, m) => n + encodeVarint(m.byteLength).byteLength, 0) : total;
+    const expected = wireBytes(framed, outgoing);
     await until(() => server.receivedBytes() >= expected, 20_000, 'the echo of every byte');
     expect(server.receivedBytes()).toBe(expected);
     expect(lent).toBeGreaterThan(0);
@@ -116,5 +144,106 @@ describe.each([
     }
     if (framed) kept.forEach((message, i) => expect(sameBytes(message, outgoing[i]!), `message ${i}`).toBe(true));
     else expect(sameBytes(joinBytes(kept), joinBytes(outgoing))).toBe(true);
+  });
+});
+
+describe.each([
+  ['Tcp', Tcp],
+  ['FramedTcp', FramedTcp],
+] as [string, Transport<never, never>][])('%s: an accepted connection lends its receive buffer', (name, transport) => {
+  const framed = name === 'FramedTcp';
+
+  it('hands messages over as BorrowedBytes, and echoing them as they are returns every byte intact', async () => {
+    const outgoing = messages(420, 13); // about 10 MB each way
+    const [handler, listener] = split();
+    handlers.push(handler);
+    const net = handler.network();
+    let lent = 0;
+    let plain = 0;
+    void listener.forEach((event) => {
+      if (event.type !== 'message') return;
+      if (event.data instanceof BorrowedBytes) lent++;
+      else plain++;
+      expect(net.send(event.endpoint, event.data)).toBe(SendStatus.Sent);
+    });
+    const { addr } = await net.listen(transport, '127.0.0.1:0', { maxBufferedBytes: 64 * 1024 * 1024 });
+    // The client writes everything before it reads: the echo waits in the accepted socket's queue.
+    const client = writingClient(framed, outgoing, Number(addr.split(':').pop()));
+    const expected = wireBytes(framed, outgoing);
+    await until(() => client.receivedBytes() >= expected, 20_000, 'the echo of every byte');
+    expect(client.receivedBytes()).toBe(expected);
+    expect(lent).toBeGreaterThan(0);
+    if (framed) {
+      expect(lent + plain).toBe(outgoing.length);
+      client.received.forEach((message, i) => expect(sameBytes(message, outgoing[i]!), `message ${i}`).toBe(true));
+    } else {
+      expect(plain).toBe(0);
+      expect(sameBytes(joinBytes(client.received), joinBytes(outgoing))).toBe(true);
+    }
+  });
+});
+
+describe.each([
+  ['Tcp', Tcp],
+  ['FramedTcp', FramedTcp],
+] as [string, Transport<never, never>][])('%s with reuseReceiveBuffer: false', (name, transport) => {
+  const framed = name === 'FramedTcp';
+
+  it('gives messages of their own, which may be kept after the callback, on both sides', async () => {
+    const outgoing = messages(140, 17);
+    const total = outgoing.reduce((n, m) => n + m.byteLength, 0);
+    const [handler, listener] = split();
+    handlers.push(handler);
+    const net = handler.network();
+    const options = { reuseReceiveBuffer: false, maxBufferedBytes: 64 * 1024 * 1024 };
+    const { addr } = await net.listen(transport, '127.0.0.1:0', options);
+    const client = net.connect(transport, addr, options);
+    // Kept by reference from forEach, on both sides: the listener's, then the client's (the echo).
+    const kept = { accepted: [] as Uint8Array[], outgoing: [] as Uint8Array[] };
+    const bytes = { accepted: 0, outgoing: 0 };
+    let lent = 0;
+    void listener.forEach((event) => {
+      if (event.type === 'connected' && event.ok) for (const message of outgoing) net.send(client, message);
+      if (event.type !== 'message') return;
+      if (event.data instanceof BorrowedBytes) lent++;
+      const side = event.endpoint === client ? 'outgoing' : 'accepted';
+      kept[side].push(event.data);
+      bytes[side] += event.data.byteLength;
+      if (side === 'accepted') net.send(event.endpoint, event.data);
+    });
+    await until(() => bytes.outgoing >= total, 20_000, 'the echo of every byte');
+    expect(lent).toBe(0);
+    for (const side of ['accepted', 'outgoing'] as const) {
+      if (framed) kept[side].forEach((message, i) => expect(sameBytes(message, outgoing[i]!), `${side} message ${i}`).toBe(true));
+      else expect(sameBytes(joinBytes(kept[side]), joinBytes(outgoing)), side).toBe(true);
+    }
+  });
+});
+
+describe('readInto', () => {
+  it('moves an accepted socket into a new one that reads into the given buffer, or leaves a socket without a stream', async () => {
+    const buffer = Buffer.alloc(16);
+    const reads: string[] = [];
+    const onread = { buffer, callback: (length: number, into: Buffer) => void reads.push(into.toString('latin1', 0, length)) };
+    expect(readInto(new Socket(), { onread, writableHighWaterMark: 1024 })).toBeUndefined();
+
+    const accepted = new Promise<Socket>((resolve) => {
+      const server = createServer({ pauseOnConnect: true }, resolve);
+      servers.push(server);
+      server.listen(0, '127.0.0.1', () => {
+        const client = connect((server.address() as AddressInfo).port, '127.0.0.1', () => void client.end('ping'));
+        sockets.push(client);
+        client.on('error', () => undefined);
+      });
+    });
+    const old = await accepted;
+    const socket = readInto(old, { onread, writableHighWaterMark: 1024 });
+    expect(socket).toBeInstanceOf(Socket);
+    sockets.push(socket!);
+    expect((old as unknown as { _handle: unknown })._handle).toBeNull();
+    // The new socket reads the client's bytes into `buffer`, then its FIN.
+    await new Promise((resolve) => socket!.once('end', resolve));
+    expect(reads.join('')).toBe('ping');
+    expect(buffer.toString('latin1', 0, 4)).toBe('ping');
   });
 });

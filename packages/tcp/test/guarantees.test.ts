@@ -761,6 +761,7 @@ describe('LC-09 invalid addresses and API misuse never crash', () => {
     ['maxMessageSize -1', { maxMessageSize: -1 }],
     ['maxMessageSize fractional', { maxMessageSize: 1.5 }],
     ['lookup not a function', { lookup: 'dns' }],
+    ['reuseReceiveBuffer as a string', { reuseReceiveBuffer: 'no' }],
     ['sourceAddress not an address', { sourceAddress: 'nowhere' }],
     ['sourceAddress a host name', { sourceAddress: 'localhost:0' }],
     ['options a number', 5],
@@ -786,6 +787,7 @@ describe('LC-09 invalid addresses and API misuse never crash', () => {
     ['backlog -1', { backlog: -1 }],
     ['ipv6Only as a number', { ipv6Only: 1 }],
     ['maxMessageSize as a string', { maxMessageSize: '1MB' }],
+    ['reuseReceiveBuffer as a number', { reuseReceiveBuffer: 0 }],
     ['options a number', 5],
   ])('listen with %s rejects with InvalidOptionError, and binds nothing', async (_name, options) => {
     const [handler] = newNode();
