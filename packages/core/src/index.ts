@@ -15,6 +15,7 @@ export {
   type RemoteAddr,
   type SocketAddr,
 } from './address.js';
+export { takeOverSocket } from './accepted-socket.js';
 export { BorrowedBytes } from './borrowed.js';
 export { Endpoint } from './endpoint.js';
 export * from './errors.js';
@@ -24,6 +25,7 @@ export { NetworkController, type ListenResult } from './network.js';
 export { NodeHandler, NodeListener, split, type NodeOptions } from './node.js';
 export { DEFAULT_CONNECT_TIMEOUT, DEFAULT_LINGER, DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_STORED_BYTES, optionReader, resolveCommonOptions, type ResolvedCommonOptions } from './options.js';
 export { ResourceId, type ResourceKind } from './resource-id.js';
+export { ReceiveBuffer } from './receive-buffer.js';
 export { PendingStatus, SendStatus } from './status.js';
 export { WriteBatch, type BatchSink } from './write-batch.js';
 export { isTransport, type ConnectOptions, type ConnectOptionsOf, type ListenOptions, type ListenOptionsOf, type Transport, type TransportCapabilities } from './transport.js';

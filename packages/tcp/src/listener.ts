@@ -1,15 +1,9 @@
 import { Socket, type Server } from 'node:net';
-import type { Acceptor, Local, LocalWatch } from '@message-io/core';
+import { takeOverSocket, type Acceptor, type Local, type LocalWatch } from '@message-io/core';
 import { sharedReceive, type SharedReceive } from './remote.js';
 
-/** Fields of Node's `net.Socket` that are not in its types (see design note 0008). */
-interface SocketInternals {
-  /** The libuv stream the socket wraps; `null` once the socket has let it go. */
-  _handle?: unknown;
-  /** The server that accepted the socket: Node counts it among that server's connections. */
-  _server?: unknown;
-  server?: unknown;
-  /** The peer address, cached on the first read of `remoteAddress`. */
+/** The peer address Node caches on a socket on the first read of `remoteAddress` (not in its types). */
+interface CachedPeer {
   _peername?: unknown;
 }
 
@@ -20,7 +14,7 @@ interface SocketInternals {
  * Node did, it would just ask the OS once more.
  */
 function forgetPeer(socket: Socket): void {
-  (socket as Socket & SocketInternals)._peername = undefined;
+  (socket as Socket & CachedPeer)._peername = undefined;
 }
 
 /** The options of the socket that takes over an accepted one. */
@@ -31,32 +25,15 @@ export interface ReadingOptions {
 }
 
 /**
- * Moves a just-accepted socket's stream into a new `Socket` that reads into `onread`'s buffer
- * (Node 20 offers `onread` to sockets it creates from options, not to the ones a server accepts),
- * and retires the socket the server made. `accepted` must not have read yet: the server is made
- * with `pauseOnConnect`. Returns `undefined`, with `accepted` left as it was, if this Node's sockets
- * are not built as expected (design note 0008).
+ * Moves a just-accepted socket's stream into a new `Socket` that reads into `onread`'s buffer (core's
+ * `takeOverSocket`: Node 20 offers `onread` to the sockets it builds from options, not to the ones a
+ * server accepts). `accepted` must not have read yet: the server is made with `pauseOnConnect`.
+ * Returns `undefined`, with `accepted` left as it was, if this Node's sockets are not built as
+ * expected (design note 0008).
  */
 export function readInto(accepted: Socket, options: ReadingOptions): Socket | undefined {
-  const old = accepted as Socket & SocketInternals;
-  const handle = old._handle as { readStart?: unknown; useUserBuffer?: unknown } | null | undefined;
-  if (typeof handle?.readStart !== 'function' || typeof handle.useUserBuffer !== 'function') return undefined;
   // Node takes `handle` (and stream options) from a new socket's options, though its types omit them.
-  const socketOptions = { handle, readable: true, writable: true, ...options };
-  const socket = new Socket(socketOptions as ConstructorParameters<typeof Socket>[0]) as Socket & SocketInternals;
-  if (socket._handle !== handle) {
-    // This Node ignored `handle`: the new socket holds nothing, and `accepted` still owns its stream.
-    socket.destroy();
-    return undefined;
-  }
-  // The server's count of its connections now ends with the new socket; the old one lets go of
-  // the stream, so that nothing done to it could close it.
-  socket._server = old._server;
-  socket.server = old.server;
-  old._server = null;
-  old.server = null;
-  old._handle = null;
-  return socket;
+  return takeOverSocket(accepted, (handle) => new Socket({ handle, readable: true, writable: true, ...options } as ConstructorParameters<typeof Socket>[0]));
 }
 
 /** How a listener wraps each accepted socket for the core. */

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { BorrowedBytes, PendingStatus, SendStatus, WriteBatch, type Remote, type RemoteWatch } from '@message-io/core';
+import { BorrowedBytes, PendingStatus, ReceiveBuffer, SendStatus, WriteBatch, type Remote, type RemoteWatch } from '@message-io/core';
 import { writeFramed, writeStream } from './codec.js';
 import { decodeWholeFrames, FrameDecoder } from './decoder.js';
 
@@ -33,38 +33,33 @@ function onData(this: OwnedSocket, chunk: Buffer): void {
 }
 
 /**
- * Sizes of the receive buffer shared by Tcp and FramedTcp connections: a read takes what the
- * socket holds, up to the buffer's size. It starts small and grows once, on the first read that
- * fills it: a process that never receives in bulk keeps 64 KiB; one that does gets 1 MiB, so that
- * most FramedTcp frames of up to hundreds of KiB lie within one read (handed over without a copy).
+ * The receive buffer shared by Tcp and FramedTcp connections: a read takes what the socket holds,
+ * up to its size. 64 KiB, then 1 MiB from the first read that fills it (core's `ReceiveBuffer`), so
+ * that most FramedTcp frames of up to hundreds of KiB lie within one read (handed over without a
+ * copy), while a process that never receives in bulk keeps 64 KiB.
  */
-const FIRST_RECEIVE_BUFFER_SIZE = 64 * 1024;
-const RECEIVE_BUFFER_SIZE = 1024 * 1024;
+const receiveBuffer = new ReceiveBuffer(64 * 1024, 1024 * 1024);
 
-/** Node's `onread` option: the buffer a socket reads into (or what gives it), and what it calls after each read. */
+/** Node's `onread` option: what gives the buffer of each read, and what it calls after each read. */
 export interface SharedReceive {
   readonly buffer: Uint8Array | (() => Uint8Array);
-  callback(this: Socket, length: number, buffer: Buffer): void;
+  callback(this: Socket, length: number, buffer: Uint8Array): void;
 }
 
-let receiveBuffer: Buffer | undefined;
-let sharedReceiveOption: SharedReceive | undefined;
-
 /**
- * The `onread` option of every socket, outgoing or accepted: one receive buffer for all of them
- * (reads happen one at a time, and what a read brings is handed over before the call returns), so
- * that a read allocates nothing. What is read is lent to the core as {@link BorrowedBytes}. Node
- * asks `buffer` for the buffer of each next read, so every socket follows when it grows.
+ * The `onread` option of every socket, outgoing or accepted: one receive buffer for all of them, so
+ * that a read allocates nothing. What is read is lent to the core as {@link BorrowedBytes}.
  */
+const sharedReceiveOption: SharedReceive = {
+  buffer: receiveBuffer.next,
+  callback(this: Socket, length: number, buffer: Uint8Array): void {
+    receiveBuffer.read(length, buffer);
+    (this as OwnedSocket)[REMOTE].read(new BorrowedBytes(buffer.buffer as ArrayBuffer, buffer.byteOffset, length));
+  },
+};
+
+/** The `onread` option of every Tcp and FramedTcp socket that lends what it reads. */
 export function sharedReceive(): SharedReceive {
-  sharedReceiveOption ??= {
-    buffer: () => (receiveBuffer ??= Buffer.allocUnsafe(FIRST_RECEIVE_BUFFER_SIZE)),
-    callback(this: Socket, length: number, buffer: Buffer): void {
-      // `buffer` stays as it is until the next read: growing now changes only where that goes.
-      if (length === buffer.byteLength && (receiveBuffer?.byteLength ?? 0) < RECEIVE_BUFFER_SIZE) receiveBuffer = Buffer.allocUnsafe(RECEIVE_BUFFER_SIZE);
-      (this as OwnedSocket)[REMOTE].read(new BorrowedBytes(buffer.buffer as ArrayBuffer, buffer.byteOffset, length));
-    },
-  };
   return sharedReceiveOption;
 }
 

@@ -4,8 +4,10 @@ import { createRequire } from 'node:module';
 /**
  * Small binary messages are framed here, header and payload written straight into the connection's
  * write batch (core's `WriteBatch`): many frames leave in one socket write, where `ws.send` builds
- * an options object and writes header and payload separately for each. Larger messages go
- * through `ws`, which writes the caller's buffer without a copy.
+ * an options object and writes header and payload separately for each. Larger messages from a
+ * client, which must be masked (a copy), are framed here too, into buffers used again once written
+ * ({@link maskedFrame}); larger ones from a server go through `ws`, which writes the caller's buffer
+ * without a copy.
  */
 export const COALESCE_LIMIT = 4096;
 
@@ -47,26 +49,32 @@ function writeMaskKey(target: Uint8Array, at: number): void {
 /** The 4-byte key handed to bufferutil (it takes the key as its own buffer). */
 const maskKey = Buffer.alloc(4);
 
-/** Bytes of a final binary frame holding `length` bytes (at most {@link COALESCE_LIMIT}). */
+/** Bytes of a final binary frame holding `length` bytes. */
 export function binaryFrameLength(length: number, masked: boolean): number {
-  return 2 + (length < 126 ? 0 : 2) + (masked ? 4 : 0) + length;
+  return 2 + (length < 126 ? 0 : length < 65536 ? 2 : 8) + (masked ? 4 : 0) + length;
 }
 
 /**
- * Writes one final binary frame (opcode 2) holding `data` (at most {@link COALESCE_LIMIT} bytes)
- * at `target[at]`, masked when `masked` (client to server); returns the offset after it. The
- * frame takes {@link binaryFrameLength} bytes and owns its copy: the caller may reuse `data`.
+ * Writes one final binary frame (opcode 2) holding `data` at `target[at]`, masked when `masked`
+ * (client to server); returns the offset after it. The frame takes {@link binaryFrameLength} bytes
+ * and owns its copy: the caller may reuse `data`.
  */
 export function writeBinaryFrame(target: Uint8Array, at: number, data: Uint8Array, masked: boolean): number {
   const length = data.byteLength;
   target[at] = 0x82;
   let offset = at + 2;
   if (length < 126) target[at + 1] = (masked ? 0x80 : 0) | length;
-  else {
+  else if (length < 65536) {
     target[at + 1] = (masked ? 0x80 : 0) | 126;
     target[at + 2] = length >>> 8;
     target[at + 3] = length & 0xff;
     offset += 2;
+  } else {
+    target[at + 1] = (masked ? 0x80 : 0) | 127;
+    const high = Math.floor(length / 2 ** 32);
+    for (let i = 0; i < 4; i++) target[at + 2 + i] = (high >>> (24 - 8 * i)) & 0xff;
+    for (let i = 0; i < 4; i++) target[at + 6 + i] = (length >>> (24 - 8 * i)) & 0xff;
+    offset += 8;
   }
   if (!masked) {
     target.set(data, offset);
@@ -92,4 +100,41 @@ export function binaryFrame(data: Uint8Array, masked: boolean): Buffer {
   const frame = Buffer.allocUnsafe(binaryFrameLength(data.byteLength, masked));
   writeBinaryFrame(frame, 0, data, masked);
   return frame;
+}
+
+/**
+ * Masked frames of large messages wait here, by length, once written, to be filled again: a
+ * client sending in bulk then allocates (and the system maps) no new memory per message. At most
+ * {@link SPARE_LIMIT} bytes wait; a frame beyond that is left to the garbage collector.
+ */
+const spareFrames = new Map<number, Buffer[]>();
+let spareBytes = 0;
+const SPARE_LIMIT = 8 * 1024 * 1024;
+
+/**
+ * One final binary frame holding `data`, masked (a client's), in a buffer that
+ * {@link releaseFrame} takes back once the socket has written it. Its length is exactly the
+ * frame's.
+ */
+export function maskedFrame(data: Uint8Array): Buffer {
+  const length = binaryFrameLength(data.byteLength, true);
+  const spares = spareFrames.get(length);
+  let frame = spares?.pop();
+  if (frame === undefined) frame = Buffer.allocUnsafeSlow(length);
+  else {
+    spareBytes -= length;
+    if (spares!.length === 0) spareFrames.delete(length);
+  }
+  writeBinaryFrame(frame, 0, data, true);
+  return frame;
+}
+
+/** Takes back a frame made by {@link maskedFrame} once the socket has written it (or dropped it). */
+export function releaseFrame(frame: Buffer): void {
+  const length = frame.byteLength;
+  if (spareBytes + length > SPARE_LIMIT) return;
+  let spares = spareFrames.get(length);
+  if (spares === undefined) spareFrames.set(length, (spares = []));
+  spares.push(frame);
+  spareBytes += length;
 }

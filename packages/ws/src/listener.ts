@@ -1,9 +1,10 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type VerifyClientCallbackAsync, type WebSocket } from 'ws';
-import { formatSocketAddr, type Acceptor, type Local, type LocalWatch } from '@message-io/core';
+import { formatSocketAddr, takeOverSocket, type Acceptor, type Local, type LocalWatch } from '@message-io/core';
 import type { WsListenSettings } from './options.js';
-import { WsRemote } from './remote.js';
+import { sharedReceive, WsRemote } from './remote.js';
 
 type Verify = Parameters<VerifyClientCallbackAsync>[1];
 
@@ -16,8 +17,13 @@ function refuseRequest(_request: IncomingMessage, response: ServerResponse): voi
 /** Keeps a socket's errors from crashing the process until `ws` listens to them (or it closes). */
 function ignoreError(): void {}
 
-/** A socket in its HTTP upgrade: its deadline, and the listener that ends it if the socket closes first. */
+/**
+ * A socket in its HTTP upgrade: its deadline, and the listener that ends it if the socket closes
+ * first. `socket` changes when the upgrade moves the stream into a socket that reads into the
+ * shared buffer; the deadline stays.
+ */
 interface Handshake {
+  socket: Duplex;
   readonly timer: ReturnType<typeof setTimeout>;
   readonly onClose: () => void;
 }
@@ -81,13 +87,14 @@ export class WsLocal implements Local {
       return;
     }
     socket.on('error', ignoreError);
-    const timer = setTimeout(() => socket.destroy(), this.settings.handshakeTimeout);
-    timer.unref();
-    const onClose = (): void => {
-      this.endHandshake(socket);
+    const handshake: Handshake = {
+      socket,
+      timer: setTimeout(() => handshake.socket.destroy(), this.settings.handshakeTimeout),
+      onClose: () => void this.endHandshake(handshake.socket),
     };
-    this.handshakes.set(socket, { timer, onClose });
-    socket.once('close', onClose);
+    handshake.timer.unref();
+    this.handshakes.set(socket, handshake);
+    socket.once('close', handshake.onClose);
   };
 
   /**
@@ -109,13 +116,40 @@ export class WsLocal implements Local {
       socket.destroy();
       return;
     }
-    this.wss.handleUpgrade(request, socket, head, (ws: WebSocket) => this.upgraded(ws, socket, request));
+    const reading = this.readShared(socket);
+    const upgraded = reading ?? socket;
+    const lent = reading !== undefined;
+    this.wss.handleUpgrade(request, upgraded, head, (ws: WebSocket) => this.upgraded(ws, upgraded, request, lent));
   };
 
-  private upgraded(ws: WebSocket, socket: Duplex, request: IncomingMessage): void {
+  /**
+   * Moves the stream of a plain (not TLS) socket whose HTTP request was just read into a socket that
+   * reads into the receive buffer shared by Ws connections (core's `takeOverSocket`, design note
+   * 0008), keeping its handshake deadline. Undefined, changing nothing, when it cannot.
+   */
+  private readShared(socket: Duplex): Socket | undefined {
+    if (!this.settings.reuseReceiveBuffer || this.settings.tls !== undefined || !(socket instanceof Socket) || socket.readableLength !== 0) return undefined;
+    // Read now, so that Node caches them: past the move the old socket (still the request's) has no
+    // stream to ask, and `upgraded` and `authenticate` read them from the request.
+    if (socket.remoteAddress === undefined) return undefined;
+    // Node takes `handle` from a new socket's options, though its types omit it.
+    const reading = takeOverSocket(socket, (handle) => new Socket({ handle, readable: true, writable: true, onread: sharedReceive } as ConstructorParameters<typeof Socket>[0]));
+    const handshake = this.handshakes.get(socket);
+    if (reading === undefined || handshake === undefined) return reading;
+    this.handshakes.delete(socket);
+    socket.removeListener('close', handshake.onClose);
+    socket.removeListener('error', ignoreError);
+    handshake.socket = reading;
+    this.handshakes.set(reading, handshake);
+    reading.on('error', ignoreError);
+    reading.once('close', handshake.onClose);
+    return reading;
+  }
+
+  private upgraded(ws: WebSocket, socket: Duplex, request: IncomingMessage, lent: boolean): void {
     const { remoteAddress: host, remotePort: port } = request.socket;
     const acceptor = this.acceptor;
-    const remote = new WsRemote(ws, this.settings, this.cap, socket);
+    const remote = new WsRemote(ws, this.settings, this.cap, socket, lent);
     if (!this.endHandshake(socket) || this.closed || acceptor === undefined || host === undefined || port === undefined) {
       ws.terminate();
       return;

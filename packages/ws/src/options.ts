@@ -77,6 +77,12 @@ export interface WsListenOptions extends ListenOptions, WsCommonOptions {
   key?: string | Uint8Array;
   /** Passphrase of `key`, if it is encrypted. */
   passphrase?: string;
+  /**
+   * Read accepted connections (without TLS) into one receive buffer shared by all of them, and hand
+   * messages over as `BorrowedBytes`, valid only until the callback returns. Default `true` (no
+   * allocation per read: the fastest). `false`: messages may be kept after the callback.
+   */
+  reuseReceiveBuffer?: boolean;
 }
 
 /** Resolved settings shared by both sides. */
@@ -102,6 +108,7 @@ export interface WsListenSettings extends WsSettings {
   readonly authenticate: WsListenOptions['authenticate'];
   readonly handshakeTimeout: number;
   readonly tls: WsTlsSettings | undefined;
+  readonly reuseReceiveBuffer: boolean;
 }
 
 /** Resolved client settings: the `ws` client options plus ours. */
@@ -178,6 +185,7 @@ export function resolveListenSettings(options: WsListenOptions | undefined, cont
     authenticate: optionReader.func<WsListenOptions['authenticate']>(options, 'authenticate'),
     handshakeTimeout: optionReader.integer(options, 'handshakeTimeout', DEFAULT_HANDSHAKE_TIMEOUT, 1, MAX_DELAY),
     tls: resolveTls(options),
+    reuseReceiveBuffer: optionReader.boolean(options, 'reuseReceiveBuffer', true),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { WebSocket } from 'ws';
+import { BorrowedBytes } from '@message-io/core';
 import { nativeUnmask } from './frame.js';
 
 /** Where a receiver keeps its FastReceive. */
@@ -14,8 +15,8 @@ interface WsReceiver {
 
 /** Where the fast path hands each received binary message. */
 export interface FrameTarget {
-  /** One whole binary message; the view is valid during the call. */
-  deliver(data: Buffer): void;
+  /** One whole binary message; the view is valid during the call (`BorrowedBytes` when lent). */
+  deliver(data: Uint8Array): void;
 }
 
 /** Put in place of the receiver's `write` (one function for every connection). */
@@ -89,20 +90,24 @@ export class FastReceive {
     private readonly maxPayload: number,
     private readonly expectMasked: boolean,
     private readonly target: FrameTarget,
+    private readonly lent: boolean,
   ) {}
 
   /**
    * Installs the fast path on an open `ws` connection. `expectMasked` is true on the server side
-   * (clients mask their frames). Returns false, changing nothing, when it cannot be installed.
+   * (clients mask their frames). `lent`: the chunks it will be given are lent (a receive buffer
+   * read into again): it then keeps copies of what it holds across chunks or hands to `ws`, and
+   * delivers `BorrowedBytes`. Returns undefined, changing nothing, when it cannot be installed.
    */
-  static install(ws: WebSocket, maxPayload: number, expectMasked: boolean, target: FrameTarget): boolean {
+  static install(ws: WebSocket, maxPayload: number, expectMasked: boolean, target: FrameTarget, lent: boolean): FastReceive | undefined {
     const receiver = (ws as unknown as { _receiver?: WsReceiver })._receiver;
-    if (receiver === undefined || receiver === null || typeof receiver.write !== 'function' || receiver._bufferedBytes !== 0) return false;
+    if (receiver === undefined || receiver === null || typeof receiver.write !== 'function' || receiver._bufferedBytes !== 0) return undefined;
     // The receiver's own `write` is reached through its prototype (see `forward`).
-    if (ws.extensions !== '' || Object.prototype.hasOwnProperty.call(receiver, 'write')) return false;
-    receiver[kFast] = new FastReceive(receiver, maxPayload, expectMasked, target);
+    if (ws.extensions !== '' || Object.prototype.hasOwnProperty.call(receiver, 'write')) return undefined;
+    const fast = new FastReceive(receiver, maxPayload, expectMasked, target, lent);
+    receiver[kFast] = fast;
     receiver.write = fastWrite;
-    return true;
+    return fast;
   }
 
   /** True once `ws` takes the rest of the stream (a method may have just decided it). */
@@ -146,7 +151,7 @@ export class FastReceive {
           const payload = chunk.subarray(offset, offset + length);
           if (this.expectMasked) this.unmask(payload);
           offset += length;
-          this.target.deliver(length === 0 ? EMPTY : payload);
+          this.target.deliver(length === 0 ? EMPTY : this.lent ? new BorrowedBytes(payload.buffer as ArrayBuffer, payload.byteOffset, length) : payload);
         } else {
           offset += length;
           this.forwardFrame(chunk.subarray(start, offset));
@@ -196,7 +201,7 @@ export class FastReceive {
     const take = Math.min(this.expected - this.received, chunk.length - offset);
     const piece = chunk.subarray(offset, offset + take);
     if (this.kind === Kind.Data && this.expectMasked) this.unmask(piece);
-    if (take > 0) (this.pieces ??= []).push(piece);
+    if (take > 0) (this.pieces ??= []).push(this.lent ? Buffer.from(piece) : piece);
     this.received += take;
     offset += take;
     if (this.received < this.expected) return offset;
@@ -257,7 +262,7 @@ export class FastReceive {
     this.expected = length;
     this.received = 0;
     if (this.kind !== Kind.Forward) return;
-    (this.pieces ??= []).push(header);
+    (this.pieces ??= []).push(this.lent ? Buffer.from(header) : header);
     this.expected += header.length;
     this.received = header.length;
   }
@@ -269,10 +274,13 @@ export class FastReceive {
     return rest.length > 0 ? this.forward(rest) : true;
   }
 
-  /** Hands bytes to `ws`'s receiver, through its own `write` (the prototype's: `fastWrite` shadows it). */
+  /**
+   * Hands bytes to `ws`'s receiver, through its own `write` (the prototype's: `fastWrite` shadows
+   * it); a copy of lent bytes, since `ws` may keep them.
+   */
   private forward(chunk: Buffer): boolean {
     const receiver = this.receiver;
-    return (Object.getPrototypeOf(receiver) as WsReceiver).write.call(receiver, chunk);
+    return (Object.getPrototypeOf(receiver) as WsReceiver).write.call(receiver, this.lent ? Buffer.from(chunk) : chunk);
   }
 
   /** Unmasks `piece` in place, going on from where the frame's previous piece stopped. */

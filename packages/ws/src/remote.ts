@@ -2,7 +2,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import {
+  BorrowedBytes,
   IdleTimeoutError,
+  ReceiveBuffer,
   WriteBatch,
   type BatchSink,
   MessageTooLargeError,
@@ -12,7 +14,7 @@ import {
   type Remote,
   type RemoteWatch,
 } from '@message-io/core';
-import { binaryFrame, binaryFrameLength, COALESCE_LIMIT, writeBinaryFrame } from './frame.js';
+import { binaryFrame, binaryFrameLength, COALESCE_LIMIT, maskedFrame, releaseFrame, writeBinaryFrame } from './frame.js';
 import { Heartbeat } from './heartbeat.js';
 import { FastReceive } from './receive.js';
 import type { WsSettings } from './options.js';
@@ -74,6 +76,36 @@ class SocketSink implements BatchSink {
   }
 }
 
+/**
+ * The receive buffer shared by the accepted Ws connections that read into it (listener.ts): 64 KiB,
+ * then 1 MiB from the first read that fills it, so that most frames of up to hundreds of KiB lie
+ * within one read and are handed over without a copy.
+ */
+const receiveBuffer = new ReceiveBuffer(64 * 1024, 1024 * 1024);
+
+/** Where a socket that reads into the shared buffer finds its connection, once `ws` has it. */
+const kReader: unique symbol = Symbol('message-io.ws.reader');
+type ReadingSocket = Duplex & { [kReader]?: WsRemote };
+
+/**
+ * Node's `onread` option for the sockets that read into the shared buffer. Once the connection is
+ * open with our receive path and nothing read before waits in the socket's stream, a read goes to
+ * that path as it is (lent). Otherwise (the handshake is not over, or `ws` receives everything) a
+ * copy goes through the socket's own stream, where `ws` listens, in order.
+ */
+export const sharedReceive: {
+  readonly buffer: () => Uint8Array;
+  callback(this: ReadingSocket, length: number, buffer: Uint8Array): void;
+} = {
+  buffer: receiveBuffer.next,
+  callback(this: ReadingSocket, length: number, buffer: Uint8Array): void {
+    receiveBuffer.read(length, buffer);
+    const chunk = Buffer.from(buffer.buffer, buffer.byteOffset, length);
+    if (this[kReader]?.take(this, chunk) === true) return;
+    if (!this.push(Buffer.from(chunk))) this.pause();
+  },
+};
+
 /** Where an adopted socket keeps its SocketSink. */
 const kSink = Symbol('message-io.ws.sink');
 
@@ -111,16 +143,20 @@ export class WsRemote implements Remote {
   private flushed: ((error?: Error | null) => void) | undefined = undefined;
   private readonly heartbeat: Heartbeat | undefined;
   private readonly masked: boolean;
+  /** Our receive path, once installed (open, no compression). */
+  private fast: FastReceive | undefined = undefined;
 
   /**
    * `socket` is given for an accepted connection (server side: unmasked frames); a client learns
-   * its socket from the upgrade response, and masks its frames.
+   * its socket from the upgrade response, and masks its frames. `lent`: the socket reads into the
+   * shared receive buffer (`sharedReceive`).
    */
   constructor(
     private readonly ws: WebSocket,
     private readonly settings: WsSettings,
     private readonly cap: number,
     socket?: Duplex,
+    private readonly lent = false,
   ) {
     this.masked = socket === undefined;
     (ws as Tagged<WebSocket>)[kRemote] = this;
@@ -196,6 +232,15 @@ export class WsRemote implements Remote {
       return SendStatus.Sent;
     }
     const frame = this.settings.maxFrameSize;
+    if (data.byteLength <= frame && this.masked && out !== undefined && this.coalesceLimit >= 0) {
+      // A client's large message: masked here into a buffer used again once written (frame.ts).
+      const masked = maskedFrame(data);
+      out.writeDirect(masked, (error) => {
+        releaseFrame(masked);
+        flushed?.(error);
+      });
+      return SendStatus.Sent;
+    }
     if (data.byteLength <= frame) {
       ws.send(data, LAST_FRAME, flushed);
       return SendStatus.Sent;
@@ -218,10 +263,22 @@ export class WsRemote implements Remote {
     else if (state === WebSocket.CONNECTING) this.ws.terminate();
   }
 
-  /** One received message, from `ws` or the fast path: to the core, or kept until `receive`. */
-  deliver(data: Buffer): void {
+  /** One received message, from `ws` or the fast path: to the core, or kept (a copy if lent) until `receive`. */
+  deliver(data: Uint8Array): void {
     if (this.reading === READING) this.watch?.received(data);
-    else if (this.reading === EARLY) (this.early ??= []).push(data);
+    else if (this.reading === EARLY) (this.early ??= []).push(data instanceof BorrowedBytes ? Buffer.from(data) : (data as Buffer));
+  }
+
+  /**
+   * A read into the shared buffer (`sharedReceive`): taken by our receive path, as it is, if it is
+   * installed and nothing read before waits in the socket's stream. False: the caller queues a copy.
+   */
+  take(socket: Duplex, chunk: Buffer): boolean {
+    const fast = this.fast;
+    if (fast === undefined || socket.readableLength > 0) return false;
+    this.heartbeat?.alive();
+    if (!fast.write(chunk)) socket.pause();
+    return true;
   }
 
   private adopt(socket: Duplex): void {
@@ -235,6 +292,11 @@ export class WsRemote implements Remote {
     (socket as Duplex & { [kSink]?: SocketSink })[kSink] = sink;
     socket.write = settlingWrite as Duplex['write'];
     if (this.heartbeat !== undefined) socket.on('data', () => this.heartbeat?.alive());
+    if (this.lent) {
+      (socket as ReadingSocket)[kReader] = this;
+      // Reads queued during the handshake may have paused it; `ws` listens to it now.
+      socket.resume();
+    }
   }
 
   private fail(error: Error): void {
@@ -255,7 +317,7 @@ export class WsRemote implements Remote {
   private opened(): void {
     if (this.out === undefined || this.ws.extensions !== '') return;
     this.coalesceLimit = Math.min(COALESCE_LIMIT, this.settings.maxFrameSize);
-    FastReceive.install(this.ws, this.settings.maxPayload, !this.masked, this);
+    this.fast = FastReceive.install(this.ws, this.settings.maxPayload, !this.masked, this, this.lent);
   }
 
   private dead(): void {
