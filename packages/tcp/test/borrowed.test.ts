@@ -34,54 +34,41 @@ interface Peer {
 }
 
 /**
- * A plain `net` server that writes `outgoing` (framed for FramedTcp) to the first connection and
- * reads nothing until all of it is flushed: meanwhile an echo fills the kernel's buffers and waits
- * in the client's socket, by reference, while the client goes on reading.
+ * Writes `outgoing` (framed for FramedTcp) to a plain `net` socket and reads nothing until all of
+ * it is flushed: meanwhile an echo fills the kernel's buffers and waits in the other side's
+ * socket, by reference, while that side goes on reading. Records what comes back into `peer`.
  */
-async function writingPeer(framed: boolean, outgoing: readonly Uint8Array[]): Promise<Peer> {
-  const received: Uint8Array[] = [];
-  let bytes = 0;
+function writeThenRead(socket: Socket, framed: boolean, outgoing: readonly Uint8Array[], peer: { received: Uint8Array[]; bytes: number }): void {
   const decoder = new FrameDecoder(Number.MAX_SAFE_INTEGER);
-  const sink = { received: (message: Uint8Array) => void received.push(new Uint8Array(message)) };
-  const server = createServer((socket) => {
-    sockets.push(socket);
-    socket.on('error', () => undefined);
-    socket.pause();
-    socket.on('data', (chunk: Buffer) => {
-      bytes += chunk.byteLength;
-      if (framed) expect(decoder.decode(chunk, sink)).toBeUndefined();
-      else received.push(new Uint8Array(chunk));
-    });
-    outgoing.forEach((message, i) => {
-      if (framed) socket.write(encodeVarint(message.byteLength));
-      socket.write(message, i === outgoing.length - 1 ? () => socket.resume() : undefined);
-    });
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { addr: `127.0.0.1:${(server.address() as AddressInfo).port}`, received, receivedBytes: () => bytes };
-}
-
-/** As {@link writingPeer}, from the other side: a plain `net` client connects to `port` and writes. */
-function writingClient(framed: boolean, outgoing: readonly Uint8Array[], port: number): Peer {
-  const received: Uint8Array[] = [];
-  let bytes = 0;
-  const decoder = new FrameDecoder(Number.MAX_SAFE_INTEGER);
-  const sink = { received: (message: Uint8Array) => void received.push(new Uint8Array(message)) };
-  const socket = connect(port, '127.0.0.1');
+  const sink = { received: (message: Uint8Array) => void peer.received.push(new Uint8Array(message)) };
   sockets.push(socket);
   socket.on('error', () => undefined);
   socket.pause();
   socket.on('data', (chunk: Buffer) => {
-    bytes += chunk.byteLength;
+    peer.bytes += chunk.byteLength;
     if (framed) expect(decoder.decode(chunk, sink)).toBeUndefined();
-    else received.push(new Uint8Array(chunk));
+    else peer.received.push(new Uint8Array(chunk));
   });
   outgoing.forEach((message, i) => {
     if (framed) socket.write(encodeVarint(message.byteLength));
     socket.write(message, i === outgoing.length - 1 ? () => socket.resume() : undefined);
   });
-  return { addr: `127.0.0.1:${port}`, received, receivedBytes: () => bytes };
+}
+
+/** A plain `net` server that does {@link writeThenRead} on the first connection. */
+async function writingPeer(framed: boolean, outgoing: readonly Uint8Array[]): Promise<Peer> {
+  const peer = { received: [] as Uint8Array[], bytes: 0 };
+  const server = createServer((socket) => writeThenRead(socket, framed, outgoing, peer));
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { addr: `127.0.0.1:${(server.address() as AddressInfo).port}`, received: peer.received, receivedBytes: () => peer.bytes };
+}
+
+/** As {@link writingPeer}, from the other side: a plain `net` client connects to `port`. */
+function writingClient(framed: boolean, outgoing: readonly Uint8Array[], port: number): Peer {
+  const peer = { received: [] as Uint8Array[], bytes: 0 };
+  writeThenRead(connect(port, '127.0.0.1'), framed, outgoing, peer);
+  return { addr: `127.0.0.1:${port}`, received: peer.received, receivedBytes: () => peer.bytes };
 }
 
 /** Bytes on the wire for `outgoing`: with their prefixes on FramedTcp. */
