@@ -20,6 +20,15 @@ function tooLarge(maxMessageSize: number): MessageTooLargeError {
   return new MessageTooLargeError(`FramedTcp peer announced a message over maxMessageSize (${maxMessageSize} bytes)`);
 }
 
+/**
+ * The buffer the last frame joined from lent pieces was built in, kept once that frame has been
+ * handed over (lent, as BorrowedBytes) for the next such frame of any connection that fits in it:
+ * a bulk receiver then allocates nothing per frame that spans reads. One buffer, of at most
+ * {@link SPARE_LIMIT} bytes, for the process.
+ */
+let spare: Uint8Array | undefined;
+const SPARE_LIMIT = 4 * 1024 * 1024;
+
 /** The buffer under `chunk` when the chunk is lent (BorrowedBytes), looked up once per chunk. */
 function lentBuffer(chunk: Uint8Array): ArrayBuffer | undefined {
   return chunk instanceof BorrowedBytes ? (chunk.buffer as ArrayBuffer) : undefined;
@@ -75,8 +84,9 @@ export function decodeWholeFrames(chunk: Uint8Array, maxMessageSize: number, sin
  * - Non-minimal prefixes (`80 00` for 0) are accepted, as the Rust decoder does.
  *
  * The chunks must not be modified after they are fed (Node's `'data'` chunks never are); set
- * `copyPieces` when they come from a reused buffer (BorrowedBytes: frames that lie within one
- * chunk are then handed over as BorrowedBytes too).
+ * `copyPieces` when they come from a reused buffer (BorrowedBytes). Every frame is then lent
+ * (BorrowedBytes): a view of its chunk, or, for a frame over several chunks, of a buffer that is
+ * used again for a later frame once this one has been handed over.
  */
 export class FrameDecoder {
   private length = 0;
@@ -138,7 +148,7 @@ export class FrameDecoder {
       else (this.pieces ??= []).push(chunk.subarray(offset, offset + take));
       this.received += take;
       offset += take;
-      if (this.received === this.expected) sink.received(this.takeFrame());
+      if (this.received === this.expected) this.deliver(sink);
     }
     return undefined;
   }
@@ -151,7 +161,11 @@ export class FrameDecoder {
   private copyPiece(chunk: Uint8Array, offset: number, take: number): void {
     const need = this.received + take;
     let frame = this.frame;
-    if (frame === undefined || frame.length < need) {
+    if (frame === undefined && spare !== undefined && spare.byteLength >= this.expected) {
+      // Memory already held: taking it allocates nothing, whatever length the peer declared.
+      this.frame = frame = spare;
+      spare = undefined;
+    } else if (frame === undefined || frame.length < need) {
       const grown = unfilled(Math.min(this.expected, 2 * need));
       if (frame !== undefined) grown.set(frame.subarray(0, this.received));
       this.frame = frame = grown;
@@ -159,14 +173,22 @@ export class FrameDecoder {
     frame.set(chunk.subarray(offset, offset + take), this.received);
   }
 
-  private takeFrame(): Uint8Array {
+  /** Hands over the frame just completed; a frame built from copies is lent, and its buffer kept for the next one. */
+  private deliver(sink: MessageSink): void {
     const filled = this.frame;
-    if (filled !== undefined) {
-      this.frame = undefined;
-      this.received = 0;
-      this.expected = -1;
-      return filled;
+    if (filled === undefined) {
+      sink.received(this.joinPieces());
+      return;
     }
+    const length = this.expected;
+    this.frame = undefined;
+    this.received = 0;
+    this.expected = -1;
+    sink.received(new BorrowedBytes(filled.buffer as ArrayBuffer, filled.byteOffset, length));
+    if (filled.byteLength <= SPARE_LIMIT && (spare === undefined || spare.byteLength < filled.byteLength)) spare = filled;
+  }
+
+  private joinPieces(): Uint8Array {
     const pieces = this.pieces!;
     const frame = pieces.length === 1 ? pieces[0]! : unfilled(this.received);
     if (pieces.length > 1) {
