@@ -38,6 +38,14 @@ function headerLengthOf(b1: number): number {
 /** The masking key handed to bufferutil, filled before each (synchronous) call; also used by the JS loop. */
 const maskKey = Buffer.alloc(4);
 
+/**
+ * The buffer the last binary frame joined from lent pieces was built in, kept once that frame has
+ * been handed over (lent) for the next such frame of any connection that fits in it; at most
+ * {@link SPARE_LIMIT} bytes. As FramedTcp does (design note 0008).
+ */
+let spare: Buffer | undefined;
+const SPARE_LIMIT = 4 * 1024 * 1024;
+
 /** What a frame's header says, and what to do with the frame. */
 const enum Kind {
   /** A final, uncompressed binary frame of the expected masking, within maxPayload: ours. */
@@ -81,6 +89,8 @@ export class FastReceive {
   private expected = -1;
   private received = 0;
   private pieces: Buffer[] | undefined = undefined;
+  /** A binary frame over lent chunks, joined as its pieces come (instead of `pieces`). */
+  private joined: Buffer | undefined = undefined;
   /** The frame's masking key, big-endian, as a 32-bit integer. */
   private mask = 0;
   private maskAt = 0;
@@ -201,10 +211,23 @@ export class FastReceive {
     const take = Math.min(this.expected - this.received, chunk.length - offset);
     const piece = chunk.subarray(offset, offset + take);
     if (this.kind === Kind.Data && this.expectMasked) this.unmask(piece);
-    if (take > 0) (this.pieces ??= []).push(this.lent ? Buffer.from(piece) : piece);
+    if (take > 0) {
+      if (this.lent && this.kind === Kind.Data) this.join(piece);
+      else (this.pieces ??= []).push(this.lent ? Buffer.from(piece) : piece);
+    }
     this.received += take;
     offset += take;
     if (this.received < this.expected) return offset;
+    const joined = this.joined;
+    if (joined !== undefined) {
+      const length = this.expected;
+      this.joined = undefined;
+      this.expected = -1;
+      this.received = 0;
+      this.target.deliver(new BorrowedBytes(joined.buffer as ArrayBuffer, joined.byteOffset, length));
+      if (joined.byteLength <= SPARE_LIMIT && (spare === undefined || spare.byteLength < joined.byteLength)) spare = joined;
+      return offset;
+    }
     const pieces = this.pieces;
     const frame = pieces === undefined ? EMPTY : pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, this.received);
     this.pieces = undefined;
@@ -213,6 +236,26 @@ export class FastReceive {
     if (this.kind === Kind.Data) this.target.deliver(frame);
     else this.forwardFrame(frame);
     return offset;
+  }
+
+  /**
+   * Copies a piece of a binary frame over lent chunks into the frame being joined. It grows to at
+   * most twice the bytes received (never to a length the peer only declared), or is the kept
+   * buffer of an earlier frame when that one fits (no allocation at all).
+   */
+  private join(piece: Buffer): void {
+    const need = this.received + piece.length;
+    let joined = this.joined;
+    if (joined === undefined && spare !== undefined && spare.byteLength >= this.expected) {
+      joined = spare;
+      spare = undefined;
+    } else if (joined === undefined || joined.length < need) {
+      const grown = Buffer.allocUnsafeSlow(Math.min(this.expected, 2 * need));
+      if (joined !== undefined) joined.copy(grown, 0, 0, this.received);
+      joined = grown;
+    }
+    this.joined = joined;
+    piece.copy(joined, this.received);
   }
 
   /** Hands one whole control or text frame to `ws`; stops when `ws` has closed or failed. */
