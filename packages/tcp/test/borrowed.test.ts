@@ -76,6 +76,40 @@ function wireBytes(framed: boolean, outgoing: readonly Uint8Array[]): number {
   return outgoing.reduce((n, m) => n + m.byteLength + (framed ? encodeVarint(m.byteLength).byteLength : 0), 0);
 }
 
+/**
+ * A node that sends every message back as it is, by reference to the shared receive buffer (so
+ * `send` must copy it), counting the messages lent (BorrowedBytes) and the others.
+ */
+function echoingNode(): { net: ReturnType<NodeHandler<never>['network']>; counts: { lent: number; plain: number } } {
+  const [handler, listener] = split();
+  handlers.push(handler);
+  const net = handler.network();
+  const counts = { lent: 0, plain: 0 };
+  void listener.forEach((event) => {
+    if (event.type !== 'message') return;
+    if (event.data instanceof BorrowedBytes) counts.lent++;
+    else counts.plain++;
+    expect(net.send(event.endpoint, event.data)).toBe(SendStatus.Sent);
+  });
+  return { net, counts };
+}
+
+/** Waits until `peer` has the echo of every byte of `outgoing`, and checks it, message by message on FramedTcp. */
+async function expectEcho(framed: boolean, peer: Peer, outgoing: readonly Uint8Array[], counts: { lent: number; plain: number }): Promise<void> {
+  const expected = wireBytes(framed, outgoing);
+  await until(() => peer.receivedBytes() >= expected, 20_000, 'the echo of every byte');
+  expect(peer.receivedBytes()).toBe(expected);
+  expect(counts.lent).toBeGreaterThan(0);
+  if (framed) {
+    expect(counts.lent + counts.plain).toBe(outgoing.length);
+    expect(peer.received.length).toBe(outgoing.length);
+    peer.received.forEach((message, i) => expect(sameBytes(message, outgoing[i]!), `message ${i}`).toBe(true));
+  } else {
+    expect(counts.plain).toBe(0);
+    expect(sameBytes(joinBytes(peer.received), joinBytes(outgoing))).toBe(true);
+  }
+}
+
 describe.each([
   ['Tcp', Tcp],
   ['FramedTcp', FramedTcp],
@@ -85,32 +119,9 @@ describe.each([
   it('hands messages over as BorrowedBytes, and echoing them as they are returns every byte intact', async () => {
     const outgoing = messages(420, 7); // about 10 MB each way
     const server = await writingPeer(framed, outgoing);
-    const [handler, listener] = split();
-    handlers.push(handler);
-    const net = handler.network();
-    let lent = 0;
-    let plain = 0;
-    void listener.forEach((event) => {
-      if (event.type !== 'message') return;
-      if (event.data instanceof BorrowedBytes) lent++;
-      else plain++;
-      // Sent back at once, by reference to the shared receive buffer: send must copy it.
-      expect(net.send(event.endpoint, event.data)).toBe(SendStatus.Sent);
-    });
+    const { net, counts } = echoingNode();
     net.connect(transport, server.addr, { maxBufferedBytes: 64 * 1024 * 1024 });
-    const expected = wireBytes(framed, outgoing);
-    await until(() => server.receivedBytes() >= expected, 20_000, 'the echo of every byte');
-    expect(server.receivedBytes()).toBe(expected);
-    expect(lent).toBeGreaterThan(0);
-    if (framed) {
-      // Frames over one read arrive joined, as plain copies; every other frame is lent.
-      expect(lent + plain).toBe(outgoing.length);
-      expect(server.received.length).toBe(outgoing.length);
-      server.received.forEach((message, i) => expect(sameBytes(message, outgoing[i]!), `message ${i}`).toBe(true));
-    } else {
-      expect(plain).toBe(0);
-      expect(sameBytes(joinBytes(server.received), joinBytes(outgoing))).toBe(true);
-    }
+    await expectEcho(framed, server, outgoing, counts);
   });
 
   it('gives the async iterator events that own their bytes', async () => {
@@ -142,31 +153,11 @@ describe.each([
 
   it('hands messages over as BorrowedBytes, and echoing them as they are returns every byte intact', async () => {
     const outgoing = messages(420, 13); // about 10 MB each way
-    const [handler, listener] = split();
-    handlers.push(handler);
-    const net = handler.network();
-    let lent = 0;
-    let plain = 0;
-    void listener.forEach((event) => {
-      if (event.type !== 'message') return;
-      if (event.data instanceof BorrowedBytes) lent++;
-      else plain++;
-      expect(net.send(event.endpoint, event.data)).toBe(SendStatus.Sent);
-    });
+    const { net, counts } = echoingNode();
     const { addr } = await net.listen(transport, '127.0.0.1:0', { maxBufferedBytes: 64 * 1024 * 1024 });
     // The client writes everything before it reads: the echo waits in the accepted socket's queue.
     const client = writingClient(framed, outgoing, Number(addr.split(':').pop()));
-    const expected = wireBytes(framed, outgoing);
-    await until(() => client.receivedBytes() >= expected, 20_000, 'the echo of every byte');
-    expect(client.receivedBytes()).toBe(expected);
-    expect(lent).toBeGreaterThan(0);
-    if (framed) {
-      expect(lent + plain).toBe(outgoing.length);
-      client.received.forEach((message, i) => expect(sameBytes(message, outgoing[i]!), `message ${i}`).toBe(true));
-    } else {
-      expect(plain).toBe(0);
-      expect(sameBytes(joinBytes(client.received), joinBytes(outgoing))).toBe(true);
-    }
+    await expectEcho(framed, client, outgoing, counts);
   });
 });
 
