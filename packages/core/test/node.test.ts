@@ -37,7 +37,7 @@ describe('split and signals', () => {
     expect(handler.network()).toBe(handler.network());
   });
 
-  it('delivers signals to forEach, priority first, then due timers, then standard', async () => {
+  it('delivers signals to forEach: priority first, standard ones in order, a timer once due', async () => {
     const [handler, listener] = node<string>();
     const got: string[] = [];
     void listener.forEach((event) => {
@@ -48,7 +48,12 @@ describe('split and signals', () => {
     handler.signals().sendWithPriority('p');
     handler.signals().sendWithTimer('t', 5);
     await until(() => got.length === 4);
-    expect(got).toEqual(['p', 'a', 'b', 't']);
+    // The priority signal comes first and the standard ones keep their order. The timer is due
+    // 5 ms after it was sent: on a loaded machine that can be before the first delivery, and a due
+    // timer comes before standard signals, so where 't' lands depends on time, not on the rules.
+    expect(got[0]).toBe('p');
+    expect(got.filter((signal) => signal !== 't')).toEqual(['p', 'a', 'b']);
+    expect(got).toContain('t');
   });
 
   it('keeps signals sent before forEach and delivers them first, in order', async () => {
