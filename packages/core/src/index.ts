@@ -19,6 +19,7 @@ export { takeOverSocket } from './accepted-socket.js';
 export { BorrowedBytes } from './borrowed.js';
 export { Endpoint } from './endpoint.js';
 export * from './errors.js';
+export { joinPiece, keepJoined } from './joined-frame.js';
 export { EventQueue, type SignalSender, type TimerId } from './event-queue.js';
 export type { AcceptedEvent, ConnectedEvent, DisconnectedEvent, MessageEvent, NetEvent, NodeEvent, SignalEvent, WritableEvent } from './events.js';
 export { NetworkController, type ListenResult } from './network.js';

@@ -123,7 +123,8 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
       const { maxMessageSize } = settings;
       const lent: RemoteSettings = { maxMessageSize, linger: context.linger, borrowed: true };
       const owned: RemoteSettings = { maxMessageSize, linger: context.linger, borrowed: false };
-      const local = new TcpLocal(server, settings.reuseReceiveBuffer, highWaterMark(context), (socket, lending) => {
+      const reading = settings.reuseReceiveBuffer ? { onread: sharedReceive(), writableHighWaterMark: highWaterMark(context) } : undefined;
+      const local = new TcpLocal(server, reading, (socket, lending) => {
         configure(socket, settings);
         return new Connection(socket, lending ? lent : owned);
       });

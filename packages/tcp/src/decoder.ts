@@ -1,4 +1,4 @@
-import { BorrowedBytes, MessageTooLargeError, ProtocolError, type RemoteWatch } from '@message-io/core';
+import { BorrowedBytes, joinPiece, keepJoined, MessageTooLargeError, ProtocolError, type RemoteWatch } from '@message-io/core';
 import { MAX_VARINT_BYTES } from './varint.js';
 
 const EMPTY = new Uint8Array(0);
@@ -19,15 +19,6 @@ function malformedPrefix(): ProtocolError {
 function tooLarge(maxMessageSize: number): MessageTooLargeError {
   return new MessageTooLargeError(`FramedTcp peer announced a message over maxMessageSize (${maxMessageSize} bytes)`);
 }
-
-/**
- * The buffer the last frame joined from lent pieces was built in, kept once that frame has been
- * handed over (lent, as BorrowedBytes) for the next such frame of any connection that fits in it:
- * a bulk receiver then allocates nothing per frame that spans reads. One buffer, of at most
- * {@link SPARE_LIMIT} bytes, for the process.
- */
-let spare: Uint8Array | undefined;
-const SPARE_LIMIT = 4 * 1024 * 1024;
 
 /** The buffer under `chunk` when the chunk is lent (BorrowedBytes), looked up once per chunk. */
 function lentBuffer(chunk: Uint8Array): ArrayBuffer | undefined {
@@ -154,23 +145,11 @@ export class FrameDecoder {
   }
 
   /**
-   * Copies a piece of a frame into the frame being filled. The frame grows to at most twice the
-   * bytes received (never to a length the peer only declared), and to the exact frame length once
-   * that is within reach, so that a frame over two reads is copied once.
+   * Copies a piece of a frame into the frame being filled (core's `joinPiece`: it grows to at most
+   * twice the bytes received, never to a length the peer only declared).
    */
   private copyPiece(chunk: Uint8Array, offset: number, take: number): void {
-    const need = this.received + take;
-    let frame = this.frame;
-    if (frame === undefined && spare !== undefined && spare.byteLength >= this.expected) {
-      // Memory already held: taking it allocates nothing, whatever length the peer declared.
-      this.frame = frame = spare;
-      spare = undefined;
-    } else if (frame === undefined || frame.length < need) {
-      const grown = unfilled(Math.min(this.expected, 2 * need));
-      if (frame !== undefined) grown.set(frame.subarray(0, this.received));
-      this.frame = frame = grown;
-    }
-    frame.set(chunk.subarray(offset, offset + take), this.received);
+    this.frame = joinPiece(this.frame, this.received, this.expected, chunk.subarray(offset, offset + take));
   }
 
   /** Hands over the frame just completed; a frame built from copies is lent, and its buffer kept for the next one. */
@@ -185,7 +164,7 @@ export class FrameDecoder {
     this.received = 0;
     this.expected = -1;
     sink.received(new BorrowedBytes(filled.buffer as ArrayBuffer, filled.byteOffset, length));
-    if (filled.byteLength <= SPARE_LIMIT && (spare === undefined || spare.byteLength < filled.byteLength)) spare = filled;
+    keepJoined(filled);
   }
 
   private joinPieces(): Uint8Array {

@@ -1,6 +1,6 @@
 import { Socket, type Server } from 'node:net';
 import { takeOverSocket, type Acceptor, type Local, type LocalWatch } from '@message-io/core';
-import { sharedReceive, type SharedReceive } from './remote.js';
+import type { SharedReceive } from './remote.js';
 
 /** The peer address Node caches on a socket on the first read of `remoteAddress` (not in its types). */
 interface CachedPeer {
@@ -42,13 +42,12 @@ export type Wrap = (socket: Socket, lent: boolean) => Parameters<Acceptor['remot
 /**
  * A Tcp or FramedTcp listener: hands each accepted socket, wrapped by `wrap`, to the core. The
  * server pauses what it accepts (`pauseOnConnect`); a socket then reads into the shared receive
- * buffer (`lend`, when Node allows it: `wrap` is told) or once the connection receives.
+ * buffer (with `reading`, when Node allows it: `wrap` is told) or once the connection receives.
  */
 export class TcpLocal implements Local {
   constructor(
     private readonly server: Server,
-    private readonly lend: boolean,
-    private readonly writableHighWaterMark: number,
+    private readonly reading: ReadingOptions | undefined,
     private readonly wrap: Wrap,
   ) {}
 
@@ -68,7 +67,7 @@ export class TcpLocal implements Local {
         accepted.destroy();
         return;
       }
-      const lending = this.lend ? readInto(accepted, { onread: sharedReceive(), writableHighWaterMark: this.writableHighWaterMark }) : undefined;
+      const lending = this.reading === undefined ? undefined : readInto(accepted, this.reading);
       acceptor.remote(this.wrap(lending ?? accepted, lending !== undefined), { host, port });
     });
   }

@@ -19,8 +19,9 @@ export interface TcpConnectOptions extends ConnectOptions {
    */
   idleTimeout?: number;
   /**
-   * Read into the one 1 MiB receive buffer shared by every Tcp and FramedTcp connection of the
-   * process, and hand messages over as `BorrowedBytes`, valid only until the callback returns.
+   * Read into the one receive buffer shared by every Tcp and FramedTcp connection of the process
+   * (64 KiB, growing once to 1 MiB for bulk), and hand messages over as `BorrowedBytes`, valid only
+   * until the callback returns.
    * Default `true` (no allocation per read: the fastest). `false`: each read gets a buffer of its
    * own, so a message's data may be kept after the callback without a copy.
    */

@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import { BorrowedBytes } from '@message-io/core';
+import { BorrowedBytes, joinPiece, keepJoined } from '@message-io/core';
 import { nativeUnmask } from './frame.js';
 
 /** Where a receiver keeps its FastReceive. */
@@ -37,14 +37,6 @@ function headerLengthOf(b1: number): number {
 }
 /** The masking key handed to bufferutil, filled before each (synchronous) call; also used by the JS loop. */
 const maskKey = Buffer.alloc(4);
-
-/**
- * The buffer the last binary frame joined from lent pieces was built in, kept once that frame has
- * been handed over (lent) for the next such frame of any connection that fits in it; at most
- * {@link SPARE_LIMIT} bytes. As FramedTcp does (design note 0008).
- */
-let spare: Buffer | undefined;
-const SPARE_LIMIT = 4 * 1024 * 1024;
 
 /** What a frame's header says, and what to do with the frame. */
 const enum Kind {
@@ -89,8 +81,8 @@ export class FastReceive {
   private expected = -1;
   private received = 0;
   private pieces: Buffer[] | undefined = undefined;
-  /** A binary frame over lent chunks, joined as its pieces come (instead of `pieces`). */
-  private joined: Buffer | undefined = undefined;
+  /** A binary frame over lent chunks, joined as its pieces come (core's `joinPiece`; instead of `pieces`). */
+  private joined: Uint8Array | undefined = undefined;
   /** The frame's masking key, big-endian, as a 32-bit integer. */
   private mask = 0;
   private maskAt = 0;
@@ -212,7 +204,7 @@ export class FastReceive {
     const piece = chunk.subarray(offset, offset + take);
     if (this.kind === Kind.Data && this.expectMasked) this.unmask(piece);
     if (take > 0) {
-      if (this.lent && this.kind === Kind.Data) this.join(piece);
+      if (this.lent && this.kind === Kind.Data) this.joined = joinPiece(this.joined, this.received, this.expected, piece);
       else (this.pieces ??= []).push(this.lent ? Buffer.from(piece) : piece);
     }
     this.received += take;
@@ -225,7 +217,7 @@ export class FastReceive {
       this.expected = -1;
       this.received = 0;
       this.target.deliver(new BorrowedBytes(joined.buffer as ArrayBuffer, joined.byteOffset, length));
-      if (joined.byteLength <= SPARE_LIMIT && (spare === undefined || spare.byteLength < joined.byteLength)) spare = joined;
+      keepJoined(joined);
       return offset;
     }
     const pieces = this.pieces;
@@ -236,26 +228,6 @@ export class FastReceive {
     if (this.kind === Kind.Data) this.target.deliver(frame);
     else this.forwardFrame(frame);
     return offset;
-  }
-
-  /**
-   * Copies a piece of a binary frame over lent chunks into the frame being joined. It grows to at
-   * most twice the bytes received (never to a length the peer only declared), or is the kept
-   * buffer of an earlier frame when that one fits (no allocation at all).
-   */
-  private join(piece: Buffer): void {
-    const need = this.received + piece.length;
-    let joined = this.joined;
-    if (joined === undefined && spare !== undefined && spare.byteLength >= this.expected) {
-      joined = spare;
-      spare = undefined;
-    } else if (joined === undefined || joined.length < need) {
-      const grown = Buffer.allocUnsafeSlow(Math.min(this.expected, 2 * need));
-      if (joined !== undefined) joined.copy(grown, 0, 0, this.received);
-      joined = grown;
-    }
-    this.joined = joined;
-    piece.copy(joined, this.received);
   }
 
   /** Hands one whole control or text frame to `ws`; stops when `ws` has closed or failed. */
