@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { CHROMIUM, requirePeers, skipWithout } from '../../../test/support/peers.js';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -48,7 +48,8 @@ async function waitOutput(program: Program, pattern: RegExp, ms = 10_000): Promi
 }
 
 describe('browser-chat example', () => {
-  it('a page joins the chat, and its line reaches the terminal client (and back)', async () => {
+  it.skipIf(skipWithout('chromium'))('a page joins the chat, and its line reaches the terminal client (and back)', async () => {
+    requirePeers('chromium');
     const programs: Program[] = [];
     const profile = mkdtempSync(join(tmpdir(), 'message-io-chromium-'));
     let context: Awaited<ReturnType<typeof chromium.launchPersistentContext>> | undefined;

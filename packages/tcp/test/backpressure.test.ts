@@ -4,6 +4,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SendStatus, type Transport } from '@message-io/core';
 import { FrameDecoder, FramedTcp, Tcp } from '@message-io/tcp';
+import { requirePeers, skipWithout } from '../../../test/support/peers.js';
 import { testNode, until, type TestNode } from './support.js';
 
 const KiB = 1024;
@@ -119,7 +120,8 @@ describe.each([
   ['Tcp', Tcp],
   ['FramedTcp', FramedTcp],
 ] as [string, Transport<never, never>][])('%s under a peer that never reads', (_name, transport) => {
-  it('BP-01: socat -u never reads; sends stop at the cap, memory stays bounded, another client keeps its echo', async () => {
+  it.skipIf(skipWithout('socat'))('BP-01: socat -u never reads; sends stop at the cap, memory stays bounded, another client keeps its echo', async () => {
+    requirePeers('socat');
     const { spawn } = await import('node:child_process');
     const { monitorEventLoopDelay } = await import('node:perf_hooks');
     const cap = 4 * 1024 * 1024;

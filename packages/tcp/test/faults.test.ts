@@ -5,6 +5,7 @@ import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SendStatus, type Transport } from '@message-io/core';
 import { encodeVarint, FramedTcp, Tcp } from '@message-io/tcp';
+import { PYTHON, requirePeers, skipWithout } from '../../../test/support/peers.js';
 import { sleep, testNode, until, type TestNode } from './support.js';
 
 const cleanups: (() => void)[] = [];
@@ -72,7 +73,8 @@ describe.each(transports)('%s', (name, transport) => {
     expect(server.events.filter((e) => e.type === 'disconnected')).toHaveLength(1);
   });
 
-  it('LC-02: frames followed by a half-close (nc -N) are all delivered, and the replies reach nc', async () => {
+  it.skipIf(skipWithout('nc'))('LC-02: frames followed by a half-close (nc -N) are all delivered, and the replies reach nc', async () => {
+    requirePeers('nc');
     const server = node((event, handler) => {
       if (event.type === 'message') handler.network().send(event.endpoint, Buffer.concat([Buffer.from('re:'), event.data]));
     });
@@ -95,7 +97,8 @@ describe.each(transports)('%s', (name, transport) => {
     }
   });
 
-  it('LC-05: a connect to a black-holed listener fails after connectTimeout', async () => {
+  it.skipIf(skipWithout('python3'))('LC-05: a connect to a black-holed listener fails after connectTimeout', async () => {
+    requirePeers('python3');
     const script = String.raw`
 import socket, sys, time
 s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(0)
@@ -109,7 +112,7 @@ for i in range(4):
 print(port, flush=True)
 time.sleep(20)
 `;
-    const listener = child('/usr/bin/python3', ['-c', script]);
+    const listener = child(PYTHON, ['-c', script]);
     await until(() => /\d+\n/.test(listener.out()), 5000, 'the python listener');
     const port = Number(listener.out().trim());
     // Make sure the queue is full: one more raw connect must hang.

@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SendStatus } from '@message-io/core';
 import { Udp } from '@message-io/udp';
+import { skipWithout } from '../../../test/support/peers.js';
 import { portOf, runPython, stopNodes, testNode } from './support.js';
 
 const T = 15_000;
@@ -29,7 +30,7 @@ s.sendto(b'python got: ' + data, addr)
 print('done', len(data), flush=True)
 `;
 
-describe.each(['127.0.0.1', '::1'])('Python over %s', (host) => {
+describe.skipIf(skipWithout('python3')).each(['127.0.0.1', '::1'])('Python over %s', (host) => {
   const bind = host.includes(':') ? `[${host}]:0` : `${host}:0`;
 
   it('a datagram sent by Python is a message; the answer through its endpoint reaches Python', async () => {

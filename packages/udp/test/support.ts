@@ -1,8 +1,8 @@
 // Test support for the Udp package: nodes whose events can be awaited, stopped after each test,
 // and a Python peer run as a child process (killed by PID).
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { split, type NodeEvent, type NodeHandler } from '@message-io/core';
+import { PYTHON, requirePeers } from '../../../test/support/peers.js';
 
 /** A running node whose events are recorded (message data copied) and can be awaited. */
 export { randomBytes, rng, sleep, until } from '@message-io/adapter-testkit';
@@ -76,9 +76,6 @@ export function portOf(addr: string): number {
   return Number(addr.slice(addr.lastIndexOf(':') + 1));
 }
 
-/** Debian's Python (it sees Debian's packages); else whatever `python3` is on the PATH. */
-export const PYTHON: string = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-
 /** Output of a finished Python script. */
 export interface PythonResult {
   code: number | null;
@@ -91,6 +88,7 @@ export interface PythonResult {
  * far once the process has printed `ready` (scripts print it when their socket is bound).
  */
 export function runPython(script: string, args: string[], ms = 5000, started?: (stdout: string) => void): Promise<PythonResult> {
+  requirePeers('python3');
   const child = spawn(PYTHON, ['-c', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

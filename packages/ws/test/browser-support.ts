@@ -7,9 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { chromium, type Page } from 'playwright-core';
-
-/** Where Debian's `chromium` package puts the browser; `CHROMIUM_PATH` overrides it. */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { CHROMIUM, requirePeers } from '../../../test/support/peers.js';
 
 /** Flags for Chromium on a machine with a closed network, run as root. */
 const CHROMIUM_ARGS = [
@@ -81,9 +79,11 @@ export async function servePage(app: string): Promise<StaticServer> {
 
 /**
  * Starts headless Chromium with a fresh profile folder, opens a page, runs `use`, and closes the
- * browser and removes the folder whatever happens. Console errors of the page are printed.
+ * browser and removes the folder whatever happens. Console errors of the page are printed. Fails
+ * clearly when Chromium is missing.
  */
 export async function withChromium<T>(use: (page: Page) => Promise<T>): Promise<T> {
+  requirePeers('chromium');
   const profile = mkdtempSync(join(tmpdir(), 'message-io-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,

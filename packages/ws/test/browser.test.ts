@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { Endpoint, SendStatus } from '@message-io/core';
 import { Ws } from '@message-io/ws';
+import { skipWithout } from '../../../test/support/peers.js';
 import { bundleForBrowser, servePage, withChromium, type StaticServer } from './browser-support.js';
 import { sleep, testNode, type TestNode } from './support.js';
 
@@ -52,7 +53,7 @@ async function run<T>(name: string, ...args: unknown[]): Promise<T> {
   });
 }
 
-describe('Ws in a browser (headless Chromium)', () => {
+describe.skipIf(skipWithout('chromium'))('Ws in a browser (headless Chromium)', () => {
   it('connects to a Node listener, echoes binary and text both ways, fires a timer signal, and sees disconnected when removed', async () => {
     const { node, port } = await echoServer();
     try {

@@ -1,10 +1,11 @@
 // Interoperability with WebSocket code no line of ours wrote: Debian's python3-websockets (client
 // and server, `/usr/bin/python3`) and a plain `ws` client sending text, as a browser does.
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { SendStatus, type NodeEvent, type NodeHandler } from '@message-io/core';
 import { Ws } from '@message-io/ws';
-import { python, requirePythonWebsockets, type PythonPeer } from './raw.js';
+import { skipWithout } from '../../../test/support/peers.js';
+import { python, type PythonPeer } from './raw.js';
 import { randomBytes, rng, testNode, until, type TestNode } from './support.js';
 
 const MiB = 1024 * 1024;
@@ -33,9 +34,7 @@ function run(script: string, args: string[]): PythonPeer {
 
 const text = (data: Uint8Array): string => Buffer.from(data).toString();
 
-describe('python3-websockets', () => {
-  beforeAll(() => requirePythonWebsockets());
-
+describe.skipIf(skipWithout('python3-websockets'))('python3-websockets', () => {
   it('a Python client: text arrives as bytes, binary echoes are exact, its Close 1000 gives one disconnected', async () => {
     const n = node(echo);
     const { addr } = await n.handler.network().listen(Ws, '127.0.0.1:0');

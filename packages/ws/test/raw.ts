@@ -1,10 +1,10 @@
 // Raw peers for the Ws tests: a hand-written WebSocket client over node:net (so that a test can
 // send what no library would), a frame parser, and the python3-websockets driver.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { requirePeers } from '../../../test/support/peers.js';
 
 /** One parsed WebSocket frame. */
 export interface Frame {
@@ -155,12 +155,6 @@ export function status(head: string | undefined): number | undefined {
 /** The Python that sees Debian's python3-websockets. */
 export const PYTHON = '/usr/bin/python3';
 
-/** Fails with a clear message when Debian's python3-websockets is missing (`.ci/run` installs it). */
-export function requirePythonWebsockets(): void {
-  const ok = existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import websockets'], { stdio: 'ignore', timeout: 5000 }).status === 0;
-  if (!ok) throw new Error('these tests drive Debian python3-websockets: apt-get install -y python3-websockets');
-}
-
 /** A running Python fixture: its JSON lines so far. Killed by PID with `kill()`. */
 export interface PythonPeer {
   child: ChildProcess;
@@ -170,8 +164,9 @@ export interface PythonPeer {
   kill(): void;
 }
 
-/** Runs `test/fixtures/<script>` with Debian's Python. */
+/** Runs `test/fixtures/<script>` with Debian's Python; fails clearly when python3-websockets is missing. */
 export function python(script: string, args: string[]): PythonPeer {
+  requirePeers('python3-websockets');
   const path = fileURLToPath(new URL(`./fixtures/${script}`, import.meta.url));
   const child = spawn(PYTHON, [path, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: Record<string, unknown>[] = [];
