@@ -2,6 +2,7 @@ import { describe } from 'vitest';
 import { registerIntegrationCases } from './cases/integration.js';
 import { registerLifecycleCases } from './cases/lifecycle.js';
 import { registerLimitCases } from './cases/limits.js';
+import { registerOptionCases } from './cases/options.js';
 import { registerRemovalCases } from './cases/removal.js';
 import { Harness } from './harness.js';
 import { resolveSettings, type ConformanceOptions } from './options.js';
@@ -19,6 +20,8 @@ import { resolveSettings, type ConformanceOptions } from './options.js';
  *
  * Cases are chosen by the transport's capabilities: connection-oriented transports also get the
  * refused-connection case and the `accepted`/`disconnected` checks; bounded ones the oversize case.
+ * Every transport must refuse an option it does not know (`{ bogus: true }`) on `connect` and
+ * `listen` with `InvalidOptionError`.
  * Every case stops the nodes it made, even when it fails.
  */
 export function registerConformanceTests<C, L>(options: ConformanceOptions<C, L>): void {
@@ -29,5 +32,6 @@ export function registerConformanceTests<C, L>(options: ConformanceOptions<C, L>
     describe('remove and stop', () => registerRemovalCases(h));
     describe('lifecycle guarantees', () => registerLifecycleCases(h));
     describe('limits', () => registerLimitCases(h));
+    describe('options', () => registerOptionCases(h));
   });
 }

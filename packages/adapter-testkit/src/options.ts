@@ -17,7 +17,8 @@ export type CaseName =
   | 'nothing after stop'
   | 'oversize send'
   | 'send before ready'
-  | 'send after remove';
+  | 'send after remove'
+  | 'unknown option';
 
 /** What {@link registerConformanceTests} needs to know about the transport under test. */
 export interface ConformanceOptions<C = unknown, L = unknown> {

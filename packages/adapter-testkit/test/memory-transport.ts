@@ -5,7 +5,9 @@ import {
   ListenError,
   PendingStatus,
   SendStatus,
+  commonOptionKeys,
   isUrlAddr,
+  refuseUnknownOptions,
   type Acceptor,
   type Adapter,
   type Local,
@@ -143,12 +145,13 @@ class MemoryLocal implements Local {
   }
 }
 
-function memoryAdapter(faults: Faults, maxMessageSize: number): Adapter {
+function memoryAdapter(name: string, faults: Faults, maxMessageSize: number): Adapter {
   const ports = new Map<number, MemoryLocal>();
   let nextPort = 40_000;
   return {
-    connect(addr: RemoteAddr): Remote {
+    connect(addr: RemoteAddr, options: unknown): Remote {
       if (isUrlAddr(addr)) throw new InvalidAddressError(`Memory takes host:port, not ${addr.url}`);
+      refuseUnknownOptions(options as object | undefined, commonOptionKeys, `${name} connect`);
       const client = new MemoryRemote(faults, true, maxMessageSize);
       const acceptor = ports.get(addr.port)?.acceptor;
       if (acceptor !== undefined) {
@@ -160,8 +163,9 @@ function memoryAdapter(faults: Faults, maxMessageSize: number): Adapter {
       }
       return client;
     },
-    async listen(addr: RemoteAddr) {
+    async listen(addr: RemoteAddr, options: unknown) {
       if (isUrlAddr(addr)) throw new InvalidAddressError(`Memory listens on host:port, not ${addr.url}`);
+      refuseUnknownOptions(options as object | undefined, commonOptionKeys, `${name} listen`);
       const port = addr.port === 0 ? nextPort++ : addr.port;
       if (ports.has(port)) throw new ListenError(`memory port ${port} is taken`);
       const local = new MemoryLocal(ports, port, faults);
@@ -173,5 +177,5 @@ function memoryAdapter(faults: Faults, maxMessageSize: number): Adapter {
 
 /** A new in-memory transport (its own port space) that misbehaves as `faults` says. */
 export function memoryTransport(name = 'Memory', faults: Faults = {}, maxMessageSize = 1024 * 1024): Transport {
-  return { name, connectionOriented: true, packetBased: true, maxMessageSize, adapter: memoryAdapter(faults, maxMessageSize) };
+  return { name, connectionOriented: true, packetBased: true, maxMessageSize, adapter: memoryAdapter(name, faults, maxMessageSize) };
 }

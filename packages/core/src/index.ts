@@ -24,7 +24,17 @@ export { EventQueue, type SignalSender, type TimerId } from './event-queue.js';
 export type { AcceptedEvent, ConnectedEvent, DisconnectedEvent, MessageEvent, NetEvent, NodeEvent, SignalEvent, WritableEvent } from './events.js';
 export { NetworkController, type ListenResult } from './network.js';
 export { NodeHandler, NodeListener, split, type NodeOptions } from './node.js';
-export { DEFAULT_CONNECT_TIMEOUT, DEFAULT_LINGER, DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_STORED_BYTES, optionReader, resolveCommonOptions, type ResolvedCommonOptions } from './options.js';
+export {
+  commonOptionKeys,
+  DEFAULT_CONNECT_TIMEOUT,
+  DEFAULT_LINGER,
+  DEFAULT_MAX_BUFFERED_BYTES,
+  DEFAULT_MAX_STORED_BYTES,
+  optionReader,
+  refuseUnknownOptions,
+  resolveCommonOptions,
+  type ResolvedCommonOptions,
+} from './options.js';
 export { ResourceId, type ResourceKind } from './resource-id.js';
 export { ReceiveBuffer } from './receive-buffer.js';
 export { PendingStatus, SendStatus } from './status.js';

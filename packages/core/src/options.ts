@@ -1,5 +1,6 @@
 import { InvalidOptionError } from './errors.js';
 import type { RemoteContext } from './adapter.js';
+import type { ConnectOptions, ListenOptions } from './transport.js';
 
 /** Default cap on unsent bytes per connection: 16 MiB. */
 export const DEFAULT_MAX_BUFFERED_BYTES: number = 16 * 1024 * 1024;
@@ -74,3 +75,68 @@ export const optionReader = {
     return value as F;
   },
 };
+
+/**
+ * The options the core reads for every transport, on `connect` and on `listen`. An adapter builds
+ * its lists of known options from it, for {@link refuseUnknownOptions}. Typing the list against the
+ * options interface makes adding an option without listing it a compile error:
+ *
+ * ```ts
+ * const connectKeys: Record<keyof MyConnectOptions, true> = { ...commonOptionKeys, maxMessageSize: true };
+ * ```
+ */
+export const commonOptionKeys: Readonly<Record<keyof ConnectOptions | keyof ListenOptions, true>> = Object.freeze({
+  maxBufferedBytes: true,
+  connectTimeout: true,
+  linger: true,
+});
+
+/**
+ * Refuses the options that `known` does not list: a misspelt name (`maxMesageSize`), another
+ * transport's option, a listen option given to `connect`. Keys whose value is `undefined` pass.
+ * `where` names the call in the message, such as `'FramedTcp connect'`. Adapters call it first
+ * thing in `connect` and `listen`.
+ * @throws InvalidOptionError naming the unknown key and listing the known ones
+ */
+export function refuseUnknownOptions(options: object | undefined, known: Readonly<Record<string, true>>, where: string): void {
+  if (options === undefined || options === null) return;
+  for (const key of Object.keys(options)) {
+    if (Object.prototype.hasOwnProperty.call(known, key) || (options as Record<string, unknown>)[key] === undefined) continue;
+    const names = Object.keys(known);
+    const near = closest(key, names);
+    const hint = near === undefined ? '' : ` (did you mean ${near}?)`;
+    throw new InvalidOptionError(`unknown option ${key} for ${where}${hint}; ${where} takes ${names.join(', ')}`);
+  }
+}
+
+/** The known name that `key` most likely misspells: same letters in another case, or at most 2 edits away. */
+function closest(key: string, names: readonly string[]): string | undefined {
+  const lower = key.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Math.min(2, Math.floor(key.length / 3)) + 1;
+  for (const name of names) {
+    if (name.toLowerCase() === lower) return name;
+    const distance = editDistance(lower, name.toLowerCase(), bestDistance);
+    if (distance < bestDistance) {
+      best = name;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+/** Levenshtein distance of `a` and `b`, or `limit` when it is at least `limit`. */
+function editDistance(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) >= limit) return limit;
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
+      row.push(Math.min(previous[j]! + 1, row[j - 1]! + 1, substitution));
+    }
+    if (Math.min(...row) >= limit) return limit;
+    previous = row;
+  }
+  return Math.min(previous[b.length]!, limit);
+}

@@ -1,8 +1,9 @@
 import { createServer, Socket } from 'node:net';
-import { optionReader, type Adapter, type Listening, type RemoteAddr, type RemoteContext } from '@message-io/core';
+import { optionReader, refuseUnknownOptions, type Adapter, type Listening, type RemoteAddr, type RemoteContext } from '@message-io/core';
 import { parseIpcAddr } from './address.js';
 import { bind } from './bind.js';
 import { FramedLocal } from './listener.js';
+import { ipcConnectKeys, ipcListenKeys } from './option-keys.js';
 import { resolveBacklog, resolveMaxMessageSize, type IpcConnectOptions, type IpcListenOptions } from './options.js';
 import { FramedRemote } from './remote.js';
 
@@ -23,6 +24,7 @@ export const adapter: Adapter<IpcConnectOptions, IpcListenOptions> = {
    */
   connect(addr: RemoteAddr, options: IpcConnectOptions | undefined, context: RemoteContext) {
     const target = parseIpcAddr(addr);
+    refuseUnknownOptions(options, ipcConnectKeys, 'Ipc connect');
     const maxMessageSize = resolveMaxMessageSize(options);
     // Node forwards stream options to the socket, though its types omit them.
     const socket = new Socket({ writableHighWaterMark: highWaterMark(context) } as ConstructorParameters<typeof Socket>[0]);
@@ -38,6 +40,7 @@ export const adapter: Adapter<IpcConnectOptions, IpcListenOptions> = {
    */
   async listen(addr: RemoteAddr, options: IpcListenOptions | undefined, context: RemoteContext): Promise<Listening> {
     const where = parseIpcAddr(addr);
+    refuseUnknownOptions(options, ipcListenKeys, 'Ipc listen');
     const maxMessageSize = resolveMaxMessageSize(options);
     const settings = {
       backlog: resolveBacklog(options),

@@ -125,6 +125,25 @@ describe('addresses', () => {
   });
 });
 
+describe('options', () => {
+  it('connect and listen refuse unknown options, naming the key and the options of that side, and bind nothing', async () => {
+    const { handler } = node();
+    const path = socketPath();
+    let error: unknown;
+    try {
+      handler.network().connect(Ipc, ipcUrl(path), { backlog: 5 } as never);
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toMatchObject({ code: 'ERR_INVALID_OPTION', message: 'unknown option backlog for Ipc connect; Ipc connect takes maxBufferedBytes, connectTimeout, linger, maxMessageSize' });
+    await expect(handler.network().listen(Ipc, ipcUrl(path), { bogus: true } as never)).rejects.toMatchObject({
+      code: 'ERR_INVALID_OPTION',
+      message: expect.stringMatching(/^unknown option bogus for Ipc listen; .*writableAll$/),
+    });
+    expect(existsSync(path)).toBe(false);
+  });
+});
+
 describe('between processes', () => {
   it('a child process connects, sends, and gets its echo', async () => {
     const server = node(true);

@@ -7,6 +7,7 @@ import {
   ListenError,
   isUrlAddr,
   optionReader,
+  refuseUnknownOptions,
   type Adapter,
   type Listening,
   type RemoteAddr,
@@ -14,6 +15,7 @@ import {
   type SocketAddr,
 } from '@message-io/core';
 import { TcpLocal } from './listener.js';
+import { framedTcpConnectKeys, framedTcpListenKeys, tcpConnectKeys, tcpListenKeys } from './option-keys.js';
 import { resolveSocketSettings, resolveSourceAddress, type FramedTcpConnectOptions, type FramedTcpListenOptions, type SocketSettings } from './options.js';
 import { FramedTcpRemote, sharedReceive, TcpRemote, type RemoteSettings } from './remote.js';
 
@@ -68,6 +70,9 @@ function bind(settings: SocketSettings, bindSettings: BindSettings, host: string
 /** Builds the adapter of Tcp (`framed = false`) or FramedTcp (`framed = true`). */
 export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, FramedTcpListenOptions> {
   const Connection = framed ? FramedTcpRemote : TcpRemote;
+  const name = framed ? 'FramedTcp' : 'Tcp';
+  const connectKeys = framed ? framedTcpConnectKeys : tcpConnectKeys;
+  const listenKeys = framed ? framedTcpListenKeys : tcpListenKeys;
   // The settings of the last outgoing connection, shared by the next ones alike.
   let clientShared: RemoteSettings | undefined;
   const sharedFor = (settings: SocketSettings, context: RemoteContext): RemoteSettings => {
@@ -82,7 +87,9 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
   return {
     connect(addr: RemoteAddr, options: FramedTcpConnectOptions | undefined, context: RemoteContext) {
       if (isUrlAddr(addr)) throw new InvalidAddressError(`Tcp connects to host:port addresses, not URLs (${addr.url})`);
+      // Settings first: they refuse maxMessageSize on Tcp with a message of their own.
       const settings = resolveSocketSettings(options, framed);
+      refuseUnknownOptions(options, connectKeys, `${name} connect`);
       const source = resolveSourceAddress(options);
       // Node forwards stream options to the socket, though its types omit them. The socket reads
       // into the receive buffer shared by every connection (`onread`), unless told not to.
@@ -101,6 +108,7 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
 
     async listen(addr: SocketAddr, options: FramedTcpListenOptions | undefined, context: RemoteContext): Promise<Listening> {
       const settings = resolveSocketSettings(options, framed);
+      refuseUnknownOptions(options, listenKeys, `${name} listen`);
       const bindSettings: BindSettings = {
         backlog: optionReader.integer(options, 'backlog', 511, 0, 65535),
         ipv6Only: optionReader.boolean(options, 'ipv6Only', false),

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { InvalidOptionError } from '@message-io/core';
 import { FramedTcp, Tcp } from '@message-io/tcp';
 import { testNode, type TestNode } from './support.js';
 
@@ -52,6 +53,43 @@ describe('Tcp options', () => {
     expect(() => net.connect(Tcp, addr, { maxMessageSize: 10 } as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }));
     await expect(net.listen(FramedTcp, '127.0.0.1:0', { backlog: -1 })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
     await expect(net.listen(FramedTcp, '127.0.0.1:0', { ipv6Only: 'no' } as never)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
+  });
+
+  it('refuses unknown options on connect and listen, naming the key and the options that side takes', async () => {
+    const n = node();
+    const net = n.handler.network();
+    const { addr } = await net.listen(FramedTcp, '127.0.0.1:0');
+    const servers = process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length;
+    const connectError = (transport: typeof Tcp | typeof FramedTcp, options: object): Error => {
+      try {
+        net.connect(transport, addr, options as never);
+      } catch (error) {
+        return error as Error;
+      }
+      throw new Error('connect took the options');
+    };
+    for (const transport of [Tcp, FramedTcp]) {
+      const error = connectError(transport, { bogus: true });
+      expect(error).toBeInstanceOf(InvalidOptionError);
+      expect(error.message).toMatch(new RegExp(`^unknown option bogus for ${transport.name} connect; ${transport.name} connect takes maxBufferedBytes, `));
+      expect(error.message).toContain('sourceAddress');
+      expect(error.message).not.toContain('backlog');
+      // A Ws listen option, and a listen-only option on connect.
+      expect(connectError(transport, { cert: 'pem' }).message).toContain('unknown option cert');
+      expect(connectError(transport, { backlog: 10 }).message).toContain('unknown option backlog');
+      const listenError = await net.listen(transport, '127.0.0.1:0', { bogus: true } as never).catch((e: unknown) => e as Error);
+      expect(listenError).toBeInstanceOf(InvalidOptionError);
+      expect(listenError.message).toMatch(new RegExp(`^unknown option bogus for ${transport.name} listen; .*backlog`));
+      expect(listenError.message).not.toContain('sourceAddress');
+      expect((await net.listen(transport, '127.0.0.1:0', { sourceAddress: '127.0.0.1:0' } as never).catch((e: unknown) => e as Error)).message)
+        .toContain('unknown option sourceAddress');
+    }
+    expect(connectError(FramedTcp, { maxMesageSize: 10 }).message).toContain('unknown option maxMesageSize for FramedTcp connect (did you mean maxMessageSize?)');
+    // Tcp keeps its own word on maxMessageSize.
+    expect(connectError(Tcp, { maxMessageSize: 10 }).message).toBe('option maxMessageSize applies to FramedTcp; Tcp is a byte stream');
+    expect(process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length).toBe(servers);
+    // Keys set to undefined are taken.
+    await net.connectAndWait(Tcp, addr, { bogus: undefined, maxMessageSize: undefined } as never);
   });
 
   it('disconnects a FramedTcp peer that sends more than the listener allows', async () => {

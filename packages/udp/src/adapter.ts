@@ -4,6 +4,7 @@ import {
   InvalidOptionError,
   ListenError,
   isUrlAddr,
+  refuseUnknownOptions,
   type Adapter,
   type Listening,
   type Remote,
@@ -13,6 +14,7 @@ import {
 } from '@message-io/core';
 import { ipFamily, isIPv4Multicast, isIPv6Multicast } from './limits.js';
 import { UdpLocal } from './listener.js';
+import { udpConnectKeys, udpListenKeys } from './option-keys.js';
 import {
   hasMulticastOptions,
   resolveSettings,
@@ -65,6 +67,7 @@ async function bindListener(target: ResolvedHost, port: number, settings: UdpSet
 export const udpAdapter: Adapter<UdpConnectOptions, UdpListenOptions> = {
   connect(addr: RemoteAddr, options: UdpConnectOptions | undefined, context: RemoteContext): Remote {
     if (isUrlAddr(addr)) throw new InvalidAddressError(`Udp connects to host:port addresses, not URLs (${addr.url})`);
+    refuseUnknownOptions(options, udpConnectKeys, 'Udp connect');
     const settings = resolveSettings(options);
     const source = resolveSourceAddress(options);
     checkAddress(addr.host, settings);
@@ -76,6 +79,7 @@ export const udpAdapter: Adapter<UdpConnectOptions, UdpListenOptions> = {
   },
 
   async listen(addr: SocketAddr, options: UdpListenOptions | undefined, context: RemoteContext): Promise<Listening> {
+    refuseUnknownOptions(options, udpListenKeys, 'Udp listen');
     const settings = resolveSettings(options);
     checkAddress(addr.host, settings);
     const target = await resolveListenHost(addr.host, settings);

@@ -53,6 +53,28 @@ describe('validation', () => {
     }
   });
 
+  it('connect and listen refuse unknown options, naming the key and the options of that side', async () => {
+    const [handler] = split();
+    const net = handler.network();
+    try {
+      // A Ws listen option, a listen-only option on connect, a connect-only option on listen, a typo.
+      const cert = thrown(() => net.connect(Udp, '127.0.0.1:9', { cert: 'pem' } as never)) as Error;
+      expect(cert).toBeInstanceOf(InvalidOptionError);
+      expect(cert.message).toMatch(/^unknown option cert for Udp connect; Udp connect takes maxBufferedBytes, connectTimeout, linger, .*sourceAddress/);
+      expect((thrown(() => net.connect(Udp, '127.0.0.1:9', { ipv6Only: true } as never)) as Error).message).toContain('unknown option ipv6Only for Udp connect');
+      expect((thrown(() => net.connect(Udp, '127.0.0.1:9', { brodcast: true } as never)) as Error).message).toContain('(did you mean broadcast?)');
+      const bogus = await net.listen(Udp, '127.0.0.1:0', { bogus: true } as never).catch((e: unknown) => e as Error);
+      expect(bogus).toBeInstanceOf(InvalidOptionError);
+      expect(bogus.message).toMatch(/^unknown option bogus for Udp listen; .*ipv6Only/);
+      const source = await net.listen(Udp, '127.0.0.1:0', { sourceAddress: '127.0.0.1:0' } as never).catch((e: unknown) => e as Error);
+      expect(source.message).toContain('unknown option sourceAddress for Udp listen');
+      // Keys set to undefined are taken.
+      await net.listen(Udp, '127.0.0.1:0', { bogus: undefined } as never);
+    } finally {
+      handler.stop();
+    }
+  });
+
   it('options must be an object', () => {
     const [handler] = split();
     expect(thrown(() => handler.network().connect(Udp, '127.0.0.1:9', 'fast' as never))).toBeInstanceOf(InvalidOptionError);

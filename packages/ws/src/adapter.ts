@@ -7,6 +7,7 @@ import {
   InvalidOptionError,
   isUrlAddr,
   ListenError,
+  refuseUnknownOptions,
   type Adapter,
   type Listening,
   type RemoteAddr,
@@ -14,6 +15,7 @@ import {
   type SocketAddr,
 } from '@message-io/core';
 import { WsLocal } from './listener.js';
+import { wsConnectKeys, wsListenKeys } from './option-keys.js';
 import {
   resolveConnectSettings,
   resolveListenSettings,
@@ -67,6 +69,7 @@ function bind(server: Server, addr: SocketAddr): Promise<void> {
 /** The Ws adapter: `ws` clients, and `ws` on an HTTP or HTTPS server for listeners. */
 export const wsAdapter: Adapter<WsConnectOptions, WsListenOptions> = {
   connect(addr: RemoteAddr, options: WsConnectOptions | undefined, context: RemoteContext): WsRemote {
+    refuseUnknownOptions(options, wsConnectKeys, 'Ws connect');
     const settings = resolveConnectSettings(options, context);
     const url = dialUrl(addr);
     let ws: WebSocket;
@@ -83,6 +86,7 @@ export const wsAdapter: Adapter<WsConnectOptions, WsListenOptions> = {
   async listen(addr: RemoteAddr, options: WsListenOptions | undefined, context: RemoteContext): Promise<Listening> {
     // Ws lists no URL schemes, so the core hands `listen` socket addresses only.
     if (isUrlAddr(addr)) throw new InvalidAddressError(`Ws listens on host:port addresses, not URLs (${addr.url})`);
+    refuseUnknownOptions(options, wsListenKeys, 'Ws listen');
     const settings = resolveListenSettings(options, context);
     const server = createServer(settings);
     const local = new WsLocal(server, settings, context.maxBufferedBytes);

@@ -2,6 +2,7 @@ import {
   InvalidAddressError,
   InvalidOptionError,
   optionReader,
+  refuseUnknownOptions,
   UnsupportedError,
   type Adapter,
   type Listening,
@@ -11,6 +12,7 @@ import {
 import { BrowserWsRemote, type NativeWebSocketConstructor } from './browser-remote.js';
 import { DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_PAYLOAD } from './defaults.js';
 import { dialUrl } from './dial-url.js';
+import { wsConnectKeys, wsListenKeys } from './option-keys.js';
 import type { WsConnectOptions, WsListenOptions } from './options.js';
 
 const MAX_DELAY = 2 ** 31 - 1;
@@ -48,6 +50,7 @@ function nativeWebSocket(): NativeWebSocketConstructor {
 /** The Ws adapter of the browser build: clients on the native `WebSocket`; no listeners. */
 export const browserWsAdapter: Adapter<WsConnectOptions, WsListenOptions> = {
   connect(addr: RemoteAddr, options: WsConnectOptions | undefined, context: RemoteContext): BrowserWsRemote {
+    refuseUnknownOptions(options, wsConnectKeys, 'Ws connect');
     const NativeWebSocket = nativeWebSocket();
     const maxPayload = resolveBrowserMaxPayload(options, context);
     const url = dialUrl(addr);
@@ -59,7 +62,13 @@ export const browserWsAdapter: Adapter<WsConnectOptions, WsListenOptions> = {
     }
   },
 
-  listen(): Promise<Listening> {
+  listen(_addr: RemoteAddr, options: WsListenOptions | undefined): Promise<Listening> {
+    // Options are checked as on Node, so that a mistake shows the same way everywhere.
+    try {
+      refuseUnknownOptions(options, wsListenKeys, 'Ws listen');
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return Promise.reject(
       new UnsupportedError('Ws cannot listen in a browser: a page can only connect. Run the listener in Node.js and connect to it'),
     );

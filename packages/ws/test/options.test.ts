@@ -65,6 +65,44 @@ describe('options', () => {
     await expect(n.handler.network().listen(Ws, '127.0.0.1:0', options as WsListenOptions)).rejects.toBeInstanceOf(InvalidOptionError);
   });
 
+  it('connect and listen refuse unknown options, naming the key and the options of that side', async () => {
+    const n = node();
+    const net = n.handler.network();
+    const connectError = (options: object): Error => {
+      try {
+        net.connect(Ws, '127.0.0.1:1', options as WsConnectOptions);
+      } catch (error) {
+        return error as Error;
+      }
+      throw new Error('connect took the options');
+    };
+    const bogus = connectError({ bogus: true });
+    expect(bogus).toBeInstanceOf(InvalidOptionError);
+    expect(bogus.message).toMatch(/^unknown option bogus for Ws connect; Ws connect takes maxBufferedBytes, .*rejectUnauthorized$/);
+    // Listen options on connect, and a typo.
+    expect(connectError({ cert: 'pem', key: 'pem' }).message).toContain('unknown option cert for Ws connect');
+    expect(connectError({ path: '/chat' }).message).toContain('unknown option path for Ws connect');
+    expect(connectError({ maxPaylod: 10 }).message).toContain('(did you mean maxPayload?)');
+    const listen = await net.listen(Ws, '127.0.0.1:0', { bogus: true } as WsListenOptions).catch((e: unknown) => e as Error);
+    expect(listen).toBeInstanceOf(InvalidOptionError);
+    expect(listen.message).toMatch(/^unknown option bogus for Ws listen; .*authenticate/);
+    const headers = await net.listen(Ws, '127.0.0.1:0', { headers: {} } as WsListenOptions).catch((e: unknown) => e as Error);
+    expect(headers.message).toContain('unknown option headers for Ws listen');
+    // Keys set to undefined are taken.
+    const { addr } = await net.listen(Ws, '127.0.0.1:0', { bogus: undefined } as WsListenOptions);
+    await net.connectAndWait(Ws, addr, { path: undefined } as WsConnectOptions);
+  });
+
+  it('the browser build refuses unknown options too, before it looks for a WebSocket', async () => {
+    const { Ws: BrowserWs } = await import('../dist/browser.js');
+    const net = node().handler.network();
+    expect(() => net.connect(BrowserWs, '127.0.0.1:1', { bogus: true } as WsConnectOptions)).toThrow(
+      /^unknown option bogus for Ws connect; Ws connect takes maxBufferedBytes, /,
+    );
+    await expect(net.listen(BrowserWs, '127.0.0.1:0', { cert: 'pem', bogus: true } as WsListenOptions)).rejects.toThrow('unknown option bogus for Ws listen');
+    await expect(net.listen(BrowserWs, '127.0.0.1:0')).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED' });
+  });
+
   it('works with permessage-deflate on both sides (off by default)', async () => {
     const server = testNode((event, handler) => {
       if (event.type === 'message') handler.network().send(event.endpoint, event.data);

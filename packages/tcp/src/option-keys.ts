@@ -1,0 +1,34 @@
+import { commonOptionKeys } from '@message-io/core';
+import type { FramedTcpConnectOptions, FramedTcpListenOptions, TcpConnectOptions, TcpListenOptions } from './options.js';
+
+// Typed against the option interfaces: an option added to one of them without being listed here
+// does not compile, so the runtime lists cannot drift from the types.
+
+/** The options `connect` takes with Tcp. */
+export const tcpConnectKeys: Readonly<Record<keyof TcpConnectOptions, true>> = {
+  ...commonOptionKeys,
+  noDelay: true,
+  keepAlive: true,
+  sourceAddress: true,
+  lookup: true,
+  idleTimeout: true,
+  reuseReceiveBuffer: true,
+};
+
+/** The options `listen` takes with Tcp. */
+export const tcpListenKeys: Readonly<Record<keyof TcpListenOptions, true>> = {
+  ...commonOptionKeys,
+  noDelay: true,
+  keepAlive: true,
+  backlog: true,
+  ipv6Only: true,
+  lookup: true,
+  idleTimeout: true,
+  reuseReceiveBuffer: true,
+};
+
+/** The options `connect` takes with FramedTcp. */
+export const framedTcpConnectKeys: Readonly<Record<keyof FramedTcpConnectOptions, true>> = { ...tcpConnectKeys, maxMessageSize: true };
+
+/** The options `listen` takes with FramedTcp. */
+export const framedTcpListenKeys: Readonly<Record<keyof FramedTcpListenOptions, true>> = { ...tcpListenKeys, maxMessageSize: true };

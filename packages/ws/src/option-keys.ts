@@ -1,0 +1,38 @@
+import { commonOptionKeys } from '@message-io/core';
+import type { WsCommonOptions, WsConnectOptions, WsListenOptions } from './options.js';
+
+// Typed against the option interfaces: an option added to one of them without being listed here
+// does not compile, so the runtime lists cannot drift from the types. Shared by the Node and the
+// browser builds (this file imports no Node module).
+
+const bothSides: Record<keyof WsCommonOptions, true> = {
+  maxPayload: true,
+  maxFrameSize: true,
+  closeTimeout: true,
+  heartbeatInterval: true,
+  heartbeatTimeout: true,
+  perMessageDeflate: true,
+};
+
+/** The options `connect` takes with Ws. */
+export const wsConnectKeys: Readonly<Record<keyof WsConnectOptions, true>> = {
+  ...commonOptionKeys,
+  ...bothSides,
+  headers: true,
+  ca: true,
+  servername: true,
+  rejectUnauthorized: true,
+};
+
+/** The options `listen` takes with Ws. */
+export const wsListenKeys: Readonly<Record<keyof WsListenOptions, true>> = {
+  ...commonOptionKeys,
+  ...bothSides,
+  path: true,
+  authenticate: true,
+  handshakeTimeout: true,
+  cert: true,
+  key: true,
+  passphrase: true,
+  reuseReceiveBuffer: true,
+};
