@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidOptionError, ListenError, split } from '@message-io/core';
 import { REUSE_PORT_SUPPORTED, Udp } from '@message-io/udp';
 import { supportsReusePort } from '../src/options.js';
+import { requirePeers, skipWithout } from '../../../test/support/peers.js';
 import { portOf, stopNodes, testNode } from './support.js';
 
 const T = 15_000;
@@ -127,13 +128,14 @@ describe('reuseAddr', () => {
 
 /** SO_RCVBUF and SO_SNDBUF of the UDP socket bound to `port`, as `ss` shows them. */
 function socketBuffers(port: number): { rb: number; tb: number } {
+  requirePeers('ss');
   const out = execFileSync('ss', ['-u', '-a', '-n', '-m', '-H', `sport = :${port}`], { encoding: 'utf8', timeout: 3000 });
   const match = /rb(\d+),t\d+,tb(\d+)/.exec(out);
   if (!match) throw new Error(`no socket on port ${port} in: ${out}`);
   return { rb: Number(match[1]), tb: Number(match[2]) };
 }
 
-describe('socket buffer sizes', () => {
+describe.skipIf(skipWithout('ss'))('socket buffer sizes', () => {
   it('recvBufferSize and sendBufferSize reach the socket (Linux doubles them)', async () => {
     const node = testNode();
     const plain = await node.handler.network().listen(Udp, '127.0.0.1:0');
