@@ -1,4 +1,4 @@
-// ND-01 on every listener kind (RELIABILITY.md): a node in a child process (test/fixtures/
+// ND-01 on every listener kind (docs/reliability.md): a node in a child process (test/fixtures/
 // hostile-node.mjs) listens with Tcp, FramedTcp, Ws, Udp and Ipc; this process drives seeded
 // garbage at it: 2,000 connections, 20 at a time, each sending 0-4 KiB of random bytes (on Ws both
 // before the upgrade and after a valid one, as random frames or raw bytes), some left open for the
@@ -23,7 +23,7 @@ const MiB = 1024 * 1024;
  * Memory budgets, beyond the warmed-up baseline, after gc. The process as the OS sees it (rss +
  * arrayBuffers) may keep 20 MiB more: V8 keeps the heap pages it grew to (heapTotal) and the
  * allocator its arenas, without anything live in them. What is live (heapUsed + arrayBuffers) must
- * stay within 10 % (RELIABILITY.md ND-01), or 1 MiB for so small a heap.
+ * stay within 10 % (docs/reliability.md ND-01), or 1 MiB for so small a heap.
  */
 const RSS_BUDGET = 20 * MiB;
 const LIVE_BUDGET = 0.1;

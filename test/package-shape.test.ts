@@ -1,4 +1,4 @@
-// Every publishable package has the same package.json shape (CONVENTIONS.md, point 6), adapter
+// Every publishable package has the same package.json shape (docs/contributing.md, convention 6), adapter
 // packages match templates/adapter/package.json.hbs, every `exports` target exists after the
 // build, and each workspace's tsconfig.json references exactly its workspace dependencies.
 import { execFile } from 'node:child_process';
@@ -12,8 +12,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
  * Published packages that are not transports: they need not depend on core as a peer, nor match
- * the adapter template. The last two are planned (DESIGN.md, section 1) and listed so that they
- * are not mistaken for adapters when they land.
+ * the adapter template. The last two are tools for adapter authors, not adapters.
  */
 const NOT_TRANSPORTS = new Set(['@message-io/core', 'message-io', '@message-io/adapter-testkit', '@message-io/create-adapter']);
 

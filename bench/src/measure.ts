@@ -46,7 +46,7 @@ export function jobsFor(transport: Job['transport'], quick: boolean): { label: s
   ];
 }
 
-/** The third-party peers of DESIGN.md §8, each with the transports whose jobs it does the same way. */
+/** The third-party peers of the performance targets (docs/performance.md), each with the transports whose jobs it does the same way. */
 export const thirdParty: Readonly<Record<'socket.io' | 'zeromq', readonly Job['transport'][]>> = {
   'socket.io': ['ws'],
   zeromq: ['framed-tcp'],

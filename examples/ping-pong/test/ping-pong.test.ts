@@ -1,5 +1,5 @@
 // Runs the ping-pong server and client as a user would, and checks the bytes on the wire against
-// the Rust example's bincode encoding (shared/WIRE.md) with raw socket peers on both sides.
+// the Rust example's bincode encoding (the README's "The messages") with raw socket peers on both sides.
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';

@@ -1,4 +1,4 @@
-// RELIABILITY.md ND-03: a third-party adapter that breaks its contract hurts only its own resources.
+// ND-03 (docs/reliability.md): a third-party adapter that breaks its contract hurts only its own resources.
 // Each case runs a faulty toy transport next to a healthy one in the same nodes, and checks that the
 // fault becomes a status or an event, that late callbacks are ignored, and that the healthy
 // connection keeps echoing.

@@ -1,5 +1,5 @@
 // A toy in-memory transport for the testkit's own tests: connection-oriented, packet-based, no
-// sockets. `faults` makes it break the adapter contract in one chosen way (RELIABILITY.md ND-03).
+// sockets. `faults` makes it break the adapter contract in one chosen way (docs/reliability.md ND-03).
 import {
   InvalidAddressError,
   ListenError,

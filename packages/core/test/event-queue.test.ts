@@ -1,5 +1,6 @@
-// The event queue on its own, without any network: DESIGN.md §3.4 ordering, timers, cancel,
-// standalone receive, many pending timers, argument checks.
+// The event queue on its own, without any network: the ordering of guarantee 4
+// (docs/design/guarantees.md), timers, cancel, standalone receive, many pending timers, argument
+// checks.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EventQueue, InvalidArgumentError, type TimerId } from '@message-io/core';
 
@@ -33,7 +34,7 @@ afterEach(() => {
   for (const queue of queues.splice(0)) queue.close();
 });
 
-describe('EventQueue ordering (DESIGN §3.4)', () => {
+describe('EventQueue ordering (guarantee 4)', () => {
   it('delivers standard events in the order they were sent', () => {
     const queue = makeQueue<number>();
     for (let i = 0; i < 100; i++) queue.send(i);

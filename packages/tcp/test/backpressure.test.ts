@@ -1,5 +1,5 @@
 // The send path under a slow reader: a capped queue, the Backpressure status, the writable event,
-// and no loss or reordering across the cycle (RELIABILITY.md BP-02, light).
+// and no loss or reordering across the cycle (docs/reliability.md BP-02, light).
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SendStatus, type Transport } from '@message-io/core';

@@ -1,5 +1,5 @@
 // Faults on Tcp and FramedTcp, driven by peers we did not write where possible
-// (RELIABILITY.md LC-01, LC-02, LC-04, LC-05).
+// (docs/reliability.md LC-01, LC-02, LC-04, LC-05).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';

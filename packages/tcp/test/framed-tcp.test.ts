@@ -1,4 +1,4 @@
-// FramedTcp on the wire: RELIABILITY.md cases FT-01 to FT-05 and the Rust wire format,
+// FramedTcp on the wire: cases FT-01 to FT-05 of docs/reliability.md and the Rust wire format,
 // driven by raw node:net peers and a Python sender.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';

@@ -1,5 +1,5 @@
 // A consumer that falls behind: the node stops reading past maxStoredBytes (TCP flow control
-// slows the peer) and loses nothing (RELIABILITY.md R1, G12).
+// slows the peer) and loses nothing (docs/reliability.md, `maxStoredBytes`).
 import { afterEach, describe, expect, it } from 'vitest';
 import { SendStatus, split, type NodeEvent } from '@message-io/core';
 import { FramedTcp } from '@message-io/tcp';

@@ -1,4 +1,4 @@
-// Faults: RELIABILITY.md UDP-03 (ICMP port unreachable on a connected socket) and isolation:
+// Faults: docs/reliability.md UDP-03 (ICMP port unreachable on a connected socket) and isolation:
 // an error on one socket never reaches another, never closes a listener, never goes unhandled.
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -1,5 +1,6 @@
-// Lifecycle and misuse: DESIGN.md §3 for Udp (connected ok: true, never accepted or disconnected),
-// remove()/stop() release the sockets, RELIABILITY.md IP-01 (IPv6 parity, G7), LC-08 and LC-09.
+// Lifecycle and misuse: docs/design/guarantees.md for Udp (connected, never accepted or disconnected),
+// remove()/stop() release the sockets, docs/reliability.md IP-01 (IPv6 parity: a connection takes
+// the peer's family), LC-08 and LC-09.
 import { createSocket } from 'node:dgram';
 import type { LookupFunction } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Size limits: RELIABILITY.md UDP-01 (oversize send refused, EMSGSIZE mapped) and UDP-02
+// Size limits: docs/reliability.md UDP-01 (oversize send refused, EMSGSIZE mapped) and UDP-02
 // (maximum-size receive, IPv6 included, never truncated), and the address helpers behind them.
 import { Socket } from 'node:dgram';
 import { afterEach, describe, expect, it, vi } from 'vitest';

@@ -1,4 +1,4 @@
-// Multicast and broadcast on loopback only: RELIABILITY.md UDP-04 (the interface pinned to
+// Multicast and broadcast on loopback only: docs/reliability.md UDP-04 (the interface pinned to
 // 127.0.0.1; /proc/net/igmp shows where the group is joined), two nodes finding each other by
 // multicast, and broadcasts to 127.255.255.255.
 import { existsSync, readFileSync } from 'node:fs';

@@ -1,5 +1,6 @@
 // Options: validation (InvalidOptionError naming the option), reuseAddr, reusePort on this Node,
-// socket buffer sizes (read back with `ss`), sourceAddress and its family (G7).
+// socket buffer sizes (read back with `ss`), sourceAddress and its family (a
+// connection binds to the unspecified address of the peer's family).
 import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidOptionError, ListenError, split } from '@message-io/core';
@@ -82,7 +83,7 @@ describe('validation', () => {
     handler.stop();
   });
 
-  it('multicast options and an IPv6 peer, or a source of the other family, are refused synchronously (G7)', () => {
+  it('multicast options and an IPv6 peer, or a source of the other family, are refused synchronously', () => {
     const [handler] = split();
     const net = handler.network();
     expect(thrown(() => net.connect(Udp, '[::1]:9', { multicastTtl: 1 }))).toBeInstanceOf(InvalidOptionError);

@@ -1,4 +1,4 @@
-// Backpressure (DESIGN.md §5, RELIABILITY.md BP-01/BP-02) on the socket's buffered amount: a peer
+// Backpressure (design note 0003, docs/reliability.md BP-01/BP-02) on the socket's buffered amount: a peer
 // that stops reading makes send answer Backpressure at the cap; `writable` follows once it reads
 // again; nothing reported Sent is lost or reordered; other connections are not slowed.
 import { afterEach, describe, expect, it } from 'vitest';

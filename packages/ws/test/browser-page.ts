@@ -122,7 +122,7 @@ async function textIn(url: string): Promise<object> {
   return { received, text: received[0] === undefined ? undefined : decoder.decode(Uint8Array.from(received[0])) };
 }
 
-/** RELIABILITY.md WS-07: the browser's own WebSocket against a message-io listener. */
+/** docs/reliability.md WS-07: the browser's own WebSocket against a message-io listener. */
 function nativeClient(port: number): Promise<object> {
   return new Promise((resolve) => {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/`);

@@ -1,6 +1,6 @@
 // The Ws browser client in headless Chromium (Debian's chromium, driven by playwright-core) against
 // Node listeners on 127.0.0.1: binary and text both ways, a timer signal, removal by the server,
-// errors and statuses, and RELIABILITY.md WS-07 with the browser's own WebSocket.
+// errors and statuses, and docs/reliability.md WS-07 with the browser's own WebSocket.
 import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';

@@ -1,4 +1,4 @@
-// Closing: RELIABILITY.md WS-09 (close handshake and remove()), LC-06 case 6 (send then remove),
+// Closing: docs/reliability.md WS-09 (close handshake and remove()), LC-06 case 6 (send then remove),
 // and the heartbeat (dead-peer detection), with raw peers that answer only what the test wants.
 import { createHash } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';

@@ -1,4 +1,4 @@
-// Faults on Ws (RELIABILITY.md LC-01, LC-02): a reset in the middle of a message, or while we
+// Faults on Ws (docs/reliability.md LC-01, LC-02): a reset in the middle of a message, or while we
 // write 8 MiB; messages followed by a Close, or by a bare TCP half-close. Raw peers (./raw.ts)
 // send exactly the bytes each case needs.
 import { afterEach, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// The server side of the handshake: RELIABILITY.md WS-05 (header abuse) and WS-06 (silent or slow
+// The server side of the handshake: docs/reliability.md WS-05 (header abuse) and WS-06 (silent or slow
 // clients), the path filter and the authenticate hook. Raw clients over node:net, on 127.0.0.1 and ::1.
 import { afterEach, describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';

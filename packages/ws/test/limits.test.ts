@@ -1,4 +1,4 @@
-// RELIABILITY.md WS-01 (inbound oversize), WS-02 (size boundary) and WS-03 (protocol violations),
+// docs/reliability.md WS-01 (inbound oversize), WS-02 (size boundary) and WS-03 (protocol violations),
 // driven by a hand-written raw client, and the fragmentation of big messages into ≤ maxFrameSize frames.
 import { afterEach, describe, expect, it } from 'vitest';
 import { MessageTooLargeError, ProtocolError, SendStatus, type NodeEvent, type NodeHandler } from '@message-io/core';

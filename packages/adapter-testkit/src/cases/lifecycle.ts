@@ -1,4 +1,4 @@
-// The guarantees of DESIGN.md §3 that hold for every adapter: no re-entrant callback, events kept
+// The guarantees of docs/design/guarantees.md that hold for every adapter: no re-entrant callback, events kept
 // until forEach, connected/accepted -> messages -> disconnected at most once, nothing after remove/stop.
 import { expect } from 'vitest';
 import { split, type Endpoint, type NodeEvent, type NodeHandler } from '@message-io/core';

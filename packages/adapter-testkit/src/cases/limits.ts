@@ -1,4 +1,4 @@
-// Limits and send outcomes that hold for every adapter (RELIABILITY.md FT-05, LC-06 cases 1 to 4).
+// Limits and send outcomes that hold for every adapter (docs/reliability.md FT-05, LC-06 cases 1 to 4).
 import { expect } from 'vitest';
 import { SendStatus } from '@message-io/core';
 import { isConnectedOk, type Harness } from '../harness.js';
