@@ -2,6 +2,7 @@ import { describe } from 'vitest';
 import { registerIntegrationCases } from './cases/integration.js';
 import { registerLifecycleCases } from './cases/lifecycle.js';
 import { registerLimitCases } from './cases/limits.js';
+import { registerOwnershipCases } from './cases/ownership.js';
 import { registerOptionCases } from './cases/options.js';
 import { registerRemovalCases } from './cases/removal.js';
 import { Harness } from './harness.js';
@@ -32,6 +33,7 @@ export function registerConformanceTests<C, L>(options: ConformanceOptions<C, L>
     describe('remove and stop', () => registerRemovalCases(h));
     describe('lifecycle guarantees', () => registerLifecycleCases(h));
     describe('limits', () => registerLimitCases(h));
+    describe('ownership of received and sent bytes', () => registerOwnershipCases(h));
     describe('options', () => registerOptionCases(h));
   });
 }

@@ -18,6 +18,9 @@ export type CaseName =
   | 'oversize send'
   | 'send before ready'
   | 'send after remove'
+  | 'kept messages stay intact'
+  | 'messages read after an await stay intact'
+  | 'send takes the bytes when called'
   | 'unknown option';
 
 /** What {@link registerConformanceTests} needs to know about the transport under test. */

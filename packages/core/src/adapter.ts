@@ -73,11 +73,15 @@ export interface RemoteWatch {
   /**
    * One received message (stream transports: one received chunk), in arrival order. Call it only
    * after the core called `receive`: before that, the connection is not ready and the core drops
-   * what it is given (an adapter that reads early keeps those bytes until `receive`). The bytes
-   * only need to stay valid during the call: the core copies them if it must keep them. An adapter
-   * that reads into a buffer it reuses hands views of it as `BorrowedBytes`
-   * (`new BorrowedBytes(buffer, offset, length)`): `send` then copies them before any adapter
-   * could keep a reference to them.
+   * what it is given (an adapter that reads early keeps those bytes until `receive`).
+   *
+   * The bytes become the user's, who may keep them and read them at any time later: hand over
+   * memory you never write again (a fresh buffer, or a view of one that no later read fills). An
+   * adapter may read into a buffer it reuses only when the user opted in to borrowing for that
+   * connection (an option such as `reuseReceiveBuffer`), and must then hand its views over as
+   * `BorrowedBytes` (`new BorrowedBytes(buffer, offset, length)`): valid during this call only;
+   * the core copies them when it stores an event. The conformance suite checks that messages
+   * kept by the user stay intact.
    */
   received(data: Uint8Array): void;
 }
@@ -114,8 +118,12 @@ export interface Remote {
    * message is within `maxMessageSize` and `bufferedBytes` is under the cap. Write or queue the
    * whole message, never a part of it, and return `Sent`; or return `MaxPacketSizeExceeded` when
    * the message is too big for this peer after all (say, a limit learnt after `connect`), writing
-   * nothing. Never block and never throw (a throw is taken as a broken connection). `data` belongs to the caller; keep a reference only if the
-   * caller is told not to modify it after `send` (the core's documentation says so).
+   * nothing. Never block and never throw (a throw is taken as a broken connection).
+   *
+   * `data` is the caller's again as soon as `send` returns (it may change or reuse it, and a
+   * received `BorrowedBytes` is about to be overwritten): copy whatever you have not handed to
+   * the operating system by then. The conformance suite checks that changing the buffer right
+   * after `send` changes nothing on the wire.
    */
   send(data: Uint8Array): SendStatus;
 

@@ -1,3 +1,4 @@
+import { BorrowedBytes } from './borrowed.js';
 import { ListenerInUseError } from './errors.js';
 import type { EventQueue } from './event-queue.js';
 import type { NodeEvent } from './events.js';
@@ -24,11 +25,36 @@ function postMacrotask(fn: () => void): void {
   channel.port2.postMessage(undefined);
 }
 
-// A copy into a fresh Uint8Array: `data.slice()` would not do, since on a Node Buffer it is a view.
 const sizeOf = <S>(event: NodeEvent<S>): number => (event.type === 'message' ? event.data.byteLength : 0);
 
+/**
+ * The event as it may be kept: a message whose bytes are lent ({@link BorrowedBytes}) gets a copy of
+ * its own (a fresh Uint8Array: `data.slice()` would not do, since on a Node Buffer it is a view);
+ * every other message already owns its bytes.
+ */
 function owned<S>(event: NodeEvent<S>): NodeEvent<S> {
-  return event.type === 'message' ? { type: 'message', endpoint: event.endpoint, data: new Uint8Array(event.data) } : event;
+  return event.type === 'message' && event.data instanceof BorrowedBytes
+    ? { type: 'message', endpoint: event.endpoint, data: new Uint8Array(event.data) }
+    : event;
+}
+
+/** What a `forEach` callback may return: nothing, or a promise the next event waits for. */
+export type CallbackResult = void | PromiseLike<unknown>;
+
+/**
+ * The borrowed-bytes check (`checkBorrowed`): a message lent by its adapter is handed to the
+ * callback as a copy whose memory is detached once the callback returns, so that any later use
+ * reads zero bytes or throws a `TypeError` ("detached ArrayBuffer") instead of reading bytes that
+ * a later read has overwritten.
+ */
+function checkedCopy(data: BorrowedBytes): BorrowedBytes {
+  const copy = new BorrowedBytes(data.byteLength);
+  copy.set(data);
+  return copy;
+}
+
+function detach(data: Uint8Array): void {
+  if (data.byteLength > 0) structuredClone(data.buffer, { transfer: [data.buffer as ArrayBuffer] });
 }
 
 /**
@@ -38,7 +64,7 @@ function owned<S>(event: NodeEvent<S>): NodeEvent<S> {
  */
 export class Dispatcher<S> {
   private mode: 'none' | 'callback' | 'iterator' = 'none';
-  private callback: ((event: NodeEvent<S>) => void) | undefined;
+  private callback: ((event: NodeEvent<S>) => CallbackResult) | undefined;
   private readonly stored = new Fifo<NodeEvent<S>>();
   private dispatching = false;
   private drainScheduled = false;
@@ -50,18 +76,24 @@ export class Dispatcher<S> {
 
   /**
    * `maxStoredBytes` bounds the message bytes kept for a consumer that is not taking them
-   * (no consumer yet, or a slow iterator): past it `onThrottle(true)` asks the network to stop
-   * reading, and below half of it `onThrottle(false)` lets it read again.
+   * (no consumer yet, a slow iterator, or a callback whose promise is pending): past it
+   * `onThrottle(true)` asks the network to stop reading, and below half of it `onThrottle(false)`
+   * lets it read again. `checkBorrowed` turns on the borrowed-bytes check ({@link checkedCopy}).
    */
   constructor(
     private readonly signals: EventQueue<S>,
     private readonly onCallbackError: (error: unknown) => void,
     private readonly maxStoredBytes: number,
     private readonly onThrottle: (throttled: boolean) => void,
+    private readonly checkBorrowed = false,
   ) {}
 
-  /** Takes `callback` as the consumer. */
-  useCallback(callback: (event: NodeEvent<S>) => void): void {
+  /**
+   * Takes `callback` as the consumer. When it returns a promise, the next event waits until the
+   * promise settles (events meanwhile are stored, as for a slow iterator); a rejection is handled
+   * as a throw.
+   */
+  useCallback(callback: (event: NodeEvent<S>) => CallbackResult): void {
     this.claim('callback');
     this.callback = callback;
     if (this.stored.size > 0) this.scheduleDrain();
@@ -134,21 +166,52 @@ export class Dispatcher<S> {
 
   private deliver(first: NodeEvent<S>): void {
     this.dispatching = true;
+    let waiting = false;
     try {
       let event: NodeEvent<S> | undefined = first;
       while (event !== undefined && this.active) {
+        let result: CallbackResult;
         try {
-          this.callback!(event);
+          result = this.checkBorrowed ? this.callChecked(event) : this.callback!(event);
         } catch (error) {
           this.onCallbackError(error);
+          return;
+        }
+        if (result !== undefined && typeof (result as PromiseLike<unknown>).then === 'function') {
+          waiting = true;
+          (result as PromiseLike<unknown>).then(this.resumeAfterPromise, this.failFromPromise);
           return;
         }
         event = this.take();
       }
     } finally {
-      this.dispatching = false;
+      if (!waiting) this.dispatching = false;
     }
   }
+
+  private callChecked(event: NodeEvent<S>): CallbackResult {
+    if (event.type !== 'message' || !(event.data instanceof BorrowedBytes)) return this.callback!(event);
+    const data = checkedCopy(event.data);
+    try {
+      return this.callback!({ type: 'message', endpoint: event.endpoint, data });
+    } finally {
+      detach(data);
+    }
+  }
+
+  /** The callback's promise fulfilled: deliver what was stored meanwhile. */
+  private readonly resumeAfterPromise = (): void => {
+    this.dispatching = false;
+    if (!this.active) return;
+    const event = this.take();
+    if (event !== undefined) this.deliver(event);
+  };
+
+  /** The callback's promise rejected: as a throw (the node stops, `forEach` rejects). */
+  private readonly failFromPromise = (error: unknown): void => {
+    this.dispatching = false;
+    if (this.active) this.onCallbackError(error);
+  };
 
   private scheduleDrain(): void {
     if (this.drainScheduled) return;

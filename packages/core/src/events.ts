@@ -1,3 +1,4 @@
+import type { BorrowedBytes } from './borrowed.js';
 import type { Endpoint } from './endpoint.js';
 import type { ResourceId } from './resource-id.js';
 
@@ -19,12 +20,15 @@ export interface AcceptedEvent {
 }
 
 /**
- * One message from `endpoint`. On stream transports (Tcp), one received chunk.
- * In `forEach`, `data` is a view into the receive buffer, valid only during the callback:
- * copy it (`new Uint8Array(data)`; on a Node Buffer `slice()` is only a view) to keep it. Where the
- * transport reuses its receive buffer (Tcp and FramedTcp, by default), it is a
- * `BorrowedBytes` and is overwritten by the next read. Sending it on is always safe (`send` copies
- * it). Events from the async iterator own their bytes.
+ * One message from `endpoint`. On stream transports (Tcp), one received chunk (whatever one read
+ * returned: up to 1 MiB).
+ *
+ * `data` is yours: store it, read it after an `await`, send it on. It may be a view of a larger
+ * buffer holding other messages of the same read (as Node's Buffers are), which no later read
+ * overwrites; copy it (`new Uint8Array(data)`) only to keep a small message for long without
+ * keeping that buffer. Exception, by opt-in only: on a connection made or accepted with
+ * `reuseReceiveBuffer: true`, `data` is a {@link BorrowedBytes}, valid until the callback returns
+ * (copy what you keep; sending it on as it is stays safe).
  */
 export interface MessageEvent {
   readonly type: 'message';

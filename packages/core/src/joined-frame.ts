@@ -1,23 +1,25 @@
 /**
  * For adapters that read into a reused buffer: a frame that arrives over several reads is copied,
  * piece by piece, into one buffer of its own, which grows to at most twice the bytes received (never
- * to a length the peer only declared). Once the whole frame has been handed over, lent as
- * `BorrowedBytes`, {@link keepJoined} keeps its buffer for the next such frame of any connection
- * that fits in it (one buffer per process, of at most 4 MiB): a bulk receiver then allocates nothing
- * per frame that spans reads (design note 0008).
+ * to a length the peer only declared). When the frame is lent (the connection opted in to
+ * borrowing), once it has been handed over as `BorrowedBytes`, {@link keepJoined} keeps its buffer
+ * for the next such frame of any connection that fits in it (one buffer per process, of at most
+ * 4 MiB): a bulk receiver then allocates nothing per frame that spans reads (design note 0008).
  */
 let spare: Uint8Array | undefined;
 const SPARE_LIMIT = 4 * 1024 * 1024;
 
 /**
  * Copies `piece` after the `received` bytes of a frame of `expected` bytes held in `joined`
- * (`undefined` for its first piece), taking the kept buffer or growing one when needed. Returns the
- * buffer that now holds the frame.
+ * (`undefined` for its first piece), growing a buffer when needed; with `lend`, the first piece
+ * may take the buffer kept by {@link keepJoined} (the frame is then lent, and its buffer used
+ * again). Without `lend`, the buffer is the frame's own for good. Returns the buffer that now
+ * holds the frame.
  */
-export function joinPiece(joined: Uint8Array | undefined, received: number, expected: number, piece: Uint8Array): Uint8Array {
+export function joinPiece(joined: Uint8Array | undefined, received: number, expected: number, piece: Uint8Array, lend = true): Uint8Array {
   const need = received + piece.byteLength;
   let frame = joined;
-  if (frame === undefined && spare !== undefined && spare.byteLength >= expected) {
+  if (lend && frame === undefined && spare !== undefined && spare.byteLength >= expected) {
     // Memory already held: taking it allocates nothing, whatever length the peer declared.
     frame = spare;
     spare = undefined;

@@ -1,13 +1,39 @@
-import { Dispatcher } from './dispatcher.js';
+import { Dispatcher, type CallbackResult } from './dispatcher.js';
 import { EventQueue, type SignalSender } from './event-queue.js';
 import type { NodeEvent } from './events.js';
 import { InvalidOptionError } from './errors.js';
 import { NetworkController } from './network.js';
 import { DEFAULT_MAX_STORED_BYTES } from './options.js';
 
+const NODE_OPTIONS = ['maxStoredBytes', 'checkBorrowed'];
+
+function checkNodeOptions(options: NodeOptions | undefined): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('split options must be an object');
+  for (const key of Object.keys(options)) {
+    if (!NODE_OPTIONS.includes(key) && (options as Record<string, unknown>)[key] !== undefined) {
+      throw new InvalidOptionError(`unknown option ${key} for split: it takes ${NODE_OPTIONS.join(', ')}`);
+    }
+  }
+}
+
+/** The environment variable that turns the borrowed-bytes check on for every node: `MESSAGE_IO_CHECK_BORROWED=1`. */
+export const CHECK_BORROWED_ENV = 'MESSAGE_IO_CHECK_BORROWED';
+
+function resolveCheckBorrowed(options: NodeOptions | undefined): boolean {
+  const value = options?.checkBorrowed;
+  if (value !== undefined) {
+    if (typeof value !== 'boolean') throw new InvalidOptionError(`option checkBorrowed must be a boolean, got ${typeof value}`);
+    return value;
+  }
+  // No Node import: read the environment where there is one (Node), never elsewhere (a browser).
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const flag = env?.[CHECK_BORROWED_ENV];
+  return flag !== undefined && flag !== '' && flag !== '0' && flag !== 'false';
+}
+
 function resolveMaxStoredBytes(options: NodeOptions | undefined): number {
   if (options === undefined) return DEFAULT_MAX_STORED_BYTES;
-  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('split options must be an object');
   const value = options.maxStoredBytes;
   if (value === undefined) return DEFAULT_MAX_STORED_BYTES;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
@@ -71,18 +97,25 @@ export class NodeListener<S> implements AsyncIterable<NodeEvent<S>> {
   ) {}
 
   /**
-   * Calls `callback` for every event, one at a time, never re-entered. A message's `data` is a
-   * view valid only during the call. Returns a promise that resolves when the node stops; if the
-   * callback throws, the node stops and the promise rejects with that error.
+   * Calls `callback` for every event, one at a time, never re-entered. A message's `data` is the
+   * user's: keep it, or read it after an `await` (unless the connection opted in to borrowing with
+   * `reuseReceiveBuffer`: then it is `BorrowedBytes`, valid until the callback returns).
+   *
+   * The callback may be `async`: when it returns a promise, the next event waits until that
+   * promise settles (events meanwhile are stored, bounded by `maxStoredBytes`, and reading pauses
+   * past it, as for a slow `for await` loop). Returns a promise that resolves when the node
+   * stops; if the callback throws or its promise rejects, the node stops and the returned promise
+   * rejects with that error.
    * @throws ListenerInUseError when the listener already has a consumer.
    */
-  forEach(callback: (event: NodeEvent<S>) => void): Promise<void> {
+  forEach(callback: (event: NodeEvent<S>) => CallbackResult): Promise<void> {
     this.dispatcher.useCallback(callback);
     return this.finished;
   }
 
   /**
-   * Iterates the events as stored values (their data is a copy the event owns). The iteration ends
+   * Iterates the events as stored values (their data is the user's; bytes lent by a reused receive
+   * buffer are copied when stored). The iteration ends
    * when the node stops; leaving the loop early (`break`) stops the node.
    * @throws ListenerInUseError when the listener already has a consumer.
    */
@@ -111,6 +144,15 @@ export interface NodeOptions {
    * consumed. Default 16 MiB.
    */
   maxStoredBytes?: number;
+  /**
+   * Development check of borrowed bytes: a message lent by a reused receive buffer
+   * (`BorrowedBytes`, only with `reuseReceiveBuffer: true`) is handed to the callback as a copy
+   * that is detached when the callback returns, so that keeping it, or reading it after an `await`,
+   * reads zero bytes or throws `TypeError` (detached ArrayBuffer) instead of silently reading
+   * bytes of a later message. It costs a copy per message: for tests, not production. Default:
+   * on when the environment variable `MESSAGE_IO_CHECK_BORROWED` is set (not `0`), else off.
+   */
+  checkBorrowed?: boolean;
 }
 
 /**
@@ -122,7 +164,9 @@ export interface NodeOptions {
  * ```
  */
 export function split<S = never>(options?: NodeOptions): [NodeHandler<S>, NodeListener<S>] {
+  checkNodeOptions(options);
   const maxStoredBytes = resolveMaxStoredBytes(options);
+  const checkBorrowed = resolveCheckBorrowed(options);
   const queue = new EventQueue<S>();
   let settle: (failure?: { error: unknown }) => void = () => undefined;
   const finished = new Promise<void>((resolve, reject) => {
@@ -139,6 +183,7 @@ export function split<S = never>(options?: NodeOptions): [NodeHandler<S>, NodeLi
     },
     maxStoredBytes,
     (throttled) => net.setThrottled(throttled),
+    checkBorrowed,
   );
   const net = new NetworkController((event) => dispatcher.emit(event));
   const handler: NodeHandler<S> = new NodeHandler<S>(net, queue, () => {

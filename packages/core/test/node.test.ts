@@ -210,6 +210,77 @@ describe('forEach', () => {
   });
 });
 
+describe('forEach with an async callback', () => {
+  it('runs one callback at a time: the next event waits until the returned promise settles, in order', async () => {
+    const [handler, listener] = node<number>();
+    for (let i = 0; i < 20; i++) handler.signals().send(i);
+    let running = 0;
+    let most = 0;
+    const seen: number[] = [];
+    void listener.forEach(async (event) => {
+      running++;
+      most = Math.max(most, running);
+      await sleep(1);
+      if (event.type === 'signal') seen.push(event.signal);
+      running--;
+    });
+    for (let i = 20; i < 40; i++) handler.signals().send(i); // while callbacks are pending
+    await until(() => seen.length === 40);
+    expect(most).toBe(1);
+    expect(seen).toEqual(Array.from({ length: 40 }, (_, i) => i));
+  });
+
+  it('a rejected promise stops the node and rejects the forEach promise with that error', async () => {
+    const [handler, listener] = node<string>();
+    handler.signals().send('boom');
+    handler.signals().send('after');
+    const seen: string[] = [];
+    const failure = new Error('async failure');
+    const done = listener.forEach(async (event) => {
+      if (event.type === 'signal') seen.push(event.signal);
+      await sleep(1);
+      throw failure;
+    });
+    await expect(done).rejects.toBe(failure);
+    expect(handler.isRunning()).toBe(false);
+    expect(seen).toEqual(['boom']);
+  });
+
+  it('stop() while a promise is pending: nothing is delivered after it, and a later rejection is ignored', async () => {
+    const [handler, listener] = node<number>();
+    for (let i = 0; i < 5; i++) handler.signals().send(i);
+    const seen: number[] = [];
+    const done = listener.forEach(async (event) => {
+      if (event.type === 'signal') seen.push(event.signal);
+      handler.stop();
+      await sleep(1);
+      throw new Error('after stop');
+    });
+    await expect(done).resolves.toBeUndefined();
+    await sleep(20);
+    expect(seen).toEqual([0]);
+  });
+
+  it('accepts callbacks returning any thenable, and plain values as no wait', async () => {
+    const [handler, listener] = node<number>();
+    for (let i = 0; i < 3; i++) handler.signals().send(i);
+    const seen: number[] = [];
+    void listener.forEach((event) => {
+      if (event.type === 'signal') seen.push(event.signal);
+      return event.type === 'signal' && event.signal === 1 ? { then: (resolve: () => void) => setTimeout(resolve, 5) } : undefined;
+    });
+    await until(() => seen.length === 3);
+    expect(seen).toEqual([0, 1, 2]);
+  });
+});
+
+describe('split options', () => {
+  it('refuses an unknown option, naming it and the options split takes', () => {
+    expect(() => split({ maxStoredByte: 10 } as never)).toThrow(/unknown option maxStoredByte for split: it takes maxStoredBytes, checkBorrowed/);
+    expect(() => split({ checkBorrowed: 'yes' } as never)).toThrow(/checkBorrowed must be a boolean/);
+  });
+});
+
 describe('async iteration', () => {
   it('yields signals in delivery order and ends when the node stops', async () => {
     const [handler, listener] = node<number>();

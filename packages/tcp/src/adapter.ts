@@ -76,10 +76,10 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
   // The settings of the last outgoing connection, shared by the next ones alike.
   let clientShared: RemoteSettings | undefined;
   const sharedFor = (settings: SocketSettings, context: RemoteContext): RemoteSettings => {
-    const { maxMessageSize, reuseReceiveBuffer: borrowed } = settings;
+    const { maxMessageSize, reuseReceiveBuffer: lend } = settings;
     const { linger } = context;
-    if (clientShared?.maxMessageSize !== maxMessageSize || clientShared.linger !== linger || clientShared.borrowed !== borrowed) {
-      clientShared = { maxMessageSize, linger, borrowed };
+    if (clientShared?.maxMessageSize !== maxMessageSize || clientShared.linger !== linger || clientShared.lend !== lend) {
+      clientShared = { maxMessageSize, linger, sharedReads: true, lend };
     }
     return clientShared;
   };
@@ -92,9 +92,8 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
       refuseUnknownOptions(options, connectKeys, `${name} connect`);
       const source = resolveSourceAddress(options);
       // Node forwards stream options to the socket, though its types omit them. The socket reads
-      // into the receive buffer shared by every connection (`onread`), unless told not to.
-      const onread = settings.reuseReceiveBuffer ? sharedReceive() : undefined;
-      const socket = new Socket({ writableHighWaterMark: highWaterMark(context), onread } as ConstructorParameters<typeof Socket>[0]);
+      // into the receive buffer shared by every connection (`onread`).
+      const socket = new Socket({ writableHighWaterMark: highWaterMark(context), onread: sharedReceive() } as ConstructorParameters<typeof Socket>[0]);
       const remote = new Connection(socket, sharedFor(settings, context));
       socket.connect({
         host: addr.host,
@@ -127,14 +126,14 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
       }
       const bound = server.address();
       // Shared by the listener's connections: one for those that read into the shared buffer, one
-      // for those that do not (`reuseReceiveBuffer: false`, or a Node that does not allow it).
-      const { maxMessageSize } = settings;
-      const lent: RemoteSettings = { maxMessageSize, linger: context.linger, borrowed: true };
-      const owned: RemoteSettings = { maxMessageSize, linger: context.linger, borrowed: false };
-      const reading = settings.reuseReceiveBuffer ? { onread: sharedReceive(), writableHighWaterMark: highWaterMark(context) } : undefined;
-      const local = new TcpLocal(server, reading, (socket, lending) => {
+      // for those that cannot (a Node that does not allow it: they read `'data'` chunks, the user's).
+      const { maxMessageSize, reuseReceiveBuffer: lend } = settings;
+      const shared: RemoteSettings = { maxMessageSize, linger: context.linger, sharedReads: true, lend };
+      const ownReads: RemoteSettings = { maxMessageSize, linger: context.linger, sharedReads: false, lend: false };
+      const reading = { onread: sharedReceive(), writableHighWaterMark: highWaterMark(context) };
+      const local = new TcpLocal(server, reading, (socket, readsShared) => {
         configure(socket, settings);
-        return new Connection(socket, lending ? lent : owned);
+        return new Connection(socket, readsShared ? shared : ownReads);
       });
       if (bound === null || typeof bound === 'string') throw new ListenError('the server has no address');
       return { local, addr: { host: bound.address, port: bound.port } };

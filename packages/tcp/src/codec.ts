@@ -2,24 +2,28 @@ import type { WriteBatch } from '@message-io/core';
 import { varintLength, writeVarint } from './varint.js';
 
 /**
- * Up to this size a message is copied into the write batch (with its prefix): the caller may reuse
- * its buffer at once, and many small messages leave in one write. Larger ones are written from the
- * caller's buffer, without a copy.
+ * Up to this size a message is copied into the write batch (with its prefix), so that many small
+ * messages leave in one write. Larger ones are copied into a buffer of their own. Either way the
+ * caller may change or reuse its buffer as soon as `send` returns.
  */
 const COPY_LIMIT = 4096;
 
-/**
- * Tcp: writes the message as it is. Small messages are copied, so the caller may reuse a small
- * buffer right after `send`; larger ones are written from the caller's buffer.
- */
+/** A copy of `data` in memory of its own, not zero-filled first. */
+function copyOf(data: Uint8Array): Uint8Array {
+  const copy = Buffer.allocUnsafe(data.byteLength);
+  copy.set(data);
+  return copy;
+}
+
+/** Tcp: writes the message as it is, from a copy (the caller keeps its buffer). */
 export function writeStream(out: WriteBatch, data: Uint8Array): void {
-  if (data.byteLength > COPY_LIMIT) return out.writeDirect(data);
+  if (data.byteLength > COPY_LIMIT) return out.writeDirect(copyOf(data));
   const at = out.reserve(data.byteLength); // before reading target: reserve may start a new slab
   out.target.set(data, at);
   out.commit();
 }
 
-/** FramedTcp: writes the message behind its LEB128 length prefix. */
+/** FramedTcp: writes the message behind its LEB128 length prefix, from a copy (the caller keeps its buffer). */
 export function writeFramed(out: WriteBatch, data: Uint8Array): void {
   const length = data.byteLength;
   const prefixLength = varintLength(length);
@@ -33,5 +37,5 @@ export function writeFramed(out: WriteBatch, data: Uint8Array): void {
   }
   const at = out.reserve(prefixLength);
   writeVarint(length, out.target, at);
-  out.writeDirect(data);
+  out.writeDirect(copyOf(data));
 }

@@ -19,11 +19,11 @@ export interface TcpConnectOptions extends ConnectOptions {
    */
   idleTimeout?: number;
   /**
-   * Read into the one receive buffer shared by every Tcp and FramedTcp connection of the process
-   * (64 KiB, growing once to 1 MiB for bulk), and hand messages over as `BorrowedBytes`, valid only
-   * until the callback returns.
-   * Default `true` (no allocation per read: the fastest). `false`: each read gets a buffer of its
-   * own, so a message's data may be kept after the callback without a copy.
+   * Opt-in zero-copy receiving. `true`: read into the one receive buffer shared by every Tcp and
+   * FramedTcp connection of the process (64 KiB, growing once to 1 MiB for bulk), and hand messages
+   * over as `BorrowedBytes`, valid only until the callback returns (copy what you keep).
+   * Default `false`: every message owns its bytes (a view of a buffer that is never read into
+   * again), so it may be stored or read after an `await`.
    */
   reuseReceiveBuffer?: boolean;
 }
@@ -42,7 +42,7 @@ export interface TcpListenOptions extends ListenOptions {
   lookup?: LookupFunction;
   /** As {@link TcpConnectOptions.idleTimeout}, for accepted connections. Default 0: off. */
   idleTimeout?: number;
-  /** As {@link TcpConnectOptions.reuseReceiveBuffer}, for accepted connections. Default `true`. */
+  /** As {@link TcpConnectOptions.reuseReceiveBuffer}, for accepted connections. Default `false`. */
   reuseReceiveBuffer?: boolean;
 }
 
@@ -90,7 +90,7 @@ export function resolveSocketSettings(options: AnyOptions | undefined, framed: b
     maxMessageSize: framed ? optionReader.integer(options, 'maxMessageSize', DEFAULT_MAX_MESSAGE_SIZE, 0, constants.MAX_LENGTH) : Infinity,
     lookup: optionReader.func<LookupFunction>(options, 'lookup'),
     idleTimeout: optionReader.integer(options, 'idleTimeout', 0, 0, 2 ** 31 - 1),
-    reuseReceiveBuffer: optionReader.boolean(options, 'reuseReceiveBuffer', true),
+    reuseReceiveBuffer: optionReader.boolean(options, 'reuseReceiveBuffer', false),
   };
 }
 

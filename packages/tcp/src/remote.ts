@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { BorrowedBytes, PendingStatus, ReceiveBuffer, SendStatus, WriteBatch, type Remote, type RemoteWatch } from '@message-io/core';
 import { writeFramed, writeStream } from './codec.js';
-import { decodeWholeFrames, FrameDecoder } from './decoder.js';
+import { decodeWholeFrames, FrameDecoder, wholeFramesLength } from './decoder.js';
 
 /** Settings shared by the connections of one listener (or of outgoing connections alike). */
 export interface RemoteSettings {
@@ -9,8 +9,24 @@ export interface RemoteSettings {
   readonly maxMessageSize: number;
   /** Milliseconds a graceful close may take before the socket is destroyed. */
   readonly linger: number;
-  /** The sockets read into the buffer of {@link sharedReceive}: messages are lent, as BorrowedBytes. */
-  readonly borrowed: boolean;
+  /**
+   * The sockets read into the buffer of {@link sharedReceive} (Node calls {@link TcpRemote.read});
+   * otherwise they emit `'data'` chunks of their own (Node calls {@link TcpRemote.data}).
+   */
+  readonly sharedReads: boolean;
+  /**
+   * Messages are lent (BorrowedBytes, valid during the callback): the user opted in with
+   * `reuseReceiveBuffer`. Otherwise each read into the shared buffer is copied once, and messages
+   * are views of that copy.
+   */
+  readonly lend: boolean;
+}
+
+/** A copy of `bytes` in memory of its own, not zero-filled first. */
+function copyOf(bytes: Uint8Array): Uint8Array {
+  const copy = Buffer.allocUnsafe(bytes.byteLength);
+  copy.set(bytes);
+  return copy;
 }
 
 /** Where a socket's shared listeners find their connection. */
@@ -48,7 +64,8 @@ export interface SharedReceive {
 
 /**
  * The `onread` option of every socket, outgoing or accepted: one receive buffer for all of them, so
- * that a read allocates nothing. What is read is lent to the core as {@link BorrowedBytes}.
+ * that a read allocates nothing and takes up to 1 MiB at once. What is read is lent to the
+ * connection as {@link BorrowedBytes}; the connection copies it unless its user opted in to borrowing.
  */
 const sharedReceiveOption: SharedReceive = {
   buffer: receiveBuffer.next,
@@ -58,7 +75,7 @@ const sharedReceiveOption: SharedReceive = {
   },
 };
 
-/** The `onread` option of every Tcp and FramedTcp socket that lends what it reads. */
+/** The `onread` option of every Tcp and FramedTcp socket (read into the shared receive buffer). */
 export function sharedReceive(): SharedReceive {
   return sharedReceiveOption;
 }
@@ -91,7 +108,7 @@ export class TcpRemote extends WriteBatch<Socket> implements Remote {
   ) {
     super(socket);
     (socket as OwnedSocket)[REMOTE] = this;
-    if (settings.borrowed) early.set(this, []);
+    if (settings.sharedReads) early.set(this, []);
     socket.on('error', onError);
     socket.on('close', onClose);
   }
@@ -118,7 +135,7 @@ export class TcpRemote extends WriteBatch<Socket> implements Remote {
   }
 
   receive(): void {
-    if (this.settings.borrowed) {
+    if (this.settings.sharedReads) {
       const chunks = early.get(this);
       early.delete(this);
       if (chunks !== undefined) for (const chunk of chunks) this.data(chunk);
@@ -189,11 +206,20 @@ export class TcpRemote extends WriteBatch<Socket> implements Remote {
     this.watch?.received(chunk);
   }
 
-  /** One read into the shared receive buffer: handed over now, or copied until `receive`. */
+  /**
+   * One read into the shared receive buffer: lent as it is (opt-in), or copied once and handed
+   * over as the user's; copied until `receive` if it comes before.
+   */
   read(chunk: BorrowedBytes): void {
     const chunks = early.get(this);
-    if (chunks === undefined) this.data(chunk);
-    else chunks.push(new Uint8Array(chunk));
+    if (chunks !== undefined) chunks.push(copyOf(chunk));
+    else if (this.settings.lend) this.data(chunk);
+    else this.readOwned(chunk);
+  }
+
+  /** One read into the shared buffer, for a user who owns what is received: one copy of it, then one message. */
+  protected readOwned(chunk: BorrowedBytes): void {
+    this.data(copyOf(chunk));
   }
 
   /** Ends the connection for `error` (a protocol violation found while reading). */
@@ -206,6 +232,9 @@ export class TcpRemote extends WriteBatch<Socket> implements Remote {
 /**
  * One FramedTcp connection: a LEB128 length prefix before each message. Frames that lie within
  * one chunk are decoded without state; a FrameDecoder is kept only while a frame spans chunks.
+ * When messages are the user's, each read into the shared buffer costs one copy: the bytes of a
+ * frame begun in an earlier read go straight into that frame's own buffer, and the whole frames
+ * after it are copied at once into one buffer that they are views of.
  */
 export class FramedTcpRemote extends TcpRemote {
   private decoder: FrameDecoder | undefined = undefined;
@@ -225,11 +254,39 @@ export class FramedTcpRemote extends TcpRemote {
       const at = decodeWholeFrames(chunk, this.settings.maxMessageSize, watch);
       if (typeof at !== 'number') return this.fail(at);
       if (at === chunk.length) return;
-      decoder = new FrameDecoder(this.settings.maxMessageSize, this.settings.borrowed);
+      decoder = new FrameDecoder(this.settings.maxMessageSize, this.settings.lend);
       rest = chunk.subarray(at);
     }
     const error = decoder.decode(rest, watch);
     if (error !== undefined) return this.fail(error);
     this.decoder = decoder.idle ? undefined : decoder;
+  }
+
+  protected override readOwned(chunk: BorrowedBytes): void {
+    const watch = this.watch;
+    if (watch === undefined) return;
+    const max = this.settings.maxMessageSize;
+    let rest: Uint8Array = chunk;
+    const pending = this.decoder;
+    if (pending !== undefined) {
+      const at = pending.finishFrame(chunk, watch);
+      if (typeof at !== 'number') return this.fail(at);
+      if (!pending.idle) return;
+      this.decoder = undefined;
+      if (at === chunk.length || this.watch === undefined) return;
+      rest = chunk.subarray(at);
+    }
+    const whole = wholeFramesLength(rest, max);
+    if (typeof whole !== 'number') {
+      // The frames before the error are delivered, then the connection ends.
+      const error = decodeWholeFrames(copyOf(rest), max, watch);
+      return this.fail(typeof error === 'number' ? whole : error);
+    }
+    if (whole > 0) decodeWholeFrames(copyOf(rest.subarray(0, whole)), max, watch);
+    if (whole === rest.length || this.watch === undefined) return;
+    const decoder = new FrameDecoder(max, false);
+    const error = decoder.decode(rest.subarray(whole), watch);
+    if (error !== undefined) return this.fail(error);
+    this.decoder = decoder;
   }
 }

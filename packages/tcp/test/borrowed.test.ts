@@ -1,8 +1,8 @@
 // Tcp and FramedTcp connections, outgoing and accepted, read into one receive buffer shared by all
-// of them and lend what they read (BorrowedBytes). These tests check that what users may rely on
-// still holds: a received message can be sent on as it is, events stored by the core own their
-// bytes, a frame spread over reads is whole, and `reuseReceiveBuffer: false` gives messages that
-// may be kept.
+// of them. With `reuseReceiveBuffer: true` (opt-in) they lend what they read (BorrowedBytes); these
+// tests check that what users may rely on still holds then: a received message can be sent on as it
+// is, events stored by the core own their bytes, a frame spread over reads is whole. By default
+// (no option) messages are the user's, and may be kept.
 import { connect, createServer, Socket, type AddressInfo, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BorrowedBytes, SendStatus, split, type NodeHandler, type Transport } from '@message-io/core';
@@ -113,14 +113,14 @@ async function expectEcho(framed: boolean, peer: Peer, outgoing: readonly Uint8A
 describe.each([
   ['Tcp', Tcp],
   ['FramedTcp', FramedTcp],
-] as [string, Transport<never, never>][])('%s: an outgoing connection lends its receive buffer', (name, transport) => {
+] as [string, Transport<never, never>][])('%s: an outgoing connection with reuseReceiveBuffer lends its receive buffer', (name, transport) => {
   const framed = name === 'FramedTcp';
 
   it('hands messages over as BorrowedBytes, and echoing them as they are returns every byte intact', async () => {
     const outgoing = messages(420, 7); // about 10 MB each way
     const server = await writingPeer(framed, outgoing);
     const { net, counts } = echoingNode();
-    net.connect(transport, server.addr, { maxBufferedBytes: 64 * 1024 * 1024 });
+    net.connect(transport, server.addr, { maxBufferedBytes: 64 * 1024 * 1024, reuseReceiveBuffer: true });
     await expectEcho(framed, server, outgoing, counts);
   });
 
@@ -130,7 +130,7 @@ describe.each([
     const server = await writingPeer(framed, outgoing);
     const [handler, listener] = split();
     handlers.push(handler);
-    handler.network().connect(transport, server.addr);
+    handler.network().connect(transport, server.addr, { reuseReceiveBuffer: true });
     const kept: Uint8Array[] = [];
     let bytes = 0;
     for await (const event of listener) {
@@ -148,13 +148,13 @@ describe.each([
 describe.each([
   ['Tcp', Tcp],
   ['FramedTcp', FramedTcp],
-] as [string, Transport<never, never>][])('%s: an accepted connection lends its receive buffer', (name, transport) => {
+] as [string, Transport<never, never>][])('%s: an accepted connection with reuseReceiveBuffer lends its receive buffer', (name, transport) => {
   const framed = name === 'FramedTcp';
 
   it('hands messages over as BorrowedBytes, and echoing them as they are returns every byte intact', async () => {
     const outgoing = messages(420, 13); // about 10 MB each way
     const { net, counts } = echoingNode();
-    const { addr } = await net.listen(transport, '127.0.0.1:0', { maxBufferedBytes: 64 * 1024 * 1024 });
+    const { addr } = await net.listen(transport, '127.0.0.1:0', { maxBufferedBytes: 64 * 1024 * 1024, reuseReceiveBuffer: true });
     // The client writes everything before it reads: the echo waits in the accepted socket's queue.
     const client = writingClient(framed, outgoing, Number(addr.split(':').pop()));
     await expectEcho(framed, client, outgoing, counts);
@@ -164,7 +164,7 @@ describe.each([
 describe.each([
   ['Tcp', Tcp],
   ['FramedTcp', FramedTcp],
-] as [string, Transport<never, never>][])('%s with reuseReceiveBuffer: false', (name, transport) => {
+] as [string, Transport<never, never>][])('%s by default', (name, transport) => {
   const framed = name === 'FramedTcp';
 
   it('gives messages of their own, which may be kept after the callback, on both sides', async () => {
@@ -173,7 +173,7 @@ describe.each([
     const [handler, listener] = split();
     handlers.push(handler);
     const net = handler.network();
-    const options = { reuseReceiveBuffer: false, maxBufferedBytes: 64 * 1024 * 1024 };
+    const options = { maxBufferedBytes: 64 * 1024 * 1024 };
     const { addr } = await net.listen(transport, '127.0.0.1:0', options);
     const client = net.connect(transport, addr, options);
     // Kept by reference from forEach, on both sides: the listener's, then the client's (the echo).
@@ -195,6 +195,69 @@ describe.each([
       if (framed) kept[side].forEach((message, i) => expect(sameBytes(message, outgoing[i]!), `${side} message ${i}`).toBe(true));
       else expect(sameBytes(joinBytes(kept[side]), joinBytes(outgoing)), side).toBe(true);
     }
+  });
+});
+
+describe('the borrowed-bytes check', () => {
+  for (const [how, make] of [
+    ['split({ checkBorrowed: true })', () => split({ checkBorrowed: true })],
+    [
+      'MESSAGE_IO_CHECK_BORROWED=1',
+      () => {
+        process.env.MESSAGE_IO_CHECK_BORROWED = '1';
+        try {
+          return split();
+        } finally {
+          delete process.env.MESSAGE_IO_CHECK_BORROWED;
+        }
+      },
+    ],
+  ] as const) {
+    it(`with ${how}, lent bytes read right in the callback are right, and kept ones fail loudly`, async () => {
+      const [handler, listener] = make();
+      handlers.push(handler);
+      const net = handler.network();
+      const { addr } = await net.listen(FramedTcp, '127.0.0.1:0', { reuseReceiveBuffer: true });
+      const kept: Uint8Array[] = [];
+      const inside: string[] = [];
+      void listener.forEach((event) => {
+        if (event.type !== 'message') return;
+        expect(event.data).toBeInstanceOf(BorrowedBytes);
+        inside.push(Buffer.from(event.data).toString());
+        kept.push(event.data); // the mistake the check is for
+      });
+      const client = connect(Number(addr.split(':').pop()), '127.0.0.1');
+      sockets.push(client);
+      client.on('error', () => undefined);
+      client.write(Buffer.concat(['one', 'two'].flatMap((word) => [encodeVarint(3), Buffer.from(word)])));
+      await until(() => kept.length === 2, 5_000, 'two messages');
+      expect(inside).toEqual(['one', 'two']);
+      for (const data of kept) {
+        expect(data.byteLength).toBe(0);
+        expect(() => new Uint8Array(data)).toThrow(TypeError);
+        expect(() => data.slice()).toThrow(/detached/);
+      }
+    });
+  }
+
+  it('is off by default: lent bytes are handed over as they are', async () => {
+    const [handler, listener] = split();
+    handlers.push(handler);
+    const net = handler.network();
+    const { addr } = await net.listen(FramedTcp, '127.0.0.1:0', { reuseReceiveBuffer: true });
+    const lengths: number[] = [];
+    let kept: Uint8Array | undefined;
+    void listener.forEach((event) => {
+      if (event.type !== 'message') return;
+      kept = event.data;
+      lengths.push(event.data.byteLength);
+    });
+    const client = connect(Number(addr.split(':').pop()), '127.0.0.1');
+    sockets.push(client);
+    client.on('error', () => undefined);
+    client.write(Buffer.concat([encodeVarint(3), Buffer.from('abc')]));
+    await until(() => lengths.length === 1, 5_000, 'one message');
+    expect(kept!.byteLength).toBe(3); // not detached: the check costs a copy, for tests only
   });
 });
 

@@ -51,8 +51,10 @@ export class UdpLocal implements Local {
     if (queued >= this.context.maxBufferedBytes) return SendStatus.Backpressure;
     // A send callback costs a tick per datagram: only for `onError`, or once datagrams queue (the
     // flush of a close).
-    if (this.settings.onError !== undefined || queued > 0) this.socket.send(data, addr.port, addr.host, this.afterSend);
-    else this.socket.send(data, addr.port, addr.host);
+    // A copy, as for a connection's sends (remote.ts): the caller keeps its buffer.
+    const datagram = Buffer.from(data);
+    if (this.settings.onError !== undefined || queued > 0) this.socket.send(datagram, addr.port, addr.host, this.afterSend);
+    else this.socket.send(datagram, addr.port, addr.host);
     return SendStatus.Sent;
   }
 

@@ -96,9 +96,12 @@ export class UdpRemote implements Remote {
     // starts a queue has none: the core can only see the cap reached after later ones, which
     // do (unless one datagram alone reaches the cap: it gets one too). So a close may wait for
     // `linger` when that first datagram is the only one queued.
+    // A copy: a datagram that cannot leave at once waits in the socket's queue by reference, and
+    // the caller may change its buffer as soon as `send` returns.
+    const datagram = Buffer.from(data);
     if (this.settings.onError !== undefined || size >= this.context.maxBufferedBytes || queuedBytes(socket) > 0) {
-      socket.send(data, (error) => this.sent(error, size));
-    } else socket.send(data);
+      socket.send(datagram, (error) => this.sent(error, size));
+    } else socket.send(datagram);
     return SendStatus.Sent;
   }
 

@@ -78,9 +78,10 @@ export interface WsListenOptions extends ListenOptions, WsCommonOptions {
   /** Passphrase of `key`, if it is encrypted. */
   passphrase?: string;
   /**
-   * Read accepted connections (without TLS) into one receive buffer shared by all of them, and hand
-   * messages over as `BorrowedBytes`, valid only until the callback returns. Default `true` (no
-   * allocation per read: the fastest). `false`: messages may be kept after the callback.
+   * Opt-in zero-copy receiving. `true`: accepted connections (without TLS) read into one receive
+   * buffer shared by all of them, and messages are handed over as `BorrowedBytes`, valid only until
+   * the callback returns (copy what you keep). Default `false`: every message owns its bytes and
+   * may be stored or read after an `await`.
    */
   reuseReceiveBuffer?: boolean;
 }
@@ -185,7 +186,7 @@ export function resolveListenSettings(options: WsListenOptions | undefined, cont
     authenticate: optionReader.func<WsListenOptions['authenticate']>(options, 'authenticate'),
     handshakeTimeout: optionReader.integer(options, 'handshakeTimeout', DEFAULT_HANDSHAKE_TIMEOUT, 1, MAX_DELAY),
     tls: resolveTls(options),
-    reuseReceiveBuffer: optionReader.boolean(options, 'reuseReceiveBuffer', true),
+    reuseReceiveBuffer: optionReader.boolean(options, 'reuseReceiveBuffer', false),
   };
 }
 

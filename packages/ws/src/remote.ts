@@ -25,8 +25,13 @@ const MORE_FRAMES = { binary: true, fin: false } as const;
 const MAX_FRAME_HEADER = 14;
 const TOO_LARGE = new Set(['WS_ERR_UNSUPPORTED_MESSAGE_LENGTH', 'WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH']);
 
-/** The error a `disconnected` event carries for an error reported by `ws`. */
+/** How `ws` reports an upgrade answered with another HTTP status than 101. */
+const UNEXPECTED_RESPONSE = /^Unexpected server response: (\d{3})$/;
+
+/** The error a `disconnected` event (or a failed `connected`) carries for an error reported by `ws`. */
 export function peerError(error: Error): Error {
+  const status = UNEXPECTED_RESPONSE.exec(error.message);
+  if (status !== null) return new Error(`the server answered HTTP ${status[1]}`, { cause: error });
   const code = (error as { code?: unknown }).code;
   if (typeof code !== 'string' || !code.startsWith('WS_ERR_')) return error;
   if (TOO_LARGE.has(code)) return new MessageTooLargeError(`the peer sent a message over maxPayload: ${error.message}`, { cause: error });
@@ -241,10 +246,17 @@ export class WsRemote implements Remote {
       });
       return SendStatus.Sent;
     }
-    if (data.byteLength <= frame) {
-      ws.send(data, LAST_FRAME, flushed);
+    // `ws` masks a client's frames into a copy, but writes a server's from the buffer it is given:
+    // a server's message is framed into a copy here (the caller keeps its buffer).
+    if (data.byteLength <= frame && !this.masked && out !== undefined && this.coalesceLimit >= 0) {
+      out.writeDirect(binaryFrame(data, false), flushed);
       return SendStatus.Sent;
     }
+    if (data.byteLength <= frame) {
+      ws.send(this.masked ? data : Buffer.from(data), LAST_FRAME, flushed);
+      return SendStatus.Sent;
+    }
+    if (!this.masked) data = Buffer.from(data);
     for (let offset = 0; offset < data.byteLength; offset += frame) {
       const last = offset + frame >= data.byteLength;
       ws.send(data.subarray(offset, offset + frame), last ? LAST_FRAME : MORE_FRAMES, last ? flushed : undefined);

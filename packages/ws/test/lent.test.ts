@@ -1,7 +1,8 @@
-// Accepted Ws connections (without TLS) read into one receive buffer shared by all of them and lend
-// what they read (BorrowedBytes); a client masks its large messages into buffers it uses again once
-// written. These tests check that every byte still arrives intact and in order, that a received
-// message can be sent on as it is, and that `reuseReceiveBuffer: false` gives messages of their own.
+// With `reuseReceiveBuffer: true` (opt-in), accepted Ws connections (without TLS) read into one
+// receive buffer shared by all of them and lend what they read (BorrowedBytes); a client masks its
+// large messages into buffers it uses again once written. These tests check that every byte still
+// arrives intact and in order, that a received message can be sent on as it is, and that by default
+// messages are the user's.
 import { type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -40,7 +41,7 @@ async function plainClient(addr: string, outgoing: readonly Buffer[]): Promise<B
   return received;
 }
 
-describe('Ws: an accepted connection lends its receive buffer', () => {
+describe('Ws: an accepted connection with reuseReceiveBuffer lends its receive buffer', () => {
   it('hands messages over as BorrowedBytes, and echoing them as they are returns every byte intact', async () => {
     const outgoing = messages(240, 5); // about 10 MB each way
     const [handler, listener] = split();
@@ -53,14 +54,14 @@ describe('Ws: an accepted connection lends its receive buffer', () => {
       // Sent back at once, by reference to the shared buffer: `send` must copy it.
       expect(net.send(event.endpoint, event.data)).toBe(SendStatus.Sent);
     });
-    const { addr } = await net.listen(Ws, '127.0.0.1:0', { maxBufferedBytes: 64 * 1024 * 1024 });
+    const { addr } = await net.listen(Ws, '127.0.0.1:0', { maxBufferedBytes: 64 * 1024 * 1024, reuseReceiveBuffer: true });
     const echoed = await plainClient(addr, outgoing);
     await until(() => echoed.length === outgoing.length, 20_000, 'every echo');
     expect(lent).toBeGreaterThan(0);
     echoed.forEach((message, i) => expect(Buffer.compare(message, outgoing[i]!), `message ${i}`).toBe(0));
   });
 
-  it('with reuseReceiveBuffer: false, gives messages of their own, which may be kept', async () => {
+  it('by default, gives messages of their own, which may be kept', async () => {
     const outgoing = messages(120, 9);
     const [handler, listener] = split();
     handlers.push(handler);
@@ -69,7 +70,7 @@ describe('Ws: an accepted connection lends its receive buffer', () => {
     void listener.forEach((event) => {
       if (event.type === 'message') kept.push(event.data); // kept by reference
     });
-    const { addr } = await net.listen(Ws, '127.0.0.1:0', { reuseReceiveBuffer: false });
+    const { addr } = await net.listen(Ws, '127.0.0.1:0');
     await plainClient(addr, outgoing);
     await until(() => kept.length === outgoing.length, 20_000, 'every message');
     expect(kept.filter((data) => data instanceof BorrowedBytes)).toEqual([]);
@@ -81,7 +82,7 @@ describe('Ws: what `ws` receives from a lent read', () => {
   it('text frames, and a fragmented message after which `ws` takes the stream, arrive intact to the async iterator', async () => {
     const [handler, listener] = split();
     handlers.push(handler);
-    const { addr } = await handler.network().listen(Ws, '127.0.0.1:0');
+    const { addr } = await handler.network().listen(Ws, '127.0.0.1:0', { reuseReceiveBuffer: true });
     const random = rng(21);
     const expected: Buffer[] = [];
     const parts: Buffer[] = [];
@@ -123,7 +124,7 @@ describe('Ws: reads before the connection is open', () => {
     });
     // The handshake waits 200 ms: what the client sends meanwhile is read before `ws` has the socket.
     const authenticate = (): Promise<boolean> => new Promise((resolve) => setTimeout(() => resolve(true), 200));
-    const { addr } = await handler.network().listen(Ws, '127.0.0.1:0', { authenticate });
+    const { addr } = await handler.network().listen(Ws, '127.0.0.1:0', { authenticate, reuseReceiveBuffer: true });
     const random = rng(33);
     // Small ones first, one read each (each lands at the start of the receive buffer), then large ones.
     const expected = Array.from({ length: 40 }, (_, i) => Buffer.from(randomBytes(random, i < 10 ? 300 : i % 2 === 0 ? 70_000 : 300)));

@@ -9,23 +9,15 @@ export const PREFIX_BYTES = 4;
 /** Largest length a prefix can declare. */
 export const MAX_FRAME_LENGTH = 0xffff_ffff;
 
-/** Below this size a message is copied behind its prefix, so that it leaves in one write. */
-const COALESCE_LIMIT = 4096;
-
 /**
- * The bytes to write for one message: one buffer (prefix and a copy of the message) for small
- * messages, the prefix and the caller's own buffer (no copy) for large ones.
+ * The bytes to write for one message: its prefix and a copy of it, in one buffer. The copy is what
+ * lets the caller change or reuse its buffer as soon as `send` returns (the socket may write later).
  */
-export function frame(data: Uint8Array): Uint8Array[] {
-  if (data.byteLength <= COALESCE_LIMIT) {
-    const framed = new Uint8Array(PREFIX_BYTES + data.byteLength);
-    new DataView(framed.buffer).setUint32(0, data.byteLength);
-    framed.set(data, PREFIX_BYTES);
-    return [framed];
-  }
-  const prefix = new Uint8Array(PREFIX_BYTES);
-  new DataView(prefix.buffer).setUint32(0, data.byteLength);
-  return [prefix, data];
+export function frame(data: Uint8Array): Uint8Array {
+  const framed = new Uint8Array(PREFIX_BYTES + data.byteLength);
+  new DataView(framed.buffer).setUint32(0, data.byteLength);
+  framed.set(data, PREFIX_BYTES);
+  return framed;
 }
 
 /**

@@ -79,7 +79,7 @@ export class FramedRemote implements Remote {
       this.socket.cork();
       process.nextTick(this.uncork);
     }
-    for (const part of frame(data)) this.socket.write(part);
+    this.socket.write(frame(data));
     return SendStatus.Sent;
   }
 
