@@ -1,5 +1,6 @@
-// DESIGN.md §3 guarantees and RELIABILITY.md LC-06, LC-08, LC-09 on real sockets (127.0.0.1 and ::1),
-// through Tcp and FramedTcp. Every test is bounded in time; every node and socket is closed afterwards.
+// The guarantees of docs/design/guarantees.md and docs/reliability.md LC-06, LC-08, LC-09 on real
+// sockets (127.0.0.1 and ::1), through Tcp and FramedTcp. Every test is bounded in time; every node
+// and socket is closed afterwards.
 import * as rawNet from 'node:net';
 import type { LookupFunction } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -171,9 +172,9 @@ async function closedPort(host: string): Promise<number> {
   return port;
 }
 
-// ---------------------------------------------------------------- §3.1 no re-entrant callback
+// ---------------------------------------------------------------- guarantee 1: no re-entrant callback
 
-describe.each(HOSTS)('§3.1 the callback is never re-entered ($name)', ({ any }) => {
+describe.each(HOSTS)('guarantee 1: the callback is never re-entered ($name)', ({ any }) => {
   it('send, signals, remove and stop inside the callback never nest a callback', async () => {
     const perClient = 50;
     let echoed = 0;
@@ -245,9 +246,9 @@ describe.each(HOSTS)('§3.1 the callback is never re-entered ($name)', ({ any })
   }, T);
 });
 
-// ---------------------------------------------------------------- §3.2 events before forEach
+// ---------------------------------------------------------------- guarantee 2: events before forEach
 
-describe.each(HOSTS)('§3.2 events that happen before forEach are kept ($name)', ({ any }) => {
+describe.each(HOSTS)('guarantee 2: events that happen before forEach are kept ($name)', ({ any }) => {
   it('connected, messages and disconnected that arrived before forEach come first, in order', async () => {
     const server = recorder((event, handler) => {
       if (event.type === 'accepted') {
@@ -304,9 +305,9 @@ describe.each(HOSTS)('§3.2 events that happen before forEach are kept ($name)',
   }, T);
 });
 
-// ---------------------------------------------------------------- §3.3 lifecycle per endpoint
+// ---------------------------------------------------------------- guarantee 3: lifecycle per endpoint
 
-describe.each(HOSTS)('§3.3 lifecycle per endpoint ($name)', ({ host, any }) => {
+describe.each(HOSTS)('guarantee 3: lifecycle per endpoint ($name)', ({ host, any }) => {
   it('connected/accepted, then messages, then disconnected at most once; nothing after remove()', async () => {
     const removedAt = new Map<Endpoint, number>();
     const server = recorder((event, handler) => {
@@ -385,9 +386,9 @@ describe.each(HOSTS)('§3.3 lifecycle per endpoint ($name)', ({ host, any }) => 
   }, T);
 });
 
-// ---------------------------------------------------------------- §3.5 stop()
+// ---------------------------------------------------------------- guarantee 5: stop()
 
-describe.each(HOSTS)('§3.5 nothing after stop() ($name)', ({ host, any }) => {
+describe.each(HOSTS)('guarantee 5: nothing after stop() ($name)', ({ host, any }) => {
   it.each(TRANSPORTS)('$name: stop() inside the callback, with traffic, signals and timers pending', async ({ transport }) => {
     let stopped = false;
     let afterStop = 0;
@@ -509,9 +510,9 @@ describe.each(HOSTS)('§3.5 nothing after stop() ($name)', ({ host, any }) => {
   }, T);
 });
 
-// ---------------------------------------------------------------- §3.6 zero copy vs stored copies
+// ---------------------------------------------------------------- guarantee 6: message data
 
-describe.each(HOSTS)('§3.6 message data ($name)', ({ host, any }) => {
+describe.each(HOSTS)('guarantee 6: message data ($name)', ({ host, any }) => {
   it('forEach gets a Uint8Array view into the receive buffer', async () => {
     const views: { isUint8Array: boolean; view: boolean; value: string }[] = [];
     const server = recorder((event) => {

@@ -36,7 +36,7 @@ function checkTarget(target: ResolvedHost, source: SocketAddr | undefined, setti
 
 /**
  * One Udp connection: a connected UDP socket, made once the peer's name is resolved (its family
- * picks the socket's, G7). It is ready once bound and connected and never disconnects: errors the
+ * picks the socket's). It is ready once bound and connected and never disconnects: errors the
  * system reports later (an ICMP port unreachable, a lost send) go to the `onError` option only.
  */
 export class UdpRemote implements Remote {
