@@ -1,5 +1,6 @@
 import type { Readiness, Remote, RemoteWatch } from './adapter.js';
 import type { Endpoint } from './endpoint.js';
+import { connectFailureReason } from './connect-failure.js';
 import { AdapterError, ConnectError, ConnectTimeoutError, MessageIoError } from './errors.js';
 import type { NetEvent } from './events.js';
 import { PendingStatus } from './status.js';
@@ -215,7 +216,9 @@ export class Connections {
       return this.failPending(entry, new AdapterError('the adapter threw from pending', { cause }));
     }
     if (status === PendingStatus.Ready) this.ready(entry);
-    else if (status === PendingStatus.Disconnected) this.failPending(entry, new ConnectError(`connection to ${entry.endpoint.addr} failed`));
+    else if (status === PendingStatus.Disconnected) {
+      this.failPending(entry, new ConnectError(`connection to ${entry.endpoint.addr} failed: it closed before it was ready`));
+    }
   }
 
   private ready(entry: RemoteEntry): void {
@@ -266,7 +269,10 @@ export class Connections {
   lost(entry: RemoteEntry, error: Error | undefined): void {
     if (entry.state === 'closed') return;
     if (entry.state === 'pending') {
-      const reason = error instanceof MessageIoError ? error : new ConnectError(`connection to ${entry.endpoint.addr} failed`, { cause: error });
+      const reason =
+        error instanceof MessageIoError
+          ? error
+          : new ConnectError(`connection to ${entry.endpoint.addr} failed: ${connectFailureReason(error)}`, { cause: error });
       return this.failPending(entry, reason);
     }
     this.closeRemote(entry);

@@ -1,6 +1,7 @@
 import type { Local, Remote } from './adapter.js';
 import { BorrowedBytes } from './borrowed.js';
 import { Connections, RemoteEntry, RemoteGroup } from './connection.js';
+import { connectFailureReason } from './connect-failure.js';
 import { formatRemoteAddr, isUrlAddr, parseRemoteAddr, type AddressInput, type RemoteAddr } from './address.js';
 import { Endpoint, listenerAddrOf } from './endpoint.js';
 import {
@@ -96,7 +97,7 @@ export class NetworkController {
       remote = transport.adapter.connect(remoteAddr, options, common);
     } catch (cause) {
       if (cause instanceof MessageIoError) throw cause;
-      throw new ConnectError(`${transport.name} could not start a connection to ${formatRemoteAddr(remoteAddr)}`, { cause });
+      throw new ConnectError(`${transport.name} could not start a connection to ${formatRemoteAddr(remoteAddr)}: ${connectFailureReason(cause)}`, { cause });
     }
     const id = new ResourceId(adapterId, 'remote', this.nextId++);
     const entry = this.register(id, new Endpoint(id, formatRemoteAddr(remoteAddr)), remote, transport, common, undefined);
