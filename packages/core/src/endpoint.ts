@@ -2,22 +2,68 @@ import { formatSocketAddr, parseSocketAddr, type AddressInput, type SocketAddr }
 import { InvalidArgumentError } from './errors.js';
 import { ResourceId } from './resource-id.js';
 
-const FROM_LISTENER_CACHE = 1024;
+/** The parsed address of each endpoint made by `fromListener`, so that a send does not parse it again. */
+const listenerAddrs = new WeakMap<Endpoint, SocketAddr>();
 
-/** The endpoints `fromListener` made for one listener, most recently used last, and the last one asked for. */
+/** Where a listener's endpoint is filed, to take it out of the maps once it has been collected. */
+interface Filed {
+  readonly text: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * The endpoints `fromListener` made for one listener, each held weakly: an endpoint stays the one
+ * returned for its address while anything holds it, and is dropped from the maps once collected.
+ */
 interface ListenerEndpoints {
-  readonly byAddr: Map<string, Endpoint>;
+  /** By host, then port: a datagram's sender is found without formatting its address. */
+  readonly byHost: Map<string, Map<number, WeakRef<Endpoint>>>;
+  /** By canonical text (`host:port`, `[v6]:port`): an address given as a string is found without parsing it. */
+  readonly byText: Map<string, WeakRef<Endpoint>>;
+  readonly registry: FinalizationRegistry<Filed>;
   /**
    * The host and port last asked for as an object (a datagram's sender), and its endpoint, found
-   * again without formatting the address; `last` is undefined when the last call gave a string.
+   * again without a lookup; `last` is undefined until then. It holds one endpoint per listener.
    */
   lastHost: string;
   lastPort: number;
   last: Endpoint | undefined;
 }
 const fromListenerCache = new WeakMap<ResourceId, ListenerEndpoints>();
-/** The parsed address of each endpoint made by `fromListener`, so that a send does not parse it again. */
-const listenerAddrs = new WeakMap<Endpoint, SocketAddr>();
+
+/** Empty maps for one listener, and the registry that takes collected endpoints out of them. */
+function listenerEndpoints(): ListenerEndpoints {
+  const byHost = new Map<string, Map<number, WeakRef<Endpoint>>>();
+  const byText = new Map<string, WeakRef<Endpoint>>();
+  const registry = new FinalizationRegistry<Filed>(({ text, host, port }) => {
+    // A newer endpoint for the same address may have taken the collected one's place: keep it.
+    const ref = byText.get(text);
+    if (ref === undefined || ref.deref() !== undefined) return;
+    byText.delete(text);
+    const ports = byHost.get(host);
+    if (ports === undefined) return;
+    ports.delete(port);
+    if (ports.size === 0) byHost.delete(host);
+  });
+  return { byHost, byText, registry, lastHost: '', lastPort: 0, last: undefined };
+}
+
+/** The endpoint for a checked address: the one held for it, or a new one, filed. */
+function fileEndpoint(endpoints: ListenerEndpoints, listenerId: ResourceId, addr: SocketAddr): Endpoint {
+  let ports = endpoints.byHost.get(addr.host);
+  const held = ports?.get(addr.port)?.deref();
+  if (held !== undefined) return held;
+  const text = formatSocketAddr(addr);
+  const endpoint = new Endpoint(listenerId, text);
+  listenerAddrs.set(endpoint, addr);
+  const ref = new WeakRef(endpoint);
+  if (ports === undefined) endpoints.byHost.set(addr.host, (ports = new Map()));
+  ports.set(addr.port, ref);
+  endpoints.byText.set(text, ref);
+  endpoints.registry.register(endpoint, { text, host: addr.host, port: addr.port });
+  return endpoint;
+}
 
 /** The address an endpoint made by {@link Endpoint.fromListener} sends to, parsed once. */
 export function listenerAddrOf(endpoint: Endpoint): SocketAddr {
@@ -31,8 +77,9 @@ export function listenerAddrOf(endpoint: Endpoint): SocketAddr {
 
 /**
  * One peer of the node: the connection (or listener) that reaches it and its address.
- * The node gives the same `Endpoint` object for the same connection every time, so endpoints
- * work as `Map`/`Set` keys.
+ * The node gives the same `Endpoint` object for the same connection every time, and
+ * {@link Endpoint.fromListener} the same object for the same listener and address while anything
+ * holds it, so endpoints work as `Map`/`Set` keys.
  */
 export class Endpoint {
   /** The connection, or for {@link Endpoint.fromListener}, the listener. */
@@ -49,7 +96,9 @@ export class Endpoint {
   /**
    * An endpoint to send from a listener to any address, on transports that can (Udp):
    * for example, to answer the sender of a datagram. Repeated calls with the same listener and
-   * address give the same object (the 1,024 most recently used addresses per listener).
+   * address give the same object for as long as anything holds it (a `Map` key, a stored event,
+   * a variable), however many addresses there are; the `message` events of a Udp listener carry
+   * these endpoints. An endpoint nothing holds is let go, so memory follows what the program keeps.
    * @throws InvalidArgumentError when `listenerId` is not a listener's id.
    * @throws InvalidAddressError when `addr` is not a socket address.
    */
@@ -59,38 +108,24 @@ export class Endpoint {
     }
     let endpoints = fromListenerCache.get(listenerId);
     if (endpoints === undefined) {
-      endpoints = { byAddr: new Map(), lastHost: '', lastPort: 0, last: undefined };
+      endpoints = listenerEndpoints();
       fromListenerCache.set(listenerId, endpoints);
     }
-    // Datagrams from one sender come in runs: the same host and port as last time need nothing more
-    // (that endpoint is the most recently used already).
-    const last = endpoints.last;
-    if (last !== undefined && typeof addr === 'object' && addr !== null && addr.host === endpoints.lastHost && addr.port === endpoints.lastPort) {
-      return last;
-    }
-    const cache = endpoints.byAddr;
-    // Known addresses (every datagram of a known sender) are found without parsing them again.
-    // Only canonical texts are stored, so a hit means the address was valid.
-    const key = typeof addr === 'string' ? addr : typeof addr?.host === 'string' ? formatSocketAddr(addr) : '';
-    let endpoint = cache.get(key);
-    const parsed = endpoint === undefined ? parseSocketAddr(addr) : undefined;
-    const text = parsed === undefined ? key : formatSocketAddr(parsed);
-    if (endpoint === undefined && text !== key) endpoint = cache.get(text);
-    if (endpoint === undefined) {
-      if (cache.size >= FROM_LISTENER_CACHE) cache.delete(cache.keys().next().value as string);
-      endpoint = new Endpoint(listenerId, text);
-      listenerAddrs.set(endpoint, parsed!);
-    } else {
-      cache.delete(text);
-    }
-    cache.set(text, endpoint); // most recently used last: the first key is the one to drop
-    if (typeof addr === 'string') endpoints.last = undefined;
-    else {
+    if (typeof addr === 'object' && addr !== null) {
+      // Datagrams from one sender come in runs: the same host and port as last time need nothing more.
+      const last = endpoints.last;
+      if (last !== undefined && addr.host === endpoints.lastHost && addr.port === endpoints.lastPort) return last;
+      // A known sender is found by host and port. Only checked hosts and ports are filed, so a hit
+      // means the address is valid; anything else is checked, and canonical (`[::1]` is `::1`).
+      const endpoint = endpoints.byHost.get(addr.host)?.get(addr.port)?.deref() ?? fileEndpoint(endpoints, listenerId, parseSocketAddr(addr));
       endpoints.lastHost = addr.host;
       endpoints.lastPort = addr.port;
       endpoints.last = endpoint;
+      return endpoint;
     }
-    return endpoint;
+    // Only canonical texts are filed, so a hit means the address is valid.
+    const held = typeof addr === 'string' ? endpoints.byText.get(addr)?.deref() : undefined;
+    return held ?? fileEndpoint(endpoints, listenerId, parseSocketAddr(addr));
   }
 
   /** `[adapter.R.n] 127.0.0.1:3042`. */

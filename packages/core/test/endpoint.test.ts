@@ -1,4 +1,4 @@
-// Endpoint.fromListener: interning and argument checks.
+// Endpoint.fromListener: one object per listener and address while it is held, and argument checks.
 import { describe, expect, it } from 'vitest';
 import { Endpoint, InvalidAddressError, InvalidArgumentError, ResourceId } from '@message-io/core';
 
@@ -83,14 +83,27 @@ describe('Endpoint.fromListener', () => {
     expect(v6.addr).toBe('[::1]:1');
   });
 
-  it('keeps a bounded number of addresses per listener and still answers correctly', () => {
+  it('gives the same object for each of 3,000 addresses while they are held, asked for as objects or strings', () => {
     const listener = new ResourceId(0, 'local', 7);
-    const first = Endpoint.fromListener(listener, '10.0.0.1:1');
-    for (let port = 2; port <= 3000; port++) Endpoint.fromListener(listener, `10.0.0.1:${port}`);
-    const again = Endpoint.fromListener(listener, '10.0.0.1:1');
-    expect(again.addr).toBe(first.addr);
-    expect(again.resourceId).toBe(listener);
-    expect(Endpoint.fromListener(listener, '10.0.0.1:1')).toBe(again);
+    const held = new Map<Endpoint, number>();
+    for (let port = 1; port <= 3000; port++) held.set(Endpoint.fromListener(listener, { host: '10.0.0.1', port }), port);
+    expect(held.size).toBe(3000);
+    for (let port = 1; port <= 3000; port++) {
+      expect(held.get(Endpoint.fromListener(listener, { host: '10.0.0.1', port }))).toBe(port);
+      expect(held.get(Endpoint.fromListener(listener, `10.0.0.1:${port}`))).toBe(port);
+    }
+    const first = [...held.keys()][0]!;
+    expect(first.addr).toBe('10.0.0.1:1');
+    expect(first.resourceId).toBe(listener);
+  });
+
+  it('refuses an invalid port for a known host', () => {
+    const listener = new ResourceId(0, 'local', 10);
+    Endpoint.fromListener(listener, { host: '127.0.0.1', port: 1 });
+    Endpoint.fromListener(listener, { host: '127.0.0.1', port: 2 });
+    expect(errorOf(() => Endpoint.fromListener(listener, { host: '127.0.0.1', port: '1' } as never))).toBeInstanceOf(InvalidAddressError);
+    expect(errorOf(() => Endpoint.fromListener(listener, { host: '127.0.0.1', port: 1.5 }))).toBeInstanceOf(InvalidAddressError);
+    expect(errorOf(() => Endpoint.fromListener(listener, '127.0.0.1:01x'))).toBeInstanceOf(InvalidAddressError);
   });
 
   it('prints as the resource id and the address', () => {
