@@ -33,7 +33,7 @@ const POOL_SIZE = 8192;
 const pool = Buffer.alloc(POOL_SIZE);
 let poolAt = POOL_SIZE;
 
-/** Writes 4 fresh random bytes (a masking key, RFC 6455 §5.3) at `target[at]`. */
+/** Writes 4 fresh random bytes (a masking key, RFC 6455 section 5.3) at `target[at]`. */
 function writeMaskKey(target: Uint8Array, at: number): void {
   if (poolAt === POOL_SIZE) {
     randomFillSync(pool);
