@@ -1,7 +1,11 @@
 // What a benchmark peer is asked to do, and how it reports.
 
-/** Who does a job: message-io, Node's own modules the plain way, or a third-party library doing the same job. */
-export type Impl = 'ours' | 'native' | 'socket.io' | 'zeromq';
+/**
+ * Who does a job: message-io (by default: received messages are the user's), message-io with
+ * borrowing opted in on the receiving side (`reuseReceiveBuffer: true`: messages lent from a reused
+ * buffer; not on Udp), Node's own modules the plain way, or a third-party library doing the same job.
+ */
+export type Impl = 'ours' | 'borrowed' | 'native' | 'socket.io' | 'zeromq';
 
 /** One measurement: a metric on a transport, with a message size and count. */
 export interface Job {

@@ -52,12 +52,15 @@ export const thirdParty: Readonly<Record<'socket.io' | 'zeromq', readonly Job['t
   zeromq: ['framed-tcp'],
 };
 
-/** Whether `impl` does the jobs of `transport`; ours and native do them all. */
+/** Ours, in either receive mode. */
+const isOurs = (impl: Impl): boolean => impl === 'ours' || impl === 'borrowed';
+
+/** Whether `impl` does the jobs of `transport`; ours and native do them all (borrowing: all but Udp's, which never lends). */
 export const doesJobsOf = (impl: Impl, transport: Job['transport']): boolean =>
-  impl === 'ours' || impl === 'native' || thirdParty[impl].includes(transport);
+  impl === 'borrowed' ? transport !== 'udp' : impl === 'ours' || impl === 'native' || thirdParty[impl].includes(transport);
 
 /** Whether `impl` does `job`: third parties do no download (`toClient`) job. */
-export const doesJob = (impl: Impl, job: Job): boolean => doesJobsOf(impl, job.transport) && (job.toClient !== true || impl === 'ours' || impl === 'native');
+export const doesJob = (impl: Impl, job: Job): boolean => doesJobsOf(impl, job.transport) && (job.toClient !== true || isOurs(impl) || impl === 'native');
 
 /** Why `impl` cannot run here (zeromq not installed, or its native addon not loading), in one line; undefined if it can. */
 export async function unavailable(impl: Impl): Promise<string | undefined> {
@@ -81,7 +84,7 @@ export async function measure(impl: Impl, job: Job): Promise<Figure> {
   };
   let timer: ReturnType<typeof setTimeout> | undefined;
   // socket.io does some tens of thousands of small messages a second, fewer under load: its 2 million can take minutes.
-  const limit = impl === 'ours' || impl === 'native' ? 120_000 : 600_000;
+  const limit = isOurs(impl) || impl === 'native' ? 120_000 : 600_000;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${impl} ${job.transport} ${job.metric} timed out`)), limit);
   });

@@ -1,11 +1,11 @@
-// One benchmark peer in its own process: node dist/peer.js <ours|native|socket.io|zeromq> <receiver|sender> <job-json> [addr]
+// One benchmark peer in its own process: node dist/peer.js <ours|borrowed|native|socket.io|zeromq> <receiver|sender> <job-json> [addr]
 // Prints "ADDR <addr>" (the receiver; the sender in a toClient job) and "RESULT <json>" when it has figures.
 import type { Impl, Job, Result } from './job.js';
 
 const [impl, role, jobText, addr] = process.argv.slice(2) as [Impl, string, string, string?];
 const job = JSON.parse(jobText) as Job;
 const peers =
-  impl === 'ours'
+  impl === 'ours' || impl === 'borrowed'
     ? await import('./peers/ours.js')
     : impl === 'socket.io'
       ? await import('./peers/socketio.js')

@@ -65,7 +65,7 @@ const pct = (a: Figure[], b: Figure[]): string =>
 const rows: string[] = [];
 for (const transport of sections.includes('table') ? only : []) {
   for (const { label, job } of jobsFor(transport, quick)) {
-    const impls: Impl[] = ['native', 'ours', ...peers.filter((p) => doesJob(p, job))];
+    const impls: Impl[] = ['native', 'ours', ...(doesJob('borrowed', job) ? (['borrowed'] as const) : []), ...peers.filter((p) => doesJob(p, job))];
     const figures = new Map<Impl, Figure[]>(impls.map((impl) => [impl, []]));
     for (let run = 0; run < runs; run++) {
       for (const impl of impls) {
@@ -85,16 +85,17 @@ for (const transport of sections.includes('table') ? only : []) {
       const extra = job.metric === 'latency' ? ` (p99 ${median(of(impl).map((f) => f.p99!)).toFixed(1)})` : transport === 'udp' ? ` (loss ${(median(loss) * 100).toFixed(1)}%)` : '';
       return `${format(median(values), job.metric)}${extra} [${format(Math.min(...values), job.metric)} – ${format(Math.max(...values), job.metric)}]`;
     };
-    const cells = [cell('ours'), cell('native'), ...peers.map(cell), pct(of('ours'), of('native')), ...peers.map((p) => pct(of('ours'), of(p)))];
+    const cells = [cell('ours'), cell('borrowed'), cell('native'), ...peers.map(cell), pct(of('ours'), of('native')), pct(of('borrowed'), of('native')), ...peers.map((p) => pct(of('ours'), of(p)))];
     const row = `| ${transport} | ${label} | ${cells.join(' | ')} |`;
     rows.push(row);
     console.log(row);
   }
 }
-const columns = ['transport', 'job', 'message-io', 'native', ...peers, 'ours / native', ...peers.map((p) => `ours / ${p}`)];
+const columns = ['transport', 'job', 'message-io', 'message-io, borrowing', 'native', ...peers, 'ours / native', 'borrowing / native', ...peers.map((p) => `ours / ${p}`)];
 const header = [
   `Node.js ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average (1, 5, 15 min) ${loadAtStart} at the start and ${loadText()} at the end of the table, ${runs} run(s)${quick ? ', quick' : ''}${versions.length > 0 ? `; ${versions.join(', ')}` : ''}.`,
   'Median [min – max]. Latency is RTT/2 (median, p99 in brackets); for latency a lower figure is better, so its ratio above 100% means slower.',
+  '"message-io" is the default (received messages are the user\'s); "borrowing" opts in to `reuseReceiveBuffer: true` on the receiving side (messages lent from a reused buffer; Ws lends on accepted connections only, Udp never).',
   ...(peers.length > 0 ? ['"—": that library does not do this transport\'s job (socket.io does those of Ws, zeromq those of FramedTcp).'] : []),
   ...notes.map((note) => `${note}.`),
   '',

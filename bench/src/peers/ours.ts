@@ -4,11 +4,14 @@ import { dueBy, UDP_IDLE_MS, type ConnectingReceiver, type Job, type ListeningSe
 
 const transports: Record<string, Transport<never, never>> = { tcp: Tcp, 'framed-tcp': FramedTcp, udp: Udp, ws: Ws };
 
+/** The receiving side's options: `borrowed` (peer.ts's first argument) opts in to lent messages. */
+const receiving: { reuseReceiveBuffer?: boolean } = process.argv[2] === 'borrowed' ? { reuseReceiveBuffer: true } : {};
+
 /** Listens; counts bytes (throughput, rate) or echoes (latency). */
 export const receiver: Receiver = async (job, report) => {
   const [handler, listener] = split();
   const net = handler.network();
-  const { addr } = await net.listen(transports[job.transport]!, '127.0.0.1:0');
+  const { addr } = await net.listen(transports[job.transport]!, '127.0.0.1:0', receiving as never);
   let bytes = 0;
   let messages = 0;
   let first = 0;
@@ -116,5 +119,5 @@ export const connectingReceiver: ConnectingReceiver = async (job, addr, report) 
       handler.stop();
     }
   });
-  handler.network().connect(transports[job.transport]!, addr);
+  handler.network().connect(transports[job.transport]!, addr, receiving as never);
 };
