@@ -53,7 +53,10 @@ export class ConnectTimeoutError extends MessageIoError {
   override readonly code: 'ERR_CONNECT_TIMEOUT' = 'ERR_CONNECT_TIMEOUT';
 }
 
-/** The connection was removed by `remove()` or `stop()` before it was ready (given by `connectAndWait`). */
+/**
+ * The connection was removed by `remove()` or `stop()` before it was ready, or the `signal` given to
+ * `connectAndWait` aborted (then `cause` is the signal's reason). Given by `connectAndWait`.
+ */
 export class ConnectAbortedError extends MessageIoError {
   override readonly code: 'ERR_CONNECT_ABORTED' = 'ERR_CONNECT_ABORTED';
 }

@@ -22,6 +22,7 @@ export * from './errors.js';
 export { joinPiece, keepJoined } from './joined-frame.js';
 export { EventQueue, type SignalSender, type TimerId } from './event-queue.js';
 export type { AcceptedEvent, ConnectedEvent, DisconnectedEvent, MessageEvent, NetEvent, NodeEvent, SignalEvent, WritableEvent } from './events.js';
+export type { ConnectWaitOptions } from './connect-wait.js';
 export { NetworkController, type ListenResult } from './network.js';
 export type { CallbackResult } from './dispatcher.js';
 export { CHECK_BORROWED_ENV, NodeHandler, NodeListener, split, type NodeOptions } from './node.js';

@@ -2,6 +2,7 @@ import type { Local, Remote } from './adapter.js';
 import { BorrowedBytes } from './borrowed.js';
 import { Connections, RemoteEntry, RemoteGroup } from './connection.js';
 import { connectFailureReason } from './connect-failure.js';
+import { waitSignal, type ConnectWaitOptions } from './connect-wait.js';
 import { formatRemoteAddr, isUrlAddr, parseRemoteAddr, type AddressInput, type RemoteAddr } from './address.js';
 import { Endpoint, listenerAddrOf } from './endpoint.js';
 import {
@@ -107,15 +108,39 @@ export class NetworkController {
 
   /**
    * Like `connect`, but waits: resolves with the endpoint once the connection is ready, rejects with
-   * `ConnectError`, `ConnectTimeoutError` or `ConnectAbortedError` when it fails. The `connected`
-   * event is emitted as well, as for `connect`.
+   * `ConnectError`, `ConnectTimeoutError` (after the `connectTimeout` option) or
+   * `ConnectAbortedError` when it fails. The `connected` event is emitted as well, as for `connect`.
+   * `wait.signal` gives up early: on abort the connection is removed, no `connected` event follows
+   * for it, and the promise rejects with `ConnectAbortedError` (the signal's `reason` as `cause`).
    */
-  async connectAndWait<C, L>(transport: Transport<C, L>, addr: AddressInput, options?: C): Promise<Endpoint> {
+  async connectAndWait<C, L>(transport: Transport<C, L>, addr: AddressInput, options?: C, wait?: ConnectWaitOptions): Promise<Endpoint> {
+    const signal = waitSignal(wait);
     const endpoint = this.connect(transport, addr, options);
     const entry = this.resources.get(endpoint.resourceId.id) as RemoteEntry | undefined;
     if (entry === undefined || entry.state === 'closed') throw new ConnectError(`connection to ${endpoint.addr} failed`);
     if (entry.state === 'ready') return endpoint;
-    return new Promise((resolve, reject) => (entry.waiters ??= []).push({ resolve, reject }));
+    return new Promise((resolve, reject) => {
+      if (signal === undefined) {
+        (entry.waiters ??= []).push({ resolve, reject });
+        return;
+      }
+      const abort = (): void => {
+        this.connections.settleWaiters(entry, new ConnectAbortedError(`connecting to ${endpoint.addr} was aborted`, { cause: signal.reason }));
+        this.connections.closeRemote(entry);
+      };
+      signal.addEventListener('abort', abort, { once: true });
+      const settled = (): void => signal.removeEventListener('abort', abort);
+      (entry.waiters ??= []).push({
+        resolve: (ready) => {
+          settled();
+          resolve(ready);
+        },
+        reject: (error) => {
+          settled();
+          reject(error);
+        },
+      });
+    });
   }
 
   /**
