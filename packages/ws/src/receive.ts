@@ -15,7 +15,10 @@ interface WsReceiver {
 
 /** Where the fast path hands each received binary message. */
 export interface FrameTarget {
-  /** One whole binary message; the view is valid during the call (`BorrowedBytes` when lent). */
+  /**
+   * One whole binary message; the view is valid during the call (`BorrowedBytes` when lent). A
+   * fragmented message is joined into a buffer of its own, never lent.
+   */
   deliver(data: Uint8Array): void;
 }
 
@@ -38,13 +41,100 @@ function headerLengthOf(b1: number): number {
 /** The masking key handed to bufferutil, filled before each (synchronous) call; also used by the JS loop. */
 const maskKey = Buffer.alloc(4);
 
+/** From this size a piece of a frame over several reads may be held as it is, not copied (see {@link HeldFrame}). */
+const KEEP_FROM = 16 * 1024;
+
+/** A Buffer view of the first `length` bytes of `bytes` (no copy). */
+function bufferOf(bytes: Uint8Array, length: number): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, length);
+}
+
+/**
+ * The header of a frame made here, for `ws` to read: masked with a zero key when `masked` (a
+ * server's receiver requires the mask bit; with a zero key `ws` leaves the payload as it is).
+ */
+function frameHeader(final: boolean, opcode: number, length: number, masked: boolean): Buffer {
+  const extra = length < 126 ? 0 : length < 65536 ? 2 : 8;
+  const header = Buffer.alloc(2 + extra + (masked ? 4 : 0));
+  header[0] = (final ? 0x80 : 0) | opcode;
+  const maskBit = masked ? 0x80 : 0;
+  if (extra === 0) header[1] = maskBit | length;
+  else if (extra === 2) {
+    header[1] = maskBit | 126;
+    header.writeUInt16BE(length, 2);
+  } else {
+    header[1] = maskBit | 127;
+    header.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
+    header.writeUInt32BE(length >>> 0, 6);
+  }
+  return header;
+}
+
+/**
+ * The pieces of one frame that arrives over several reads, held until it is whole, in memory that
+ * grows with the bytes received, not with the number of reads: a piece of at least 16 KiB that is
+ * at least half of the read it is a view of is held as it is (bulk transfers: no copy); any other
+ * piece is copied into a buffer that grows to at most twice what it holds, and never past what the
+ * frame declared (core's `joinPiece`). A peer that trickles a frame a byte at a time thus costs
+ * about the bytes it sent, not a read buffer and a few objects per byte.
+ */
+class HeldFrame {
+  /** Pieces held as they are, and the filled part of earlier copy buffers, in order. */
+  private kept: Buffer[] | undefined = undefined;
+  /** Where small pieces are copied, `copied` bytes of it filled. */
+  private copy: Uint8Array | undefined = undefined;
+  private copied = 0;
+  /** Bytes held in all. */
+  private held = 0;
+
+  /** Adds the next piece of a frame of `expected` bytes; `mayKeep`: the read it is a view of is never read into again. */
+  add(piece: Buffer, expected: number, mayKeep: boolean): void {
+    const size = piece.length;
+    if (size === 0) return;
+    if (mayKeep && size >= KEEP_FROM && 2 * size >= piece.buffer.byteLength) {
+      this.seal();
+      (this.kept ??= []).push(piece);
+    } else {
+      // The copy buffer holds at most what the frame lacks beyond the pieces held as they are.
+      this.copy = joinPiece(this.copy, this.copied, expected - (this.held - this.copied), piece, false);
+      this.copied += size;
+    }
+    this.held += size;
+  }
+
+  /** The whole frame in one buffer (its only piece as it is, else the pieces joined); empties the holder. */
+  take(): Buffer {
+    this.seal();
+    const kept = this.kept;
+    const held = this.held;
+    this.kept = undefined;
+    this.held = 0;
+    if (kept === undefined) return EMPTY;
+    return kept.length === 1 ? kept[0]! : Buffer.concat(kept, held);
+  }
+
+  /** Ends the current copy buffer: its filled part joins the pieces held. */
+  private seal(): void {
+    if (this.copied === 0) return;
+    (this.kept ??= []).push(bufferOf(this.copy!, this.copied));
+    this.copy = undefined;
+    this.copied = 0;
+  }
+}
+
 /** What a frame's header says, and what to do with the frame. */
 const enum Kind {
   /** A final, uncompressed binary frame of the expected masking, within maxPayload: ours. */
   Data,
   /** A control frame or a final text frame: handed whole to `ws` (Pong, Close, UTF-8 checks). */
   Forward,
-  // Anything else (fragments, bad bits, oversize): `Mode.Passing`, `ws` takes the rest of the stream.
+  /**
+   * A frame of a fragmented message (binary or text): its payload is joined here into the
+   * message, which is ours once whole if binary, or handed to `ws` as one final text frame.
+   */
+  Fragment,
+  // Anything else (bad bits, oversize, a fragment out of place): `Mode.Passing`, `ws` takes the
+  // rest of the stream and ends the connection at that frame's header.
 }
 
 /** Where the stream goes. */
@@ -60,11 +150,22 @@ const enum Mode {
 /**
  * A faster receive path for Ws: the frames that make up nearly all traffic (final binary frames,
  * no compression) are split and unmasked here, in place, and handed over as views of the received
- * chunk when they lie in one (no copy). Every other frame goes to `ws`'s own receiver, whole and
- * in order, so that `ws` keeps doing what it does well: Ping/Pong, the closing handshake, UTF-8
- * checks of text, and each protocol error with its close code. At the first frame this path does
- * not take whole (a fragment, a reserved bit, a wrong mask bit, a length over `maxPayload`), `ws`
- * takes the rest of the stream, from that frame's first byte.
+ * chunk when they lie in one (no copy). Control frames and text go to `ws`'s own receiver, each
+ * frame whole and in order, so that `ws` keeps doing what it does well: Ping/Pong, the closing
+ * handshake, UTF-8 checks of text, and each protocol error with its close code. At the first frame
+ * `ws` would refuse (a reserved bit, a wrong mask bit, a length over `maxPayload`, a fragment out
+ * of place), `ws` takes the rest of the stream, from that frame's first byte, and ends the connection.
+ *
+ * Memory stays in proportion to the bytes a peer sends, however it cuts them:
+ * - a fragmented message is joined here, into one buffer that grows with its bytes (to at most
+ *   twice them), whatever the number of fragments: a peer sending a message as thousands of
+ *   one-byte fragments costs about their payload, where `ws` would keep an object for each
+ *   fragment. A binary one is ours once whole; a text one goes to `ws` as one final frame. Should
+ *   `ws` have to take over in the middle of such a message, it is first given what was joined as
+ *   one fragment, so that it judges the next frame as if it had seen every fragment;
+ * - a frame over several reads is held in a {@link HeldFrame} (or, lent, joined with core's
+ *   `joinPiece`), never as a read per piece, and until it takes the stream `ws` is only given
+ *   whole frames, so its own receiver never keeps a read per byte either.
  *
  * It sits in front of the receiver's `write`, the one door `ws` feeds the socket's bytes through
  * (also the last ones, at close), so nothing reaches `ws` out of order. Installed only when the
@@ -80,9 +181,19 @@ export class FastReceive {
   private kind = Kind.Data;
   private expected = -1;
   private received = 0;
-  private pieces: Buffer[] | undefined = undefined;
-  /** A binary frame over lent chunks, joined as its pieces come (core's `joinPiece`; instead of `pieces`). */
+  /** The bytes so far of a control, text or (not lent) binary frame over several chunks; made on first use. */
+  private held: HeldFrame | undefined = undefined;
+  /** A binary frame over lent chunks, joined as its pieces come (core's `joinPiece`; instead of `held`). */
   private joined: Uint8Array | undefined = undefined;
+  /** The frame is the last of its message (FIN). */
+  private final = false;
+  /** The opcode of the fragmented message being received (1 text, 2 binary); 0 when none is. */
+  private messageOpcode = 0;
+  /** The payload of the fragmented message so far (made on its first byte), `messageLength` bytes filled. */
+  private message: Uint8Array | undefined = undefined;
+  private messageLength = 0;
+  /** The most bytes the fragmented message can reach: its end once its last fragment has begun, else `maxPayload`. */
+  private messageLimit = 0;
   /** The frame's masking key, big-endian, as a 32-bit integer. */
   private mask = 0;
   private maskAt = 0;
@@ -154,6 +265,12 @@ export class FastReceive {
           if (this.expectMasked) this.unmask(payload);
           offset += length;
           this.target.deliver(length === 0 ? EMPTY : this.lent ? new BorrowedBytes(payload.buffer as ArrayBuffer, payload.byteOffset, length) : payload);
+        } else if (this.kind === Kind.Fragment) {
+          const payload = chunk.subarray(offset, offset + length);
+          if (this.expectMasked) this.unmask(payload);
+          offset += length;
+          if (length > 0) this.appendToMessage(payload);
+          this.endFragment();
         } else {
           offset += length;
           this.forwardFrame(chunk.subarray(start, offset));
@@ -183,18 +300,82 @@ export class FastReceive {
     }
     this.maskAt = 0;
     const masked = (b1 & 0x80) !== 0;
-    const opcode = b0 & 0x0f;
     const final = (b0 & 0x80) !== 0;
     const plain = (b0 & 0x70) === 0 && masked === this.expectMasked;
-    if (plain && final && opcode === 2 && length <= this.maxPayload) this.kind = Kind.Data;
-    else if (plain && final && ((opcode === 1 && length <= this.maxPayload) || (opcode >= 8 && opcode <= 10 && length <= 125))) this.kind = Kind.Forward;
-    else {
-      this.mode = Mode.Passing;
+    const kind = plain ? this.kindOf(b0 & 0x0f, final, length) : undefined;
+    if (kind === undefined) {
+      this.startPassing();
       return 0;
     }
-    // Data and Forward frames are masked as expected: `expectMasked` tells which to unmask.
+    this.kind = kind;
+    this.final = final;
+    // Frames taken here are masked as expected: `expectMasked` tells which to unmask.
     if (masked) this.mask = chunk.readInt32BE(next);
     return length;
+  }
+
+  /**
+   * What to do with a frame whose reserved and mask bits are as expected, given the fragmented
+   * message in progress (begun here, when this is its first fragment); undefined when `ws` would
+   * refuse the frame at its header.
+   */
+  private kindOf(opcode: number, final: boolean, length: number): Kind | undefined {
+    if (opcode >= 8) return opcode <= 10 && final && length <= 125 ? Kind.Forward : undefined;
+    if (this.messageOpcode !== 0) {
+      // Within a fragmented message, only its continuations, up to maxPayload in all.
+      if (opcode !== 0 || this.messageLength + length > this.maxPayload) return undefined;
+      this.messageLimit = final ? this.messageLength + length : this.maxPayload;
+      return Kind.Fragment;
+    }
+    if ((opcode !== 1 && opcode !== 2) || length > this.maxPayload) return undefined;
+    if (final) return opcode === 2 ? Kind.Data : Kind.Forward;
+    this.messageOpcode = opcode;
+    this.messageLimit = this.maxPayload;
+    return Kind.Fragment;
+  }
+
+  /**
+   * From this frame on, `ws` takes the stream. In the middle of a fragmented message, it first
+   * gets the message so far as one fragment (made here): it then judges the next frame exactly as
+   * if it had received every fragment itself.
+   */
+  private startPassing(): void {
+    this.mode = Mode.Passing;
+    const opcode = this.messageOpcode;
+    if (opcode === 0) return;
+    const payload = this.takeMessage();
+    this.forward(frameHeader(false, opcode, payload.length, this.expectMasked), false);
+    if (payload.length > 0) this.forward(payload, false);
+  }
+
+  /** Appends a piece of a fragment's payload (unmasked) to the fragmented message: core's `joinPiece`, a buffer of its own. */
+  private appendToMessage(piece: Buffer): void {
+    this.message = joinPiece(this.message, this.messageLength, this.messageLimit, piece, false);
+    this.messageLength += piece.length;
+  }
+
+  /** The fragmented message so far, as a view of its exact length; no message is in progress after. */
+  private takeMessage(): Buffer {
+    const message = this.message;
+    const length = this.messageLength;
+    this.message = undefined;
+    this.messageLength = 0;
+    this.messageOpcode = 0;
+    return message === undefined ? EMPTY : bufferOf(message, length);
+  }
+
+  /** A fragment is complete: after the last one, the message is ours (binary) or `ws`'s, as one final frame (text). */
+  private endFragment(): void {
+    if (!this.final) return;
+    const opcode = this.messageOpcode;
+    const message = this.takeMessage();
+    if (opcode === 2) {
+      this.target.deliver(message);
+      return;
+    }
+    this.forward(frameHeader(true, opcode, message.length, this.expectMasked), false);
+    if (message.length > 0) this.forward(message, false);
+    this.stopIfDone();
   }
 
   /** Takes the next bytes of a frame cut by a chunk boundary; returns the offset after them. */
@@ -202,14 +383,22 @@ export class FastReceive {
     if (this.expected < 0) return offset;
     const take = Math.min(this.expected - this.received, chunk.length - offset);
     const piece = chunk.subarray(offset, offset + take);
-    if (this.kind === Kind.Data && this.expectMasked) this.unmask(piece);
+    const kind = this.kind;
+    if (kind !== Kind.Forward && this.expectMasked) this.unmask(piece);
     if (take > 0) {
-      if (this.lent && this.kind === Kind.Data) this.joined = joinPiece(this.joined, this.received, this.expected, piece);
-      else (this.pieces ??= []).push(this.lent ? Buffer.from(piece) : piece);
+      if (kind === Kind.Fragment) this.appendToMessage(piece);
+      else if (this.lent && kind === Kind.Data) this.joined = joinPiece(this.joined, this.received, this.expected, piece);
+      else (this.held ??= new HeldFrame()).add(piece, this.expected, !this.lent);
     }
     this.received += take;
     offset += take;
     if (this.received < this.expected) return offset;
+    if (kind === Kind.Fragment) {
+      this.expected = -1;
+      this.received = 0;
+      this.endFragment();
+      return offset;
+    }
     const joined = this.joined;
     if (joined !== undefined) {
       const length = this.expected;
@@ -220,22 +409,29 @@ export class FastReceive {
       keepJoined(joined);
       return offset;
     }
-    const pieces = this.pieces;
-    const frame = pieces === undefined ? EMPTY : pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, this.received);
-    this.pieces = undefined;
+    const frame = this.held?.take() ?? EMPTY;
     this.expected = -1;
     this.received = 0;
-    if (this.kind === Kind.Data) this.target.deliver(frame);
-    else this.forwardFrame(frame);
+    // A frame over several chunks was copied if they are lent: `ws` may keep it as it is.
+    if (kind === Kind.Data) this.target.deliver(frame);
+    else this.forwardFrame(frame, false);
     return offset;
   }
 
-  /** Hands one whole control or text frame to `ws`; stops when `ws` has closed or failed. */
-  private forwardFrame(frame: Buffer): void {
-    this.forward(frame);
+  /** Hands one whole control or text frame to `ws` (a copy if `copy`); stops when `ws` has closed or failed. */
+  private forwardFrame(frame: Buffer, copy = this.lent): void {
+    this.forward(frame, copy);
+    this.stopIfDone();
+  }
+
+  /** After a Close frame or a protocol error, `ws` reads nothing more: neither do we. */
+  private stopIfDone(): void {
     const state = this.receiver._writableState;
-    // After a Close frame or a protocol error, `ws` reads nothing more: neither do we.
-    if (state.ending || state.errored != null) this.mode = Mode.Stopped;
+    if (state.ending || state.errored != null) {
+      this.mode = Mode.Stopped;
+      this.held = undefined;
+      this.message = undefined;
+    }
   }
 
   /** Keeps the first bytes of a header cut by a chunk boundary. */
@@ -264,8 +460,8 @@ export class FastReceive {
     const headerLength = headerLengthOf(b1);
     if (!fill(headerLength)) return -1;
     const length = this.parseHeader(header, 0, header[0]!, b1);
-    // The header buffer is reused: a Forward frame keeps a copy of its bytes.
-    if (!this.passing) this.beginFrame(length, Buffer.from(header.subarray(0, headerLength)));
+    // The header buffer is reused: a Forward frame keeps a copy of its bytes (HeldFrame copies small pieces).
+    if (!this.passing) this.beginFrame(length, header.subarray(0, headerLength));
     return used;
   }
 
@@ -277,9 +473,9 @@ export class FastReceive {
     this.expected = length;
     this.received = 0;
     if (this.kind !== Kind.Forward) return;
-    (this.pieces ??= []).push(this.lent ? Buffer.from(header) : header);
     this.expected += header.length;
     this.received = header.length;
+    (this.held ??= new HeldFrame()).add(header, this.expected, false);
   }
 
   /** From now on `ws` takes the stream: the bytes of the frame so far, then everything after. */
@@ -291,11 +487,11 @@ export class FastReceive {
 
   /**
    * Hands bytes to `ws`'s receiver, through its own `write` (the prototype's: `fastWrite` shadows
-   * it); a copy of lent bytes, since `ws` may keep them.
+   * it); a copy when `copy` (lent bytes, by default), since `ws` may keep them.
    */
-  private forward(chunk: Buffer): boolean {
+  private forward(chunk: Buffer, copy = this.lent): boolean {
     const receiver = this.receiver;
-    return (Object.getPrototypeOf(receiver) as WsReceiver).write.call(receiver, this.lent ? Buffer.from(chunk) : chunk);
+    return (Object.getPrototypeOf(receiver) as WsReceiver).write.call(receiver, copy ? Buffer.from(chunk) : chunk);
   }
 
   /** Unmasks `piece` in place, going on from where the frame's previous piece stopped. */
