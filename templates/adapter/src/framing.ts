@@ -1,4 +1,4 @@
-import { MessageTooLargeError, type RemoteWatch } from '@message-io/core';
+import { joinPiece, MessageTooLargeError, type RemoteWatch } from '@message-io/core';
 
 /** Where decoded messages go: the core's watch of the connection (its `received`). */
 export type MessageSink = Pick<RemoteWatch, 'received'>;
@@ -22,15 +22,18 @@ export function frame(data: Uint8Array): Uint8Array {
 
 /**
  * Cuts a byte stream into messages. A message that lies within one chunk is handed on as a view
- * of that chunk; one spread over chunks is joined once, when complete. Memory grows with the
- * bytes actually received, never with the length a peer declares.
+ * of that chunk; one spread over chunks is copied, piece by piece, into a buffer of its own that
+ * grows with the bytes received (core's `joinPiece`: to at most twice them), never with the length
+ * a peer declares. So a peer that trickles a message a byte at a time makes the node hold about
+ * what it sent, not an object per piece.
  */
 export class FrameDecoder {
   private readonly prefix = new Uint8Array(PREFIX_BYTES);
   private prefixFilled = 0;
   private expected = -1;
-  private parts: Uint8Array[] = [];
-  private partsLength = 0;
+  /** The message being received across chunks, `received` bytes of it filled (made on its first piece). */
+  private message: Uint8Array | undefined = undefined;
+  private received = 0;
 
   constructor(private readonly maxMessageSize: number) {}
 
@@ -60,30 +63,23 @@ export class FrameDecoder {
 
   /** Takes the payload bytes of the current message from `chunk`; returns the new offset. */
   private take(chunk: Uint8Array, offset: number, sink: MessageSink): number {
-    const missing = this.expected - this.partsLength;
+    const missing = this.expected - this.received;
     const available = Math.min(missing, chunk.byteLength - offset);
     const piece = chunk.subarray(offset, offset + available);
-    if (available < missing) {
-      this.parts.push(new Uint8Array(piece)); // a copy: the chunk belongs to the socket
-      this.partsLength += available;
-      return offset + available;
+    if (this.message === undefined && available === missing) sink.received(piece);
+    else {
+      // A copy (the chunk belongs to the socket), appended to the message's own buffer.
+      if (available > 0) this.message = joinPiece(this.message, this.received, this.expected, piece, false);
+      this.received += available;
+      if (available < missing) return offset + available;
+      // Complete: the buffer has grown to exactly the declared length.
+      const message = this.message!;
+      this.message = undefined;
+      this.received = 0;
+      sink.received(message);
     }
-    if (this.parts.length === 0) sink.received(piece);
-    else sink.received(this.join(piece));
     this.expected = -1;
     this.prefixFilled = 0;
     return offset + available;
-  }
-
-  private join(last: Uint8Array): Uint8Array {
-    const message = new Uint8Array(this.expected);
-    let at = 0;
-    for (const part of [...this.parts, last]) {
-      message.set(part, at);
-      at += part.byteLength;
-    }
-    this.parts = [];
-    this.partsLength = 0;
-    return message;
   }
 }
