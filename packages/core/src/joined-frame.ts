@@ -7,6 +7,12 @@
  * 4 MiB): a bulk receiver then allocates nothing per frame that spans reads (design note 0008).
  */
 let spare: Uint8Array | undefined;
+
+/** Memory for a frame, not zero-filled first where Node's Buffer is there (every byte is about to be written). */
+const unfilled: (size: number) => Uint8Array = (() => {
+  const NodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): Uint8Array } }).Buffer;
+  return NodeBuffer !== undefined ? (size) => NodeBuffer.allocUnsafeSlow(size) : (size) => new Uint8Array(size);
+})();
 const SPARE_LIMIT = 4 * 1024 * 1024;
 
 /**
@@ -24,7 +30,7 @@ export function joinPiece(joined: Uint8Array | undefined, received: number, expe
     frame = spare;
     spare = undefined;
   } else if (frame === undefined || frame.byteLength < need) {
-    const grown = new Uint8Array(Math.min(expected, 2 * need));
+    const grown = unfilled(Math.min(expected, 2 * need));
     if (frame !== undefined) grown.set(frame.subarray(0, received));
     frame = grown;
   }

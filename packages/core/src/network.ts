@@ -1,5 +1,5 @@
 import type { Local, Remote } from './adapter.js';
-import { BorrowedBytes } from './borrowed.js';
+import type { BorrowedBytes } from './borrowed.js';
 import { Connections, RemoteEntry, RemoteGroup } from './connection.js';
 import { connectFailureReason } from './connect-failure.js';
 import { waitSignal, type ConnectWaitOptions } from './connect-wait.js';
@@ -178,9 +178,10 @@ export class NetworkController {
 
   /**
    * Sends one message. Never blocks and never throws for the state of the connection: the
-   * outcome is the returned {@link SendStatus}. Do not modify `data` after a `Sent`: large messages
-   * are written from your buffer without a copy. Received bytes lent by a reused receive buffer
-   * ({@link BorrowedBytes}) are copied first, so a received message can be sent on as it is.
+   * outcome is the returned {@link SendStatus}. `send` takes what `data` holds when it is called:
+   * once it returns, the buffer is yours again, to change or reuse, on every transport and at every
+   * size (what cannot leave at once is copied). A received message can be sent on as it is, even
+   * a {@link BorrowedBytes}.
    * @throws InvalidArgumentError when `endpoint` is not an Endpoint or `data` is not a Uint8Array.
    */
   send(endpoint: Endpoint, data: Uint8Array): SendStatus {
@@ -189,7 +190,6 @@ export class NetworkController {
       throw new InvalidArgumentError(`send needs the message as a Uint8Array (or Buffer), got ${data === null ? 'null' : typeof data}`);
     }
     if (data.byteLength === 0 && isDetached(data)) throw new InvalidArgumentError('send was given a view of a detached ArrayBuffer');
-    if (data instanceof BorrowedBytes) data = new Uint8Array(data); // its buffer is about to be read into again
     const entry = this.find(endpoint.resourceId);
     if (entry === undefined) return SendStatus.ResourceNotFound;
     if (entry.kind === 'local') return this.sendFromListener(entry, endpoint, data);

@@ -86,6 +86,45 @@ export function wholeFramesLength(chunk: Uint8Array, maxMessageSize: number): nu
   return end;
 }
 
+/** From this size a frame in a read that is about to be reused gets a copy of its own (see {@link copyWholeFrames}). */
+const OWN_COPY_FROM = 16 * 1024;
+
+/** A copy of `bytes` in memory of its own, not zero-filled first. */
+function copyOf(bytes: Uint8Array): Uint8Array {
+  const copy = Buffer.allocUnsafe(bytes.byteLength);
+  copy.set(bytes);
+  return copy;
+}
+
+/**
+ * Hands `sink` the whole frames of `chunk[0, length)` (a length from {@link wholeFramesLength}: no
+ * error, no partial frame) as bytes of their own, for a chunk that is about to be reused: each
+ * frame of 16 KiB or more is copied into a buffer of its own (it keeps no other message's memory
+ * alive), and each run of smaller frames is copied at once into one buffer that they are views of.
+ */
+export function copyWholeFrames(chunk: Uint8Array, length: number, maxMessageSize: number, sink: MessageSink): void {
+  let offset = 0;
+  let run = 0; // start of the run of small frames not yet handed over
+  while (offset < length) {
+    const start = offset;
+    let size = 0;
+    let scale = 1;
+    let byte: number;
+    do {
+      byte = chunk[offset++]!;
+      size += (byte & 0x7f) * scale;
+      scale *= 128;
+    } while (byte & 0x80);
+    if (size >= OWN_COPY_FROM) {
+      if (run < start) decodeWholeFrames(copyOf(chunk.subarray(run, start)), maxMessageSize, sink);
+      sink.received(copyOf(chunk.subarray(offset, offset + size)));
+      run = offset + size;
+    }
+    offset += size;
+  }
+  if (run < length) decodeWholeFrames(copyOf(chunk.subarray(run, length)), maxMessageSize, sink);
+}
+
 /**
  * Splits a FramedTcp byte stream into messages. Feed it chunks in arrival order; it hands each
  * whole frame to the sink's `received`.

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { BorrowedBytes, PendingStatus, ReceiveBuffer, SendStatus, WriteBatch, type Remote, type RemoteWatch } from '@message-io/core';
 import { writeFramed, writeStream } from './codec.js';
-import { decodeWholeFrames, FrameDecoder, wholeFramesLength } from './decoder.js';
+import { copyWholeFrames, decodeWholeFrames, FrameDecoder, wholeFramesLength } from './decoder.js';
 
 /** Settings shared by the connections of one listener (or of outgoing connections alike). */
 export interface RemoteSettings {
@@ -232,9 +232,9 @@ export class TcpRemote extends WriteBatch<Socket> implements Remote {
 /**
  * One FramedTcp connection: a LEB128 length prefix before each message. Frames that lie within
  * one chunk are decoded without state; a FrameDecoder is kept only while a frame spans chunks.
- * When messages are the user's, each read into the shared buffer costs one copy: the bytes of a
- * frame begun in an earlier read go straight into that frame's own buffer, and the whole frames
- * after it are copied at once into one buffer that they are views of.
+ * When messages are the user's, each byte read into the shared buffer is copied once: the bytes
+ * of a frame begun in an earlier read go straight into that frame's own buffer, and the whole
+ * frames after it are copied as {@link copyWholeFrames} says.
  */
 export class FramedTcpRemote extends TcpRemote {
   private decoder: FrameDecoder | undefined = undefined;
@@ -282,7 +282,7 @@ export class FramedTcpRemote extends TcpRemote {
       const error = decodeWholeFrames(copyOf(rest), max, watch);
       return this.fail(typeof error === 'number' ? whole : error);
     }
-    if (whole > 0) decodeWholeFrames(copyOf(rest.subarray(0, whole)), max, watch);
+    if (whole > 0) copyWholeFrames(rest, whole, max, watch);
     if (whole === rest.length || this.watch === undefined) return;
     const decoder = new FrameDecoder(max, false);
     const error = decoder.decode(rest.subarray(whole), watch);

@@ -21,7 +21,7 @@ function decodeCut(stream: Uint8Array, cuts: number[], max = 1 << 20) {
   let error: Error | undefined;
   for (const end of [...points, stream.length]) {
     if (end < start) continue;
-    error ??= decoder.decode(stream.subarray(start, end), { received: (m) => messages.push(m.slice()) });
+    error ??= decoder.decode(stream.subarray(start, end), { received: (m) => messages.push(new Uint8Array(m)) });
     start = end;
   }
   return { messages, error, decoder };
