@@ -9,7 +9,7 @@ for (const word of ['one', 'two', 'three']) handler.network().send(client, new T
 const kept: Uint8Array[] = [];
 for await (const event of listener) {
   if (event.type !== 'message') continue;
-  kept.push(event.data); // a copy that the event owns: safe to keep
+  kept.push(event.data); // the event's data is ours: safe to keep
   if (kept.length === 3) break; // leaving the loop stops the node
 }
 console.log(kept.map((data) => new TextDecoder().decode(data)).join(' '));

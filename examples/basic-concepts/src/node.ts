@@ -20,7 +20,7 @@ await listener.forEach((event) => {
     case 'accepted': // the listener accepted a connection: a new endpoint
       console.log(`accepted ${event.endpoint} on listener ${event.listenerId}`);
       break;
-    case 'message': // event.data is a view, valid during this call only
+    case 'message': // event.data is ours: keep it, or read it after an await
       console.log(`message from ${event.endpoint.addr}: ${new TextDecoder().decode(event.data)}`);
       handler.stop(); // closes everything; forEach's promise resolves
       break;

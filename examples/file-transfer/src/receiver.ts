@@ -87,7 +87,7 @@ class Receiver {
       this.network.remove(endpoint.resourceId);
       return;
     }
-    writeSync(incoming.fd, chunk); // the chunk is a view into the receive buffer: use it now
+    writeSync(incoming.fd, chunk); // written at once: nothing of the chunk is kept
     incoming.hash.update(chunk);
     incoming.received += chunk.byteLength;
     incoming.bar.update(incoming.received);

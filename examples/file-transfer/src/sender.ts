@@ -121,7 +121,7 @@ class FileSender {
   /** The next chunk of the file, or the Done message after the last one. */
   private next(): Uint8Array {
     if (this.read === this.size) return (this.checksum ??= encode(Tag.Done, { sha256: this.hash.digest('hex') }));
-    // A new buffer each time: message-io may write a Sent message from our buffer without copying it.
+    // A buffer per chunk. (`send` takes the bytes when it is called, so reusing one would be safe too.)
     const chunk = Buffer.allocUnsafe(1 + Math.min(CHUNK_SIZE, this.size - this.read));
     chunk[0] = Tag.Chunk;
     const bytes = readSync(this.fd, chunk, 1, chunk.length - 1, this.read);
