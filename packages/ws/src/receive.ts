@@ -16,8 +16,9 @@ interface WsReceiver {
 /** Where the fast path hands each received binary message. */
 export interface FrameTarget {
   /**
-   * One whole binary message; the view is valid during the call (`BorrowedBytes` when lent). A
-   * fragmented message is joined into a buffer of its own, never lent.
+   * One whole binary message: the user's (a view of a read no one reads into again), or, when the
+   * listener opted in to borrowing, `BorrowedBytes` valid during the call. A fragmented message is
+   * joined into a buffer of its own, never lent.
    */
   deliver(data: Uint8Array): void;
 }

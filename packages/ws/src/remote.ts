@@ -246,17 +246,18 @@ export class WsRemote implements Remote {
       });
       return SendStatus.Sent;
     }
-    // `ws` masks a client's frames into a copy, but writes a server's from the buffer it is given:
-    // a server's message is framed into a copy here (the caller keeps its buffer).
+    // A server's message is framed into a copy here (the caller keeps its buffer). What goes
+    // through `ws` is copied first too: `ws` writes a server's frames from the buffer it is given,
+    // compresses later when compression is on, and skips masking into a copy for an all-zero mask.
     if (data.byteLength <= frame && !this.masked && out !== undefined && this.coalesceLimit >= 0) {
       out.writeDirect(binaryFrame(data, false), flushed);
       return SendStatus.Sent;
     }
     if (data.byteLength <= frame) {
-      ws.send(this.masked ? data : Buffer.from(data), LAST_FRAME, flushed);
+      ws.send(Buffer.from(data), LAST_FRAME, flushed);
       return SendStatus.Sent;
     }
-    if (!this.masked) data = Buffer.from(data);
+    data = Buffer.from(data);
     for (let offset = 0; offset < data.byteLength; offset += frame) {
       const last = offset + frame >= data.byteLength;
       ws.send(data.subarray(offset, offset + frame), last ? LAST_FRAME : MORE_FRAMES, last ? flushed : undefined);
