@@ -93,7 +93,7 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
       const source = resolveSourceAddress(options);
       // Node forwards stream options to the socket, though its types omit them. The socket reads
       // into the receive buffer shared by every connection (`onread`).
-      const socket = new Socket({ writableHighWaterMark: highWaterMark(context), onread: sharedReceive() } as ConstructorParameters<typeof Socket>[0]);
+      const socket = new Socket({ writableHighWaterMark: highWaterMark(context), onread: sharedReceive(settings.reuseReceiveBuffer) } as ConstructorParameters<typeof Socket>[0]);
       const remote = new Connection(socket, sharedFor(settings, context));
       socket.connect({
         host: addr.host,
@@ -130,7 +130,7 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
       const { maxMessageSize, reuseReceiveBuffer: lend } = settings;
       const shared: RemoteSettings = { maxMessageSize, linger: context.linger, sharedReads: true, lend };
       const ownReads: RemoteSettings = { maxMessageSize, linger: context.linger, sharedReads: false, lend: false };
-      const reading = { onread: sharedReceive(), writableHighWaterMark: highWaterMark(context) };
+      const reading = { onread: sharedReceive(lend), writableHighWaterMark: highWaterMark(context) };
       const local = new TcpLocal(server, reading, (socket, readsShared) => {
         configure(socket, settings);
         return new Connection(socket, readsShared ? shared : ownReads);

@@ -75,9 +75,60 @@ const sharedReceiveOption: SharedReceive = {
   },
 };
 
-/** The `onread` option of every Tcp and FramedTcp socket (read into the shared receive buffer). */
-export function sharedReceive(): SharedReceive {
-  return sharedReceiveOption;
+/** A buffer that one socket reads into alone: what it reads is handed over as the user's, no copy. */
+class OwnRead extends Uint8Array {}
+
+/** From a read of this many bytes, a socket whose messages are the user's reads into buffers of its own. */
+const OWN_READS_FROM = 64 * 1024;
+/** Largest buffer of its own a socket reads into. */
+const OWN_READ_MAX = 1024 * 1024;
+
+function ownRead(size: number): OwnRead {
+  const memory = Buffer.allocUnsafeSlow(size);
+  return new OwnRead(memory.buffer, memory.byteOffset, size);
+}
+
+/**
+ * The buffer of the next read of the socket that just read: set by the `onread` callback, taken by
+ * the `onread` buffer function, which Node calls right after it (`undefined`: the shared buffer).
+ */
+let nextRead: Uint8Array | undefined;
+
+/**
+ * The `onread` option of sockets whose messages are the user's. A socket that receives little reads
+ * into the shared receive buffer, and each read is copied (one small copy). A socket that receives in
+ * bulk (a read of 64 KiB or more) then reads into buffers of its own, handed over as they are, with
+ * no copy: the rest of a buffer serves the next read while it can take 64 KiB, and a new buffer
+ * is twice the last read, up to 1 MiB. When its reads become small again it returns to the shared
+ * buffer. So a quiet connection holds no buffer, and a connection that went quiet right after a bulk
+ * read holds at most one buffer of twice that read.
+ */
+const ownedReceiveOption: SharedReceive = {
+  buffer: (): Uint8Array => {
+    const next = nextRead ?? receiveBuffer.next();
+    nextRead = undefined;
+    return next;
+  },
+  callback(this: Socket, length: number, buffer: Uint8Array): void {
+    const remote = (this as OwnedSocket)[REMOTE];
+    if (buffer instanceof OwnRead) {
+      if (length < OWN_READS_FROM) nextRead = undefined;
+      else nextRead = buffer.byteLength - length >= OWN_READS_FROM ? buffer.subarray(length) : ownRead(Math.min(OWN_READ_MAX, 2 * length));
+      remote.readOwn(Buffer.from(buffer.buffer, buffer.byteOffset, length));
+      return;
+    }
+    receiveBuffer.read(length, buffer);
+    if (length >= OWN_READS_FROM) nextRead = ownRead(Math.min(OWN_READ_MAX, 2 * length));
+    remote.read(new BorrowedBytes(buffer.buffer as ArrayBuffer, buffer.byteOffset, length));
+  },
+};
+
+/**
+ * The `onread` option of a Tcp or FramedTcp socket: lending (`reuseReceiveBuffer: true`: always the
+ * shared buffer, messages lent) or not (the user's: see {@link ownedReceiveOption}).
+ */
+export function sharedReceive(lend: boolean): SharedReceive {
+  return lend ? sharedReceiveOption : ownedReceiveOption;
 }
 
 /** The linger timers of the connections closing gracefully (kept here, not in every connection). */
@@ -215,6 +266,13 @@ export class TcpRemote extends WriteBatch<Socket> implements Remote {
     if (chunks !== undefined) chunks.push(copyOf(chunk));
     else if (this.settings.lend) this.data(chunk);
     else this.readOwned(chunk);
+  }
+
+  /** One read into a buffer of this socket's own: the user's as it is (kept until `receive` if it comes before). */
+  readOwn(chunk: Uint8Array): void {
+    const chunks = early.get(this);
+    if (chunks !== undefined) chunks.push(chunk);
+    else this.data(chunk);
   }
 
   /** One read into the shared buffer, for a user who owns what is received: one copy of it, then one message. */
