@@ -40,5 +40,6 @@ export {
 export { ResourceId, type ResourceKind } from './resource-id.js';
 export { ReceiveBuffer } from './receive-buffer.js';
 export { PendingStatus, SendStatus } from './status.js';
+export { giveBackBuffer, takeBuffer } from './spare-buffers.js';
 export { WriteBatch, type BatchSink } from './write-batch.js';
 export { isTransport, type ConnectOptions, type ConnectOptionsOf, type ListenOptions, type ListenOptionsOf, type Transport, type TransportCapabilities } from './transport.js';

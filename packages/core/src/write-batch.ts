@@ -1,6 +1,7 @@
 // A helper for adapters over stream sockets: it turns many small sends into few socket writes.
 // It uses no Node module, so core stays importable anywhere; it only needs a sink with
 // `write`, `cork` and `uncork`, which every Node stream has.
+import { giveBackBuffer, takeBuffer } from './spare-buffers.js';
 
 /** What a {@link WriteBatch} writes to: a Node `net.Socket`, a TLS socket, any Writable stream. */
 export interface BatchSink {
@@ -127,6 +128,21 @@ export class WriteBatch<S extends BatchSink = BatchSink> {
     if (this.state !== CORKED) this.corkRun();
     this.handOver();
     this.sink.write(data, callback);
+  }
+
+  /**
+   * Writes a copy of `data` after everything reserved before it, as {@link WriteBatch.writeDirect}
+   * does, so that the caller may change or reuse `data` at once. The copy goes into a buffer used
+   * again for a later message of the same length once the sink has written it (core's spare
+   * buffers): a bulk sender allocates no new memory per message. `callback` runs once it is written.
+   */
+  writeCopy(data: Uint8Array, callback?: (error?: Error | null) => void): void {
+    const copy = takeBuffer(data.byteLength);
+    copy.set(data);
+    this.writeDirect(copy, (error) => {
+      giveBackBuffer(copy);
+      callback?.(error);
+    });
   }
 
   /**

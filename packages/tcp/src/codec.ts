@@ -3,21 +3,15 @@ import { varintLength, writeVarint } from './varint.js';
 
 /**
  * Up to this size a message is copied into the write batch (with its prefix), so that many small
- * messages leave in one write. Larger ones are copied into a buffer of their own. Either way the
- * caller may change or reuse its buffer as soon as `send` returns.
+ * messages leave in one write. Larger ones are copied into a buffer used again once written
+ * (`WriteBatch.writeCopy`). Either way the caller may change or reuse its buffer as soon as `send`
+ * returns.
  */
 const COPY_LIMIT = 4096;
 
-/** A copy of `data` in memory of its own, not zero-filled first. */
-function copyOf(data: Uint8Array): Uint8Array {
-  const copy = Buffer.allocUnsafe(data.byteLength);
-  copy.set(data);
-  return copy;
-}
-
 /** Tcp: writes the message as it is, from a copy (the caller keeps its buffer). */
 export function writeStream(out: WriteBatch, data: Uint8Array): void {
-  if (data.byteLength > COPY_LIMIT) return out.writeDirect(copyOf(data));
+  if (data.byteLength > COPY_LIMIT) return out.writeCopy(data);
   const at = out.reserve(data.byteLength); // before reading target: reserve may start a new slab
   out.target.set(data, at);
   out.commit();
@@ -37,5 +31,5 @@ export function writeFramed(out: WriteBatch, data: Uint8Array): void {
   }
   const at = out.reserve(prefixLength);
   writeVarint(length, out.target, at);
-  out.writeDirect(copyOf(data));
+  out.writeCopy(data);
 }

@@ -1,13 +1,13 @@
 import { randomFillSync } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { giveBackBuffer, takeBuffer } from '@message-io/core';
 
 /**
  * Small binary messages are framed here, header and payload written straight into the connection's
  * write batch (core's `WriteBatch`): many frames leave in one socket write, where `ws.send` builds
  * an options object and writes header and payload separately for each. Larger messages from a
- * client, which must be masked (a copy), are framed here too, into buffers used again once written
- * ({@link maskedFrame}); larger ones from a server go through `ws`, which writes the caller's buffer
- * without a copy.
+ * client or a server are framed here too, into buffers used again once written ({@link pooledFrame}):
+ * the caller may reuse its buffer as soon as `send` returns.
  */
 export const COALESCE_LIMIT = 4096;
 
@@ -103,38 +103,17 @@ export function binaryFrame(data: Uint8Array, masked: boolean): Buffer {
 }
 
 /**
- * Masked frames of large messages wait here, by length, once written, to be filled again: a
- * client sending in bulk then allocates (and the system maps) no new memory per message. At most
- * {@link SPARE_LIMIT} bytes wait; a frame beyond that is left to the garbage collector.
+ * One final binary frame holding `data` (masked when `masked`), in a buffer from core's spare
+ * buffers: give it back with {@link releaseFrame} once the socket has written it, and a sender in
+ * bulk allocates (and the system maps) no new memory per message. Its length is exactly the frame's.
  */
-const spareFrames = new Map<number, Buffer[]>();
-let spareBytes = 0;
-const SPARE_LIMIT = 8 * 1024 * 1024;
-
-/**
- * One final binary frame holding `data`, masked (a client's), in a buffer that
- * {@link releaseFrame} takes back once the socket has written it. Its length is exactly the
- * frame's.
- */
-export function maskedFrame(data: Uint8Array): Buffer {
-  const length = binaryFrameLength(data.byteLength, true);
-  const spares = spareFrames.get(length);
-  let frame = spares?.pop();
-  if (frame === undefined) frame = Buffer.allocUnsafeSlow(length);
-  else {
-    spareBytes -= length;
-    if (spares!.length === 0) spareFrames.delete(length);
-  }
-  writeBinaryFrame(frame, 0, data, true);
+export function pooledFrame(data: Uint8Array, masked: boolean): Uint8Array {
+  const frame = takeBuffer(binaryFrameLength(data.byteLength, masked));
+  writeBinaryFrame(frame, 0, data, masked);
   return frame;
 }
 
-/** Takes back a frame made by {@link maskedFrame} once the socket has written it (or dropped it). */
-export function releaseFrame(frame: Buffer): void {
-  const length = frame.byteLength;
-  if (spareBytes + length > SPARE_LIMIT) return;
-  let spares = spareFrames.get(length);
-  if (spares === undefined) spareFrames.set(length, (spares = []));
-  spares.push(frame);
-  spareBytes += length;
+/** Takes back a frame made by {@link pooledFrame} once the socket has written it (or dropped it). */
+export function releaseFrame(frame: Uint8Array): void {
+  giveBackBuffer(frame);
 }

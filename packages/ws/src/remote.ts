@@ -14,7 +14,7 @@ import {
   type Remote,
   type RemoteWatch,
 } from '@message-io/core';
-import { binaryFrame, binaryFrameLength, COALESCE_LIMIT, maskedFrame, releaseFrame, writeBinaryFrame } from './frame.js';
+import { binaryFrame, binaryFrameLength, COALESCE_LIMIT, pooledFrame, releaseFrame, writeBinaryFrame } from './frame.js';
 import { Heartbeat } from './heartbeat.js';
 import { FastReceive } from './receive.js';
 import type { WsSettings } from './options.js';
@@ -237,22 +237,19 @@ export class WsRemote implements Remote {
       return SendStatus.Sent;
     }
     const frame = this.settings.maxFrameSize;
-    if (data.byteLength <= frame && this.masked && out !== undefined && this.coalesceLimit >= 0) {
-      // A client's large message: masked here into a buffer used again once written (frame.ts).
-      const masked = maskedFrame(data);
-      out.writeDirect(masked, (error) => {
-        releaseFrame(masked);
+    if (data.byteLength <= frame && out !== undefined && this.coalesceLimit >= 0) {
+      // A large message, framed (and masked, from a client) into a buffer used again once written:
+      // the caller keeps its buffer, and a bulk sender allocates nothing per message.
+      const framed = pooledFrame(data, this.masked);
+      out.writeDirect(framed, (error) => {
+        releaseFrame(framed);
         flushed?.(error);
       });
       return SendStatus.Sent;
     }
-    // A server's message is framed into a copy here (the caller keeps its buffer). What goes
-    // through `ws` is copied first too: `ws` writes a server's frames from the buffer it is given,
-    // compresses later when compression is on, and skips masking into a copy for an all-zero mask.
-    if (data.byteLength <= frame && !this.masked && out !== undefined && this.coalesceLimit >= 0) {
-      out.writeDirect(binaryFrame(data, false), flushed);
-      return SendStatus.Sent;
-    }
+    // What goes through `ws` is copied first: `ws` writes a server's frames from the buffer it is
+    // given, compresses later when compression is on, and skips masking into a copy for an
+    // all-zero mask.
     if (data.byteLength <= frame) {
       ws.send(Buffer.from(data), LAST_FRAME, flushed);
       return SendStatus.Sent;
