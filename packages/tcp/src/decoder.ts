@@ -25,6 +25,34 @@ function frameOf(chunk: Uint8Array, lent: ArrayBuffer | undefined, offset: numbe
   return lent !== undefined ? new BorrowedBytes(lent, chunk.byteOffset + offset, length) : chunk.subarray(offset, offset + length);
 }
 
+/** {@link prefixAt}'s answer when the chunk ends within the prefix. */
+const INCOMPLETE = -1;
+/** Where the last {@link prefixAt} call that found a whole prefix left off: the offset after it. */
+let afterPrefix = 0;
+
+/**
+ * Reads the LEB128 length prefix at `chunk[offset]`, stopping at `end`: the declared length (and
+ * {@link afterPrefix} set after the prefix), {@link INCOMPLETE}, or the error that must end the
+ * connection (checked byte by byte, before any payload is kept).
+ */
+function prefixAt(chunk: Uint8Array, offset: number, end: number, maxMessageSize: number): number | Error {
+  let length = 0;
+  let scale = 1;
+  let prefixBytes = 0;
+  let byte: number;
+  do {
+    if (offset === end) return INCOMPLETE;
+    byte = chunk[offset++]!;
+    if (prefixBytes === MAX_VARINT_BYTES - 1 && byte > 1) return malformedPrefix();
+    length += (byte & 0x7f) * scale;
+    scale *= 128;
+    prefixBytes++;
+    if (length > maxMessageSize) return tooLarge(maxMessageSize);
+  } while (byte & 0x80);
+  afterPrefix = offset;
+  return length;
+}
+
 /**
  * Hands `sink` the whole frames at the start of `chunk` (views of it; BorrowedBytes when the chunk is), keeping no state:
  * returns the offset where an incomplete frame starts (`chunk.length` when none is left), or the
@@ -36,23 +64,11 @@ export function decodeWholeFrames(chunk: Uint8Array, maxMessageSize: number, sin
   const lent = lentBuffer(chunk);
   let offset = 0;
   while (offset < end) {
-    const start = offset;
-    let length = 0;
-    let scale = 1;
-    let prefixBytes = 0;
-    let byte: number;
-    do {
-      if (offset === end) return start;
-      byte = chunk[offset++]!;
-      if (prefixBytes === MAX_VARINT_BYTES - 1 && byte > 1) return malformedPrefix();
-      length += (byte & 0x7f) * scale;
-      scale *= 128;
-      prefixBytes++;
-      if (length > maxMessageSize) return tooLarge(maxMessageSize);
-    } while (byte & 0x80);
-    if (end - offset < length) return start;
-    sink.received(frameOf(chunk, lent, offset, length));
-    offset += length;
+    const length = prefixAt(chunk, offset, end, maxMessageSize);
+    if (typeof length !== 'number') return length;
+    if (length === INCOMPLETE || end - afterPrefix < length) return offset;
+    sink.received(frameOf(chunk, lent, afterPrefix, length));
+    offset = afterPrefix + length;
   }
   return end;
 }
@@ -66,22 +82,10 @@ export function wholeFramesLength(chunk: Uint8Array, maxMessageSize: number): nu
   const end = chunk.length;
   let offset = 0;
   while (offset < end) {
-    const start = offset;
-    let length = 0;
-    let scale = 1;
-    let prefixBytes = 0;
-    let byte: number;
-    do {
-      if (offset === end) return start;
-      byte = chunk[offset++]!;
-      if (prefixBytes === MAX_VARINT_BYTES - 1 && byte > 1) return malformedPrefix();
-      length += (byte & 0x7f) * scale;
-      scale *= 128;
-      prefixBytes++;
-      if (length > maxMessageSize) return tooLarge(maxMessageSize);
-    } while (byte & 0x80);
-    if (end - offset < length) return start;
-    offset += length;
+    const length = prefixAt(chunk, offset, end, maxMessageSize);
+    if (typeof length !== 'number') return length;
+    if (length === INCOMPLETE || end - afterPrefix < length) return offset;
+    offset = afterPrefix + length;
   }
   return end;
 }
@@ -107,14 +111,8 @@ export function copyWholeFrames(chunk: Uint8Array, length: number, maxMessageSiz
   let run = 0; // start of the run of small frames not yet handed over
   while (offset < length) {
     const start = offset;
-    let size = 0;
-    let scale = 1;
-    let byte: number;
-    do {
-      byte = chunk[offset++]!;
-      size += (byte & 0x7f) * scale;
-      scale *= 128;
-    } while (byte & 0x80);
+    const size = prefixAt(chunk, offset, length, maxMessageSize) as number; // checked by wholeFramesLength
+    offset = afterPrefix;
     if (size >= OWN_COPY_FROM) {
       if (run < start) decodeWholeFrames(copyOf(chunk.subarray(run, start)), maxMessageSize, sink);
       sink.received(copyOf(chunk.subarray(offset, offset + size)));
