@@ -38,7 +38,7 @@ export {
   type ResolvedCommonOptions,
 } from './options.js';
 export { ResourceId, type ResourceKind } from './resource-id.js';
-export { ReceiveBuffer } from './receive-buffer.js';
+export { OwnedReads, ReceiveBuffer } from './receive-buffer.js';
 export { PendingStatus, SendStatus } from './status.js';
 export { giveBackBuffer, takeBuffer } from './spare-buffers.js';
 export { WriteBatch, type BatchSink } from './write-batch.js';

@@ -1,3 +1,5 @@
+import { BorrowedBytes } from './borrowed.js';
+
 /**
  * One receive buffer for every socket of an adapter that reads with Node's `onread` (pass
  * {@link ReceiveBuffer.next} as `onread.buffer`: Node asks it for the buffer of each next read).
@@ -23,5 +25,67 @@ export class ReceiveBuffer {
   /** To call from `onread.callback` with what it got: grows the buffer once a read filled it. */
   read(length: number, buffer: Uint8Array): void {
     if (length === buffer.byteLength && (this.current?.byteLength ?? 0) < this.max) this.current = new Uint8Array(this.max);
+  }
+}
+
+/** A buffer that one socket reads into alone: what it holds is handed over as the user's, with no copy. */
+class OwnRead extends Uint8Array {}
+
+/** From a read of this many bytes, a socket reads into buffers of its own. */
+const OWN_READS_FROM = 64 * 1024;
+/** Largest buffer of its own a socket reads into. */
+const OWN_READ_MAX = 1024 * 1024;
+
+/** Memory not zero-filled first where Node's Buffer is there (a read fills what it hands over). */
+const unfilled: (size: number) => Uint8Array = (() => {
+  const NodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): Uint8Array } }).Buffer;
+  return NodeBuffer !== undefined ? (size) => NodeBuffer.allocUnsafeSlow(size) : (size) => new Uint8Array(size);
+})();
+
+function ownRead(size: number): OwnRead {
+  const memory = unfilled(size);
+  return new OwnRead(memory.buffer as ArrayBuffer, memory.byteOffset, size);
+}
+
+/**
+ * For adapters on Node's `onread` whose users own what they receive (the default): chooses the
+ * buffer of each socket's next read. A socket that receives little reads into the shared
+ * {@link ReceiveBuffer}, and {@link OwnedReads.take} hands its reads over as `BorrowedBytes`, for the
+ * adapter to copy (small reads: small copies). A socket that receives in bulk (a read of 64 KiB or
+ * more) then reads into buffers of its own, which `take` hands over as they are, the user's, with
+ * no copy: twice its last read, up to 1 MiB, the rest of a buffer serving the next read while it
+ * can take 64 KiB. When its reads become small, it returns to the shared buffer. So a quiet
+ * connection holds no buffer, and one that went quiet right after a bulk read holds at most one of
+ * twice that read. Use {@link OwnedReads.next} as `onread.buffer` and call `take` first thing in
+ * `onread.callback`: Node calls the buffer function right after the callback of the socket that
+ * read, so the callback chooses that socket's next buffer (design note 0010).
+ */
+export class OwnedReads {
+  /** The next buffer of the socket that just read, chosen by `take`, given by `next`. */
+  private chosen: Uint8Array | undefined = undefined;
+
+  /** `shared` serves the sockets that receive little. */
+  constructor(private readonly shared: ReceiveBuffer) {}
+
+  /** Node's `onread.buffer`: the buffer `take` chose for the socket that just read, else the shared one. */
+  readonly next = (): Uint8Array => {
+    const next = this.chosen ?? this.shared.next();
+    this.chosen = undefined;
+    return next;
+  };
+
+  /**
+   * To call first in `onread.callback` with what it got: the bytes read, as the user's (a read into
+   * the socket's own buffer) or as `BorrowedBytes` of the shared buffer (copy what you hand over).
+   */
+  take(length: number, buffer: Uint8Array): Uint8Array {
+    if (buffer instanceof OwnRead) {
+      if (length < OWN_READS_FROM) this.chosen = undefined;
+      else this.chosen = buffer.byteLength - length >= OWN_READS_FROM ? buffer.subarray(length) : ownRead(Math.min(OWN_READ_MAX, 2 * length));
+      return new Uint8Array(buffer.buffer as ArrayBuffer, buffer.byteOffset, length);
+    }
+    this.shared.read(length, buffer);
+    if (length >= OWN_READS_FROM) this.chosen = ownRead(Math.min(OWN_READ_MAX, 2 * length));
+    return new BorrowedBytes(buffer.buffer as ArrayBuffer, buffer.byteOffset, length);
   }
 }

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { BorrowedBytes, PendingStatus, ReceiveBuffer, SendStatus, WriteBatch, type Remote, type RemoteWatch } from '@message-io/core';
+import { BorrowedBytes, OwnedReads, PendingStatus, ReceiveBuffer, SendStatus, WriteBatch, type Remote, type RemoteWatch } from '@message-io/core';
 import { writeFramed, writeStream } from './codec.js';
 import { copyWholeFrames, decodeWholeFrames, FrameDecoder, wholeFramesLength } from './decoder.js';
 
@@ -75,51 +75,21 @@ const sharedReceiveOption: SharedReceive = {
   },
 };
 
-/** A buffer that one socket reads into alone: what it reads is handed over as the user's, no copy. */
-class OwnRead extends Uint8Array {}
-
-/** From a read of this many bytes, a socket whose messages are the user's reads into buffers of its own. */
-const OWN_READS_FROM = 64 * 1024;
-/** Largest buffer of its own a socket reads into. */
-const OWN_READ_MAX = 1024 * 1024;
-
-function ownRead(size: number): OwnRead {
-  const memory = Buffer.allocUnsafeSlow(size);
-  return new OwnRead(memory.buffer, memory.byteOffset, size);
-}
+/** The buffers of the reads of sockets whose messages are the user's (core's `OwnedReads`, design note 0010). */
+const ownedReads = new OwnedReads(receiveBuffer);
 
 /**
- * The buffer of the next read of the socket that just read: set by the `onread` callback, taken by
- * the `onread` buffer function, which Node calls right after it (`undefined`: the shared buffer).
- */
-let nextRead: Uint8Array | undefined;
-
-/**
- * The `onread` option of sockets whose messages are the user's. A socket that receives little reads
- * into the shared receive buffer, and each read is copied (one small copy). A socket that receives in
- * bulk (a read of 64 KiB or more) then reads into buffers of its own, handed over as they are, with
- * no copy: the rest of a buffer serves the next read while it can take 64 KiB, and a new buffer
- * is twice the last read, up to 1 MiB. When its reads become small again it returns to the shared
- * buffer. So a quiet connection holds no buffer, and a connection that went quiet right after a bulk
- * read holds at most one buffer of twice that read.
+ * The `onread` option of sockets whose messages are the user's: a socket that receives little reads
+ * into the shared buffer, and each read is copied (`read`); one that receives in bulk reads into
+ * buffers of its own, handed over with no copy (`readOwn`).
  */
 const ownedReceiveOption: SharedReceive = {
-  buffer: (): Uint8Array => {
-    const next = nextRead ?? receiveBuffer.next();
-    nextRead = undefined;
-    return next;
-  },
+  buffer: ownedReads.next,
   callback(this: Socket, length: number, buffer: Uint8Array): void {
+    const chunk = ownedReads.take(length, buffer);
     const remote = (this as OwnedSocket)[REMOTE];
-    if (buffer instanceof OwnRead) {
-      if (length < OWN_READS_FROM) nextRead = undefined;
-      else nextRead = buffer.byteLength - length >= OWN_READS_FROM ? buffer.subarray(length) : ownRead(Math.min(OWN_READ_MAX, 2 * length));
-      remote.readOwn(Buffer.from(buffer.buffer, buffer.byteOffset, length));
-      return;
-    }
-    receiveBuffer.read(length, buffer);
-    if (length >= OWN_READS_FROM) nextRead = ownRead(Math.min(OWN_READ_MAX, 2 * length));
-    remote.read(new BorrowedBytes(buffer.buffer as ArrayBuffer, buffer.byteOffset, length));
+    if (chunk instanceof BorrowedBytes) remote.read(chunk);
+    else remote.readOwn(chunk);
   },
 };
 

@@ -118,8 +118,8 @@ export class WsLocal implements Local {
     }
     const reading = this.readShared(socket);
     const upgraded = reading ?? socket;
-    const lent = reading !== undefined;
-    this.wss.handleUpgrade(request, upgraded, head, (ws: WebSocket) => this.upgraded(ws, upgraded, request, lent));
+    const sharedReads = reading !== undefined;
+    this.wss.handleUpgrade(request, upgraded, head, (ws: WebSocket) => this.upgraded(ws, upgraded, request, sharedReads));
   };
 
   /**
@@ -128,12 +128,12 @@ export class WsLocal implements Local {
    * 0008), keeping its handshake deadline. Undefined, changing nothing, when it cannot.
    */
   private readShared(socket: Duplex): Socket | undefined {
-    if (!this.settings.reuseReceiveBuffer || this.settings.tls !== undefined || !(socket instanceof Socket) || socket.readableLength !== 0) return undefined;
+    if (this.settings.tls !== undefined || !(socket instanceof Socket) || socket.readableLength !== 0) return undefined;
     // Read now, so that Node caches them: past the move the old socket (still the request's) has no
     // stream to ask, and `upgraded` and `authenticate` read them from the request.
     if (socket.remoteAddress === undefined) return undefined;
     // Node takes `handle` from a new socket's options, though its types omit it.
-    const reading = takeOverSocket(socket, (handle) => new Socket({ handle, readable: true, writable: true, onread: sharedReceive } as ConstructorParameters<typeof Socket>[0]));
+    const reading = takeOverSocket(socket, (handle) => new Socket({ handle, readable: true, writable: true, onread: sharedReceive(this.settings.reuseReceiveBuffer) } as ConstructorParameters<typeof Socket>[0]));
     const handshake = this.handshakes.get(socket);
     if (reading === undefined || handshake === undefined) return reading;
     this.handshakes.delete(socket);
@@ -146,10 +146,10 @@ export class WsLocal implements Local {
     return reading;
   }
 
-  private upgraded(ws: WebSocket, socket: Duplex, request: IncomingMessage, lent: boolean): void {
+  private upgraded(ws: WebSocket, socket: Duplex, request: IncomingMessage, sharedReads: boolean): void {
     const { remoteAddress: host, remotePort: port } = request.socket;
     const acceptor = this.acceptor;
-    const remote = new WsRemote(ws, this.settings, this.cap, socket, lent);
+    const remote = new WsRemote(ws, this.settings, this.cap, socket, sharedReads, sharedReads && this.settings.reuseReceiveBuffer);
     if (!this.endHandshake(socket) || this.closed || acceptor === undefined || host === undefined || port === undefined) {
       ws.terminate();
       return;

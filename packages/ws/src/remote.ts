@@ -4,6 +4,7 @@ import { WebSocket } from 'ws';
 import {
   BorrowedBytes,
   IdleTimeoutError,
+  OwnedReads,
   ReceiveBuffer,
   WriteBatch,
   type BatchSink,
@@ -92,16 +93,20 @@ const receiveBuffer = new ReceiveBuffer(64 * 1024, 1024 * 1024);
 const kReader: unique symbol = Symbol('message-io.ws.reader');
 type ReadingSocket = Duplex & { [kReader]?: WsRemote };
 
-/**
- * Node's `onread` option for the sockets that read into the shared buffer. Once the connection is
- * open with our receive path and nothing read before waits in the socket's stream, a read goes to
- * that path as it is (lent). Otherwise (the handshake is not over, or `ws` receives everything) a
- * copy goes through the socket's own stream, where `ws` listens, in order.
- */
-export const sharedReceive: {
+/** Node's `onread` option: what gives the buffer of each read, and what it calls after each read. */
+export interface SharedReceive {
   readonly buffer: () => Uint8Array;
   callback(this: ReadingSocket, length: number, buffer: Uint8Array): void;
-} = {
+}
+
+/**
+ * Node's `onread` option for the sockets that read into the shared buffer and lend what they read
+ * (`reuseReceiveBuffer: true`). Once the connection is open with our receive path and nothing
+ * read before waits in the socket's stream, a read goes to that path as it is (lent). Otherwise
+ * (the handshake is not over, or `ws` receives everything) a copy goes through the socket's own
+ * stream, where `ws` listens, in order.
+ */
+const lendingReceive: SharedReceive = {
   buffer: receiveBuffer.next,
   callback(this: ReadingSocket, length: number, buffer: Uint8Array): void {
     receiveBuffer.read(length, buffer);
@@ -110,6 +115,30 @@ export const sharedReceive: {
     if (!this.push(Buffer.from(chunk))) this.pause();
   },
 };
+
+/** The buffers of the reads of sockets whose messages are the user's (core's `OwnedReads`, design note 0010). */
+const ownedReads = new OwnedReads(receiveBuffer);
+
+/**
+ * Node's `onread` option for the sockets whose messages are the user's (the default): a socket
+ * that receives little reads into the shared buffer and each read is copied; one that receives in
+ * bulk reads into buffers of its own, handed over with no copy. The read then goes where
+ * {@link lendingReceive} sends it.
+ */
+const owningReceive: SharedReceive = {
+  buffer: ownedReads.next,
+  callback(this: ReadingSocket, length: number, buffer: Uint8Array): void {
+    const read = ownedReads.take(length, buffer);
+    const chunk = read instanceof BorrowedBytes ? Buffer.from(read) : Buffer.from(read.buffer, read.byteOffset, read.byteLength);
+    if (this[kReader]?.take(this, chunk) === true) return;
+    if (!this.push(chunk)) this.pause();
+  },
+};
+
+/** The `onread` option of an accepted socket without TLS: lending (`reuseReceiveBuffer: true`) or not. */
+export function sharedReceive(lend: boolean): SharedReceive {
+  return lend ? lendingReceive : owningReceive;
+}
 
 /** Where an adopted socket keeps its SocketSink. */
 const kSink = Symbol('message-io.ws.sink');
@@ -153,7 +182,8 @@ export class WsRemote implements Remote {
 
   /**
    * `socket` is given for an accepted connection (server side: unmasked frames); a client learns
-   * its socket from the upgrade response, and masks its frames. `lent`: the socket reads into the
+   * its socket from the upgrade response, and masks its frames. `lend`: messages are lent (the listener's
+   * `reuseReceiveBuffer`). `sharedReads`: the socket reads into the
    * shared receive buffer (`sharedReceive`).
    */
   constructor(
@@ -161,7 +191,8 @@ export class WsRemote implements Remote {
     private readonly settings: WsSettings,
     private readonly cap: number,
     socket?: Duplex,
-    private readonly lent = false,
+    private readonly sharedReads = false,
+    private readonly lend = false,
   ) {
     this.masked = socket === undefined;
     (ws as Tagged<WebSocket>)[kRemote] = this;
@@ -302,7 +333,7 @@ export class WsRemote implements Remote {
     (socket as Duplex & { [kSink]?: SocketSink })[kSink] = sink;
     socket.write = settlingWrite as Duplex['write'];
     if (this.heartbeat !== undefined) socket.on('data', () => this.heartbeat?.alive());
-    if (this.lent) {
+    if (this.sharedReads) {
       (socket as ReadingSocket)[kReader] = this;
       // Reads queued during the handshake may have paused it; `ws` listens to it now.
       socket.resume();
@@ -327,7 +358,7 @@ export class WsRemote implements Remote {
   private opened(): void {
     if (this.out === undefined || this.ws.extensions !== '') return;
     this.coalesceLimit = Math.min(COALESCE_LIMIT, this.settings.maxFrameSize);
-    this.fast = FastReceive.install(this.ws, this.settings.maxPayload, !this.masked, this, this.lent);
+    this.fast = FastReceive.install(this.ws, this.settings.maxPayload, !this.masked, this, this.lend);
   }
 
   private dead(): void {
