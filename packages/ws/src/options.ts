@@ -81,7 +81,8 @@ export interface WsListenOptions extends ListenOptions, WsCommonOptions {
    * Opt-in zero-copy receiving. `true`: accepted connections (without TLS) read into one receive
    * buffer shared by all of them, and messages are handed over as `BorrowedBytes`, valid only until
    * the callback returns (copy what you keep). Default `false`: every message owns its bytes and
-   * may be stored or read after an `await`.
+   * may be stored or read after an `await` (a quiet connection's reads are copied out of the shared
+   * buffer; one receiving in bulk reads into buffers of its own).
    */
   reuseReceiveBuffer?: boolean;
 }
