@@ -46,7 +46,7 @@ describe('ping-pong example', () => {
   it.each(['tcp', 'framed-tcp', 'ws'])('a client gets counted pongs over %s, and the server sees it come and go', async (transport) => {
     const { program, addr } = await server(transport);
     const client = start(`${dist}client.js`, [transport, transport === 'ws' ? `ws://${addr}/message-io-default` : addr]);
-    await client.waitFor('pong: 2 pings so far', 5000);
+    await client.waitFor('pong: 2 pings so far', 10_000); // a ping a second; generous for a loaded machine
     await program.waitFor(/client .* connected \(1 connected\)/);
     client.child.kill('SIGINT');
     expect(await exitWithin(client, 3000)).toBe(0);
