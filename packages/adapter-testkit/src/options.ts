@@ -8,6 +8,7 @@ export type CaseName =
   | 'largest message'
   | 'connect refused'
   | 'remove a connection'
+  | 'nothing queued is delivered after remove'
   | 'remove a listener'
   | 'stop'
   | 'no re-entrant callback'

@@ -2,6 +2,7 @@ import { BorrowedBytes } from './borrowed.js';
 import { ListenerInUseError } from './errors.js';
 import type { EventQueue } from './event-queue.js';
 import type { NodeEvent } from './events.js';
+import type { ResourceId } from './resource-id.js';
 import { Fifo } from './fifo.js';
 
 const SIGNALS_PER_TURN = 1024;
@@ -119,6 +120,20 @@ export class Dispatcher<S> {
     const stored = owned(event);
     if (this.waiter !== undefined && this.stored.size === 0) return this.resolveWaiter(stored);
     this.store(stored);
+  }
+
+  /**
+   * Drops the stored events of resource `id` (a connection, or a listener's datagrams), so that
+   * nothing of it is delivered after `remove(id)`, whichever the consumer and however far behind.
+   */
+  forget(id: ResourceId): void {
+    if (this.stored.size === 0) return;
+    const dropped = this.stored.removeWhere((event) => event.type !== 'signal' && event.endpoint.resourceId.id === id.id);
+    for (const event of dropped) this.storedBytes -= sizeOf(event);
+    if (dropped.length > 0 && this.throttled && this.storedBytes <= this.maxStoredBytes / 2) {
+      this.throttled = false;
+      if (this.active) this.onThrottle(false);
+    }
   }
 
   /** True while stored events are over `maxStoredBytes` and the network should not read. */

@@ -26,6 +26,23 @@ export class Fifo<T> {
     return item;
   }
 
+  /** Drops the items `drop` is true for, keeping the others in order; returns the dropped ones. */
+  removeWhere(drop: (item: T) => boolean): T[] {
+    const dropped: T[] = [];
+    const kept: (T | undefined)[] = new Array(this.items.length);
+    let count = 0;
+    for (let i = 0; i < this.count; i++) {
+      const item = this.items[(this.head + i) & (this.items.length - 1)] as T;
+      if (drop(item)) dropped.push(item);
+      else kept[count++] = item;
+    }
+    if (dropped.length === 0) return dropped;
+    this.items = kept;
+    this.head = 0;
+    this.count = count;
+    return dropped;
+  }
+
   /** Drops every item. */
   clear(): void {
     this.items = new Array(16);

@@ -77,8 +77,14 @@ export class NetworkController {
   /** The group of the last outgoing connection, for the next ones to share. */
   private clientGroup: RemoteGroup | undefined;
 
-  /** Created by `split()`; `emit` hands events to the node's dispatcher. */
-  constructor(private readonly emit: (event: NetEvent) => void) {
+  /**
+   * Created by `split()`; `emit` hands events to the node's dispatcher, and `forget` drops those it
+   * still holds of a resource that `remove()` closed.
+   */
+  constructor(
+    private readonly emit: (event: NetEvent) => void,
+    private readonly forget: (id: ResourceId) => void = () => undefined,
+  ) {
     this.connections = new Connections(emit, this.resources, () => this.throttled);
   }
 
@@ -217,10 +223,12 @@ export class NetworkController {
     if (entry === undefined) return false;
     if (entry.kind === 'local') {
       this.closeLocal(entry);
+      this.forget(id);
       return true;
     }
     this.connections.settleWaiters(entry, new ConnectAbortedError(`connection to ${entry.endpoint.addr} was removed before it was ready`));
     this.connections.closeRemote(entry);
+    this.forget(id);
     return true;
   }
 

@@ -185,7 +185,10 @@ export function split<S = never>(options?: NodeOptions): [NodeHandler<S>, NodeLi
     (throttled) => net.setThrottled(throttled),
     checkBorrowed,
   );
-  const net = new NetworkController((event) => dispatcher.emit(event));
+  const net = new NetworkController(
+    (event) => dispatcher.emit(event),
+    (id) => dispatcher.forget(id),
+  );
   const handler: NodeHandler<S> = new NodeHandler<S>(net, queue, () => {
     dispatcher.close();
     queue.close();

@@ -66,3 +66,20 @@ describe('Fifo (property tests against an array)', () => {
     expect(fifo.shift()).toBe('b');
   });
 });
+
+describe('Fifo.removeWhere', () => {
+  it('drops the matching items, keeps the others in order across the ring wrap, and returns the dropped', () => {
+    const fifo = new Fifo<number>();
+    for (let i = 0; i < 20; i++) fifo.push(i);
+    for (let i = 0; i < 10; i++) fifo.shift(); // head moved: the items wrap around the ring
+    for (let i = 20; i < 30; i++) fifo.push(i);
+    expect(fifo.removeWhere((n) => n % 3 === 0)).toEqual([12, 15, 18, 21, 24, 27]);
+    expect(fifo.size).toBe(14);
+    const rest: number[] = [];
+    for (let n = fifo.shift(); n !== undefined; n = fifo.shift()) rest.push(n);
+    expect(rest).toEqual([10, 11, 13, 14, 16, 17, 19, 20, 22, 23, 25, 26, 28, 29]);
+    fifo.push(1);
+    expect(fifo.removeWhere(() => false)).toEqual([]);
+    expect(fifo.shift()).toBe(1);
+  });
+});

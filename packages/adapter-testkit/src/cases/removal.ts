@@ -1,6 +1,6 @@
 // remove() of a connection and of a listener, and stop(), for any transport.
 import { expect } from 'vitest';
-import { NodeStoppedError, SendStatus, type Endpoint } from '@message-io/core';
+import { NodeStoppedError, SendStatus, split, type Endpoint, type NodeEvent } from '@message-io/core';
 import { socketHandles, type Harness } from '../harness.js';
 import { bytesOf, sleep, text, until, utf8, type TestNode } from '../support.js';
 
@@ -11,6 +11,51 @@ async function roundTrip(h: Harness, client: TestNode, endpoint: Endpoint, paylo
   const echoed = (): string => text(bytesOf(client.events, endpoint).subarray(before));
   await until(() => echoed().length >= payload.length, h.settings.wait, `the echo of "${payload}"`);
   expect(echoed()).toBe(payload);
+}
+
+/**
+ * A connection's events wait, stored, for a consumer that has not taken them (a `forEach` started
+ * late, an async iterator that is behind); `remove()` must drop them: nothing of that connection is
+ * delivered after it returns, whichever the consumer.
+ */
+async function queuedAfterRemove(h: Harness): Promise<void> {
+  const { wait } = h.settings;
+  const server = h.node((event, handler) => {
+    if (event.type === 'accepted') for (let i = 0; i < 100; i++) handler.network().send(event.endpoint, utf8(`message ${i}`));
+  });
+  const { addr } = await h.listen(server.handler);
+  for (const consumer of ['forEach started late', 'async iterator behind'] as const) {
+    const [handler, listener] = split();
+    try {
+      const endpoint = h.connect(handler, addr);
+      const seen: NodeEvent<never>[] = [];
+      let late: Promise<void> | undefined;
+      if (consumer === 'async iterator behind') {
+        const iterator = listener[Symbol.asyncIterator]();
+        const first = await iterator.next(); // `connected`; then nothing is taken for a while
+        expect(first.value).toMatchObject({ type: 'connected', endpoint, ok: true });
+        await until(() => server.events.filter((e) => e.type === 'accepted').length > 0, wait, 'the accepted connection');
+        await sleep(300); // the 100 messages arrive and are stored
+        expect(handler.network().remove(endpoint.resourceId)).toBe(true);
+        late = (async () => {
+          const next = iterator.next();
+          const timeout = sleep(300).then(() => undefined);
+          const event = await Promise.race([next, timeout]);
+          if (event !== undefined && !event.done) seen.push(event.value);
+        })();
+      } else {
+        await until(() => handler.network().isReady(endpoint.resourceId) === true, wait, 'the connection');
+        await sleep(300); // `connected` and the 100 messages are stored: no consumer yet
+        expect(handler.network().remove(endpoint.resourceId)).toBe(true);
+        void listener.forEach((event) => void seen.push(event));
+        late = sleep(300);
+      }
+      await late;
+      expect(seen.filter((e) => e.type !== 'signal' && e.endpoint === endpoint).map((e) => e.type), consumer).toEqual([]);
+    } finally {
+      handler.stop();
+    }
+  }
 }
 
 async function removeConnection(h: Harness): Promise<void> {
@@ -75,6 +120,7 @@ async function stop(h: Harness): Promise<void> {
 /** Registers remove() and stop() cases. */
 export function registerRemovalCases(h: Harness): void {
   h.case('remove a connection', () => removeConnection(h));
+  h.case('nothing queued is delivered after remove', () => queuedAfterRemove(h), h.settings.transport.connectionOriented || 'not connection-oriented');
   h.case('remove a listener', () => removeListener(h));
   h.case('stop', () => stop(h));
 }
