@@ -167,7 +167,8 @@ export class WsLocal implements Local {
     if (typeof answer === 'number') return done(false, answer);
     if (answer === true) return done(true);
     Promise.resolve(answer).then(
-      (accepted) => (accepted === true ? done(true) : done(false, 401)),
+      // Only `true` accepts and only `false` is a 401: any other value is the hook's mistake.
+      (accepted) => (accepted === true ? done(true) : done(false, accepted === false ? 401 : 500)),
       () => done(false, 500),
     );
   };
@@ -181,6 +182,11 @@ export class WsLocal implements Local {
     if (authenticate === undefined) return true;
     const { remoteAddress, remotePort } = request.socket;
     const addr = formatSocketAddr({ host: remoteAddress ?? '', port: remotePort ?? 0 });
-    return authenticate({ path: target, headers: request.headers, addr, secure, request });
+    const answer: unknown = authenticate({ path: target, headers: request.headers, addr, secure, request });
+    // A hook written in JavaScript may return anything: a number must not become the HTTP status
+    // (`ws` throws on some and sends a success line for others). Only booleans and promises pass.
+    if (typeof answer === 'boolean') return answer;
+    if (typeof (answer as PromiseLike<unknown> | null)?.then === 'function') return answer as Promise<boolean>;
+    return 500;
   }
 }

@@ -62,7 +62,8 @@ export interface WsListenOptions extends ListenOptions, WsCommonOptions {
   path?: string | ((pathname: string) => boolean);
   /**
    * Called once per client during the handshake, after the request is checked: accept it with
-   * `true`, refuse it with `false` (HTTP 401). A throw or a rejected promise refuses it with 500.
+   * `true`, refuse it with `false` (HTTP 401). A throw, a rejected promise, or any other value
+   * (a number, a string, an object: only `true` accepts) refuses it with 500.
    * Bounded by `handshakeTimeout`. Default: accept every client.
    */
   authenticate?: (handshake: WsHandshake) => boolean | Promise<boolean>;

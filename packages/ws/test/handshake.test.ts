@@ -166,6 +166,20 @@ describe('path filter and authenticate hook', () => {
     expect(n.events.filter((e) => e.type === 'accepted')).toHaveLength(1);
   });
 
+  it('refuses with 500 when the hook returns anything but a boolean (never a status of its own, never a crash)', async () => {
+    const answers: unknown[] = [1, 101, 200, 404, 'yes', {}, null, undefined, Promise.resolve(1), Promise.resolve('yes')];
+    let call = 0;
+    const { port, addr } = await server({ authenticate: (() => (call < answers.length ? answers[call++] : true)) as WsListenOptions['authenticate'] });
+    const statuses: (number | undefined)[] = [];
+    for (let i = 0; i < answers.length; i++) {
+      const p = peer(port, upgradeRequest('/'));
+      await until(() => p.head !== undefined, 3000, 'an answer');
+      statuses.push(status(p.head));
+    }
+    expect(statuses).toEqual(answers.map(() => 500));
+    expect((await dial(addr)).ok).toBe(true); // the process and the listener are still up
+  });
+
   it('refuses with 500 when the hook throws or rejects; the server keeps working', async () => {
     let calls = 0;
     const { port, addr } = await server({
