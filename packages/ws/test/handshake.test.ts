@@ -136,6 +136,18 @@ describe('path filter and authenticate hook', () => {
     expect(n.events.filter((e) => e.type === 'accepted')).toHaveLength(2);
   });
 
+  it('matches a string path exactly: a longer path, another case, or another spelling of it gets 404', async () => {
+    const { port } = await server({ path: '/chat' });
+    const paths = ['/chat', '/chat?room=1', '/chatroom', '/chat/x', '/CHAT', '/chat/', '//chat', '/x/../chat', '/%63hat', '/chat;x'];
+    const answers: (number | undefined)[] = [];
+    for (const path of paths) {
+      const p = peer(port, upgradeRequest(path));
+      await until(() => p.head !== undefined, 3000, `an answer to ${path}`);
+      answers.push(status(p.head));
+    }
+    expect(answers).toEqual([101, 101, 404, 404, 404, 404, 404, 404, 404, 404]);
+  });
+
   it('takes a predicate as path filter, and a throwing one refuses with 500', async () => {
     const { port } = await server({ path: (p) => (p === '/boom' ? (() => { throw new Error('boom'); })() : p.startsWith('/api/')) });
     const answers = await Promise.all(['/api/x', '/x', '/boom'].map(async (path) => {
