@@ -1,3 +1,5 @@
+import { unfilled } from './memory.js';
+
 /**
  * For adapters that read into a reused buffer: a frame that arrives over several reads is copied,
  * piece by piece, into one buffer of its own, which grows to at most twice the bytes received (never
@@ -7,12 +9,6 @@
  * 4 MiB): a bulk receiver then allocates nothing per frame that spans reads (design note 0008).
  */
 let spare: Uint8Array | undefined;
-
-/** Memory for a frame, not zero-filled first where Node's Buffer is there (every byte is about to be written). */
-const unfilled: (size: number) => Uint8Array = (() => {
-  const NodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): Uint8Array } }).Buffer;
-  return NodeBuffer !== undefined ? (size) => NodeBuffer.allocUnsafeSlow(size) : (size) => new Uint8Array(size);
-})();
 const SPARE_LIMIT = 4 * 1024 * 1024;
 
 /**

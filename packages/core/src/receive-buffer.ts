@@ -1,4 +1,5 @@
 import { BorrowedBytes } from './borrowed.js';
+import { unfilled } from './memory.js';
 
 /**
  * One receive buffer for every socket of an adapter that reads with Node's `onread` (pass
@@ -35,12 +36,6 @@ class OwnRead extends Uint8Array {}
 const OWN_READS_FROM = 64 * 1024;
 /** Largest buffer of its own a socket reads into. */
 const OWN_READ_MAX = 1024 * 1024;
-
-/** Memory not zero-filled first where Node's Buffer is there (a read fills what it hands over). */
-const unfilled: (size: number) => Uint8Array = (() => {
-  const NodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): Uint8Array } }).Buffer;
-  return NodeBuffer !== undefined ? (size) => NodeBuffer.allocUnsafeSlow(size) : (size) => new Uint8Array(size);
-})();
 
 function ownRead(size: number): OwnRead {
   const memory = unfilled(size);

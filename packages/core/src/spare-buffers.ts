@@ -1,3 +1,5 @@
+import { unfilled } from './memory.js';
+
 /**
  * Buffers for copies of large messages on their way out, kept by length once the socket has written
  * them, to be filled again: a sender in bulk then allocates (and the system maps) no new memory per
@@ -10,12 +12,6 @@ let spareBytes = 0;
 const SPARE_LIMIT = 8 * 1024 * 1024;
 const LARGEST_SPARE = 4 * 1024 * 1024;
 
-/** Memory not zero-filled first where Node's Buffer is there (the caller writes every byte). */
-const allocate: (size: number) => Uint8Array = (() => {
-  const NodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): Uint8Array } }).Buffer;
-  return NodeBuffer !== undefined ? (size) => NodeBuffer.allocUnsafeSlow(size) : (size) => new Uint8Array(size);
-})();
-
 /**
  * A buffer of exactly `length` bytes, for the caller to fill entirely: one given back earlier by
  * {@link giveBackBuffer}, or a new one. Give it back once the socket has written it (or dropped it).
@@ -23,7 +19,7 @@ const allocate: (size: number) => Uint8Array = (() => {
 export function takeBuffer(length: number): Uint8Array {
   const list = spares.get(length);
   const spare = list?.pop();
-  if (spare === undefined) return allocate(length);
+  if (spare === undefined) return unfilled(length);
   spareBytes -= length;
   if (list!.length === 0) spares.delete(length);
   return spare;

@@ -1,6 +1,7 @@
 // A helper for adapters over stream sockets: it turns many small sends into few socket writes.
 // It uses no Node module, so core stays importable anywhere; it only needs a sink with
 // `write`, `cork` and `uncork`, which every Node stream has.
+import { unfilled } from './memory.js';
 import { giveBackBuffer, takeBuffer } from './spare-buffers.js';
 
 /** What a {@link WriteBatch} writes to: a Node `net.Socket`, a TLS socket, any Writable stream. */
@@ -15,12 +16,6 @@ export interface BatchSink {
 
 /** Size of the shared buffer that small writes are copied into. */
 const SLAB_SIZE = 64 * 1024;
-
-/** A new slab: a Node Buffer where there is one (sinks take it without wrapping it), else a Uint8Array. */
-const allocate: (size: number) => Uint8Array = (() => {
-  const NodeBuffer = (globalThis as { Buffer?: { allocUnsafe(size: number): Uint8Array } }).Buffer;
-  return NodeBuffer !== undefined ? (size) => NodeBuffer.allocUnsafe(size) : (size) => new Uint8Array(size);
-})();
 
 type AnyBatch = WriteBatch<BatchSink>;
 
@@ -42,7 +37,7 @@ function flushBatch(batch: AnyBatch): void {
  * hands that region to its owner's sink.
  */
 const pool: { slab: Uint8Array; used: number; start: number; owner: WriteBatch<BatchSink> | undefined } = {
-  slab: allocate(SLAB_SIZE),
+  slab: unfilled(SLAB_SIZE),
   used: 0,
   start: 0,
   owner: undefined,
@@ -96,7 +91,7 @@ export class WriteBatch<S extends BatchSink = BatchSink> {
     }
     if (pool.used + length > pool.slab.length) {
       this.handOver();
-      pool.slab = allocate(Math.max(SLAB_SIZE, length));
+      pool.slab = unfilled(Math.max(SLAB_SIZE, length));
       pool.used = 0;
       pool.start = 0;
     }

@@ -94,7 +94,7 @@ export function wholeFramesLength(chunk: Uint8Array, maxMessageSize: number): nu
 const OWN_COPY_FROM = 16 * 1024;
 
 /** A copy of `bytes` in memory of its own, not zero-filled first. */
-function copyOf(bytes: Uint8Array): Uint8Array {
+export function copyOf(bytes: Uint8Array): Uint8Array {
   const copy = Buffer.allocUnsafe(bytes.byteLength);
   copy.set(bytes);
   return copy;

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { BorrowedBytes, OwnedReads, PendingStatus, ReceiveBuffer, SendStatus, WriteBatch, type Remote, type RemoteWatch } from '@message-io/core';
 import { writeFramed, writeStream } from './codec.js';
-import { copyWholeFrames, decodeWholeFrames, FrameDecoder, wholeFramesLength } from './decoder.js';
+import { copyOf, copyWholeFrames, decodeWholeFrames, FrameDecoder, wholeFramesLength } from './decoder.js';
 
 /** Settings shared by the connections of one listener (or of outgoing connections alike). */
 export interface RemoteSettings {
@@ -20,13 +20,6 @@ export interface RemoteSettings {
    * are views of that copy.
    */
   readonly lend: boolean;
-}
-
-/** A copy of `bytes` in memory of its own, not zero-filled first. */
-function copyOf(bytes: Uint8Array): Uint8Array {
-  const copy = Buffer.allocUnsafe(bytes.byteLength);
-  copy.set(bytes);
-  return copy;
 }
 
 /** Where a socket's shared listeners find their connection. */
