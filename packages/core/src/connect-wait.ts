@@ -1,5 +1,5 @@
 import { ConnectAbortedError, InvalidArgumentError, InvalidOptionError } from './errors.js';
-import { refuseUnknownOptions } from './options.js';
+import { optionReader, refuseUnknownOptions } from './options.js';
 
 /** How `connectAndWait` waits: its fourth argument, apart from the transport's own options. */
 export interface ConnectWaitOptions {
@@ -31,11 +31,11 @@ export function waitSignal(wait: ConnectWaitOptions | undefined): AbortSignal | 
   if (typeof wait !== 'object' || wait === null || Array.isArray(wait)) {
     throw new InvalidArgumentError(`connectAndWait takes its wait options as an object, got ${wait === null ? 'null' : typeof wait}`);
   }
-  if ((wait as { timeout?: unknown }).timeout !== undefined) {
+  if (optionReader.own(wait, 'timeout') !== undefined) {
     throw new InvalidOptionError('connectAndWait takes no timeout: give the connectTimeout option (third argument), or signal: AbortSignal.timeout(ms)');
   }
   refuseUnknownOptions(wait, WAIT_KEYS, 'connectAndWait');
-  const { signal } = wait;
+  const signal = optionReader.own(wait, 'signal');
   if (signal === undefined) return undefined;
   if (!isAbortSignal(signal)) throw new InvalidArgumentError('connectAndWait: signal must be an AbortSignal');
   if (signal.aborted) throw new ConnectAbortedError('connectAndWait was aborted before it started: its signal was already aborted', { cause: signal.reason });

@@ -3,7 +3,7 @@ import { EventQueue, type SignalSender } from './event-queue.js';
 import type { NodeEvent } from './events.js';
 import { InvalidOptionError } from './errors.js';
 import { NetworkController } from './network.js';
-import { DEFAULT_MAX_STORED_BYTES } from './options.js';
+import { DEFAULT_MAX_STORED_BYTES, optionReader } from './options.js';
 
 const NODE_OPTIONS = ['maxStoredBytes', 'checkBorrowed'];
 
@@ -21,7 +21,7 @@ function checkNodeOptions(options: NodeOptions | undefined): void {
 export const CHECK_BORROWED_ENV = 'MESSAGE_IO_CHECK_BORROWED';
 
 function resolveCheckBorrowed(options: NodeOptions | undefined): boolean {
-  const value = options?.checkBorrowed;
+  const value = optionReader.own(options, 'checkBorrowed');
   if (value !== undefined) {
     if (typeof value !== 'boolean') throw new InvalidOptionError(`option checkBorrowed must be a boolean, got ${typeof value}`);
     return value;
@@ -33,8 +33,7 @@ function resolveCheckBorrowed(options: NodeOptions | undefined): boolean {
 }
 
 function resolveMaxStoredBytes(options: NodeOptions | undefined): number {
-  if (options === undefined) return DEFAULT_MAX_STORED_BYTES;
-  const value = options.maxStoredBytes;
+  const value = optionReader.own(options, 'maxStoredBytes');
   if (value === undefined) return DEFAULT_MAX_STORED_BYTES;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
     throw new InvalidOptionError(`option maxStoredBytes must be an integer >= 1, got ${String(value)}`);

@@ -19,8 +19,18 @@ export interface ResolvedCommonOptions extends RemoteContext {
 /** Longest delay a timer takes (2^31 - 1 ms, about 24.8 days); Node fires longer ones at once. */
 const MAX_DELAY = 2 ** 31 - 1;
 
+/**
+ * The value of option `key` when `options` has it as an own property, else `undefined`. A value
+ * inherited from a prototype (such as one planted on `Object.prototype` elsewhere in the
+ * application) counts as absent: it must never turn a check off or change a limit.
+ */
+function own(options: object | undefined, key: string): unknown {
+  if (options === undefined || options === null || !Object.hasOwn(options, key)) return undefined;
+  return (options as Record<string, unknown>)[key];
+}
+
 function read(options: object, key: string, fallback: number, min: number, max: number): number {
-  const value = (options as Record<string, unknown>)[key];
+  const value = own(options, key);
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new InvalidOptionError(`option ${key} must be an integer from ${min} to ${max}, got ${String(value)}`);
@@ -48,19 +58,27 @@ export function resolveCommonOptions(options: unknown): ResolvedCommonOptions {
 
 /**
  * Helpers for adapters validating their own options: each returns the value or the fallback, and
- * throws `InvalidOptionError` naming the option when the type is wrong.
+ * throws `InvalidOptionError` naming the option when the type is wrong. They read own properties
+ * only: a value the options object inherits from a prototype counts as absent.
  */
 export const optionReader = {
+  /**
+   * The raw value of an option, for checks the other readers do not cover: the own property
+   * `key` of `options`, or `undefined` when it has none (inherited values are ignored).
+   */
+  own(options: object | undefined, key: string): unknown {
+    return own(options, key);
+  },
   /** A boolean option. */
   boolean(options: object | undefined, key: string, fallback: boolean): boolean {
-    const value = (options as Record<string, unknown> | undefined)?.[key];
+    const value = own(options, key);
     if (value === undefined) return fallback;
     if (typeof value !== 'boolean') throw new InvalidOptionError(`option ${key} must be a boolean, got ${typeof value}`);
     return value;
   },
   /** An integer option within [min, max]. */
   integer(options: object | undefined, key: string, fallback: number, min: number, max: number): number {
-    const value = (options as Record<string, unknown> | undefined)?.[key];
+    const value = own(options, key);
     if (value === undefined) return fallback;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
       throw new InvalidOptionError(`option ${key} must be an integer from ${min} to ${max}, got ${String(value)}`);
@@ -69,7 +87,7 @@ export const optionReader = {
   },
   /** A function option. */
   func<F>(options: object | undefined, key: string): F | undefined {
-    const value = (options as Record<string, unknown> | undefined)?.[key];
+    const value = own(options, key);
     if (value === undefined) return undefined;
     if (typeof value !== 'function') throw new InvalidOptionError(`option ${key} must be a function, got ${typeof value}`);
     return value as F;
@@ -95,7 +113,8 @@ export const commonOptionKeys: Readonly<Record<keyof ConnectOptions | keyof List
  * Refuses the options that `known` does not list: a misspelt name (`maxMesageSize`), another
  * transport's option, a listen option given to `connect`. Keys whose value is `undefined` pass.
  * `where` names the call in the message, such as `'FramedTcp connect'`. Adapters call it first
- * thing in `connect` and `listen`.
+ * thing in `connect` and `listen`. Only own keys are checked: inherited ones are never read as
+ * options (see {@link optionReader}), so they are neither refused nor used.
  * @throws InvalidOptionError naming the unknown key and listing the known ones
  */
 export function refuseUnknownOptions(options: object | undefined, known: Readonly<Record<string, true>>, where: string): void {

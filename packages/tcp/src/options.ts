@@ -76,11 +76,11 @@ type AnyOptions = FramedTcpConnectOptions & FramedTcpListenOptions;
 
 /** Validates the options both sides share. @throws InvalidOptionError */
 export function resolveSocketSettings(options: AnyOptions | undefined, framed: boolean): SocketSettings {
-  const keepAlive = options?.keepAlive;
+  const keepAlive = optionReader.own(options, 'keepAlive') as AnyOptions['keepAlive'];
   if (keepAlive !== undefined && typeof keepAlive !== 'boolean' && !(Number.isInteger(keepAlive) && keepAlive >= 0)) {
     throw new InvalidOptionError(`option keepAlive must be a boolean or a delay in milliseconds, got ${String(keepAlive)}`);
   }
-  if (!framed && options?.maxMessageSize !== undefined) {
+  if (!framed && optionReader.own(options, 'maxMessageSize') !== undefined) {
     throw new InvalidOptionError('option maxMessageSize applies to FramedTcp; Tcp is a byte stream');
   }
   return {
@@ -96,10 +96,11 @@ export function resolveSocketSettings(options: AnyOptions | undefined, framed: b
 
 /** Parses `sourceAddress`. @throws InvalidOptionError */
 export function resolveSourceAddress(options: TcpConnectOptions | undefined): SocketAddr | undefined {
-  if (options?.sourceAddress === undefined) return undefined;
+  const sourceAddress = optionReader.own(options, 'sourceAddress') as AddressInput | undefined;
+  if (sourceAddress === undefined) return undefined;
   let addr: SocketAddr;
   try {
-    addr = parseSocketAddr(options.sourceAddress);
+    addr = parseSocketAddr(sourceAddress);
   } catch (cause) {
     throw new InvalidOptionError('option sourceAddress must be an address such as 127.0.0.1:0', { cause });
   }

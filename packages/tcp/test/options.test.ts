@@ -55,6 +55,30 @@ describe('Tcp options', () => {
     await expect(net.listen(FramedTcp, '127.0.0.1:0', { ipv6Only: 'no' } as never)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
   });
 
+  it('ignores options inherited from the options object\'s prototype, valid or not (OPT-01)', async () => {
+    const n = node();
+    const net = n.handler.network();
+    const { addr } = await net.listen(FramedTcp, '127.0.0.1:0', Object.create({ backlog: -1, ipv6Only: 'no', maxMessageSize: -1, idleTimeout: 'x' }) as never);
+    const inherited: object[] = [
+      { keepAlive: 'yes' },
+      { noDelay: 1 },
+      { maxMessageSize: -1 },
+      { sourceAddress: 'nowhere' },
+      { lookup: 'dns' },
+      { connectTimeout: 0 },
+      { linger: -1 },
+      { maxBufferedBytes: 0.5 },
+      { reuseReceiveBuffer: 'yes' },
+    ];
+    for (const options of inherited) {
+      expect(() => net.connect(FramedTcp, addr, Object.create(options) as never), JSON.stringify(options)).not.toThrow();
+    }
+    // An inherited maxMessageSize is not Tcp's mistake either, and a small one does not apply.
+    expect(() => net.connect(Tcp, addr, Object.create({ maxMessageSize: 10 }) as never)).not.toThrow();
+    const ep = await net.connectAndWait(FramedTcp, addr, Object.create({ maxMessageSize: 1 }) as never);
+    expect(net.send(ep, Buffer.alloc(100))).toBe('Sent');
+  });
+
   it('refuses unknown options on connect and listen, naming the key and the options that side takes', async () => {
     const n = node();
     const net = n.handler.network();

@@ -89,11 +89,11 @@ function optionalInteger(options: object | undefined, key: string, min: number, 
 }
 
 function optionalBoolean(options: object | undefined, key: string): boolean | undefined {
-  return (options as Record<string, unknown> | undefined)?.[key] === undefined ? undefined : optionReader.boolean(options, key, false);
+  return optionReader.own(options, key) === undefined ? undefined : optionReader.boolean(options, key, false);
 }
 
 function multicastInterface(options: UdpSocketOptions | undefined): string | undefined {
-  const value = options?.multicastInterface;
+  const value = optionReader.own(options, 'multicastInterface');
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || ipFamily(value) !== 4) {
     throw new InvalidOptionError(`option multicastInterface must be the IPv4 address of an interface, such as '127.0.0.1', got ${String(value)}`);
@@ -130,10 +130,11 @@ export function hasMulticastOptions(settings: UdpSettings): boolean {
 
 /** Parses `sourceAddress` (an IP literal and a port). @throws InvalidOptionError */
 export function resolveSourceAddress(options: UdpConnectOptions | undefined): SocketAddr | undefined {
-  if (options?.sourceAddress === undefined) return undefined;
+  const sourceAddress = optionReader.own(options, 'sourceAddress') as AddressInput | undefined;
+  if (sourceAddress === undefined) return undefined;
   let addr: SocketAddr;
   try {
-    addr = parseSocketAddr(options.sourceAddress);
+    addr = parseSocketAddr(sourceAddress);
   } catch (cause) {
     throw new InvalidOptionError('option sourceAddress must be an address such as 127.0.0.1:0', { cause });
   }

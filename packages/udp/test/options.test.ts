@@ -55,6 +55,30 @@ describe('validation', () => {
     }
   });
 
+  it.each([
+    ['reuseAddr', 'yes'],
+    ['broadcast', 1],
+    ['multicastInterface', 'lo'],
+    ['multicastTtl', 256],
+    ['multicastLoopback', 'true'],
+    ['sendBufferSize', 0],
+    ['maxMessageSize', -1],
+    ['lookup', 'dns'],
+    ['onError', true],
+    ['sourceAddress', 'not an address'],
+    ['maxBufferedBytes', 0],
+  ])('connect and listen ignore %s = %j when it is only inherited (OPT-01)', async (key, value) => {
+    const [handler] = split();
+    try {
+      expect(() => handler.network().connect(Udp, '127.0.0.1:9', Object.create({ [key]: value }) as never)).not.toThrow();
+      if (key !== 'sourceAddress') {
+        await expect(handler.network().listen(Udp, '127.0.0.1:0', Object.create({ [key]: value }) as never)).resolves.toMatchObject({ addr: expect.any(String) });
+      }
+    } finally {
+      handler.stop();
+    }
+  });
+
   it('connect and listen refuse unknown options, naming the key and the options of that side', async () => {
     const [handler] = split();
     const net = handler.network();

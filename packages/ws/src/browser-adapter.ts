@@ -28,7 +28,7 @@ const NODE_ONLY = ['headers', 'ca', 'servername', 'rejectUnauthorized'] as const
  */
 export function resolveBrowserMaxPayload(options: WsConnectOptions | undefined, context: RemoteContext): number {
   for (const key of NODE_ONLY) {
-    if ((options as Record<string, unknown> | undefined)?.[key] !== undefined) {
+    if (optionReader.own(options, key) !== undefined) {
       throw new InvalidOptionError(`option ${key} is not available in a browser (the browser sets headers and checks certificates itself)`);
     }
   }

@@ -133,14 +133,14 @@ function asBuffer(value: string | Uint8Array): string | Buffer {
 }
 
 function pem(options: object | undefined, key: string): string | Buffer | undefined {
-  const value = (options as Record<string, unknown> | undefined)?.[key];
+  const value = optionReader.own(options, key);
   if (value === undefined) return undefined;
   if (isPem(value)) return asBuffer(value);
   throw new InvalidOptionError(`option ${key} must be a string or a Uint8Array (PEM), got ${typeof value}`);
 }
 
 function text(options: object | undefined, key: string): string | undefined {
-  const value = (options as Record<string, unknown> | undefined)?.[key];
+  const value = optionReader.own(options, key);
   if (value === undefined || typeof value === 'string') return value;
   throw new InvalidOptionError(`option ${key} must be a string, got ${typeof value}`);
 }
@@ -160,8 +160,8 @@ export function resolveSettings(options: WsCommonOptions | undefined, context: R
 }
 
 function resolvePath(options: WsListenOptions | undefined): WsListenSettings['path'] {
-  const path = options?.path;
-  if (path === undefined || typeof path === 'function') return path;
+  const path = optionReader.own(options, 'path');
+  if (path === undefined || typeof path === 'function') return path as WsListenSettings['path'];
   if (typeof path !== 'string' || !path.startsWith('/')) {
     throw new InvalidOptionError(`option path must be a path starting with '/' or a function, got ${String(path)}`);
   }
@@ -193,16 +193,16 @@ export function resolveListenSettings(options: WsListenOptions | undefined, cont
 }
 
 function resolveHeaders(options: WsConnectOptions | undefined): WsConnectSettings['headers'] {
-  const headers = options?.headers;
+  const headers = optionReader.own(options, 'headers');
   if (headers === undefined) return undefined;
   const valid =
     typeof headers === 'object' && headers !== null && !Array.isArray(headers) && Object.values(headers).every((v) => typeof v === 'string');
   if (!valid) throw new InvalidOptionError('option headers must be an object of strings');
-  return headers;
+  return headers as WsConnectSettings['headers'];
 }
 
 function resolveCa(options: WsConnectOptions | undefined): WsConnectSettings['ca'] {
-  const ca = options?.ca;
+  const ca = optionReader.own(options, 'ca');
   if (ca === undefined) return undefined;
   if (isPem(ca)) return asBuffer(ca);
   if (Array.isArray(ca) && ca.every(isPem)) return ca.map(asBuffer);

@@ -117,4 +117,12 @@ describe('connectAndWait with a signal', () => {
     await sleep(50);
     expect(server.accepted).toHaveLength(0);
   });
+
+  it('ignores wait options inherited from a prototype: an aborted signal or a timeout there changes nothing (OPT-01)', async () => {
+    const listener = node();
+    const { addr } = await listener.handler.network().listen(Ws, '127.0.0.1:0');
+    const net = node().handler.network();
+    const inherited = Object.create({ signal: AbortSignal.abort(new Error('inherited')), timeout: 1 }) as object;
+    await expect(net.connectAndWait(Ws, addr, undefined, inherited as never)).resolves.toMatchObject({ addr });
+  });
 });

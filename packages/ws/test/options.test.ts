@@ -65,6 +65,24 @@ describe('options', () => {
     await expect(n.handler.network().listen(Ws, '127.0.0.1:0', options as WsListenOptions)).rejects.toBeInstanceOf(InvalidOptionError);
   });
 
+  // OPT-01 (issue 17, weakness 6): an option inherited from the options object's prototype counts as absent.
+  it.each(badConnect.filter(([name]) => name !== 'a header value Node refuses'))('connect ignores %s when it is only inherited (OPT-01)', (_name, options) => {
+    const n = node();
+    expect(() => n.handler.network().connect(Ws, '127.0.0.1:1', Object.create(options) as WsConnectOptions)).not.toThrow();
+  });
+
+  it.each(badListen)('listen ignores %s when it is only inherited (OPT-01)', async (_name, options) => {
+    const n = node();
+    await expect(n.handler.network().listen(Ws, '127.0.0.1:0', Object.create(options) as WsListenOptions)).resolves.toMatchObject({ addr: expect.any(String) });
+  });
+
+  it('the browser build ignores inherited Node-only options (OPT-01)', async () => {
+    const { resolveBrowserMaxPayload } = await import('../dist/browser-adapter.js');
+    const context = { maxBufferedBytes: 1024, linger: 1000 };
+    expect(resolveBrowserMaxPayload(Object.create({ headers: {}, ca: 'pem', heartbeatInterval: 5, maxPayload: 7 }) as WsConnectOptions, context)).toBe(DEFAULT_MAX_PAYLOAD);
+    expect(() => resolveBrowserMaxPayload({ ca: 'pem' }, context)).toThrow(InvalidOptionError);
+  });
+
   it('connect and listen refuse unknown options, naming the key and the options of that side', async () => {
     const n = node();
     const net = n.handler.network();

@@ -1,10 +1,11 @@
 // wss end to end: a TLS listener and a wss client, with a self-signed certificate made by the test
 // (openssl), on 127.0.0.1 and ::1.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { connect as tlsConnect } from 'node:tls';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidOptionError, SendStatus, type NodeEvent, type NodeHandler } from '@message-io/core';
 import { Ws, type WsHandshake, type WsListenOptions } from '@message-io/ws';
@@ -133,4 +134,41 @@ describe.skipIf(noOpenssl)('wss', () => {
     await expect(net.listen(Ws, '127.0.0.1:0', { cert: 'nope', key: 'nope' })).rejects.toBeInstanceOf(InvalidOptionError);
     await expect(net.listen(Ws, '127.0.0.1:0', { cert: key, key: cert })).rejects.toBeInstanceOf(InvalidOptionError);
   });
+});
+
+// Issue 17, weakness 6: option readers used to read through the prototype, and the client passes
+// rejectUnauthorized to Node explicitly, so a value planted on Object.prototype turned certificate
+// checks off. Polluting Object.prototype is done in a child process only, never in this worker.
+describe.skipIf(noOpenssl)('OPT-01 inherited options are ignored (wss)', () => {
+  it('refuses a self-signed server when rejectUnauthorized: false is only inherited from the options\' prototype', async () => {
+    const { addr } = await wssServer();
+    const inherited = Object.create({ rejectUnauthorized: false, ca: cert }) as object;
+    const refused = await connected(`wss://${addr}/`, inherited);
+    expect(refused.event.ok).toBe(false);
+    expect(String(refused.event.error?.cause)).toMatch(/self[- ]signed/i);
+  });
+
+  it('with Object.prototype.rejectUnauthorized = false (in a child process), Ws refuses a self-signed server as tls.connect does', async () => {
+    const fixture = fileURLToPath(new URL('./fixtures/polluted-prototype.mjs', import.meta.url));
+    const child = spawn(process.execPath, [fixture, join(dir, 'cert.pem'), join(dir, 'key.pem')], {
+      cwd: fileURLToPath(new URL('.', import.meta.url)),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const code = await Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve('hung'), 12_000))]);
+      expect(code, `child stderr: ${err}`).toBe(0);
+      const report = JSON.parse(out.trim().split('\n').pop()!) as Record<string, { ok: boolean; error?: string } | boolean>;
+      expect(report.polluted).toBe(true);
+      expect(report.tls).toMatchObject({ ok: false, error: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+      expect(report.ws).toMatchObject({ ok: false, error: expect.stringMatching(/SELF_SIGNED|self[- ]signed/) });
+      expect(report.trusted).toEqual({ ok: true });
+    } finally {
+      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+    }
+  }, 20_000);
 });
