@@ -3,7 +3,7 @@ import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type VerifyClientCallbackAsync, type WebSocket } from 'ws';
 import { formatSocketAddr, takeOverSocket, type Acceptor, type Local, type LocalWatch } from '@message-io/core';
-import type { WsListenSettings } from './options.js';
+import { originAllowed, type WsListenSettings } from './options.js';
 import { sharedReceive, WsRemote } from './remote.js';
 
 type Verify = Parameters<VerifyClientCallbackAsync>[1];
@@ -44,7 +44,7 @@ export class WsLocal implements Local {
     private readonly settings: WsListenSettings,
     private readonly cap: number,
   ) {
-    const needsVerify = settings.path !== undefined || settings.authenticate !== undefined;
+    const needsVerify = settings.path !== undefined || settings.origins !== undefined || settings.authenticate !== undefined;
     // `closeTimeout` is a ws 8.23 option that its type definitions lack.
     this.wss = new WebSocketServer({
       noServer: true,
@@ -173,12 +173,16 @@ export class WsLocal implements Local {
     );
   };
 
-  /** 404 for a path the filter refuses, else the `authenticate` hook's answer (true without one). */
+  /**
+   * 404 for a path the filter refuses, 403 for an Origin that `origins` does not list, else the
+   * `authenticate` hook's answer (true without one).
+   */
   private decide(request: IncomingMessage, secure: boolean): boolean | number | Promise<boolean> {
-    const { path, authenticate } = this.settings;
+    const { path, origins, authenticate } = this.settings;
     const target = request.url ?? '/';
     const query = target.indexOf('?');
     if (path !== undefined && !path(query < 0 ? target : target.slice(0, query))) return 404;
+    if (origins !== undefined && !originAllowed(origins, request.headers.origin)) return 403;
     if (authenticate === undefined) return true;
     const { remoteAddress, remotePort } = request.socket;
     const addr = formatSocketAddr({ host: remoteAddress ?? '', port: remotePort ?? 0 });

@@ -29,6 +29,7 @@ export const wsListenKeys: Readonly<Record<keyof WsListenOptions, true>> = {
   ...commonOptionKeys,
   ...bothSides,
   path: true,
+  origins: true,
   authenticate: true,
   handshakeTimeout: true,
   cert: true,

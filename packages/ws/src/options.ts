@@ -61,6 +61,16 @@ export interface WsListenOptions extends ListenOptions, WsCommonOptions {
    */
   path?: string | ((pathname: string) => boolean);
   /**
+   * Accept only clients whose `Origin` header names one of these origins, such as
+   * `['https://app.example.com']` (scheme, host and port; no path). Both sides are compared as
+   * the WHATWG URL origin: scheme and host in lower case, a default port dropped. A handshake
+   * whose `Origin` is missing, not listed, or not an origin (`null`, a path, two headers) is
+   * refused with HTTP 403 before `authenticate` is called. Default: every Origin is accepted, so
+   * a page on any site can open a WebSocket to the listener with the user's cookies. Origin is not
+   * authentication: a client that is not a browser sends any Origin it likes, or none.
+   */
+  origins?: readonly string[];
+  /**
    * Called once per client during the handshake, after the request is checked: accept it with
    * `true`, refuse it with `false` (HTTP 401). A throw, a rejected promise, or any other value
    * (a number, a string, an object: only `true` accepts) refuses it with 500.
@@ -108,6 +118,8 @@ export interface WsTlsSettings {
 /** Resolved listener settings. */
 export interface WsListenSettings extends WsSettings {
   readonly path: ((pathname: string) => boolean) | undefined;
+  /** The allowed origins, normalised; undefined: any Origin is accepted. */
+  readonly origins: ReadonlySet<string> | undefined;
   readonly authenticate: WsListenOptions['authenticate'];
   readonly handshakeTimeout: number;
   readonly tls: WsTlsSettings | undefined;
@@ -168,6 +180,53 @@ function resolvePath(options: WsListenOptions | undefined): WsListenSettings['pa
   return (pathname) => pathname === path;
 }
 
+/**
+ * What an origin may look like, as listed or as sent: `scheme://host[:port]`, with no path, query,
+ * fragment, user info, percent-escape, backslash, space or control character.
+ */
+const ORIGIN_FORM = /^[a-z][a-z0-9+.-]*:\/\/[^\s\x00-\x20\x7f/?#@\\%]+$/i;
+
+/** `text` as the WHATWG URL origin serialises it, or undefined when it is not an origin (opaque ones, `null`, included). */
+function normalizeOrigin(text: string): string | undefined {
+  if (!ORIGIN_FORM.test(text)) return undefined;
+  let origin: string;
+  try {
+    origin = new URL(text).origin;
+  } catch {
+    return undefined;
+  }
+  return origin === 'null' ? undefined : origin;
+}
+
+/**
+ * True when the `Origin` header of a request names one of `allowed` (normalised origins). False
+ * for a missing header, for anything that is not one origin in ASCII (two headers joined by
+ * Node, `null`, a path), and for any other origin: the check fails closed.
+ */
+export function originAllowed(allowed: ReadonlySet<string>, header: string | undefined): boolean {
+  if (typeof header !== 'string' || !/^[\x21-\x7e]+$/.test(header)) return false;
+  const origin = normalizeOrigin(header);
+  return origin !== undefined && allowed.has(origin);
+}
+
+function resolveOrigins(options: WsListenOptions | undefined): WsListenSettings['origins'] {
+  const origins = optionReader.own(options, 'origins');
+  if (origins === undefined) return undefined;
+  if (!Array.isArray(origins)) throw new InvalidOptionError(`option origins must be an array of origins such as 'https://example.com', got ${typeof origins}`);
+  const allowed = new Set<string>();
+  for (const entry of origins as unknown[]) {
+    // A listed origin may end with '/', as a URL copied from a browser's address bar does.
+    const origin = typeof entry === 'string' ? normalizeOrigin(entry.endsWith('/') ? entry.slice(0, -1) : entry) : undefined;
+    if (origin === undefined) {
+      throw new InvalidOptionError(
+        `option origins must list origins such as 'https://example.com' (scheme, host and optional port; no path, query or user; not null), got ${typeof entry === 'string' ? JSON.stringify(entry) : typeof entry}`,
+      );
+    }
+    allowed.add(origin);
+  }
+  return allowed;
+}
+
 function resolveTls(options: WsListenOptions | undefined): WsTlsSettings | undefined {
   const cert = pem(options, 'cert');
   const key = pem(options, 'key');
@@ -185,6 +244,7 @@ export function resolveListenSettings(options: WsListenOptions | undefined, cont
   return {
     ...resolveSettings(options, context),
     path: resolvePath(options),
+    origins: resolveOrigins(options),
     authenticate: optionReader.func<WsListenOptions['authenticate']>(options, 'authenticate'),
     handshakeTimeout: optionReader.integer(options, 'handshakeTimeout', DEFAULT_HANDSHAKE_TIMEOUT, 1, MAX_DELAY),
     tls: resolveTls(options),

@@ -3,17 +3,43 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { SendStatus, type NodeEvent, type NodeHandler } from '@message-io/core';
-import { Ws, type WsHandshake, type WsListenOptions } from '@message-io/ws';
+import { WebSocket } from 'ws';
+import { InvalidOptionError, SendStatus, type NodeEvent, type NodeHandler } from '@message-io/core';
+import { Ws, type WsConnectOptions, type WsHandshake, type WsListenOptions } from '@message-io/ws';
 import { rawPeer, status, upgradeRequest, type RawPeer } from './raw.js';
 import { sleep, testNode, until, type TestNode } from './support.js';
 
 const nodes: TestNode[] = [];
 const peers: RawPeer[] = [];
+const clients: WebSocket[] = [];
 afterEach(() => {
+  for (const c of clients.splice(0)) c.terminate();
   for (const p of peers.splice(0)) p.socket.destroy();
   for (const n of nodes.splice(0)) n.handler.stop();
 });
+
+/**
+ * Opens a `ws` client to `url` with the given Origin header (none when undefined) and resolves
+ * with the HTTP status of the answer: 101 once open, else the refusal's status. Bounded: 3 s.
+ */
+function statusWithOrigin(url: string, origin: string | undefined): Promise<number> {
+  const client = new WebSocket(url, origin === undefined ? {} : { origin });
+  clients.push(client);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer to the upgrade with Origin ${String(origin)}`)), 3000);
+    const settle = (code: number): void => {
+      clearTimeout(timer);
+      client.terminate();
+      resolve(code);
+    };
+    client.once('open', () => settle(101));
+    client.once('unexpected-response', (_request, response) => settle(response.statusCode ?? 0));
+    client.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+}
 
 const echo = (event: NodeEvent<never>, handler: NodeHandler<never>): void => {
   if (event.type === 'message') handler.network().send(event.endpoint, event.data);
@@ -212,5 +238,158 @@ describe('path filter and authenticate hook', () => {
     const ep = await client.handler.network().connectAndWait(Ws, addr);
     expect(client.handler.network().send(ep, Buffer.from('hi'))).toBe(SendStatus.Sent);
     await client.waitFor((e) => e.type === 'message');
+  });
+});
+
+// Issue 17, weakness 7: without `origins` a Ws listener accepts any Origin, so a page on another
+// site can open a WebSocket to it (with the user's cookies). With it, the Origin header must name a
+// listed origin, compared as the WHATWG URL origin; anything else is refused with 403 before the
+// upgrade.
+describe('WS-12 Origin policy (origins)', () => {
+  const listed = ['https://app.example.com', 'http://localhost:8080', 'http://[::1]:3000'];
+
+  it('accepts a listed Origin, in any spelling of the same origin, and refuses others, a missing one and garbage with 403', async () => {
+    const { n, addr } = await server({ origins: listed });
+    const url = `ws://${addr}/`;
+    const cases: [string | undefined, number][] = [
+      ['https://app.example.com', 101],
+      ['HTTPS://APP.Example.COM', 101],
+      ['https://app.example.com:443', 101],
+      ['http://localhost:8080', 101],
+      ['http://LOCALHOST:8080', 101],
+      ['http://[::1]:3000', 101],
+      [undefined, 403],
+      ['http://localhost', 403],
+      ['http://localhost:80', 403],
+      ['https://app.example.com:8443', 403],
+      ['http://app.example.com', 403],
+      ['wss://app.example.com', 403],
+      ['https://evil.example.com', 403],
+      ['https://app.example.com.evil.test', 403],
+      ['https://app.example.co', 403],
+      ['https://xapp.example.com', 403],
+      ['https://app.example.com/', 403],
+      ['https://app.example.com/path', 403],
+      ['https://app.example.com?x=1', 403],
+      ['https://user@app.example.com', 403],
+      ['null', 403],
+      ['app.example.com', 403],
+      ['not a url', 403],
+      ['file:///etc/passwd', 403],
+    ];
+    const answers: [string | undefined, number][] = [];
+    for (const [origin] of cases) answers.push([origin, await statusWithOrigin(url, origin)]);
+    expect(answers).toEqual(cases);
+    const opened = cases.filter(([, code]) => code === 101).length;
+    await n.waitCount((e) => e.type === 'accepted', opened, 3000);
+    await sleep(50);
+    expect(n.events.filter((e) => e.type === 'accepted')).toHaveLength(opened);
+  });
+
+  it('normalises the listed origins too: upper case and a default port match what a browser sends', async () => {
+    const { addr } = await server({ origins: ['HTTPS://App.Example.COM:443', 'http://Example.test:80'] });
+    expect(await statusWithOrigin(`ws://${addr}/`, 'https://app.example.com')).toBe(101);
+    expect(await statusWithOrigin(`ws://${addr}/`, 'http://example.test')).toBe(101);
+    expect(await statusWithOrigin(`ws://${addr}/`, 'https://example.test')).toBe(403);
+  });
+
+  it('refuses two Origin headers, an empty one, one with spaces or tabs inside, or only Sec-WebSocket-Origin, with 403 (raw requests)', async () => {
+    const { n, port } = await server({ origins: listed });
+    const requests = [
+      upgradeRequest('/', ['Origin: https://app.example.com', 'Origin: https://evil.example.com']),
+      upgradeRequest('/', ['Origin: https://app.example.com', 'Origin: https://app.example.com']),
+      upgradeRequest('/', ['Origin: ']),
+      upgradeRequest('/', ['Origin: https://app.exa\tmple.com']),
+      upgradeRequest('/', ['Origin: https://app.example.com https://evil.test']),
+      upgradeRequest('/', ['Sec-WebSocket-Origin: https://app.example.com']),
+    ];
+    const answers: (number | undefined)[] = [];
+    for (const request of requests) {
+      const p = peer(port, request);
+      await until(() => p.head !== undefined || p.closed, 3000, 'an answer');
+      answers.push(status(p.head));
+    }
+    expect(answers).toEqual(requests.map(() => 403));
+    const ok = peer(port, upgradeRequest('/', ['Origin: https://app.example.com']));
+    await until(() => ok.head !== undefined, 3000, 'the listed origin to be answered');
+    expect(status(ok.head)).toBe(101);
+    await n.waitCount((e) => e.type === 'accepted', 1, 3000);
+    expect(n.events.filter((e) => e.type === 'accepted')).toHaveLength(1);
+  });
+
+  it('with authenticate as well, both apply: the Origin first (403, the hook is not called), then the hook (401)', async () => {
+    const seen: (string | undefined)[] = [];
+    const { n, addr } = await server({
+      origins: ['https://app.example.com'],
+      authenticate: ({ headers }) => {
+        seen.push(headers.origin);
+        return headers.authorization === 'Bearer good';
+      },
+    });
+    const dialWith = (origin: string, token: string): Promise<number> => {
+      const client = new WebSocket(`ws://${addr}/`, { origin, headers: { authorization: `Bearer ${token}` } });
+      clients.push(client);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no answer')), 3000);
+        client.once('open', () => (clearTimeout(timer), resolve(101)));
+        client.once('unexpected-response', (_q, r) => (clearTimeout(timer), client.terminate(), resolve(r.statusCode ?? 0)));
+        client.once('error', (e) => (clearTimeout(timer), reject(e)));
+      });
+    };
+    expect(await dialWith('https://evil.example.com', 'good')).toBe(403);
+    expect(await dialWith('https://app.example.com', 'bad')).toBe(401);
+    expect(await dialWith('https://app.example.com', 'good')).toBe(101);
+    expect(seen).toEqual(['https://app.example.com', 'https://app.example.com']);
+    await n.waitCount((e) => e.type === 'accepted', 1, 3000);
+    expect(n.events.filter((e) => e.type === 'accepted')).toHaveLength(1);
+  });
+
+  it('message-io\'s own client (no Origin) is refused with 403 by a listener with origins, and sees ok: false', async () => {
+    const { addr } = await server({ origins: listed });
+    const refused = (await dial(addr)) as NodeEvent<never> & { ok: boolean; error?: Error };
+    expect(refused.ok).toBe(false);
+    expect(String(refused.error?.cause)).toMatch(/403/);
+    expect((await dial(addr, { headers: { origin: 'https://app.example.com' } } satisfies WsConnectOptions)).ok).toBe(true);
+  });
+
+  it('without origins, any Origin and no Origin are accepted (the default: Origin is not checked)', async () => {
+    const { addr } = await server();
+    for (const origin of [undefined, 'https://evil.example.com', 'null', 'garbage']) {
+      expect(await statusWithOrigin(`ws://${addr}/`, origin)).toBe(101);
+    }
+  });
+
+  it('validates origins: an array of origins (scheme, host, port), never null, a path or a query', async () => {
+    const n = testNode();
+    nodes.push(n);
+    const net = n.handler.network();
+    const bad: unknown[] = [
+      'https://app.example.com',
+      [5],
+      [undefined],
+      ['not a url'],
+      ['app.example.com'],
+      ['null'],
+      ['file:///tmp/x'],
+      ['https://app.example.com/path'],
+      ['https://app.example.com?x=1'],
+      ['https://app.example.com#x'],
+      ['https://user:pw@app.example.com'],
+      ['custom-scheme://app'],
+      {},
+    ];
+    for (const origins of bad) {
+      const error = await net.listen(Ws, '127.0.0.1:0', { origins } as never).catch((e: unknown) => e as Error);
+      expect(error, JSON.stringify(origins)).toBeInstanceOf(InvalidOptionError);
+      expect(error.message).toMatch(/origins/);
+    }
+    await expect(net.listen(Ws, '127.0.0.1:0', { origins: [] })).resolves.toMatchObject({ addr: expect.any(String) });
+    expect(() => net.connect(Ws, '127.0.0.1:1', { origins: ['https://a.test'] } as never)).toThrow(/unknown option origins for Ws connect/);
+  });
+
+  it('an empty list refuses every client', async () => {
+    const { addr } = await server({ origins: [] });
+    expect(await statusWithOrigin(`ws://${addr}/`, 'https://app.example.com')).toBe(403);
+    expect(await statusWithOrigin(`ws://${addr}/`, undefined)).toBe(403);
   });
 });
