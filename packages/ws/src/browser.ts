@@ -9,7 +9,7 @@ import { browserWsAdapter } from './browser-adapter.js';
 import { DEFAULT_MAX_PAYLOAD } from './defaults.js';
 import type { WsConnectOptions, WsListenOptions } from './options.js';
 
-export { DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_PAYLOAD, DEFAULT_PATH } from './defaults.js';
+export { DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_PAYLOAD, DEFAULT_MAX_PENDING_HANDSHAKES, DEFAULT_PATH } from './defaults.js';
 export type { WsCommonOptions, WsConnectOptions, WsHandshake, WsListenOptions } from './options.js';
 
 /**

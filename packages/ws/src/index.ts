@@ -7,6 +7,7 @@ export {
   DEFAULT_HANDSHAKE_TIMEOUT,
   DEFAULT_MAX_FRAME_SIZE,
   DEFAULT_MAX_PAYLOAD,
+  DEFAULT_MAX_PENDING_HANDSHAKES,
   type WsCommonOptions,
   type WsConnectOptions,
   type WsHandshake,

@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import { WebSocketServer, type VerifyClientCallbackAsync, type WebSocket } from 'ws';
 import { formatSocketAddr, takeOverSocket, type Acceptor, type Local, type LocalWatch } from '@message-io/core';
 import { originAllowed, type WsListenSettings } from './options.js';
@@ -18,6 +19,16 @@ function refuseRequest(_request: IncomingMessage, response: ServerResponse): voi
 function ignoreError(): void {}
 
 /**
+ * The addresses of both ends of an accepted TCP socket, which the TLS socket made on it shares
+ * (and no other open socket does). Undefined once the socket has closed.
+ */
+function connectionKey(socket: Socket): string | undefined {
+  const { localAddress, localPort, remoteAddress, remotePort } = socket;
+  if (localAddress === undefined || remoteAddress === undefined) return undefined;
+  return `${localAddress} ${String(localPort)} ${remoteAddress} ${String(remotePort)}`;
+}
+
+/**
  * A socket in its HTTP upgrade: its deadline, and the listener that ends it if the socket closes
  * first. `socket` changes when the upgrade moves the stream into a socket that reads into the
  * shared buffer; the deadline stays.
@@ -31,10 +42,17 @@ interface Handshake {
 /**
  * A Ws listener: an HTTP (or HTTPS) server whose upgrade requests `ws` completes. Every socket is
  * destroyed if its upgrade is not complete within `handshakeTimeout`; plain HTTP requests get 426.
- * Only completed upgrades reach the core, already open.
+ * At most `maxPendingHandshakes` sockets are between their TCP connection and a completed upgrade:
+ * past that a new one is destroyed as it is accepted. Only completed upgrades reach the core,
+ * already open.
  */
 export class WsLocal implements Local {
   private readonly handshakes = new Map<Duplex, Handshake>();
+  /**
+   * On a TLS listener, the TCP sockets accepted and still in their TLS handshake, by
+   * {@link connectionKey}: pending too, with `handshakes`, for `maxPendingHandshakes`.
+   */
+  private readonly inTls = new Map<string, Socket>();
   private readonly wss: WebSocketServer;
   private acceptor: Acceptor | undefined;
   private closed = false;
@@ -56,7 +74,8 @@ export class WsLocal implements Local {
       ...(needsVerify && { verifyClient: this.verify }),
     } as ConstructorParameters<typeof WebSocketServer>[0]);
     this.wss.on('error', () => undefined);
-    server.on(settings.tls === undefined ? 'connection' : 'secureConnection', this.startHandshake);
+    server.on('connection', this.admit);
+    if (settings.tls !== undefined) server.on('secureConnection', this.secured);
     server.on('request', refuseRequest);
     server.on('upgrade', this.upgrade);
   }
@@ -79,7 +98,41 @@ export class WsLocal implements Local {
       socket.destroy();
     }
     this.handshakes.clear();
+    for (const socket of this.inTls.values()) socket.destroy();
+    this.inTls.clear();
   }
+
+  /**
+   * A TCP socket was accepted. With `maxPendingHandshakes` sockets pending already, it is destroyed
+   * at once. Else its upgrade starts (plain), or it counts as pending until its TLS handshake ends
+   * (TLS: Node's own `handshakeTimeout` bounds that, then {@link secured} takes over).
+   */
+  private readonly admit = (socket: Socket): void => {
+    if (this.closed || this.handshakes.size + this.inTls.size >= this.settings.maxPendingHandshakes) {
+      socket.destroy();
+      return;
+    }
+    if (this.settings.tls === undefined) {
+      this.startHandshake(socket);
+      return;
+    }
+    const key = connectionKey(socket);
+    if (key === undefined) {
+      socket.destroy();
+      return;
+    }
+    this.inTls.set(key, socket);
+    socket.once('close', () => {
+      if (this.inTls.get(key) === socket) this.inTls.delete(key);
+    });
+  };
+
+  /** A client completed its TLS handshake: it leaves `inTls`, and its upgrade starts. */
+  private readonly secured = (socket: TLSSocket): void => {
+    const key = connectionKey(socket);
+    if (key !== undefined) this.inTls.delete(key);
+    this.startHandshake(socket);
+  };
 
   private readonly startHandshake = (socket: Duplex): void => {
     if (this.closed) {

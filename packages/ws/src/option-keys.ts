@@ -32,6 +32,7 @@ export const wsListenKeys: Readonly<Record<keyof WsListenOptions, true>> = {
   origins: true,
   authenticate: true,
   handshakeTimeout: true,
+  maxPendingHandshakes: true,
   cert: true,
   key: true,
   passphrase: true,

@@ -1,9 +1,9 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { constants } from 'node:buffer';
-import { DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_PAYLOAD } from './defaults.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_PAYLOAD, DEFAULT_MAX_PENDING_HANDSHAKES } from './defaults.js';
 import { InvalidOptionError, optionReader, type ConnectOptions, type ListenOptions, type RemoteContext } from '@message-io/core';
 
-export { DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_PAYLOAD } from './defaults.js';
+export { DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_PAYLOAD, DEFAULT_MAX_PENDING_HANDSHAKES } from './defaults.js';
 
 /** Options both sides of a Ws connection share. */
 export interface WsCommonOptions {
@@ -82,6 +82,14 @@ export interface WsListenOptions extends ListenOptions, WsCommonOptions {
    * listener the TLS handshake gets this long too, before it. Default 10,000.
    */
   handshakeTimeout?: number;
+  /**
+   * Most sockets that may be in their handshake at once: accepted over TCP (on a TLS listener, in
+   * or past their TLS handshake) and not yet upgraded. While that many are pending, a new socket
+   * is destroyed as soon as it is accepted, with no answer; established connections do not count,
+   * and a slot is free again once a handshake completes, is refused, or times out. An integer of
+   * at least 1. Default 1024.
+   */
+  maxPendingHandshakes?: number;
   /** TLS certificate chain (PEM). With `key`, the listener speaks wss. */
   cert?: string | Uint8Array;
   /** TLS private key (PEM), with `cert`. */
@@ -122,6 +130,7 @@ export interface WsListenSettings extends WsSettings {
   readonly origins: ReadonlySet<string> | undefined;
   readonly authenticate: WsListenOptions['authenticate'];
   readonly handshakeTimeout: number;
+  readonly maxPendingHandshakes: number;
   readonly tls: WsTlsSettings | undefined;
   readonly reuseReceiveBuffer: boolean;
 }
@@ -247,6 +256,7 @@ export function resolveListenSettings(options: WsListenOptions | undefined, cont
     origins: resolveOrigins(options),
     authenticate: optionReader.func<WsListenOptions['authenticate']>(options, 'authenticate'),
     handshakeTimeout: optionReader.integer(options, 'handshakeTimeout', DEFAULT_HANDSHAKE_TIMEOUT, 1, MAX_DELAY),
+    maxPendingHandshakes: optionReader.integer(options, 'maxPendingHandshakes', DEFAULT_MAX_PENDING_HANDSHAKES, 1, Number.MAX_SAFE_INTEGER),
     tls: resolveTls(options),
     reuseReceiveBuffer: optionReader.boolean(options, 'reuseReceiveBuffer', false),
   };

@@ -5,7 +5,7 @@ import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { WebSocket } from 'ws';
 import { InvalidOptionError, SendStatus, type NodeEvent, type NodeHandler } from '@message-io/core';
-import { Ws, type WsConnectOptions, type WsHandshake, type WsListenOptions } from '@message-io/ws';
+import { DEFAULT_MAX_PENDING_HANDSHAKES, Ws, type WsConnectOptions, type WsHandshake, type WsListenOptions } from '@message-io/ws';
 import { rawPeer, status, upgradeRequest, type RawPeer } from './raw.js';
 import { sleep, testNode, until, type TestNode } from './support.js';
 
@@ -391,5 +391,98 @@ describe('WS-12 Origin policy (origins)', () => {
     const { addr } = await server({ origins: [] });
     expect(await statusWithOrigin(`ws://${addr}/`, 'https://app.example.com')).toBe(403);
     expect(await statusWithOrigin(`ws://${addr}/`, undefined)).toBe(403);
+  });
+});
+
+// Issue 17, weakness 8: handshakeTimeout closes each silent socket, but nothing bounded how many
+// may be waiting at once. maxPendingHandshakes caps the accepted sockets whose upgrade is not
+// complete; past it a new socket is destroyed at once, and established connections do not count.
+describe('WS-13 maxPendingHandshakes', () => {
+  /** An established message-io client of `addr` and a check that it still gets its echo. */
+  async function established(addr: string) {
+    const client = testNode();
+    nodes.push(client);
+    const net = client.handler.network();
+    const ep = await net.connectAndWait(Ws, addr, undefined, { signal: AbortSignal.timeout(3000) });
+    let round = 0;
+    return async (): Promise<void> => {
+      const text = `ping ${++round}`;
+      expect(net.send(ep, Buffer.from(text))).toBe(SendStatus.Sent);
+      await client.waitFor((e) => e.type === 'message' && Buffer.from(e.data).toString() === text, 3000);
+    };
+  }
+
+  it('defaults to 1024', () => {
+    expect(DEFAULT_MAX_PENDING_HANDSHAKES).toBe(1024);
+  });
+
+  it.each([
+    ['IPv4', '127.0.0.1:0', '127.0.0.1'],
+    ['IPv6', '[::1]:0', '::1'],
+  ])('over %s: with 4 silent sockets pending, a 5th is closed at once; the 4 stay until closed or timed out; an established connection is unaffected', async (_n, bind, host) => {
+    const { n, port, addr } = await server({ maxPendingHandshakes: 4, handshakeTimeout: 1500 }, bind);
+    const echo = await established(addr);
+    const silent = Array.from({ length: 4 }, () => peer(port, undefined, host));
+    await until(() => silent.every((p) => p.socket.readyState === 'open'), 2000, 'the silent sockets to connect');
+    await sleep(100); // the listener has accepted them
+    const started = performance.now();
+    const extra = peer(port, undefined, host);
+    await until(() => extra.closed, 1000, 'the extra socket to be closed');
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(extra.head).toBeUndefined();
+    // A client with a complete request is refused too while the cap is reached.
+    const refused = peer(port, upgradeRequest('/'), host);
+    await until(() => refused.closed, 1000, 'the refused upgrade to be closed');
+    expect(refused.head).toBeUndefined();
+    expect(silent.some((p) => p.closed)).toBe(false);
+    await echo();
+    // One pending socket goes away: its slot is free for a real client at once.
+    silent[0]!.socket.destroy();
+    await until(() => silent[0]!.closed, 1000, 'our socket to close');
+    await sleep(50);
+    const served = peer(port, upgradeRequest('/'), host);
+    await until(() => served.head !== undefined || served.closed, 2000, 'an answer');
+    expect(status(served.head)).toBe(101);
+    // The others time out; afterwards every slot is free again.
+    await until(() => silent.every((p) => p.closed), 3000, 'the silent sockets to time out');
+    const again = Array.from({ length: 4 }, () => peer(port, upgradeRequest('/'), host));
+    await until(() => again.every((p) => p.head !== undefined || p.closed), 3000, 'answers');
+    expect(again.map((p) => status(p.head))).toEqual([101, 101, 101, 101]);
+    await echo();
+    await n.waitCount((e) => e.type === 'accepted', 6, 3000);
+    expect(n.events.filter((e) => e.type === 'accepted')).toHaveLength(6);
+  });
+
+  it('the count goes down when a handshake completes or fails: many in turn with a cap of 2', async () => {
+    const { n, port, addr } = await server({ maxPendingHandshakes: 2, path: '/ok', authenticate: ({ headers }) => headers.authorization !== 'no' });
+    const statuses: (number | undefined)[] = [];
+    const requests = [
+      ...Array.from({ length: 4 }, () => upgradeRequest('/other')), // 404
+      ...Array.from({ length: 4 }, () => upgradeRequest('/ok', ['Authorization: no'])), // 401
+      ...Array.from({ length: 4 }, () => upgradeRequest('/ok')), // 101, then kept open
+      'GET /ok HTTP/1.1\r\nHost: x\r\n\r\n', // 426
+      upgradeRequest('/ok', [], 'bad'), // 400
+    ];
+    for (const request of requests) {
+      const p = peer(port, request);
+      await until(() => p.head !== undefined || p.closed, 2000, 'an answer');
+      statuses.push(status(p.head));
+    }
+    expect(statuses).toEqual([404, 404, 404, 404, 401, 401, 401, 401, 101, 101, 101, 101, 426, 400]);
+    expect((await dial(`ws://${addr}/ok`)).ok).toBe(true);
+    await n.waitCount((e) => e.type === 'accepted', 5, 3000);
+  });
+
+  it('validates maxPendingHandshakes: an integer of at least 1, on listen only', async () => {
+    const n = testNode();
+    nodes.push(n);
+    const net = n.handler.network();
+    for (const value of [0, -1, 1.5, '4', Infinity, null]) {
+      const error = await net.listen(Ws, '127.0.0.1:0', { maxPendingHandshakes: value } as never).catch((e: unknown) => e as Error);
+      expect(error, String(value)).toBeInstanceOf(InvalidOptionError);
+      expect(error.message).toMatch(/maxPendingHandshakes/);
+    }
+    await expect(net.listen(Ws, '127.0.0.1:0', { maxPendingHandshakes: 1 })).resolves.toMatchObject({ addr: expect.any(String) });
+    expect(() => net.connect(Ws, '127.0.0.1:1', { maxPendingHandshakes: 4 } as never)).toThrow(/unknown option maxPendingHandshakes for Ws connect/);
   });
 });

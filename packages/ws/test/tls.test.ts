@@ -126,6 +126,32 @@ describe.skipIf(noOpenssl)('wss', () => {
     }
   });
 
+  it('WS-13: maxPendingHandshakes counts sockets from TCP on, TLS handshake included; established wss connections do not count', async () => {
+    const { n, addr, port } = await wssServer('127.0.0.1:0', { maxPendingHandshakes: 2, handshakeTimeout: 1500 });
+    // More established connections than the cap, one after the other.
+    const clients = [];
+    for (let i = 0; i < 4; i++) {
+      const { event } = await connected(`wss://${addr}/`, { ca: cert, servername: 'example.test' });
+      expect(event.ok).toBe(true);
+      clients.push(event);
+    }
+    // Two sockets that never start TLS fill the cap: a third is destroyed at once.
+    const silent = [rawPeer('127.0.0.1', port), rawPeer('127.0.0.1', port)];
+    peers.push(...silent);
+    await until(() => silent.every((p) => p.socket.readyState === 'open'), 2000, 'the silent sockets to connect');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const started = performance.now();
+    const extra = rawPeer('127.0.0.1', port);
+    peers.push(extra);
+    await until(() => extra.closed, 1000, 'the extra socket to be closed');
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(silent.some((p) => p.closed)).toBe(false);
+    // Once they time out, a wss client connects again.
+    await until(() => silent.every((p) => p.closed), 3000, 'the silent sockets to time out');
+    expect((await connected(`wss://${addr}/`, { ca: cert, servername: 'example.test' })).event.ok).toBe(true);
+    expect(n.events.filter((e) => e.type === 'accepted')).toHaveLength(5);
+  });
+
   it('refuses a listen with only one of cert and key, or with material that is not PEM', async () => {
     const n = node();
     const net = n.handler.network();
