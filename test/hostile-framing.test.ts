@@ -9,19 +9,30 @@
 // is what the node keeps and is precise, and the resident set (VmRSS), with a generous allowance
 // for the heap pages V8 keeps. Every loop is bounded in count and in time; every child is killed
 // by its PID after each test. The figures print as `hostile framing: {...}` (docs/reliability.md).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import {
+  cleanUp,
+  connectAll,
+  ipcPrefix,
+  KiB,
+  MiB,
+  prefix,
+  received,
+  sleep,
+  startJsonChild,
+  upgradeAll,
+  wsFrame,
+  writeAll,
+} from './support/raw-peers.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const FIXTURE = join(root, 'test/fixtures/framing-node.mjs');
 const sockets = mkdtempSync(join(tmpdir(), 'mio-framing-'));
-const KiB = 1024;
-const MiB = 1024 * KiB;
 
 /** What the child prints on `report`: its memory after two gc() calls, and its counts. */
 interface Report {
@@ -49,58 +60,19 @@ interface FramingNode {
   uncaught(): string[];
 }
 
-const children = new Set<ChildProcess>();
-const opened = new Set<Socket>();
-
-afterEach(() => {
-  for (const socket of opened) socket.destroy();
-  opened.clear();
-  for (const child of children) {
-    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
-  }
-  children.clear();
-});
+afterEach(cleanUp);
 afterAll(() => rmSync(sockets, { recursive: true, force: true }));
-
-const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
 /** Starts the fixture for `kind` (framed, ws, ws-lent, ipc) with listen `options`. */
 async function startNode(kind: string, options: object = {}): Promise<FramingNode> {
   const path = kind === 'ipc' ? join(sockets, `${kind}.sock`) : undefined;
-  const child = spawn(process.execPath, ['--expose-gc', '--max-semi-space-size=1', FIXTURE, kind, JSON.stringify(options), path ?? ''], {
-    cwd: root,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  const lines: Record<string, unknown>[] = [];
-  let pending = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    pending += chunk.toString();
-    const parts = pending.split('\n');
-    pending = parts.pop()!;
-    for (const part of parts) if (part.trim() !== '') lines.push(JSON.parse(part) as Record<string, unknown>);
-  });
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const next = async <T>(key: string, from: number, ms = 10_000): Promise<T> => {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const line = lines.slice(from).find((l) => key in l);
-      if (line !== undefined) return line[key] as T;
-      if (Date.now() > deadline) throw new Error(`no "${key}" from the child within ${ms} ms; stderr: ${stderr}`);
-      await sleep(5);
-    }
-  };
-  const addr = await next<string>('addr', 0);
+  const child = startJsonChild(FIXTURE, [kind, JSON.stringify(options), path ?? ''], root, ['--expose-gc', '--max-semi-space-size=1']);
+  const addr = await child.next<string>('addr');
   return {
     port: Number(addr.slice(addr.lastIndexOf(':') + 1)),
     path,
-    report: async () => {
-      const from = lines.length;
-      child.stdin!.write('report\n');
-      return next<Report>('report', from);
-    },
-    uncaught: () => lines.filter((l) => 'uncaught' in l).map((l) => String(l.uncaught)),
+    report: () => child.ask<Report>('report', 'report'),
+    uncaught: () => child.lines().filter((l) => 'uncaught' in l).map((l) => String(l.uncaught)),
   };
 }
 
@@ -123,75 +95,6 @@ async function warmUp(node: FramingNode, kind: string): Promise<void> {
 
 /** Live memory: what the node's objects and buffers take. */
 const live = (r: Report): number => r.heapUsed + r.arrayBuffers;
-
-/** Opens `count` connections to the node (50 at a time), with Nagle off so that each write leaves at once. */
-async function connectAll(node: FramingNode, count: number): Promise<Socket[]> {
-  const path = node.path;
-  const all: Socket[] = [];
-  for (let i = 0; i < count; i += 50) {
-    const batch = Array.from({ length: Math.min(50, count - i) }, () => {
-      const socket = path === undefined ? connect({ host: '127.0.0.1', port: node.port, noDelay: true }) : connect({ path });
-      opened.add(socket);
-      socket.on('error', () => undefined);
-      all.push(socket);
-      return new Promise<void>((done, fail) => {
-        const timer = setTimeout(() => fail(new Error('connect took over 10 s')), 10_000);
-        socket.once('connect', () => {
-          clearTimeout(timer);
-          done();
-        });
-      });
-    });
-    await Promise.all(batch);
-  }
-  return all;
-}
-
-/** Resolves once every socket has received at least `bytes` bytes more than when called (bounded by `ms`). */
-async function received(all: readonly Socket[], what: string, ms = 10_000): Promise<void> {
-  await Promise.all(
-    all.map(
-      (socket) =>
-        new Promise<void>((done, fail) => {
-          const timer = setTimeout(() => fail(new Error(`${what}: nothing within ${ms} ms`)), ms);
-          socket.once('data', () => {
-            clearTimeout(timer);
-            done();
-          });
-        }),
-    ),
-  );
-}
-
-/** Opens `count` connections and completes a WebSocket upgrade on each. */
-async function upgradeAll(node: FramingNode, count: number): Promise<Socket[]> {
-  const all = await connectAll(node, count);
-  const answered = received(all, 'the upgrade response');
-  for (const socket of all) {
-    const key = Buffer.from(Array.from({ length: 16 }, (_, i) => i)).toString('base64');
-    socket.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
-  }
-  await answered;
-  return all;
-}
-
-/** A client's WebSocket frame: `first` is its first byte (FIN, opcode); masked with a fixed key. */
-function wsFrame(first: number, payload: Uint8Array, declared = payload.length): Buffer {
-  const big = [127, 0, 0, 0, 0, (declared >>> 24) & 0xff, (declared >>> 16) & 0xff, (declared >>> 8) & 0xff, declared & 0xff];
-  const length = declared < 126 ? [declared] : declared < 65536 ? [126, declared >> 8, declared & 0xff] : big;
-  const key = [0x12, 0x34, 0x56, 0x78];
-  const masked = Buffer.from(payload).map((byte, i) => byte ^ key[i & 3]!);
-  return Buffer.concat([Buffer.from([first, 0x80 | length[0]!, ...length.slice(1), ...key]), masked]);
-}
-
-/** Writes `bytes` to `socket`, waiting for 'drain' when it asks to (bounded by `ms`). */
-async function writeAll(socket: Socket, bytes: Buffer, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (let at = 0; at < bytes.length; at += 64 * KiB) {
-    if (Date.now() > deadline) throw new Error(`writing took over ${ms} ms`);
-    if (!socket.write(bytes.subarray(at, at + 64 * KiB))) await Promise.race([new Promise((done) => socket.once('drain', done)), sleep(1000)]);
-  }
-}
 
 /**
  * Sends one byte to every socket per round, `rounds` times, a few milliseconds apart, so that the
@@ -265,25 +168,6 @@ async function expectReleased(node: FramingNode, all: readonly Socket[], empty: 
   expect(after.open).toBe(0);
   expect(live(after) - live(empty), 'live memory after the attack').toBeLessThan(MiB);
   expect(node.uncaught()).toEqual([]);
-}
-
-/** A FramedTcp length prefix (LEB128). */
-function prefix(length: number): Buffer {
-  const bytes: number[] = [];
-  let rest = length;
-  do {
-    const low = rest & 0x7f;
-    rest = Math.floor(rest / 128);
-    bytes.push(rest > 0 ? low | 0x80 : low);
-  } while (rest > 0);
-  return Buffer.from(bytes);
-}
-
-/** An Ipc length prefix (32-bit big-endian). */
-function ipcPrefix(length: number): Buffer {
-  const bytes = Buffer.alloc(4);
-  bytes.writeUInt32BE(length);
-  return bytes;
 }
 
 describe('hostile framing: memory grows with the bytes a peer sends, not with how it cuts them', () => {

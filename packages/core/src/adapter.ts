@@ -82,8 +82,16 @@ export interface RemoteWatch {
    * `BorrowedBytes` (`new BorrowedBytes(buffer, offset, length)`): valid during this call only;
    * the core copies them when it stores an event. The conformance suite checks that messages
    * kept by the user stay intact.
+   *
+   * Returns `false` when the node's consumer has fallen behind (stored events over its
+   * `maxStoredBytes`; the core has called, or is about to call, `pauseReceive`). A decoder that
+   * hands over several messages from one read should then stop at once: keep the rest of the
+   * read (a copy, if its buffer is reused), read nothing more, and hand the rest over first, on a
+   * later turn, once `resumeReceive` is called. One read can hold a million empty frames: a
+   * decoder that ignores `false` makes the node store every one of them. The conformance suite
+   * checks that floods of empty messages stay within the bound.
    */
-  received(data: Uint8Array): void;
+  received(data: Uint8Array): boolean;
 }
 
 /** One connection, made by `Adapter.connect` or handed to `Acceptor.remote` by a listener. */
@@ -139,11 +147,18 @@ export interface Remote {
    * node's `maxStoredBytes`): stop reading from the socket, so that the peer is slowed by flow
    * control instead of the node buffering without bound (Node: `socket.pause()`). Also called right
    * after `receive` for a connection that becomes ready while the node is throttled.
-   * Without it, the connection keeps reading and its messages are stored.
+   * Without it, the connection keeps reading and its messages are stored. A connectionless
+   * transport, whose peer flow control cannot slow, drops what arrives until `resumeReceive`,
+   * as a full socket buffer would.
    */
   pauseReceive?(): void;
 
-  /** Optional. Called by the core when the consumer caught up: read again (Node: `socket.resume()`). */
+  /**
+   * Optional. Called by the core when the consumer caught up: read again (Node: `socket.resume()`).
+   * First hand over, on a later turn (never within this call), what a `false` from
+   * `watch.received` made you keep; resume the socket only once all of it is handed over, and
+   * stop again if `received` says so.
+   */
   resumeReceive?(): void;
 
   /** Bytes accepted by `send` and not yet handed to the operating system (Node: `writableLength`). */

@@ -150,9 +150,11 @@ export class RemoteEntry implements RemoteWatch {
     else this.group.connections.lost(this, error);
   }
 
-  /** RemoteWatch: emits each received message while the connection is ready. */
-  received(data: Uint8Array): void {
-    if (this.state === 'ready') this.group.connections.emit({ type: 'message', endpoint: this.endpoint, data });
+  /** RemoteWatch: emits each received message while the connection is ready; false once the node is throttled. */
+  received(data: Uint8Array): boolean {
+    const connections = this.group.connections;
+    if (this.state === 'ready') connections.emit({ type: 'message', endpoint: this.endpoint, data });
+    return !connections.throttled;
   }
 }
 
@@ -169,11 +171,13 @@ export class Connections {
   /** The connect timers and waiters of pending connections (none once a connection is ready or closed). */
   readonly extras: Map<RemoteEntry, PendingExtras> = new Map();
 
+  /** True while the node's consumer is behind (set by the NetworkController): connections do not read. */
+  throttled = false;
+
   /** `emit` hands events to the node's dispatcher. */
   constructor(
     readonly emit: (event: NetEvent) => void,
     private readonly resources: Map<number, unknown>,
-    private readonly isThrottled: () => boolean,
   ) {}
 
   /**
@@ -239,7 +243,7 @@ export class Connections {
     } catch (cause) {
       return this.lost(entry, new AdapterError('the adapter threw from receive', { cause }));
     }
-    if (this.isThrottled()) this.throttle(entry, true);
+    if (this.throttled) this.throttle(entry, true);
   }
 
   /** Stops or restarts reading on a ready connection (the consumer is behind, or caught up). */

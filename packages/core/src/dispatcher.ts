@@ -26,7 +26,16 @@ function postMacrotask(fn: () => void): void {
   channel.port2.postMessage(undefined);
 }
 
-const sizeOf = <S>(event: NodeEvent<S>): number => (event.type === 'message' ? event.data.byteLength : 0);
+/**
+ * What one stored event is counted as, on top of its message bytes: about what it costs the heap
+ * (the event object, its slot in the queue and, for a message, the view of its bytes). Without
+ * it, empty or one-byte messages would cost nothing against `maxStoredBytes`, and a peer could
+ * make a node store millions of them.
+ */
+export const STORED_EVENT_COST = 256;
+
+const sizeOf = <S>(event: NodeEvent<S>): number =>
+  event.type === 'message' ? STORED_EVENT_COST + event.data.byteLength : STORED_EVENT_COST;
 
 /**
  * The event as it may be kept: a message whose bytes are lent ({@link BorrowedBytes}) gets a copy of
@@ -76,8 +85,9 @@ export class Dispatcher<S> {
   private throttled = false;
 
   /**
-   * `maxStoredBytes` bounds the message bytes kept for a consumer that is not taking them
-   * (no consumer yet, a slow iterator, or a callback whose promise is pending): past it
+   * `maxStoredBytes` bounds what is kept for a consumer that is not taking them (no consumer
+   * yet, a slow iterator, or a callback whose promise is pending), each event counted as its
+   * message bytes plus {@link STORED_EVENT_COST}: past it
    * `onThrottle(true)` asks the network to stop reading, and below half of it `onThrottle(false)`
    * lets it read again. `checkBorrowed` turns on the borrowed-bytes check ({@link checkedCopy}).
    */

@@ -19,12 +19,13 @@ export { takeOverSocket } from './accepted-socket.js';
 export { BorrowedBytes } from './borrowed.js';
 export { Endpoint } from './endpoint.js';
 export * from './errors.js';
+export { HeldRest, type HeldRestOwner } from './held-rest.js';
 export { joinPiece, keepJoined } from './joined-frame.js';
 export { EventQueue, type SignalSender, type TimerId } from './event-queue.js';
 export type { AcceptedEvent, ConnectedEvent, DisconnectedEvent, MessageEvent, NetEvent, NodeEvent, SignalEvent, WritableEvent } from './events.js';
 export type { ConnectWaitOptions } from './connect-wait.js';
 export { NetworkController, type ListenResult } from './network.js';
-export type { CallbackResult } from './dispatcher.js';
+export { STORED_EVENT_COST, type CallbackResult } from './dispatcher.js';
 export { CHECK_BORROWED_ENV, NodeHandler, NodeListener, split, type NodeOptions } from './node.js';
 export {
   commonOptionKeys,

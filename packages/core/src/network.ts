@@ -85,7 +85,7 @@ export class NetworkController {
     private readonly emit: (event: NetEvent) => void,
     private readonly forget: (id: ResourceId) => void = () => undefined,
   ) {
-    this.connections = new Connections(emit, this.resources, () => this.throttled);
+    this.connections = new Connections(emit, this.resources);
   }
 
   /**
@@ -251,7 +251,10 @@ export class NetworkController {
    */
   setThrottled(throttled: boolean): void {
     this.throttled = throttled;
+    this.connections.throttled = throttled;
     for (const entry of this.resources.values()) {
+      // An adapter may change its mind about reading within the loop: the last word wins.
+      if (this.throttled !== throttled) return;
       if (entry.kind === 'remote' && entry.state === 'ready') this.connections.throttle(entry, throttled);
     }
   }

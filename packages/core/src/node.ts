@@ -137,10 +137,11 @@ export class NodeListener<S> implements AsyncIterable<NodeEvent<S>> {
 /** Options of {@link split}. */
 export interface NodeOptions {
   /**
-   * Bytes of messages the node may keep for a consumer that is not taking them (before `forEach`
-   * is called, or behind a slow async iteration). Past it the node stops reading from its
-   * connections (TCP flow control slows the peers; datagrams are dropped) until half of it is
-   * consumed. Default 16 MiB.
+   * Bytes the node may keep for a consumer that is not taking events (before `forEach` is
+   * called, behind a slow async iteration, or while an async callback's promise is pending), each
+   * event counted as its message bytes plus 256 (so that empty messages are not free: at most
+   * `maxStoredBytes / 256` events). Past it the node stops reading from its connections (TCP flow
+   * control slows the peers; datagrams are dropped) until half of it is consumed. Default 16 MiB.
    */
   maxStoredBytes?: number;
   /**

@@ -1,7 +1,12 @@
-import { joinPiece, MessageTooLargeError, type RemoteWatch } from '@message-io/core';
+import { joinPiece, MessageTooLargeError } from '@message-io/core';
 
-/** Where decoded messages go: the core's watch of the connection (its `received`). */
-export type MessageSink = Pick<RemoteWatch, 'received'>;
+/**
+ * Where decoded messages go: the core's watch of the connection (its `received`). A `false` from
+ * `received` stops the decoding right after that message (see {@link FrameDecoder.stoppedAt}).
+ */
+export interface MessageSink {
+  received(data: Uint8Array): boolean | void;
+}
 
 /** Bytes of the length prefix: an unsigned 32-bit big-endian integer before each message. */
 export const PREFIX_BYTES = 4;
@@ -35,6 +40,13 @@ export class FrameDecoder {
   private message: Uint8Array | undefined = undefined;
   private received = 0;
 
+  /**
+   * After `decode`: -1, or, when the sink said stop (the node's consumer is behind), the offset in
+   * the chunk right after the message it said it on. The bytes from there on are for later: keep
+   * them and decode them first once the node reads again.
+   */
+  stoppedAt = -1;
+
   constructor(private readonly maxMessageSize: number) {}
 
   /**
@@ -42,6 +54,7 @@ export class FrameDecoder {
    * peer declared a message over `maxMessageSize` (nothing of it is buffered): end the connection.
    */
   decode(chunk: Uint8Array, sink: MessageSink): Error | undefined {
+    this.stoppedAt = -1;
     let offset = 0;
     while (offset < chunk.byteLength) {
       if (this.expected < 0) {
@@ -57,6 +70,10 @@ export class FrameDecoder {
         this.expected = length;
       }
       offset = this.take(chunk, offset, sink);
+      if (this.stoppedAt >= 0) {
+        this.stoppedAt = offset;
+        return undefined;
+      }
     }
     return undefined;
   }
@@ -66,7 +83,8 @@ export class FrameDecoder {
     const missing = this.expected - this.received;
     const available = Math.min(missing, chunk.byteLength - offset);
     const piece = chunk.subarray(offset, offset + available);
-    if (this.message === undefined && available === missing) sink.received(piece);
+    let go: boolean | void = true;
+    if (this.message === undefined && available === missing) go = sink.received(piece);
     else {
       // A copy (the chunk belongs to the socket), appended to the message's own buffer.
       if (available > 0) this.message = joinPiece(this.message, this.received, this.expected, piece, false);
@@ -76,10 +94,11 @@ export class FrameDecoder {
       const message = this.message!;
       this.message = undefined;
       this.received = 0;
-      sink.received(message);
+      go = sink.received(message);
     }
     this.expected = -1;
     this.prefixFilled = 0;
+    if (go === false) this.stoppedAt = 0; // where: set by `decode`
     return offset + available;
   }
 }

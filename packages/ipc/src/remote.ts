@@ -1,13 +1,16 @@
 import type { Socket } from 'node:net';
-import { PendingStatus, SendStatus, type Remote, type RemoteWatch } from '@message-io/core';
+import { HeldRest, PendingStatus, SendStatus, type HeldRestOwner, type Remote, type RemoteWatch } from '@message-io/core';
 import { FrameDecoder, frame } from './framing.js';
 
 /**
  * One connection: a Node stream socket carrying length-prefixed messages. Sends of one event-loop
  * turn are corked together and leave in one system call on the next tick.
  */
-export class FramedRemote implements Remote {
+export class FramedRemote implements Remote, HeldRestOwner {
   private watch: RemoteWatch | undefined;
+  private decoder: FrameDecoder | undefined;
+  /** What a stop left while the node's consumer is behind (core's `HeldRest`). */
+  private held: HeldRest | undefined;
   private error: Error | undefined;
   private corked = false;
   private lingerTimer: ReturnType<typeof setTimeout> | undefined;
@@ -58,15 +61,40 @@ export class FramedRemote implements Remote {
    * the reason given to `closed` (through the socket's close).
    */
   receive(): void {
-    const decoder = new FrameDecoder(this.maxMessageSize);
-    const watch = this.watch!; // kept: a message may make the user remove the connection
-    this.socket.on('data', (chunk: Buffer) => {
-      const error = decoder.decode(chunk, watch);
-      if (error !== undefined) {
-        this.error = error;
-        this.socket.destroy();
-      }
-    });
+    this.decoder = new FrameDecoder(this.maxMessageSize);
+    this.socket.on('data', (chunk: Buffer) => this.decode(chunk));
+  }
+
+  /**
+   * Hands over the messages `chunk` completes. When `received` answers false (the node's consumer
+   * is behind), the rest of the chunk is kept and reading stops until `resumeReceive`: one read
+   * can hold a million empty messages, which the node must not be made to store.
+   */
+  private decode(chunk: Uint8Array): void {
+    const watch = this.watch; // kept: a message may make the user remove the connection
+    if (watch === undefined) return;
+    if (this.held?.holding) return this.held.keep(chunk);
+    const decoder = this.decoder!;
+    const error = decoder.decode(chunk, watch);
+    if (error !== undefined) {
+      this.error = error;
+      this.socket.destroy();
+    } else if (decoder.stoppedAt >= 0) {
+      this.socket.pause();
+      this.held = new HeldRest(this);
+      this.held.keep(chunk.subarray(decoder.stoppedAt));
+    }
+  }
+
+  /** HeldRestOwner: decodes what a stop left, once the node reads again. */
+  decodeHeld(bytes: Uint8Array): void {
+    this.held = undefined;
+    this.decode(bytes);
+  }
+
+  /** HeldRestOwner: all of it is handed over: read again, unless the node said stop again meanwhile. */
+  readAgain(): void {
+    if (this.held?.holding !== true && this.watch !== undefined) this.socket.resume();
   }
 
   /**
@@ -86,11 +114,13 @@ export class FramedRemote implements Remote {
   /** Called by the core when the node's consumer falls behind: stop reading (flow control slows the peer). */
   pauseReceive(): void {
     this.socket.pause();
+    this.held?.pause();
   }
 
-  /** Called by the core when the consumer caught up: read again. */
+  /** Called by the core when the consumer caught up: read again (first, on a later turn, what a stop left). */
   resumeReceive(): void {
-    this.socket.resume();
+    if (this.held?.holding === true) this.held.resume();
+    else this.socket.resume();
   }
 
   /**
@@ -100,6 +130,7 @@ export class FramedRemote implements Remote {
   close(): void {
     const socket = this.socket;
     this.watch = undefined;
+    this.held?.drop();
     socket.removeAllListeners('data');
     if (socket.destroyed) return;
     if (this.error !== undefined || socket.connecting) {

@@ -1,10 +1,28 @@
-import { BorrowedBytes, joinPiece, keepJoined, MessageTooLargeError, ProtocolError, type RemoteWatch } from '@message-io/core';
+import { BorrowedBytes, joinPiece, keepJoined, MessageTooLargeError, ProtocolError } from '@message-io/core';
 import { MAX_VARINT_BYTES } from './varint.js';
 
 const EMPTY = new Uint8Array(0);
 
-/** Where decoded messages go: the core's watch of the connection, or any object with `received`. */
-export type MessageSink = Pick<RemoteWatch, 'received'>;
+/**
+ * Where decoded messages go: the core's watch of the connection, or any object with `received`.
+ * A `false` from `received` stops the decoding right after that message (see {@link sinkStopped}).
+ */
+export interface MessageSink {
+  received(data: Uint8Array): boolean | void;
+}
+
+/** Set when the last decoding call stopped early because its sink answered `false`. */
+let stoppedBySink = false;
+
+/**
+ * True when the last call of {@link decodeWholeFrames}, {@link copyWholeFrames} or a
+ * {@link FrameDecoder} method stopped because the sink answered `false` (the node's consumer is
+ * behind): the offset it returned is right after the last message handed over, and the bytes from
+ * there on are for later. Read it right after the call.
+ */
+export function sinkStopped(): boolean {
+  return stoppedBySink;
+}
 
 function malformedPrefix(): ProtocolError {
   return new ProtocolError('malformed FramedTcp length prefix: more than a u64');
@@ -60,6 +78,7 @@ function prefixAt(chunk: Uint8Array, offset: number, end: number, maxMessageSize
  * the rest to a FrameDecoder: a connection needs one only while a frame spans chunks.
  */
 export function decodeWholeFrames(chunk: Uint8Array, maxMessageSize: number, sink: MessageSink): number | Error {
+  stoppedBySink = false;
   const end = chunk.length;
   const lent = lentBuffer(chunk);
   let offset = 0;
@@ -67,8 +86,12 @@ export function decodeWholeFrames(chunk: Uint8Array, maxMessageSize: number, sin
     const length = prefixAt(chunk, offset, end, maxMessageSize);
     if (typeof length !== 'number') return length;
     if (length === INCOMPLETE || end - afterPrefix < length) return offset;
-    sink.received(frameOf(chunk, lent, afterPrefix, length));
-    offset = afterPrefix + length;
+    const start = afterPrefix;
+    offset = start + length;
+    if (sink.received(frameOf(chunk, lent, start, length)) === false) {
+      stoppedBySink = true;
+      return offset;
+    }
   }
   return end;
 }
@@ -105,22 +128,34 @@ export function copyOf(bytes: Uint8Array): Uint8Array {
  * error, no partial frame) as bytes of their own, for a chunk that is about to be reused: each
  * frame of 16 KiB or more is copied into a buffer of its own (it keeps no other message's memory
  * alive), and each run of smaller frames is copied at once into one buffer that they are views of.
+ * Returns `length`, or, when the sink stopped it ({@link sinkStopped}), the offset after the last
+ * frame handed over.
  */
-export function copyWholeFrames(chunk: Uint8Array, length: number, maxMessageSize: number, sink: MessageSink): void {
+export function copyWholeFrames(chunk: Uint8Array, length: number, maxMessageSize: number, sink: MessageSink): number {
   let offset = 0;
   let run = 0; // start of the run of small frames not yet handed over
   while (offset < length) {
     const start = offset;
     const size = prefixAt(chunk, offset, length, maxMessageSize) as number; // checked by wholeFramesLength
-    offset = afterPrefix;
+    offset = afterPrefix + size;
     if (size >= OWN_COPY_FROM) {
-      if (run < start) decodeWholeFrames(copyOf(chunk.subarray(run, start)), maxMessageSize, sink);
-      sink.received(copyOf(chunk.subarray(offset, offset + size)));
-      run = offset + size;
+      if (run < start) {
+        const at = decodeWholeFrames(copyOf(chunk.subarray(run, start)), maxMessageSize, sink) as number;
+        if (stoppedBySink) return run + at;
+      }
+      run = offset;
+      if (sink.received(copyOf(chunk.subarray(offset - size, offset))) === false) {
+        stoppedBySink = true;
+        return offset;
+      }
     }
-    offset += size;
   }
-  if (run < length) decodeWholeFrames(copyOf(chunk.subarray(run, length)), maxMessageSize, sink);
+  stoppedBySink = false;
+  if (run < length) {
+    const at = decodeWholeFrames(copyOf(chunk.subarray(run, length)), maxMessageSize, sink) as number;
+    if (stoppedBySink) return run + at;
+  }
+  return length;
 }
 
 /**
@@ -171,6 +206,15 @@ export class FrameDecoder {
   }
 
   /**
+   * Decodes one chunk, or its start when the sink stops it: returns the offset reached
+   * (`chunk.length`, or, after a stop ({@link sinkStopped}), the offset after the last frame
+   * handed over), or the error that must end the connection.
+   */
+  feed(chunk: Uint8Array, sink: MessageSink): number | Error {
+    return this.run(chunk, sink, false);
+  }
+
+  /**
    * Decodes from `chunk` only the frame begun in an earlier chunk, copying its bytes (never
    * handing over a view of `chunk`, which may be a reused buffer): returns the offset in `chunk`
    * after it (`chunk.length` when the frame is still incomplete), or the error that must end the
@@ -181,6 +225,7 @@ export class FrameDecoder {
   }
 
   private run(chunk: Uint8Array, sink: MessageSink, oneFrame: boolean): number | Error {
+    stoppedBySink = false;
     const end = chunk.length;
     const lent = lentBuffer(chunk);
     let offset = 0;
@@ -202,11 +247,15 @@ export class FrameDecoder {
         this.scale = 1;
         this.prefixBytes = 0;
         if (length === 0) {
-          sink.received(EMPTY);
-          if (oneFrame) return offset;
+          if (sink.received(EMPTY) === false) stoppedBySink = true;
+          if (oneFrame || stoppedBySink) return offset;
         } else if (!oneFrame && end - offset >= length) {
-          sink.received(frameOf(chunk, lent, offset, length));
+          const start = offset;
           offset += length;
+          if (sink.received(frameOf(chunk, lent, start, length)) === false) {
+            stoppedBySink = true;
+            return offset;
+          }
         } else this.expected = length;
         continue;
       }
@@ -215,25 +264,23 @@ export class FrameDecoder {
       this.received += take;
       offset += take;
       if (this.received === this.expected) {
-        this.deliver(sink);
-        if (oneFrame) return offset;
+        if (!this.deliver(sink)) stoppedBySink = true;
+        if (oneFrame || stoppedBySink) return offset;
       }
     }
     return end;
   }
 
-  /** Hands over the frame just completed: lent (its buffer kept for the next one) or the user's. */
-  private deliver(sink: MessageSink): void {
+  /** Hands over the frame just completed: lent (its buffer kept for the next one) or the user's. False: the sink said stop. */
+  private deliver(sink: MessageSink): boolean {
     const filled = this.frame!;
     const length = this.expected;
     this.frame = undefined;
     this.received = 0;
     this.expected = -1;
-    if (!this.lend) {
-      sink.received(filled.byteLength === length ? filled : filled.subarray(0, length));
-      return;
-    }
-    sink.received(new BorrowedBytes(filled.buffer as ArrayBuffer, filled.byteOffset, length));
+    if (!this.lend) return sink.received(filled.byteLength === length ? filled : filled.subarray(0, length)) !== false;
+    const go = sink.received(new BorrowedBytes(filled.buffer as ArrayBuffer, filled.byteOffset, length)) !== false;
     keepJoined(filled);
+    return go;
   }
 }

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
-import { BorrowedBytes, OwnedReads, PendingStatus, ReceiveBuffer, SendStatus, WriteBatch, type Remote, type RemoteWatch } from '@message-io/core';
+import { BorrowedBytes, HeldRest, OwnedReads, PendingStatus, ReceiveBuffer, SendStatus, WriteBatch, type Remote, type RemoteWatch } from '@message-io/core';
 import { writeFramed, writeStream } from './codec.js';
-import { copyOf, copyWholeFrames, decodeWholeFrames, FrameDecoder, wholeFramesLength } from './decoder.js';
+import { copyOf, copyWholeFrames, decodeWholeFrames, FrameDecoder, sinkStopped, wholeFramesLength } from './decoder.js';
 
 /** Settings shared by the connections of one listener (or of outgoing connections alike). */
 export interface RemoteSettings {
@@ -105,6 +105,12 @@ const failures = new Map<TcpRemote, Error>();
 const early = new Map<TcpRemote, Uint8Array[]>();
 
 /**
+ * The FramedTcp connections that stopped decoding in the middle of a read because the node's
+ * consumer fell behind (`received` answered false), with the bytes not decoded yet (rare: not a field).
+ */
+const stalls = new Map<TcpRemote, HeldRest>();
+
+/**
  * One Tcp connection (FramedTcp: {@link FramedTcpRemote}). The first send of a synchronous run
  * leaves at once; the following ones are batched (small ones copied into a shared slab) and leave
  * in one system call on the next tick: the connection is its own core `WriteBatch`, writing to its
@@ -161,10 +167,47 @@ export class TcpRemote extends WriteBatch<Socket> implements Remote {
 
   pauseReceive(): void {
     this.sink.pause();
+    stalls.get(this)?.pause();
   }
 
   resumeReceive(): void {
-    this.sink.resume();
+    const stall = stalls.get(this);
+    // What a stop left is handed over first, on a later turn; the socket reads again after it.
+    if (stall?.holding === true) stall.resume();
+    else this.sink.resume();
+  }
+
+  /** HeldRestOwner: decodes what a stop left, as a read of its own. */
+  decodeHeld(bytes: Uint8Array): void {
+    stalls.delete(this);
+    this.data(bytes);
+  }
+
+  /** HeldRestOwner: all of it is handed over; reads again unless the node said stop again meanwhile. */
+  readAgain(): void {
+    if (stalls.get(this)?.holding === true) return;
+    stalls.delete(this);
+    if (this.watch !== undefined) this.sink.resume();
+  }
+
+  /**
+   * The node said stop (its consumer is behind) after a message of `chunk`: keeps `chunk` from
+   * `at` (a copy if it is lent), to be decoded first once the node reads again, and reads nothing
+   * until then.
+   */
+  protected hold(chunk: Uint8Array, at: number): void {
+    this.sink.pause();
+    const stall = new HeldRest(this);
+    stalls.set(this, stall);
+    stall.keep(chunk.subarray(at));
+  }
+
+  /** True, after keeping `chunk`, when the connection is stalled: a read that still came is kept after the rest, in order. */
+  protected stalled(chunk: Uint8Array): boolean {
+    const stall = stalls.get(this);
+    if (stall?.holding !== true) return false;
+    stall.keep(chunk);
+    return true;
   }
 
   send(data: Uint8Array): SendStatus {
@@ -176,6 +219,8 @@ export class TcpRemote extends WriteBatch<Socket> implements Remote {
     const socket = this.sink;
     this.watch = undefined;
     early.delete(this);
+    stalls.get(this)?.drop();
+    stalls.delete(this);
     socket.removeListener('data', onData);
     if (socket.destroyed) return;
     if (failures.has(this) || socket.connecting) {
@@ -265,27 +310,32 @@ export class FramedTcpRemote extends TcpRemote {
     return SendStatus.Sent;
   }
 
-  /** One received chunk: the frames it completes (BorrowedBytes when the chunk is). */
+  /**
+   * One received chunk: the frames it completes (BorrowedBytes when the chunk is). When the node
+   * says stop after a frame, the rest of the chunk waits for it to read again ({@link hold}).
+   */
   override data(chunk: Uint8Array): void {
     const watch = this.watch; // kept: a message may make the user remove the connection
-    if (watch === undefined) return;
+    if (watch === undefined || this.stalled(chunk)) return;
     let decoder = this.decoder;
     let rest: Uint8Array = chunk;
     if (decoder === undefined) {
       const at = decodeWholeFrames(chunk, this.settings.maxMessageSize, watch);
       if (typeof at !== 'number') return this.fail(at);
+      if (sinkStopped()) return this.hold(chunk, at);
       if (at === chunk.length) return;
       decoder = new FrameDecoder(this.settings.maxMessageSize, this.settings.lend);
       rest = chunk.subarray(at);
     }
-    const error = decoder.decode(rest, watch);
-    if (error !== undefined) return this.fail(error);
+    const at = decoder.feed(rest, watch);
+    if (typeof at !== 'number') return this.fail(at);
     this.decoder = decoder.idle ? undefined : decoder;
+    if (sinkStopped()) this.hold(rest, at);
   }
 
   protected override readOwned(chunk: BorrowedBytes): void {
     const watch = this.watch;
-    if (watch === undefined) return;
+    if (watch === undefined || this.stalled(chunk)) return;
     const max = this.settings.maxMessageSize;
     let rest: Uint8Array = chunk;
     const pending = this.decoder;
@@ -294,16 +344,23 @@ export class FramedTcpRemote extends TcpRemote {
       if (typeof at !== 'number') return this.fail(at);
       if (!pending.idle) return;
       this.decoder = undefined;
+      if (sinkStopped()) return this.hold(chunk, at);
       if (at === chunk.length || this.watch === undefined) return;
       rest = chunk.subarray(at);
     }
     const whole = wholeFramesLength(rest, max);
     if (typeof whole !== 'number') {
-      // The frames before the error are delivered, then the connection ends.
-      const error = decodeWholeFrames(copyOf(rest), max, watch);
+      // The frames before the error are delivered, then the connection ends (or, stopped on the
+      // way, the rest waits, and its error is found again when it is decoded).
+      const copy = copyOf(rest);
+      const error = decodeWholeFrames(copy, max, watch);
+      if (typeof error === 'number' && sinkStopped()) return this.hold(copy, error);
       return this.fail(typeof error === 'number' ? whole : error);
     }
-    if (whole > 0) copyWholeFrames(rest, whole, max, watch);
+    if (whole > 0) {
+      const at = copyWholeFrames(rest, whole, max, watch);
+      if (sinkStopped()) return this.hold(rest, at);
+    }
     if (whole === rest.length || this.watch === undefined) return;
     const decoder = new FrameDecoder(max, false);
     const error = decoder.decode(rest.subarray(whole), watch);

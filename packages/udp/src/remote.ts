@@ -47,6 +47,8 @@ export class UdpRemote implements Remote {
   private limit: number;
   /** The core saw the send queue at its cap: tell it when a completed send brings it under. */
   private full = false;
+  /** True while the node is throttled: received datagrams are dropped. */
+  private dropping = false;
   /** Set by `close` while queued datagrams are flushed: completed sends call it. */
   private flushed: (() => void) | undefined;
   /** The limit the core checks before `send`; for a host name, `send` applies the family's limit too. */
@@ -83,6 +85,16 @@ export class UdpRemote implements Remote {
 
   receive(): void {
     this.socket?.on('message', this.onMessage);
+  }
+
+  /** The node's consumer is behind: datagrams are dropped until it catches up (as a full socket buffer would). */
+  pauseReceive(): void {
+    this.dropping = true;
+  }
+
+  /** The consumer caught up: datagrams are delivered again. */
+  resumeReceive(): void {
+    this.dropping = false;
   }
 
   send(data: Uint8Array): SendStatus {
@@ -140,7 +152,7 @@ export class UdpRemote implements Remote {
 
   /** Each datagram from the peer: one message. */
   private readonly onMessage = (data: Buffer): void => {
-    this.watch?.received(data);
+    if (!this.dropping) this.watch?.received(data);
   };
 
   private readonly onSocketError = (error: Error): void => {

@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import { BorrowedBytes, joinPiece, keepJoined } from '@message-io/core';
+import { BorrowedBytes, HeldRest, joinPiece, keepJoined, type HeldRestOwner } from '@message-io/core';
 import { nativeUnmask } from './frame.js';
 import { bufferOf, frameHeader, HeldFrame } from './held-frame.js';
 
@@ -22,6 +22,14 @@ export interface FrameTarget {
    * joined into a buffer of its own, never lent.
    */
   deliver(data: Uint8Array): void;
+  /**
+   * True once a message handed over (by `deliver`, or by `ws` for a text frame) made the node say
+   * stop (its consumer is behind), until the node reads again: the fast path then keeps the rest
+   * of the read and hands nothing more over until {@link FastReceive.resume}.
+   */
+  readonly stopped: boolean;
+  /** The rest kept at a stop is all handed over: read from the socket again. */
+  readAgain(): void;
 }
 
 /** Put in place of the receiver's `write` (one function for every connection). */
@@ -93,8 +101,10 @@ const enum Mode {
  * connection is open, uncompressed, and the receiver has no byte yet; otherwise (or with a `ws`
  * that has no such receiver) `ws` keeps the whole stream, as before.
  */
-export class FastReceive {
+export class FastReceive implements HeldRestOwner {
   private mode = Mode.Fast;
+  /** What a stop left (core's `HeldRest`), until the node reads again. */
+  private rest: HeldRest | undefined = undefined;
   /** Header bytes of a frame cut by a chunk boundary (made the first time one is). */
   private header: Buffer | undefined = undefined;
   private headerBytes = 0;
@@ -149,8 +159,56 @@ export class FastReceive {
     return this.mode === Mode.Passing;
   }
 
+  /** True while a stop's rest waits for the node to read again. */
+  get holding(): boolean {
+    return this.rest?.holding === true;
+  }
+
+  /** The node said stop again before the rest was handed over. */
+  pause(): void {
+    this.rest?.pause();
+  }
+
+  /** The node reads again: the rest is handed over on a later turn, then the target reads again. */
+  resume(): void {
+    this.rest?.resume();
+  }
+
+  /** The connection closed: what a stop left is dropped (nothing is delivered after `remove()`). */
+  drop(): void {
+    const rest = this.rest;
+    this.rest = undefined;
+    rest?.drop();
+  }
+
+  /** HeldRestOwner: decodes what a stop left (memory of its own). */
+  decodeHeld(bytes: Uint8Array): void {
+    this.rest = undefined;
+    this.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  }
+
+  /** HeldRestOwner: all of it is handed over. */
+  readAgain(): void {
+    if (!this.holding && this.mode !== Mode.Stopped) this.target.readAgain();
+  }
+
+  /**
+   * The node said stop after a frame that ends at `offset` (a frame boundary): keeps the rest of
+   * `chunk` (a copy if lent) until it reads again. False: the socket pauses.
+   */
+  private stop(chunk: Buffer, offset: number): boolean {
+    const rest = new HeldRest(this);
+    this.rest = rest;
+    rest.keep(chunk.subarray(offset), this.lent);
+    return false;
+  }
+
   /** Takes one chunk of the socket's bytes. Returns what `ws`'s receiver would: false to pause. */
   write(chunk: Buffer): boolean {
+    if (this.rest !== undefined && this.rest.holding) {
+      this.rest.keep(chunk, this.lent);
+      return false;
+    }
     if (this.passing) return this.forward(chunk);
     if (this.mode === Mode.Stopped) return true;
     let offset = 0;
@@ -164,6 +222,8 @@ export class FastReceive {
       offset = this.continueFrame(chunk, offset);
     }
     while (offset < end && this.mode === Mode.Fast) {
+      // Between frames here: the node may have said stop after the last one.
+      if (this.target.stopped) return this.stop(chunk, offset);
       if (end - offset < 2) {
         this.saveHeader(chunk, offset);
         return true;
@@ -202,7 +262,7 @@ export class FastReceive {
       this.beginFrame(length, chunk.subarray(start, offset));
       offset = this.continueFrame(chunk, offset);
     }
-    return true;
+    return this.mode !== Mode.Fast || !this.target.stopped || this.stop(chunk, offset);
   }
 
   /** Reads a header that lies whole at `chunk[at]`; sets kind, mask; returns the payload length. */

@@ -179,6 +179,8 @@ export class WsRemote implements Remote {
   private readonly masked: boolean;
   /** Our receive path, once installed (open, no compression). */
   private fast: FastReceive | undefined = undefined;
+  /** The node said stop after the last message (its consumer is behind), until `resumeReceive` (FrameTarget). */
+  stopped = false;
 
   /**
    * `socket` is given for an accepted connection (server side: unmasked frames); a client learns
@@ -241,10 +243,19 @@ export class WsRemote implements Remote {
 
   pauseReceive(): void {
     this.ws.pause();
+    this.fast?.pause();
   }
 
   resumeReceive(): void {
-    this.ws.resume();
+    this.stopped = false;
+    // What our receive path kept at a stop is handed over first, on a later turn (then readAgain).
+    if (this.fast?.holding === true) this.fast.resume();
+    else this.ws.resume();
+  }
+
+  /** FrameTarget: what a stop left is all handed over: read again. */
+  readAgain(): void {
+    if (this.reading === READING) this.ws.resume();
   }
 
   send(data: Uint8Array): SendStatus {
@@ -300,13 +311,22 @@ export class WsRemote implements Remote {
     this.heartbeat?.stop();
     const state = this.ws.readyState;
     // `ws` sends the Close frame after the queued data and destroys the socket after `closeTimeout`.
-    if (state === WebSocket.OPEN) this.ws.close(1000);
+    if (state === WebSocket.OPEN) {
+      this.ws.close(1000);
+      if (this.fast?.holding === true) {
+        // Stopped for a consumer that was behind: what was kept is dropped, and `ws` reads the peer's Close.
+        this.fast.drop();
+        this.ws.resume();
+      }
+    }
     else if (state === WebSocket.CONNECTING) this.ws.terminate();
   }
 
   /** One received message, from `ws` or the fast path: to the core, or kept (a copy if lent) until `receive`. */
   deliver(data: Uint8Array): void {
-    if (this.reading === READING) this.watch?.received(data);
+    if (this.reading === READING) {
+      if (this.watch?.received(data) === false) this.stopped = true;
+    }
     else if (this.reading === EARLY) (this.early ??= []).push(data instanceof BorrowedBytes ? Buffer.from(data) : (data as Buffer));
   }
 
