@@ -46,11 +46,12 @@ const live = (r: Report): number => r.heapUsed + r.arrayBuffers;
 
 type Kind = 'tcp' | 'framed' | 'framed-lent' | 'ws' | 'ws-lent' | 'ipc' | 'udp' | 'udp-connected';
 type Consumer = 'iterator' | 'late';
-type Flood = 'empty' | 'one-byte';
+/** Empty or one-byte binary messages; on Ws also empty text messages (which `ws` itself delivers). */
+type Flood = 'empty' | 'one-byte' | 'empty-text';
 
 /** The bytes of `count` messages of `size` bytes (0 or 1) for `kind`, the one-byte ones numbered from `first`. */
-function floodBytes(kind: Kind, size: 0 | 1, count: number, first: number): Buffer {
-  const header = kind.startsWith('ws') ? wsFrame(0x82, Buffer.alloc(size)) : kind === 'ipc' ? Buffer.concat([ipcPrefix(size), Buffer.alloc(size)]) : Buffer.concat([prefix(size), Buffer.alloc(size)]);
+function floodBytes(kind: Kind, size: 0 | 1, count: number, first: number, text = false): Buffer {
+  const header = kind.startsWith('ws') ? wsFrame(text ? 0x81 : 0x82, Buffer.alloc(size)) : kind === 'ipc' ? Buffer.concat([ipcPrefix(size), Buffer.alloc(size)]) : Buffer.concat([prefix(size), Buffer.alloc(size)]);
   const frame = header.length;
   const bytes = Buffer.alloc(frame * count);
   for (let i = 0; i < count; i++) header.copy(bytes, i * frame);
@@ -108,8 +109,8 @@ async function floodStream(kind: Kind, consumer: Consumer, flood: Flood, count: 
   socket!.write(firstMessage(kind, firstSize));
   // The iterator takes the first message and stops; without a consumer it is stored.
   const before = await until(node, (r) => (consumer === 'iterator' ? r.messages === 1 : false), consumer === 'iterator' ? 10_000 : 500);
-  const size = flood === 'empty' ? 0 : 1;
-  const bytes = kind === 'tcp' ? firstMessage('tcp', 4 * MiB).subarray(firstSize % 256) : floodBytes(kind, size, count, firstSize);
+  const size = flood === 'one-byte' ? 1 : 0;
+  const bytes = kind === 'tcp' ? firstMessage('tcp', 4 * MiB).subarray(firstSize % 256) : floodBytes(kind, size, count, firstSize, flood === 'empty-text');
   socket!.write(bytes);
   await flushedOrStalled(socket!, 1500);
   await sleep(300);
@@ -181,6 +182,7 @@ describe('stored events stay within maxStoredBytes, whatever the size of the mes
   }
   streams.push(['framed-lent', 'iterator', 'empty', 2_000_000], ['framed-lent', 'late', 'one-byte', 1_000_000]);
   streams.push(['ws-lent', 'iterator', 'empty', 1_000_000], ['ws-lent', 'late', 'one-byte', 1_000_000]);
+  streams.push(['ws', 'iterator', 'empty-text', 500_000]);
   streams.push(['tcp', 'iterator', 'one-byte', 0], ['tcp', 'late', 'one-byte', 0]);
 
   it.each(streams)('%s, consumer %s: a flood of %s messages (%i of them)', async (kind, consumer, flood, count) => {
