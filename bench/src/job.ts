@@ -3,9 +3,11 @@
 /**
  * Who does a job: message-io (by default: received messages are the user's), message-io with
  * borrowing opted in on the receiving side (`reuseReceiveBuffer: true`: messages lent from a reused
- * buffer; not on Udp), Node's own modules the plain way, or a third-party library doing the same job.
+ * buffer; not on Udp), Node's own modules the plain way (`native`) or as an expert writes them
+ * (`expert`: the writes of a turn corked together, a frame reader linear in the bytes; not on Udp,
+ * where both are the same), or a third-party library doing the same job.
  */
-export type Impl = 'ours' | 'borrowed' | 'native' | 'socket.io' | 'zeromq';
+export type Impl = 'ours' | 'borrowed' | 'native' | 'expert' | 'socket.io' | 'zeromq';
 
 /** One measurement: a metric on a transport, with a message size and count. */
 export interface Job {

@@ -55,12 +55,18 @@ export const thirdParty: Readonly<Record<'socket.io' | 'zeromq', readonly Job['t
 /** Ours, in either receive mode. */
 const isOurs = (impl: Impl): boolean => impl === 'ours' || impl === 'borrowed';
 
-/** Whether `impl` does the jobs of `transport`; ours and native do them all (borrowing: all but Udp's, which never lends). */
+/** Node's own modules, either way. */
+const isNative = (impl: Impl): boolean => impl === 'native' || impl === 'expert';
+
+/**
+ * Whether `impl` does the jobs of `transport`; ours and native do them all (borrowing: all but
+ * Udp's, which never lends; expert: all but Udp's, which it would do exactly as plain native).
+ */
 export const doesJobsOf = (impl: Impl, transport: Job['transport']): boolean =>
-  impl === 'borrowed' ? transport !== 'udp' : impl === 'ours' || impl === 'native' || thirdParty[impl].includes(transport);
+  impl === 'borrowed' || impl === 'expert' ? transport !== 'udp' : impl === 'ours' || impl === 'native' || thirdParty[impl].includes(transport);
 
 /** Whether `impl` does `job`: third parties do no download (`toClient`) job. */
-export const doesJob = (impl: Impl, job: Job): boolean => doesJobsOf(impl, job.transport) && (job.toClient !== true || isOurs(impl) || impl === 'native');
+export const doesJob = (impl: Impl, job: Job): boolean => doesJobsOf(impl, job.transport) && (job.toClient !== true || isOurs(impl) || isNative(impl));
 
 /** Why `impl` cannot run here (zeromq not installed, or its native addon not loading), in one line; undefined if it can. */
 export async function unavailable(impl: Impl): Promise<string | undefined> {
@@ -84,7 +90,7 @@ export async function measure(impl: Impl, job: Job): Promise<Figure> {
   };
   let timer: ReturnType<typeof setTimeout> | undefined;
   // socket.io does some tens of thousands of small messages a second, fewer under load: its 2 million can take minutes.
-  const limit = isOurs(impl) || impl === 'native' ? 120_000 : 600_000;
+  const limit = isOurs(impl) || isNative(impl) ? 120_000 : 600_000;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${impl} ${job.transport} ${job.metric} timed out`)), limit);
   });

@@ -1,4 +1,4 @@
-// One benchmark peer in its own process: node dist/peer.js <ours|borrowed|native|socket.io|zeromq> <receiver|sender> <job-json> [addr]
+// One benchmark peer in its own process: node dist/peer.js <ours|borrowed|native|expert|socket.io|zeromq> <receiver|sender> <job-json> [addr]
 // Prints "ADDR <addr>" (the receiver; the sender in a toClient job) and "RESULT <json>" when it has figures.
 import type { Impl, Job, Result } from './job.js';
 
@@ -12,8 +12,8 @@ const peers =
       : impl === 'zeromq'
         ? await import('./peers/zeromq.js')
         : job.transport === 'ws'
-          ? await import('./peers/native-ws.js')
-          : await import('./peers/native.js');
+          ? (await import('./peers/native-ws.js')).nativeWsPeers(impl === 'expert')
+          : (await import('./peers/native.js')).nativePeers(impl === 'expert');
 const report = (result: Result): void => {
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
   setTimeout(() => process.exit(0), 50);

@@ -65,7 +65,14 @@ const pct = (a: Figure[], b: Figure[]): string =>
 const rows: string[] = [];
 for (const transport of sections.includes('table') ? only : []) {
   for (const { label, job } of jobsFor(transport, quick)) {
-    const impls: Impl[] = ['native', 'ours', ...(doesJob('borrowed', job) ? (['borrowed'] as const) : []), ...peers.filter((p) => doesJob(p, job))];
+    // Alternated within each run: native, expert native, ours, borrowing, then the third parties.
+    const impls: Impl[] = [
+      'native',
+      ...(doesJob('expert', job) ? (['expert'] as const) : []),
+      'ours',
+      ...(doesJob('borrowed', job) ? (['borrowed'] as const) : []),
+      ...peers.filter((p) => doesJob(p, job)),
+    ];
     const figures = new Map<Impl, Figure[]>(impls.map((impl) => [impl, []]));
     for (let run = 0; run < runs; run++) {
       for (const impl of impls) {
@@ -78,6 +85,7 @@ for (const transport of sections.includes('table') ? only : []) {
     }
     const of = (impl: Impl): Figure[] => figures.get(impl) ?? [];
     const cell = (impl: Impl): string => {
+      if (impl === 'expert' && transport === 'udp') return '= native';
       if (!figures.has(impl)) return '—';
       if (of(impl).length === 0) return 'failed';
       const values = of(impl).map((f) => f.value);
@@ -85,17 +93,44 @@ for (const transport of sections.includes('table') ? only : []) {
       const extra = job.metric === 'latency' ? ` (p99 ${median(of(impl).map((f) => f.p99!)).toFixed(1)})` : transport === 'udp' ? ` (loss ${(median(loss) * 100).toFixed(1)}%)` : '';
       return `${format(median(values), job.metric)}${extra} [${format(Math.min(...values), job.metric)} – ${format(Math.max(...values), job.metric)}]`;
     };
-    const cells = [cell('ours'), cell('borrowed'), cell('native'), ...peers.map(cell), pct(of('ours'), of('native')), pct(of('borrowed'), of('native')), ...peers.map((p) => pct(of('ours'), of(p)))];
+    // Udp: dgram written by an expert is the plain one, so ours / expert is ours / native.
+    const expert: Impl = transport === 'udp' ? 'native' : 'expert';
+    const cells = [
+      cell('ours'),
+      cell('borrowed'),
+      cell('native'),
+      cell('expert'),
+      ...peers.map(cell),
+      pct(of('ours'), of('native')),
+      pct(of('ours'), of(expert)),
+      pct(of('borrowed'), of('native')),
+      pct(of('borrowed'), of(expert)),
+      ...peers.map((p) => pct(of('ours'), of(p))),
+    ];
     const row = `| ${transport} | ${label} | ${cells.join(' | ')} |`;
     rows.push(row);
     console.log(row);
   }
 }
-const columns = ['transport', 'job', 'message-io', 'message-io, borrowing', 'native', ...peers, 'ours / native', 'borrowing / native', ...peers.map((p) => `ours / ${p}`)];
+const columns = [
+  'transport',
+  'job',
+  'message-io',
+  'message-io, borrowing',
+  'native, plain',
+  'native, expert',
+  ...peers,
+  'ours / plain',
+  'ours / expert',
+  'borrowing / plain',
+  'borrowing / expert',
+  ...peers.map((p) => `ours / ${p}`),
+];
 const header = [
   `Node.js ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average (1, 5, 15 min) ${loadAtStart} at the start and ${loadText()} at the end of the table, ${runs} run(s)${quick ? ', quick' : ''}${versions.length > 0 ? `; ${versions.join(', ')}` : ''}.`,
   'Median [min – max]. Latency is RTT/2 (median, p99 in brackets); for latency a lower figure is better, so its ratio above 100% means slower.',
   '"message-io" is the default (received messages are the user\'s); "borrowing" opts in to `reuseReceiveBuffer: true` on the receiving side (messages lent from a reused buffer; Ws lends on accepted connections only, Udp never).',
+  '"native, plain" is Node\'s own modules as most users write them (one `write` per message; a LEB128 reader that joins the pending bytes with each chunk); "native, expert" as an expert does (the writes of each event-loop turn corked together, Node\'s documented idiom, also under `ws`; a frame reader linear in the bytes). Udp is the same both ways (bench/src/peers).',
   ...(peers.length > 0 ? ['"—": that library does not do this transport\'s job (socket.io does those of Ws, zeromq those of FramedTcp).'] : []),
   ...notes.map((note) => `${note}.`),
   '',

@@ -1,5 +1,6 @@
-// Throughput by message size, message-io against native, for each transport: a markdown table and an
-// SVG chart (docs/performance-sizes.svg by default), each point measured by measure() in two processes.
+// Throughput by message size, message-io against native Node written plainly and as an expert writes
+// it, for each transport: a markdown table and an SVG chart (docs/performance-sizes.svg by default),
+// each point measured by measure() in two processes.
 // Usage: node dist/sizes.js [--quick] [--runs N] [--only tcp,framed-tcp,udp,ws] [--svg path] [--out table.md]
 // Reports figures; asserts nothing.
 import { writeFileSync } from 'node:fs';
@@ -47,7 +48,7 @@ export function sizesFor(transport: Job['transport'], quick: boolean): Job[] {
 /** What runSizes measures: `quick` (fewer sizes, smaller volumes), runs per point (medians), transports. */
 export interface SizesOptions {
   readonly quick?: boolean;
-  /** Runs per point, each with native then ours; the figures are their medians. Default 1 quick, 3 full. */
+  /** Runs per point, each with native, expert native (not Udp) then ours; the figures are their medians. Default 1 quick, 3 full. */
   readonly runs?: number;
   readonly only?: readonly Job['transport'][];
   /** Gets a line for every point measured; default console.log. */
@@ -57,10 +58,14 @@ export interface SizesOptions {
 /** One transport's points, medians in MB/s, with each implementation's [min, max] across runs. */
 export interface SizesSeries {
   readonly transport: Job['transport'];
-  readonly points: readonly (SizePoint & { readonly oursRange?: [number, number]; readonly nativeRange?: [number, number] })[];
+  readonly points: readonly (SizePoint & {
+    readonly oursRange?: [number, number];
+    readonly nativeRange?: [number, number];
+    readonly expertRange?: [number, number];
+  })[];
 }
 
-/** Measures throughput by message size for each transport, ours and native; returns the markdown table and the SVG chart. */
+/** Measures throughput by message size for each transport, ours and both natives; returns the markdown table and the SVG chart. */
 export async function runSizes(options: SizesOptions = {}): Promise<{ table: string; svg: string; series: SizesSeries[] }> {
   const quick = options.quick ?? false;
   const runs = Math.max(1, options.runs ?? (quick ? 1 : 3));
@@ -72,9 +77,11 @@ export async function runSizes(options: SizesOptions = {}): Promise<{ table: str
   for (const transport of only) {
     const points: SizesSeries['points'][number][] = [];
     for (const job of sizesFor(transport, quick)) {
-      const figures: Record<'ours' | 'native', Figure[]> = { ours: [], native: [] };
+      const figures: Record<'ours' | 'native' | 'expert', Figure[]> = { ours: [], native: [], expert: [] };
+      // Udp: dgram written by an expert is the plain one.
+      const impls = transport === 'udp' ? (['native', 'ours'] as const) : (['native', 'expert', 'ours'] as const);
       for (let run = 0; run < runs; run++) {
-        for (const impl of ['native', 'ours'] as const) {
+        for (const impl of impls) {
           try {
             const figure = await measure(impl, job);
             if (Number.isFinite(figure.value) && figure.value > 0) figures[impl].push(figure);
@@ -84,7 +91,7 @@ export async function runSizes(options: SizesOptions = {}): Promise<{ table: str
           }
         }
       }
-      const summary = (impl: 'ours' | 'native'): { value?: number; loss?: number; range?: [number, number] } => {
+      const summary = (impl: 'ours' | 'native' | 'expert'): { value?: number; loss?: number; range?: [number, number] } => {
         const values = figures[impl].map((f) => f.value);
         if (values.length === 0) return {};
         const loss = transport === 'udp' ? median(figures[impl].map((f) => f.loss ?? 0)) : undefined;
@@ -92,14 +99,17 @@ export async function runSizes(options: SizesOptions = {}): Promise<{ table: str
       };
       const ours = summary('ours');
       const native = summary('native');
+      const expert = summary('expert');
       const point = {
         size: job.size,
         ours: ours.value,
         native: native.value,
+        expert: expert.value,
         oursLoss: ours.loss,
         nativeLoss: native.loss,
         oursRange: ours.range,
         nativeRange: native.range,
+        expertRange: expert.range,
       };
       points.push(point);
       log(`${transport} ${formatSize(job.size)} × ${job.count.toLocaleString('en')}: ${cells(transport, point, runs).join(', ')}`);
@@ -113,7 +123,10 @@ export async function runSizes(options: SizesOptions = {}): Promise<{ table: str
   const how =
     `Each point: ${formatSize(volume)} or at most ${maxMessages.toLocaleString('en')} messages, from a sender process to a receiver process on loopback; ` +
     'MB/s is 10^6 bytes a second counted at the receiver. Udp counts only the datagrams that arrived (its loss is under its panel).';
-  const natives = `Native is the plain Node way: ${ALL.map((t) => `${NAMES[t]}: ${NATIVE_NAMES[t]}`).join('; ')} (bench/src/peers).`;
+  const natives =
+    `Native is Node's own modules (${ALL.map((t) => `${NAMES[t]}: ${NATIVE_NAMES[t]}`).join('; ')}), written two ways (bench/src/peers): ` +
+    'plain, as most users write it (one write per message; a LEB128 reader that joins the pending bytes with each chunk), and expert ' +
+    "(the writes of each event-loop turn corked together, Node's documented idiom; a frame reader linear in the bytes). Udp is the same both ways.";
 
   const header = [
     about,
@@ -123,18 +136,19 @@ export async function runSizes(options: SizesOptions = {}): Promise<{ table: str
     ...series.flatMap(({ transport, points }) => [
       `**${NAMES[transport]}** (native: ${NATIVE_NAMES[transport]})`,
       '',
-      '| size | message-io MB/s | native MB/s | ours / native |',
-      '|---:|---:|---:|---:|',
+      '| size | message-io MB/s | native, plain MB/s | native, expert MB/s | ours / plain | ours / expert |',
+      '|---:|---:|---:|---:|---:|---:|',
       ...points.map((point) => {
-        const [oursCell, nativeCell] = cells(transport, point, runs);
-        return `| ${formatSize(point.size)} | ${oursCell} | ${nativeCell} | ${ratio(point)} |`;
+        const [oursCell, nativeCell, expertCell] = cells(transport, point, runs);
+        const expertRatio = transport === 'udp' ? ratio(point.ours, point.native) : ratio(point.ours, point.expert);
+        return `| ${formatSize(point.size)} | ${oursCell} | ${nativeCell} | ${expertCell} | ${ratio(point.ours, point.native)} | ${expertRatio} |`;
       }),
       '',
     ]),
   ];
   const table = header.join('\n').trimEnd();
   const svg = renderSizesChart({
-    title: 'Throughput by message size: message-io against native Node',
+    title: 'Throughput by message size: message-io against native Node, plain and expert',
     subtitle: 'One sender and one receiver process on loopback; higher is better',
     panels: series.map(({ transport, points }) => ({
       title: `${NAMES[transport]} (native: ${NATIVE_NAMES[transport]})${transport === 'udp' ? `, up to ${formatSize(UDP_MAX)}` : ''}`,
@@ -146,19 +160,23 @@ export async function runSizes(options: SizesOptions = {}): Promise<{ table: str
   return { table, svg, series };
 }
 
-/** The table cells of a point: `1234` (loss 12.3%) [min – max], ours then native. */
-function cells(transport: Job['transport'], point: SizesSeries['points'][number], runs: number): [string, string] {
+/** The table cells of a point: `1234` (loss 12.3%) [min – max], ours, native, then expert native (`= native` on Udp). */
+function cells(transport: Job['transport'], point: SizesSeries['points'][number], runs: number): [string, string, string] {
   const cell = (value?: number, loss?: number, range?: [number, number]): string => {
     if (value === undefined) return 'failed';
     const lossText = transport === 'udp' && loss !== undefined ? ` (loss ${(loss * 100).toFixed(1)}%)` : '';
     const rangeText = runs > 1 && range !== undefined ? ` [${range[0].toFixed(0)} – ${range[1].toFixed(0)}]` : '';
     return `${value.toFixed(0)}${lossText}${rangeText}`;
   };
-  return [cell(point.ours, point.oursLoss, point.oursRange), cell(point.native, point.nativeLoss, point.nativeRange)];
+  return [
+    cell(point.ours, point.oursLoss, point.oursRange),
+    cell(point.native, point.nativeLoss, point.nativeRange),
+    transport === 'udp' ? '= native' : cell(point.expert, undefined, point.expertRange),
+  ];
 }
 
-const ratio = (point: SizePoint): string =>
-  point.ours !== undefined && point.native !== undefined ? `${((point.ours / point.native) * 100).toFixed(0)}%` : '';
+/** `a` against `b` in percent; empty when either failed. */
+const ratio = (a: number | undefined, b: number | undefined): string => (a !== undefined && b !== undefined ? `${((a / b) * 100).toFixed(0)}%` : '');
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const argValue = (name: string): string | undefined => {

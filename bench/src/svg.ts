@@ -1,12 +1,17 @@
 // The chart of throughput by message size as a self-contained SVG string: one panel per transport,
-// x axis log2 message size, y axis MB/s on a log scale shared by all panels, message-io solid and
-// native dashed. A pure function of its data; sizes.ts measures and writes it.
+// x axis log2 message size, y axis MB/s on a log scale shared by all panels, message-io solid,
+// native as most users write it dashed, native as an expert writes it dotted. A pure function of its
+// data; sizes.ts measures and writes it.
 
-/** One message size of a panel: the medians in MB/s (undefined when the point failed) and Udp's loss (0–1). */
+/**
+ * One message size of a panel: the medians in MB/s (undefined when the point failed or was not
+ * measured: `expert` on Udp, where it is the plain native) and Udp's loss (0–1).
+ */
 export interface SizePoint {
   readonly size: number;
   readonly ours?: number;
   readonly native?: number;
+  readonly expert?: number;
   readonly oursLoss?: number;
   readonly nativeLoss?: number;
 }
@@ -41,6 +46,9 @@ const CAPTION_CHARS = 140;
 const FONT = 'Helvetica, Arial, sans-serif';
 const OURS = '#0969da';
 const NATIVE = '#d1600b';
+const EXPERT = '#6f42c1';
+/** The stroke of the expert native line. */
+const DOTTED = ' stroke-dasharray="2 4" stroke-linecap="round"';
 const GRID = '#e1e4e8';
 const AXIS = '#57606a';
 const TEXT = '#24292f';
@@ -94,7 +102,7 @@ function niceBound(value: number, down: boolean): number {
 /** Renders the chart: a white 900 px wide SVG that needs no fonts, scripts or images of its own. */
 export function renderSizesChart(chart: SizeChart): string {
   const points = chart.panels.flatMap((panel) => panel.points);
-  const values = points.flatMap((point) => [point.ours, point.native]).filter(finite);
+  const values = points.flatMap((point) => [point.ours, point.native, point.expert]).filter(finite);
   const yLow = values.length > 0 ? niceBound(Math.min(...values), true) : 1;
   const yHigh = values.length > 0 ? niceBound(Math.max(...values), false) : 1000;
   const [yMin, yMax] = yLow === yHigh ? [yLow / 2, yHigh * 2] : [yLow, yHigh];
@@ -129,16 +137,16 @@ export function renderSizesChart(chart: SizeChart): string {
   }
   // Legend: one centred row.
   const legendY = 80;
-  const legend = (x: number, color: string, ours: boolean, label: string): void => {
-    const dash = ours ? '' : ' stroke-dasharray="7 4"';
+  const legend = (x: number, color: string, ours: boolean, label: string, dash = ours ? '' : ' stroke-dasharray="7 4"'): void => {
     out.push(
       `<line x1="${x}" y1="${legendY}" x2="${x + 36}" y2="${legendY}" stroke="${color}" stroke-width="2.5"${dash}/>`,
       circle(color, num(x + 18), num(legendY), ours),
       `<text x="${x + 44}" y="${legendY + 4}" font-size="13">${escape(label)}</text>`,
     );
   };
-  legend(WIDTH / 2 - 230, OURS, true, 'message-io (solid)');
-  legend(WIDTH / 2 + 20, NATIVE, false, 'native Node (dashed)');
+  legend(WIDTH / 2 - 330, OURS, true, 'message-io (solid)');
+  legend(WIDTH / 2 - 110, NATIVE, false, 'native Node, plain (dashed)');
+  legend(WIDTH / 2 + 130, EXPERT, false, 'native Node, expert (dotted)', DOTTED);
 
   chart.panels.forEach((panel, index) => {
     const left = (index % COLUMNS) * PANEL_WIDTH + PLOT_LEFT;
@@ -168,8 +176,8 @@ export function renderSizesChart(chart: SizeChart): string {
       `<text transform="translate(-48 ${PLOT_HEIGHT / 2}) rotate(-90)" text-anchor="middle" font-size="12">MB/s at the receiver (log scale)</text>`,
     );
     const sorted = [...panel.points].sort((a, b) => a.size - b.size);
-    for (const impl of ['native', 'ours'] as const) {
-      const color = impl === 'ours' ? OURS : NATIVE;
+    for (const impl of ['native', 'expert', 'ours'] as const) {
+      const color = impl === 'ours' ? OURS : impl === 'native' ? NATIVE : EXPERT;
       // A failed point breaks the line into segments.
       const segments: string[][] = [[]];
       for (const point of sorted) {
@@ -178,13 +186,14 @@ export function renderSizesChart(chart: SizeChart): string {
         else segments.push([]);
       }
       for (const segment of segments.filter((s) => s.length > 1)) {
-        const dash = impl === 'native' ? ' stroke-dasharray="7 4"' : '';
+        const dash = impl === 'native' ? ' stroke-dasharray="7 4"' : impl === 'expert' ? DOTTED : '';
         out.push(`<polyline points="${segment.join(' ')}" fill="none" stroke="${color}" stroke-width="2.5" stroke-linejoin="round"${dash}/>`);
       }
       for (const point of sorted) {
         const value = point[impl];
         if (!finite(value)) continue;
-        out.push(circle(color, num(xScale(point.size)), num(yScale(value)), impl === 'ours', `${impl === 'ours' ? 'message-io' : 'native'} ${formatSize(point.size)}: ${value.toFixed(0)} MB/s`));
+        const who = impl === 'ours' ? 'message-io' : impl === 'native' ? 'native, plain' : 'native, expert';
+        out.push(circle(color, num(xScale(point.size)), num(yScale(value)), impl === 'ours', `${who} ${formatSize(point.size)}: ${value.toFixed(0)} MB/s`));
       }
     }
     if (panel.showLoss === true) {

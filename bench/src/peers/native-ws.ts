@@ -1,9 +1,11 @@
-// The Ws jobs done the plain way with the `ws` package: one ws.send per message, waiting for the
-// socket's 'drain' past a buffered amount.
+// The Ws jobs done with the `ws` package: one ws.send per message, waiting for the socket's 'drain'
+// past a buffered amount. `plain` as most users write it; `expert` also corks the underlying socket
+// for the sends of each event-loop turn, so that they leave in one write (Node's documented idiom).
+// The receiving side is `ws`'s own either way.
 import WebSocket, { WebSocketServer } from 'ws';
 import type { Receiver, Sender } from '../job.js';
 
-export const receiver: Receiver = async (job, report) => {
+const receiver: Receiver = async (job, report) => {
   let bytes = 0;
   let messages = 0;
   let first = 0;
@@ -24,11 +26,16 @@ export const receiver: Receiver = async (job, report) => {
   return `127.0.0.1:${(server.address() as { port: number }).port}`;
 };
 
-export const sender: Sender = async (job, addr, report) => {
+const senderOf = (expert: boolean): Sender => async (job, addr, report) => {
   const socket = new WebSocket(`ws://${addr}/`, { perMessageDeflate: false });
   await new Promise((r) => socket.once('open', r));
   const payload = Buffer.alloc(job.size, 7);
   const raw = (socket as unknown as { _socket: import('node:net').Socket })._socket;
+  const corkTurn = (): void => {
+    if (!expert) return;
+    raw.cork();
+    process.nextTick(() => raw.uncork());
+  };
   if (job.metric === 'latency') {
     const rtts: number[] = [];
     let start = performance.now();
@@ -42,6 +49,7 @@ export const sender: Sender = async (job, addr, report) => {
   } else {
     let sent = 0;
     const pump = (): void => {
+      corkTurn();
       while (sent < job.count) {
         socket.send(payload);
         sent++;
@@ -52,3 +60,8 @@ export const sender: Sender = async (job, addr, report) => {
   }
   return () => socket.terminate();
 };
+
+/** The Ws jobs with the `ws` package: `expert` corks the socket for the sends of a turn. */
+export function nativeWsPeers(expert: boolean): { receiver: Receiver; sender: Sender } {
+  return { receiver, sender: senderOf(expert) };
+}

@@ -1,4 +1,8 @@
-// The same jobs done the plain way a user would write them with Node's own net and dgram.
+// The same jobs done with Node's own net and dgram, two ways: `plain`, as most users write it (one
+// write per message; a LEB128 reader that joins the pending bytes with each new chunk), and
+// `expert`, as someone who knows Node's streams writes it (the sends of one event-loop turn corked
+// together, Node's documented idiom; a frame reader that copies each byte once). Udp is the same
+// both ways: dgram has nothing to batch, and a datagram is read whole.
 import { createSocket } from 'node:dgram';
 import { connect, createServer, type Socket } from 'node:net';
 import { dueBy, UDP_IDLE_MS, type ConnectingReceiver, type ListeningSender, type Receiver, type Sender } from '../job.js';
@@ -40,10 +44,59 @@ function frameCounter(onFrame: (frame: Buffer) => void): (chunk: Buffer) => void
   };
 }
 
-/** Writes `frame` `count` times, waiting for `'drain'` whenever `write` says so, as a plain sender does. */
-function writeAll(socket: Socket, frame: Buffer, count: number): void {
+/**
+ * A FramedTcp reader whose cost is linear in the bytes: a frame within a chunk is a view of it; a
+ * frame over several chunks is copied piece by piece into a buffer of its declared length.
+ */
+function linearFrameCounter(onFrame: (frame: Buffer) => void): (chunk: Buffer) => void {
+  let length = 0;
+  let scale = 1;
+  let frame: Buffer | undefined;
+  let filled = 0;
+  return (chunk) => {
+    let at = 0;
+    while (at < chunk.length) {
+      if (frame !== undefined) {
+        const take = Math.min(frame.length - filled, chunk.length - at);
+        chunk.copy(frame, filled, at, at + take);
+        filled += take;
+        at += take;
+        if (filled < frame.length) return;
+        const whole = frame;
+        frame = undefined;
+        onFrame(whole);
+        continue;
+      }
+      const byte = chunk[at++]!;
+      length += (byte & 0x7f) * scale;
+      scale *= 128;
+      if (byte & 0x80) continue;
+      const size = length;
+      length = 0;
+      scale = 1;
+      if (chunk.length - at >= size) {
+        onFrame(chunk.subarray(at, at + size));
+        at += size;
+      } else {
+        frame = Buffer.allocUnsafe(size);
+        filled = 0;
+      }
+    }
+  };
+}
+
+/**
+ * Writes `frame` `count` times, waiting for `'drain'` whenever `write` says so. `corked`: the writes
+ * of each turn are corked and leave together on the next tick (`socket.cork()`, then
+ * `process.nextTick(() => socket.uncork())`), as Node's documentation suggests for many small writes.
+ */
+function writeAll(socket: Socket, frame: Buffer, count: number, corked: boolean): void {
   let sent = 0;
   const pump = (): void => {
+    if (corked) {
+      socket.cork();
+      process.nextTick(() => socket.uncork());
+    }
     while (sent < count) {
       sent++;
       if (!socket.write(frame)) return void socket.once('drain', pump);
@@ -52,7 +105,7 @@ function writeAll(socket: Socket, frame: Buffer, count: number): void {
   pump();
 }
 
-export const receiver: Receiver = async (job, report) => {
+const receiverOf = (expert: boolean): Receiver => async (job, report) => {
   let bytes = 0;
   let messages = 0;
   let first = 0;
@@ -87,7 +140,7 @@ export const receiver: Receiver = async (job, report) => {
       if (job.metric === 'latency') socket.write(Buffer.concat([encodeLength(frame.length), frame]));
       else if (count(frame.length)) (report({ bytes, messages, ms: performance.now() - first }), socket.destroy(), server.close());
     };
-    const reader = frameCounter(onFrame);
+    const reader = (expert ? linearFrameCounter : frameCounter)(onFrame);
     socket.on('data', (chunk: Buffer) => {
       if (framed) return reader(chunk);
       if (job.metric === 'latency') return void socket.write(chunk);
@@ -99,7 +152,7 @@ export const receiver: Receiver = async (job, report) => {
   return `127.0.0.1:${(server.address() as { port: number }).port}`;
 };
 
-export const sender: Sender = async (job, addr, report) => {
+const senderOf = (expert: boolean): Sender => async (job, addr, report) => {
   const port = Number(addr.slice(addr.lastIndexOf(':') + 1));
   const payload = Buffer.alloc(job.size, 7);
   const framed = job.transport === 'framed-tcp';
@@ -150,25 +203,25 @@ export const sender: Sender = async (job, addr, report) => {
     });
     start = performance.now();
     socket.write(frame);
-  } else writeAll(socket, frame, job.count);
+  } else writeAll(socket, frame, job.count, expert);
   return () => socket.destroy();
 };
 
 /** A download (`toClient`, Tcp and FramedTcp): a server that writes the job to the first connection, following `'drain'`. */
-export const listeningSender: ListeningSender = async (job) => {
+const listeningSenderOf = (expert: boolean): ListeningSender => async (job) => {
   const payload = Buffer.alloc(job.size, 7);
   const frame = job.transport === 'framed-tcp' ? Buffer.concat([encodeLength(job.size), payload]) : payload;
   const server = createServer((socket) => {
     socket.setNoDelay(true);
     socket.on('error', () => undefined);
-    writeAll(socket, frame, job.count);
+    writeAll(socket, frame, job.count, expert);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return `127.0.0.1:${(server.address() as { port: number }).port}`;
 };
 
-/** A download (`toClient`): connects and counts bytes (FramedTcp: frames, with the hand-written reader). */
-export const connectingReceiver: ConnectingReceiver = async (job, addr, report) => {
+/** A download (`toClient`): connects and counts bytes (FramedTcp: frames, with the plain or the linear reader). */
+const connectingReceiverOf = (expert: boolean): ConnectingReceiver => async (job, addr, report) => {
   const socket = connect({ host: '127.0.0.1', port: Number(addr.slice(addr.lastIndexOf(':') + 1)) });
   socket.on('error', () => undefined);
   let bytes = 0;
@@ -181,6 +234,16 @@ export const connectingReceiver: ConnectingReceiver = async (job, addr, report) 
       socket.destroy();
     }
   };
-  const reader = frameCounter((frame) => count(frame.length));
+  const reader = (expert ? linearFrameCounter : frameCounter)((frame) => count(frame.length));
   socket.on('data', (chunk: Buffer) => (job.transport === 'framed-tcp' ? reader(chunk) : count(chunk.length)));
 };
+
+/** The jobs done with net and dgram: `expert` corks the writes of a turn and reads frames linearly. */
+export function nativePeers(expert: boolean): {
+  receiver: Receiver;
+  sender: Sender;
+  listeningSender: ListeningSender;
+  connectingReceiver: ConnectingReceiver;
+} {
+  return { receiver: receiverOf(expert), sender: senderOf(expert), listeningSender: listeningSenderOf(expert), connectingReceiver: connectingReceiverOf(expert) };
+}
