@@ -263,7 +263,7 @@ describe('hostile framing: memory grows with the bytes a peer sends, not with ho
     await expectReleased(node, all, empty);
   });
 
-  it('Ws: 300 connections send part of an upgrade request and stall: each costs a fixed amount, and all end within handshakeTimeout', async () => {
+  it('Ws: 300 connections send part of an upgrade request and stall: each costs a fixed amount, and the node ends them all by its handshakeTimeout', async () => {
     const handshakeTimeout = 2000;
     const node = await startNode('ws', { handshakeTimeout });
     await warmUp(node, 'ws');
@@ -280,9 +280,11 @@ describe('hostile framing: memory grows with the bytes a peer sends, not with ho
     await sleep(500);
     const cost = costOf('Ws half-open handshake', all.length, sent, empty, await node.report());
     expectBounded(cost, 1, 16 * KiB);
+    // The node ends them at handshakeTimeout (2 s) after it accepted each; without it they would
+    // stay until the 10 s default. Waiting up to 7 s leaves room on a busy machine and is still
+    // short of that default, so every connection ending in time means the option ended it.
     const times = await Promise.race([ended, sleep(handshakeTimeout + 5000).then(() => [] as number[])]);
     expect(times.length, 'connections the node ended').toBe(all.length);
-    expect(Math.max(...times)).toBeLessThan(handshakeTimeout + 5000);
     await expectReleased(node, all, empty);
   });
 });

@@ -366,5 +366,4 @@ it('ND-01: seeded garbage on every listener kind: no crash, every connection end
   child.stdin!.write('stop\n');
   const exit = await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), 3000))]);
   expect(exit, `stopped: ${JSON.stringify(lines.find((l) => 'stopped' in l))}`).toBe(0);
-  expect(Date.now() - started).toBeLessThan(30_000);
 }, 45_000);

@@ -1,6 +1,6 @@
 // The Rust message-io integration tests, ported for Tcp and FramedTcp, on real sockets.
 import { afterEach, describe, expect, it } from 'vitest';
-import { SendStatus, type Endpoint, type NodeHandler, type Transport } from '@message-io/core';
+import { ConnectError, SendStatus, type Endpoint, type NodeHandler, type Transport } from '@message-io/core';
 import { FramedTcp, Tcp } from '@message-io/tcp';
 import { randomBytes, rng, testNode, until, type TestNode } from './support.js';
 
@@ -90,15 +90,18 @@ describe.each(transports)('%s', (_name, transport, bindAddr) => {
     }
   });
 
-  it('reports a refused connection once, with ok: false', async () => {
+  it('reports a refused connection once, with ok: false and ConnectError', async () => {
     const probe = node();
     const { id, addr } = await probe.handler.network().listen(transport, bindAddr);
     probe.handler.network().remove(id);
     await new Promise((r) => setTimeout(r, 50));
     const client = node();
     const ep = client.handler.network().connect(transport, addr);
-    const event = await client.waitFor((e) => e.type === 'connected', 1000);
+    // A refusal comes in milliseconds, with ConnectError; a connect timeout (30 s by default) would
+    // give ConnectTimeoutError. The 5 s bound only ends a broken run.
+    const event = await client.waitFor((e) => e.type === 'connected', 5000);
     expect(event).toMatchObject({ endpoint: ep, ok: false });
+    expect(event.type === 'connected' && event.error).toBeInstanceOf(ConnectError);
     await new Promise((r) => setTimeout(r, 100));
     expect(client.events.filter((e) => e.type === 'connected')).toHaveLength(1);
     expect(client.handler.network().send(ep, new Uint8Array([1]))).toBe(SendStatus.ResourceNotFound);

@@ -23,10 +23,11 @@ describe('stop()', () => {
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     try {
       await until(() => out.includes('stopped'), 5000, 'the child to stop its node');
-      const stoppedAt = performance.now();
-      const code = await Promise.race([new Promise((r) => child.on('exit', r)), new Promise((r) => setTimeout(() => r('hung'), 2500))]);
+      // A node that left a handle behind keeps the child alive: its signal timers (10 s and more)
+      // or a socket never let it exit. A clean stop lets it exit in well under a second, so 5 s
+      // leaves room and still comes before those timers.
+      const code = await Promise.race([new Promise((r) => child.on('exit', r)), new Promise((r) => setTimeout(() => r('hung'), 5000))]);
       expect(code).toBe(0);
-      expect(performance.now() - stoppedAt).toBeLessThan(2500);
       expect(out).toMatch(/stopped accepted=1 queued=\d+ running=false/);
       expect(out).toContain('exit 0');
       await until(() => peers.every((p) => p.destroyed || p.readableEnded || p.closed), 2000, 'the sink connection to close').catch(() => undefined);

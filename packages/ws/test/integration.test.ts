@@ -1,6 +1,6 @@
 // The Rust message-io integration tests, ported for Ws, on real sockets (127.0.0.1 and ::1).
 import { afterEach, describe, expect, it } from 'vitest';
-import { SendStatus, type Endpoint, type NodeEvent, type NodeHandler } from '@message-io/core';
+import { ConnectError, SendStatus, type Endpoint, type NodeEvent, type NodeHandler } from '@message-io/core';
 import { Ws } from '@message-io/ws';
 import { randomBytes, rng, testNode, until, type TestNode } from './support.js';
 
@@ -84,15 +84,18 @@ describe.each([
     expect(messagesFrom(server)).toHaveLength(1);
   });
 
-  it('reports a refused connection once, with ok: false', async () => {
+  it('reports a refused connection once, with ok: false and ConnectError', async () => {
     const probe = node();
     const { id, addr } = await probe.handler.network().listen(Ws, bindAddr);
     probe.handler.network().remove(id);
     await new Promise((r) => setTimeout(r, 50));
     const client = node();
     const ep = client.handler.network().connect(Ws, addr);
-    const event = await client.waitFor((e) => e.type === 'connected', 1000);
+    // A refusal comes in milliseconds, with ConnectError; a connect timeout (30 s by default) would
+    // give ConnectTimeoutError. The 5 s bound only ends a broken run.
+    const event = await client.waitFor((e) => e.type === 'connected', 5000);
     expect(event).toMatchObject({ endpoint: ep, ok: false });
+    expect(event.type === 'connected' && event.error).toBeInstanceOf(ConnectError);
     await new Promise((r) => setTimeout(r, 100));
     expect(client.events.filter((e) => e.type === 'connected')).toHaveLength(1);
     expect(client.handler.network().send(ep, new Uint8Array([1]))).toBe(SendStatus.ResourceNotFound);

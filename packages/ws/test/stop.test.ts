@@ -41,10 +41,10 @@ describe('stop()', () => {
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     try {
       await until(() => out.includes('stopped'), 8000, 'the child to stop its node');
-      const stoppedAt = performance.now();
-      const code = await Promise.race([new Promise((r) => child.on('exit', r)), new Promise((r) => setTimeout(() => r('hung'), 2500))]);
+      // A node that left a handle behind (a heartbeat timer, a socket) keeps the child alive for
+      // good; a clean stop lets it exit in well under a second. The bound only ends a hung run.
+      const code = await Promise.race([new Promise((r) => child.on('exit', r)), new Promise((r) => setTimeout(() => r('hung'), 5000))]);
       expect(code).toBe(0);
-      expect(performance.now() - stoppedAt).toBeLessThan(2500);
       expect(out).toMatch(/stopped accepted=1 queued=\d+ running=false/);
       expect(out).toContain('exit 0');
       for (const p of peers) p.resume();
