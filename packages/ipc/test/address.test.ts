@@ -3,8 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { InvalidAddressError, parseRemoteAddr } from '@message-io/core';
 import { ipcUrl, MAX_PATH_BYTES } from '@message-io/ipc';
 import { parseIpcAddr } from '../src/address.js';
+import { onlyWhere } from '../../../test/support/skips.js';
 
 const parse = (text: string) => parseIpcAddr(parseRemoteAddr(text));
+const linux = onlyWhere(process.platform === 'linux', `abstract socket names exist on Linux only; this is ${process.platform}`);
+const notLinux = onlyWhere(process.platform !== 'linux', 'on Linux abstract names are taken, as the case above shows');
 
 describe('parseIpcAddr', () => {
   it('reads a socket file from ipc:///path, percent-decoded', () => {
@@ -12,10 +15,17 @@ describe('parseIpcAddr', () => {
     expect(parse('ipc:///tmp/my%20app.sock').path).toBe('/tmp/my app.sock');
   });
 
-  it.runIf(process.platform === 'linux')('reads an abstract name from ipc://@name or ipc://name', () => {
+  it.skipIf(linux.skip)(linux.title('reads an abstract name from ipc://@name or ipc://name'), () => {
     expect(parse('ipc://@my-app')).toEqual({ path: '\0my-app', abstract: true, url: 'ipc://my-app' });
     expect(parse('ipc://my-app').path).toBe('\0my-app');
     expect(parse('ipc://my%20app').path).toBe('\0my app');
+    expect(ipcUrl('@name')).toBe('ipc://name');
+  });
+
+  it.skipIf(notLinux.skip)(notLinux.title('refuses an abstract name off Linux with InvalidAddressError'), () => {
+    expect(() => parse('ipc://@my-app')).toThrow(InvalidAddressError);
+    expect(() => parse('ipc://my-app')).toThrow(/Linux only/);
+    expect(() => ipcUrl('@name')).toThrow(InvalidAddressError);
   });
 
   it.each([
@@ -37,10 +47,9 @@ describe('parseIpcAddr', () => {
 });
 
 describe('ipcUrl', () => {
-  it('makes the URL of an absolute or relative socket path, and of @name', () => {
+  it('makes the URL of an absolute or relative socket path', () => {
     expect(ipcUrl('/tmp/a b.sock')).toBe('ipc:///tmp/a%20b.sock');
     expect(ipcUrl('app.sock')).toBe(`ipc://${new URL(`file://${process.cwd()}/app.sock`).pathname}`);
-    if (process.platform === 'linux') expect(ipcUrl('@name')).toBe('ipc://name');
   });
 
   it('round-trips through the parser', () => {

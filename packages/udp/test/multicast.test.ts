@@ -16,9 +16,18 @@ const SENDER: UdpConnectOptions = { sourceAddress: '127.0.0.1:0', multicastInter
 const group = (salt: number): string => `239.255.${(process.pid >> 8) & 255}.${(process.pid + salt) & 255}`;
 const text = (data: Uint8Array): string => Buffer.from(data).toString();
 
-/** The interfaces on which `group` is joined, from /proc/net/igmp (undefined where it does not exist). */
+let saidNoIgmp = false;
+
+/**
+ * The interfaces on which `group` is joined, from /proc/net/igmp. Undefined where that file does not
+ * exist (off Linux): the membership checks are then left out, and a line says so once.
+ */
 function joinedOn(groupAddr: string): string[] | undefined {
-  if (!existsSync('/proc/net/igmp')) return undefined;
+  if (!existsSync('/proc/net/igmp')) {
+    if (!saidNoIgmp) console.warn('skipped: the group-membership checks of UDP-04: they read /proc/net/igmp, which this system does not have');
+    saidNoIgmp = true;
+    return undefined;
+  }
   const hex = groupAddr.split('.').map((n) => Number(n).toString(16).padStart(2, '0')).reverse().join('').toUpperCase();
   const found: string[] = [];
   let device = '';
