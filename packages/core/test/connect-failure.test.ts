@@ -1,7 +1,7 @@
 // The reason given in a ConnectError's message, from the error an adapter reported.
 import { describe, expect, it } from 'vitest';
 import { ConnectError, split } from '@message-io/core';
-import { connectFailureReason } from '../src/connect-failure.js';
+import { connectFailureReason } from '../src/network/connect-failure.js';
 
 function systemError(code: string, message: string): Error {
   return Object.assign(new Error(message), { code, syscall: 'connect' });

@@ -1,7 +1,7 @@
 // Property tests of the ring-buffer FIFO against a plain array.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Fifo } from '../src/fifo.js';
+import { Fifo } from '../src/node/fifo.js';
 
 type Op = { kind: 'push'; value: number } | { kind: 'shift' } | { kind: 'clear' } | { kind: 'burst'; count: number };
 

@@ -1,7 +1,7 @@
 // Property tests of the timer heap against a plain sorted-array model.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { TimerHeap } from '../src/timer-heap.js';
+import { TimerHeap } from '../src/node/timer-heap.js';
 
 type Op =
   | { kind: 'schedule'; due: number }

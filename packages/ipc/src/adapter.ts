@@ -1,5 +1,5 @@
 import { createServer, Socket } from 'node:net';
-import { optionReader, refuseUnknownOptions, type Adapter, type Listening, type RemoteAddr, type RemoteContext } from '@message-io/core';
+import { optionReader, refuseUnknownOptions, type Adapter, type Listening, type RemoteAddr, type RemoteContext } from '@message-io/core/adapter';
 import { parseIpcAddr } from './address.js';
 import { bind } from './bind.js';
 import { FramedLocal } from './listener.js';

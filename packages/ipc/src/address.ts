@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { InvalidAddressError, isUrlAddr, type RemoteAddr } from '@message-io/core';
+import { InvalidAddressError, isUrlAddr, type RemoteAddr } from '@message-io/core/adapter';
 
 /** The URL scheme of Ipc addresses. */
 export const SCHEME = 'ipc';

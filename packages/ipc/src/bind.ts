@@ -1,6 +1,6 @@
 import { lstat, unlink } from 'node:fs/promises';
 import { connect, type Server } from 'node:net';
-import { ListenError } from '@message-io/core';
+import { ListenError } from '@message-io/core/adapter';
 import type { IpcPath } from './address.js';
 
 /** How long the probe of an existing socket file may take before it counts as alive. */

@@ -1,4 +1,4 @@
-import { joinPiece, MessageTooLargeError } from '@message-io/core';
+import { joinPiece, MessageTooLargeError } from '@message-io/core/adapter';
 
 /**
  * Where decoded messages go: the core's watch of the connection (its `received`). A `false` from

@@ -1,5 +1,5 @@
 import { constants } from 'node:buffer';
-import { optionReader, type ConnectOptions, type ListenOptions } from '@message-io/core';
+import { optionReader, type ConnectOptions, type ListenOptions } from '@message-io/core/adapter';
 import { MAX_FRAME_LENGTH } from './framing.js';
 
 /** Options of `connect` with Ipc. The core's own (`maxBufferedBytes`, `connectTimeout`, `linger`) come with `ConnectOptions`. */

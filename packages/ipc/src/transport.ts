@@ -1,4 +1,4 @@
-import type { Transport } from '@message-io/core';
+import type { Transport } from '@message-io/core/adapter';
 import { SCHEME } from './address.js';
 import { adapter } from './adapter.js';
 import { DEFAULT_MAX_MESSAGE_SIZE, type IpcConnectOptions, type IpcListenOptions } from './options.js';

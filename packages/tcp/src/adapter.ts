@@ -13,7 +13,7 @@ import {
   type RemoteAddr,
   type RemoteContext,
   type SocketAddr,
-} from '@message-io/core';
+} from '@message-io/core/adapter';
 import { TcpLocal } from './listener.js';
 import { framedTcpConnectKeys, framedTcpListenKeys, tcpConnectKeys, tcpListenKeys } from './option-keys.js';
 import { resolveSocketSettings, resolveSourceAddress, type FramedTcpConnectOptions, type FramedTcpListenOptions, type SocketSettings } from './options.js';

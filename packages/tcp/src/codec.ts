@@ -1,4 +1,4 @@
-import type { WriteBatch } from '@message-io/core';
+import type { WriteBatch } from '@message-io/core/adapter';
 import { varintLength, writeVarint } from './varint.js';
 
 /**

@@ -1,4 +1,4 @@
-import { BorrowedBytes, joinPiece, keepJoined, MessageTooLargeError, ProtocolError } from '@message-io/core';
+import { BorrowedBytes, joinPiece, keepJoined, MessageTooLargeError, ProtocolError } from '@message-io/core/adapter';
 import { MAX_VARINT_BYTES } from './varint.js';
 
 const EMPTY = new Uint8Array(0);

@@ -1,4 +1,4 @@
-import type { Transport } from '@message-io/core';
+import type { Transport } from '@message-io/core/adapter';
 import { tcpAdapter } from './adapter.js';
 import { DEFAULT_MAX_MESSAGE_SIZE, type FramedTcpConnectOptions, type FramedTcpListenOptions } from './options.js';
 

@@ -1,5 +1,5 @@
 import { Socket, type Server } from 'node:net';
-import { takeOverSocket, type Acceptor, type Local, type LocalWatch } from '@message-io/core';
+import { takeOverSocket, type Acceptor, type Local, type LocalWatch } from '@message-io/core/adapter';
 import type { SharedReceive } from './remote.js';
 
 /** The peer address Node caches on a socket on the first read of `remoteAddress` (not in its types). */

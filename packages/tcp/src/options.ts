@@ -1,6 +1,6 @@
 import type { LookupFunction } from 'node:net';
 import { constants } from 'node:buffer';
-import { InvalidOptionError, isIPv4, isIPv6, optionReader, parseSocketAddr, type AddressInput, type ConnectOptions, type ListenOptions, type SocketAddr } from '@message-io/core';
+import { InvalidOptionError, isIPv4, isIPv6, optionReader, parseSocketAddr, type AddressInput, type ConnectOptions, type ListenOptions, type SocketAddr } from '@message-io/core/adapter';
 
 /** Options of `connect` with Tcp. */
 export interface TcpConnectOptions extends ConnectOptions {

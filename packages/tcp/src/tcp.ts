@@ -1,4 +1,4 @@
-import type { Transport } from '@message-io/core';
+import type { Transport } from '@message-io/core/adapter';
 import { tcpAdapter } from './adapter.js';
 import type { TcpConnectOptions, TcpListenOptions } from './options.js';
 

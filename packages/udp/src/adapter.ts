@@ -11,7 +11,7 @@ import {
   type RemoteAddr,
   type RemoteContext,
   type SocketAddr,
-} from '@message-io/core';
+} from '@message-io/core/adapter';
 import { ipFamily, isIPv4Multicast, isIPv6Multicast } from './limits.js';
 import { UdpLocal } from './listener.js';
 import { udpConnectKeys, udpListenKeys } from './option-keys.js';

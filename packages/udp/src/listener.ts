@@ -1,5 +1,5 @@
 import type { Socket } from 'node:dgram';
-import { InvalidAddressError, SendStatus, type Acceptor, type Local, type LocalWatch, type RemoteContext, type SocketAddr } from '@message-io/core';
+import { InvalidAddressError, SendStatus, type Acceptor, type Local, type LocalWatch, type RemoteContext, type SocketAddr } from '@message-io/core/adapter';
 import { ipFamily, payloadLimit } from './limits.js';
 import type { UdpSettings } from './options.js';
 import { closeAfterFlush, queuedBytes } from './socket.js';

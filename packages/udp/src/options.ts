@@ -7,7 +7,7 @@ import {
   type ConnectOptions,
   type ListenOptions,
   type SocketAddr,
-} from '@message-io/core';
+} from '@message-io/core/adapter';
 import { ipFamily, MAX_UDP_PAYLOAD_IPV6 } from './limits.js';
 
 /** Options of both `connect` and `listen` with Udp. */

@@ -8,7 +8,7 @@ import {
   type RemoteContext,
   type RemoteWatch,
   type SocketAddr,
-} from '@message-io/core';
+} from '@message-io/core/adapter';
 import { ipFamily, isIPv6Multicast, payloadLimit } from './limits.js';
 import { hasMulticastOptions, type UdpSettings } from './options.js';
 import {
@@ -45,8 +45,6 @@ export class UdpRemote implements Remote {
   private state: State = 'opening';
   /** Largest datagram `send` takes: lowered once the peer's family is known, and by EMSGSIZE. */
   private limit: number;
-  /** The core saw the send queue at its cap: tell it when a completed send brings it under. */
-  private full = false;
   /** True while the node is throttled: received datagrams are dropped. */
   private dropping = false;
   /** Set by `close` while queued datagrams are flushed: completed sends call it. */
@@ -66,12 +64,9 @@ export class UdpRemote implements Remote {
     void this.open(peer);
   }
 
-  /** The core reads this before each send; at or over the cap it refuses, so a drain must be told. */
+  /** Bytes queued in the socket, not yet sent; the core reads it before each send and refuses at the cap. */
   get bufferedBytes(): number {
-    if (this.socket === undefined) return 0;
-    const bytes = queuedBytes(this.socket);
-    if (bytes >= this.context.maxBufferedBytes) this.full = true;
-    return bytes;
+    return this.socket === undefined ? 0 : queuedBytes(this.socket);
   }
 
   source(watch: RemoteWatch): void {
@@ -165,10 +160,9 @@ export class UdpRemote implements Remote {
       this.report(error);
     }
     if (this.flushed !== undefined) this.flushed();
-    else if (this.full && this.socket !== undefined && queuedBytes(this.socket) < this.context.maxBufferedBytes) {
-      this.full = false;
-      this.watch?.notify('writable');
-    }
+    // Under the cap again: the core tells the user `writable` if it refused a send meanwhile (it
+    // ignores the notice otherwise), so that a getter never has to remember what the core saw.
+    else if (this.socket !== undefined && queuedBytes(this.socket) < this.context.maxBufferedBytes) this.watch?.notify('writable');
   }
 
   private report(error: Error): void {

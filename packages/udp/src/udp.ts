@@ -1,4 +1,4 @@
-import type { Transport } from '@message-io/core';
+import type { Transport } from '@message-io/core/adapter';
 import { udpAdapter } from './adapter.js';
 import { MAX_UDP_PAYLOAD_IPV4 } from './limits.js';
 import type { UdpConnectOptions, UdpListenOptions } from './options.js';

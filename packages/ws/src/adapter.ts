@@ -13,7 +13,7 @@ import {
   type RemoteAddr,
   type RemoteContext,
   type SocketAddr,
-} from '@message-io/core';
+} from '@message-io/core/adapter';
 import { WsLocal } from './listener.js';
 import { wsConnectKeys, wsListenKeys } from './option-keys.js';
 import {

@@ -8,7 +8,7 @@ import {
   type Listening,
   type RemoteAddr,
   type RemoteContext,
-} from '@message-io/core';
+} from '@message-io/core/adapter';
 import { BrowserWsRemote, type NativeWebSocketConstructor } from './browser-remote.js';
 import { DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_PAYLOAD } from './defaults.js';
 import { dialUrl } from './dial-url.js';

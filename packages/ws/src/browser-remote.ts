@@ -1,4 +1,4 @@
-import { MessageTooLargeError, PendingStatus, SendStatus, type Remote, type RemoteWatch } from '@message-io/core';
+import { MessageTooLargeError, PendingStatus, SendStatus, type Remote, type RemoteWatch } from '@message-io/core/adapter';
 
 /**
  * The part of the browser's `WebSocket` that the browser client uses. Declared here, so that the

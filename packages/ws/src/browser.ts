@@ -4,7 +4,7 @@
  * URLs (a socket address becomes `ws://{addr}/message-io-default`); `listen` rejects with
  * `UnsupportedError`, since a page cannot accept connections.
  */
-import type { Transport } from '@message-io/core';
+import type { Transport } from '@message-io/core/adapter';
 import { browserWsAdapter } from './browser-adapter.js';
 import { DEFAULT_MAX_PAYLOAD } from './defaults.js';
 import type { WsConnectOptions, WsListenOptions } from './options.js';

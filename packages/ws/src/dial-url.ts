@@ -1,4 +1,4 @@
-import { formatSocketAddr, InvalidAddressError, isUrlAddr, type RemoteAddr } from '@message-io/core';
+import { formatSocketAddr, InvalidAddressError, isUrlAddr, type RemoteAddr } from '@message-io/core/adapter';
 import { DEFAULT_PATH } from './defaults.js';
 
 /** The URL a client dials: `ws://{addr}/message-io-default` for a socket address, else the URL itself. */

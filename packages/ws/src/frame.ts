@@ -1,6 +1,6 @@
 import { randomFillSync } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { giveBackBuffer, takeBuffer } from '@message-io/core';
+import { giveBackBuffer, takeBuffer } from '@message-io/core/adapter';
 
 /**
  * Small binary messages are framed here, header and payload written straight into the connection's

@@ -1,6 +1,6 @@
 // What the Ws receive path (receive.ts) holds of a frame that arrives over several reads, and the
 // headers it makes for the frames it hands to `ws`.
-import { joinPiece } from '@message-io/core';
+import { joinPiece } from '@message-io/core/adapter';
 
 const EMPTY = Buffer.alloc(0);
 

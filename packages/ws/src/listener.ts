@@ -3,7 +3,7 @@ import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { WebSocketServer, type VerifyClientCallbackAsync, type WebSocket } from 'ws';
-import { formatSocketAddr, takeOverSocket, type Acceptor, type Local, type LocalWatch } from '@message-io/core';
+import { formatSocketAddr, takeOverSocket, type Acceptor, type Local, type LocalWatch } from '@message-io/core/adapter';
 import { originAllowed, type WsListenSettings } from './options.js';
 import { sharedReceive, WsRemote } from './remote.js';
 

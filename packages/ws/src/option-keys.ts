@@ -1,4 +1,4 @@
-import { commonOptionKeys } from '@message-io/core';
+import { commonOptionKeys } from '@message-io/core/adapter';
 import type { WsCommonOptions, WsConnectOptions, WsListenOptions } from './options.js';
 
 // Typed against the option interfaces: an option added to one of them without being listed here

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { constants } from 'node:buffer';
 import { DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_PAYLOAD, DEFAULT_MAX_PENDING_HANDSHAKES } from './defaults.js';
-import { InvalidOptionError, optionReader, type ConnectOptions, type ListenOptions, type RemoteContext } from '@message-io/core';
+import { InvalidOptionError, optionReader, type ConnectOptions, type ListenOptions, type RemoteContext } from '@message-io/core/adapter';
 
 export { DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_PAYLOAD, DEFAULT_MAX_PENDING_HANDSHAKES } from './defaults.js';
 

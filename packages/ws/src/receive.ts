@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import { BorrowedBytes, HeldRest, joinPiece, keepJoined, type HeldRestOwner } from '@message-io/core';
+import { BorrowedBytes, HeldRest, joinPiece, keepJoined, type HeldRestOwner } from '@message-io/core/adapter';
 import { nativeUnmask } from './frame.js';
 import { bufferOf, frameHeader, HeldFrame } from './held-frame.js';
 

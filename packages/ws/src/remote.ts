@@ -14,7 +14,7 @@ import {
   SendStatus,
   type Remote,
   type RemoteWatch,
-} from '@message-io/core';
+} from '@message-io/core/adapter';
 import { binaryFrame, binaryFrameLength, COALESCE_LIMIT, pooledFrame, releaseFrame, writeBinaryFrame } from './frame.js';
 import { Heartbeat } from './heartbeat.js';
 import { FastReceive } from './receive.js';

@@ -1,4 +1,4 @@
-import type { Transport } from '@message-io/core';
+import type { Transport } from '@message-io/core/adapter';
 import { wsAdapter } from './adapter.js';
 import { DEFAULT_MAX_PAYLOAD, type WsConnectOptions, type WsListenOptions } from './options.js';
 

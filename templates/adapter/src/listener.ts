@@ -1,5 +1,5 @@
 import type { Server, Socket } from 'node:net';
-import type { Acceptor, Local, LocalWatch, Remote, RemoteAddr } from '@message-io/core';
+import type { Acceptor, Local, LocalWatch, Remote, RemoteAddr } from '@message-io/core/adapter';
 
 /** Makes the Remote of an accepted socket and tells where it comes from (`undefined`: refuse it). */
 export type Accepting = (socket: Socket) => { remote: Remote; addr: RemoteAddr } | undefined;

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { HeldRest, PendingStatus, SendStatus, type HeldRestOwner, type Remote, type RemoteWatch } from '@message-io/core';
+import { HeldRest, PendingStatus, SendStatus, type HeldRestOwner, type Remote, type RemoteWatch } from '@message-io/core/adapter';
 import { FrameDecoder, frame } from './framing.js';
 
 /**

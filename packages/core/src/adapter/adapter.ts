@@ -1,8 +1,13 @@
 /**
  * The adapter interface: what a transport implements so that a node can use it.
  *
- * It keeps the 8 mandatory functions of the Rust message-io, by name and role, translated to
- * Node's push-based I/O (sockets tell us when something happens; nobody polls):
+ * It requires 11 members: the 8 numbered functions below, which keep the names and roles of the
+ * Rust message-io's 8 mandatory functions, translated to Node's push-based I/O (sockets tell us
+ * when something happens; nobody polls), plus `Remote.bufferedBytes`, `Remote.close` and
+ * `Local.close`. Two keep a Rust name for a different call: Rust's `source` hands the poll loop a
+ * socket to register, ours wires the socket's events to a watch; Rust's `receive` is called at
+ * each readable event and reads what is there, ours is called once, when the connection is ready,
+ * and from then on the adapter pushes every message to `watch.received`.
  *
  * | # | member            | called by the core                       | the adapter must                                    |
  * |---|-------------------|------------------------------------------|-----------------------------------------------------|
@@ -15,16 +20,18 @@
  * | 7 | `Adapter.listen`  | on `handler.network().listen()`          | bind, resolve with the Local and the bound address  |
  * | 8 | `Local.accept`    | once, right after `Local.source`         | hand every new connection or datagram to `acceptor` |
  *
- * Optional: `Remote.readyToWrite` (flush your own queue when the socket drains) and `Local.sendTo`
- * (send from a listener: connectionless transports). Closing is part of the contract too:
- * `Remote.close` and `Local.close`, called by the core exactly once per resource.
+ * Optional: `Remote.readyToWrite` (flush your own queue when the socket drains),
+ * `Remote.pauseReceive`/`resumeReceive` (flow control for a consumer that is behind),
+ * `Remote.maxMessageSize` and `Local.sendTo` (send from a listener: connectionless transports).
+ * `Remote.close` and `Local.close` are called by the core exactly once per resource.
  *
  * The core owns everything else: resource ids, endpoints, events and their order, handshake state,
  * the connect timeout, message size checks before `send`, backpressure accounting, `remove` and `stop`.
  * After the core calls `close`, whatever the adapter reports for that resource is ignored.
  *
- * The core never imports a transport; a transport package imports this file's types and
- * `@message-io/core`'s statuses and errors only. Nothing here is Node-specific.
+ * The core never imports a transport; a transport package imports what it needs from
+ * `@message-io/core/adapter` (this contract, statuses, errors, option readers, helpers). Nothing
+ * here is Node-specific.
  */
 import type { RemoteAddr, SocketAddr } from './address.js';
 import type { PendingStatus, SendStatus } from './status.js';

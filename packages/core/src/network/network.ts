@@ -1,9 +1,9 @@
-import type { Local, Remote } from './adapter.js';
-import type { BorrowedBytes } from './borrowed.js';
+import type { Local, Remote } from '../adapter/adapter.js';
+import type { BorrowedBytes } from '../adapter/borrowed.js';
 import { Connections, RemoteEntry, RemoteGroup } from './connection.js';
 import { connectFailureReason } from './connect-failure.js';
 import { waitSignal, type ConnectWaitOptions } from './connect-wait.js';
-import { formatRemoteAddr, isUrlAddr, parseRemoteAddr, type AddressInput, type RemoteAddr } from './address.js';
+import { formatRemoteAddr, isUrlAddr, parseRemoteAddr, type AddressInput, type RemoteAddr } from '../adapter/address.js';
 import { Endpoint, listenerAddrOf } from './endpoint.js';
 import {
   AdapterError,
@@ -14,12 +14,12 @@ import {
   ListenError,
   MessageIoError,
   NodeStoppedError,
-} from './errors.js';
-import type { NetEvent } from './events.js';
-import { resolveCommonOptions, type ResolvedCommonOptions } from './options.js';
+} from '../adapter/errors.js';
+import type { NetEvent } from '../node/events.js';
+import { resolveCommonOptions, type ResolvedCommonOptions } from '../adapter/options.js';
 import { ResourceId } from './resource-id.js';
-import { SendStatus } from './status.js';
-import { isTransport, type Transport } from './transport.js';
+import { SendStatus } from '../adapter/status.js';
+import { isTransport, type Transport } from '../adapter/transport.js';
 
 
 interface LocalEntry {

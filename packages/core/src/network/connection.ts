@@ -1,9 +1,9 @@
-import type { Readiness, Remote, RemoteWatch } from './adapter.js';
+import type { Readiness, Remote, RemoteWatch } from '../adapter/adapter.js';
 import type { Endpoint } from './endpoint.js';
 import { connectFailureReason } from './connect-failure.js';
-import { AdapterError, ConnectError, ConnectTimeoutError, MessageIoError } from './errors.js';
-import type { NetEvent } from './events.js';
-import { PendingStatus } from './status.js';
+import { AdapterError, ConnectError, ConnectTimeoutError, MessageIoError } from '../adapter/errors.js';
+import type { NetEvent } from '../node/events.js';
+import { PendingStatus } from '../adapter/status.js';
 import type { ResourceId } from './resource-id.js';
 
 /** A `connectAndWait` promise waiting for a connection. */

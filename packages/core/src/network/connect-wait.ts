@@ -1,5 +1,5 @@
-import { ConnectAbortedError, InvalidArgumentError, InvalidOptionError } from './errors.js';
-import { optionReader, refuseUnknownOptions } from './options.js';
+import { ConnectAbortedError, InvalidArgumentError, InvalidOptionError } from '../adapter/errors.js';
+import { optionReader, refuseUnknownOptions } from '../adapter/options.js';
 
 /** How `connectAndWait` waits: its fourth argument, apart from the transport's own options. */
 export interface ConnectWaitOptions {

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError } from '../adapter/errors.js';
 import { Fifo } from './fifo.js';
 import { TimerHeap } from './timer-heap.js';
 

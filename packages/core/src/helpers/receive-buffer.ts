@@ -1,4 +1,4 @@
-import { BorrowedBytes } from './borrowed.js';
+import { BorrowedBytes } from '../adapter/borrowed.js';
 import { unfilled } from './memory.js';
 
 /**

@@ -1,5 +1,5 @@
-import { formatSocketAddr, parseSocketAddr, type AddressInput, type SocketAddr } from './address.js';
-import { InvalidArgumentError } from './errors.js';
+import { formatSocketAddr, parseSocketAddr, type AddressInput, type SocketAddr } from '../adapter/address.js';
+import { InvalidArgumentError } from '../adapter/errors.js';
 import { ResourceId } from './resource-id.js';
 
 /** The parsed address of each endpoint made by `fromListener`, so that a send does not parse it again. */

@@ -1,6 +1,6 @@
-import type { BorrowedBytes } from './borrowed.js';
-import type { Endpoint } from './endpoint.js';
-import type { ResourceId } from './resource-id.js';
+import type { BorrowedBytes } from '../adapter/borrowed.js';
+import type { Endpoint } from '../network/endpoint.js';
+import type { ResourceId } from '../network/resource-id.js';
 
 /** A connection made by `connect` is ready (`ok: true`) or failed (`ok: false`, with the reason in `error`). */
 export interface ConnectedEvent {

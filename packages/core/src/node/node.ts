@@ -1,9 +1,9 @@
 import { Dispatcher, type CallbackResult } from './dispatcher.js';
 import { EventQueue, type SignalSender } from './event-queue.js';
 import type { NodeEvent } from './events.js';
-import { InvalidOptionError } from './errors.js';
-import { NetworkController } from './network.js';
-import { DEFAULT_MAX_STORED_BYTES, optionReader } from './options.js';
+import { InvalidOptionError } from '../adapter/errors.js';
+import { NetworkController } from '../network/network.js';
+import { DEFAULT_MAX_STORED_BYTES, optionReader } from '../adapter/options.js';
 
 const NODE_OPTIONS = ['maxStoredBytes', 'checkBorrowed'];
 

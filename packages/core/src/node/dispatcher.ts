@@ -1,8 +1,8 @@
-import { BorrowedBytes } from './borrowed.js';
-import { ListenerInUseError } from './errors.js';
+import { BorrowedBytes } from '../adapter/borrowed.js';
+import { ListenerInUseError } from '../adapter/errors.js';
 import type { EventQueue } from './event-queue.js';
 import type { NodeEvent } from './events.js';
-import type { ResourceId } from './resource-id.js';
+import type { ResourceId } from '../network/resource-id.js';
 import { Fifo } from './fifo.js';
 
 const SIGNALS_PER_TURN = 1024;

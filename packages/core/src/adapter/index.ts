@@ -1,0 +1,50 @@
+/**
+ * `@message-io/core/adapter`: everything a transport package needs, in one import. The contract
+ * (`Adapter`, `Remote`, `Local` and the watches the core hands them), transport values and
+ * capabilities, statuses, address parsing, errors, option readers, borrowed bytes, and the helpers
+ * that make a socket-based adapter fast and safe (write batching, receive buffers, joining frames,
+ * holding the rest of a read). Applications import `@message-io/core` instead, which re-exports
+ * all of this too.
+ */
+export type { Acceptor, Adapter, Listening, Local, LocalWatch, Readiness, Remote, RemoteContext, RemoteWatch } from './adapter.js';
+export {
+  formatRemoteAddr,
+  formatSocketAddr,
+  isIPv4,
+  isIPv6,
+  isUrlAddr,
+  parseRemoteAddr,
+  parseSocketAddr,
+  type AddressInput,
+  type RemoteAddr,
+  type SocketAddr,
+} from './address.js';
+export { BorrowedBytes } from './borrowed.js';
+export * from './errors.js';
+export {
+  commonOptionKeys,
+  DEFAULT_CONNECT_TIMEOUT,
+  DEFAULT_LINGER,
+  DEFAULT_MAX_BUFFERED_BYTES,
+  DEFAULT_MAX_STORED_BYTES,
+  optionReader,
+  refuseUnknownOptions,
+  resolveCommonOptions,
+  type ResolvedCommonOptions,
+} from './options.js';
+export { PendingStatus, SendStatus } from './status.js';
+export {
+  isTransport,
+  type ConnectOptions,
+  type ConnectOptionsOf,
+  type ListenOptions,
+  type ListenOptionsOf,
+  type Transport,
+  type TransportCapabilities,
+} from './transport.js';
+export { takeOverSocket } from '../helpers/accepted-socket.js';
+export { HeldRest, type HeldRestOwner } from '../helpers/held-rest.js';
+export { joinPiece, keepJoined } from '../helpers/joined-frame.js';
+export { OwnedReads, ReceiveBuffer } from '../helpers/receive-buffer.js';
+export { giveBackBuffer, takeBuffer } from '../helpers/spare-buffers.js';
+export { WriteBatch, type BatchSink } from '../helpers/write-batch.js';
