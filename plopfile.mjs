@@ -1,5 +1,6 @@
 // `npm run new:adapter`: adds an adapter package under packages/ from templates/adapter, with its
-// first-release changeset and its reference in the root tsconfig.json.
+// first-release changeset and its reference in the root tsconfig.json and in tsconfig.typecheck.json
+// (which type-checks every package's tests: `npm run typecheck`).
 //
 //   npm run new:adapter                                  asks for the name and the description
 //   npm run new:adapter -- my-link "frames over a serial line"   asks nothing (CI)
@@ -27,18 +28,18 @@ function rangeOf(dir) {
   return `^${JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')).version}`;
 }
 
-/** Adds `packages/<directory>` to the references of the tsconfig.json at `base`, before the umbrella package. */
-function addReference(base, directory) {
-  const file = join(base, 'tsconfig.json');
+/** Adds `packages/<directory>` to the references of `name` (a tsconfig file at `base`), before the umbrella package. */
+function addReference(base, directory, name = 'tsconfig.json') {
+  const file = join(base, name);
   const tsconfig = JSON.parse(readFileSync(file, 'utf8'));
   const references = tsconfig.references ?? [];
   const path = `packages/${directory}`;
-  if (references.some((ref) => ref.path === path)) return `${path} is already referenced`;
+  if (references.some((ref) => ref.path === path)) return `${path} is already referenced in ${name}`;
   const umbrella = references.findIndex((ref) => ref.path === 'packages/message-io');
   references.splice(umbrella < 0 ? references.length : umbrella, 0, { path });
   tsconfig.references = references;
   writeFileSync(file, `${JSON.stringify(tsconfig, null, 2)}\n`);
-  return `tsconfig.json references ${path}`;
+  return `${name} references ${path}`;
 }
 
 /** @param {import('plop').NodePlopAPI} plop */
@@ -78,6 +79,10 @@ export default async function (plop) {
         },
         { type: 'add', path: '.changeset/{{directory}}-first-release.md', templateFile: 'templates/changeset/first-release.md.hbs' },
         () => addReference(base, answers.directory),
+        () =>
+          existsSync(join(base, 'tsconfig.typecheck.json'))
+            ? addReference(base, answers.directory, 'tsconfig.typecheck.json')
+            : 'no tsconfig.typecheck.json to add the package to',
         () => 'next: npm install, then npx lerna run build --scope ' + answers.packageName + ' and npx vitest run --project ' + answers.directory,
       ];
     },

@@ -1,6 +1,7 @@
 // Every publishable package has the same package.json shape (docs/contributing.md, convention 6), adapter
 // packages match templates/adapter/package.json.hbs, every `exports` target exists after the
-// build, and each workspace's tsconfig.json references exactly its workspace dependencies.
+// build, each workspace's tsconfig.json references exactly its workspace dependencies, and
+// tsconfig.typecheck.json checks the tests of every package against all of them.
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -195,5 +196,21 @@ describe('root tsconfig.json', () => {
     expect(tsconfig.include).toBeUndefined();
     const referenced = (tsconfig.references ?? []).map((ref) => relative(root, resolve(root, ref.path))).sort();
     expect(referenced).toEqual(all.map((w) => w.path).sort());
+  });
+});
+
+describe('tsconfig.typecheck.json (npm run typecheck)', () => {
+  const tsconfig = parseJsonc<{ compilerOptions?: Record<string, unknown>; include?: string[]; references?: { path: string }[] }>(
+    readFileSync(join(root, 'tsconfig.typecheck.json'), 'utf8'),
+  );
+
+  it('checks, without emitting, the tests of every package, of the repository and of the examples', () => {
+    expect(tsconfig.compilerOptions?.noEmit).toBe(true);
+    expect(tsconfig.include).toEqual(expect.arrayContaining(['packages/*/test', 'test', 'examples/*/test']));
+  });
+
+  it('references every package, so that `tsc -b` builds what the tests import first', () => {
+    const referenced = (tsconfig.references ?? []).map((ref) => relative(root, resolve(root, ref.path))).sort();
+    expect(referenced).toEqual(all.filter((w) => w.path.startsWith('packages/')).map((w) => w.path).sort());
   });
 });

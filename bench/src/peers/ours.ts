@@ -1,6 +1,6 @@
 // Our side of each benchmark: a receiver and a sender built on message-io.
 import { FramedTcp, SendStatus, Tcp, Udp, Ws, split, type Endpoint, type Transport } from 'message-io';
-import { dueBy, UDP_IDLE_MS, type ConnectingReceiver, type Job, type ListeningSender, type Receiver, type Sender } from '../job.js';
+import { dueBy, UDP_IDLE_MS, type ConnectingReceiver, type ListeningSender, type Receiver, type Sender } from '../job.js';
 
 const transports: Record<string, Transport<never, never>> = { tcp: Tcp, 'framed-tcp': FramedTcp, udp: Udp, ws: Ws };
 

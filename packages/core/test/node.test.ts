@@ -265,9 +265,15 @@ describe('forEach with an async callback', () => {
     const [handler, listener] = node<number>();
     for (let i = 0; i < 3; i++) handler.signals().send(i);
     const seen: number[] = [];
+    // Not a Promise: an object whose `then` settles 5 ms after it is called.
+    const thenable: PromiseLike<void> = {
+      then(onFulfilled, onRejected) {
+        return new Promise<void>((resolve) => setTimeout(resolve, 5)).then(onFulfilled, onRejected);
+      },
+    };
     void listener.forEach((event) => {
       if (event.type === 'signal') seen.push(event.signal);
-      return event.type === 'signal' && event.signal === 1 ? { then: (resolve: () => void) => setTimeout(resolve, 5) } : undefined;
+      return event.type === 'signal' && event.signal === 1 ? thenable : undefined;
     });
     await until(() => seen.length === 3);
     expect(seen).toEqual([0, 1, 2]);
@@ -361,7 +367,7 @@ describe('after stop', () => {
     handler.signals().send('dropped');
     handler.stop();
     const got: unknown[] = [];
-    await expect(listener.forEach((event) => got.push(event))).resolves.toBeUndefined();
+    await expect(listener.forEach((event) => void got.push(event))).resolves.toBeUndefined();
     await sleep(10);
     expect(got).toEqual([]);
   });

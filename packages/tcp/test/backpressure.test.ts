@@ -106,7 +106,7 @@ describe.each([
     const all = Buffer.concat(peer.chunks);
     const stream = (): Buffer => all;
     const messages: Uint8Array[] = [];
-    if (transport.packetBased) new FrameDecoder(size).decode(stream(), { received: (m) => messages.push(m) });
+    if (transport.packetBased) new FrameDecoder(size).decode(stream(), { received: (m) => void messages.push(m) });
     else for (let i = 0; i < total; i++) messages.push(stream().subarray(i * size, (i + 1) * size));
     expect(messages).toHaveLength(total);
     messages.forEach((m, seq) => {

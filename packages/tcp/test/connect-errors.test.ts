@@ -4,6 +4,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectError, type NodeEvent } from '@message-io/core';
 import { FramedTcp, Tcp } from '@message-io/tcp';
+import { rejection } from '../../../test/support/rejection.js';
 import { testNode, type TestNode } from './support.js';
 
 const nodes: TestNode[] = [];
@@ -53,7 +54,7 @@ describe.each([
     const peer = await server.handler.network().listen(transport, addr(0));
     const client = node();
     // Connecting from the port another socket listens on cannot bind it.
-    const error = await client.handler.network().connectAndWait(transport, bound, { sourceAddress: peer.addr }).catch((e: unknown) => e as Error);
+    const error = await rejection(client.handler.network().connectAndWait(transport, bound, { sourceAddress: peer.addr }));
     expect(error).toBeInstanceOf(ConnectError);
     expect(error.message).toBe(`connection to ${bound} failed: EADDRINUSE (the local address is in use)`);
   });

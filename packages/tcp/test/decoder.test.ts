@@ -21,7 +21,7 @@ function decodeCut(stream: Uint8Array, cuts: number[], max = 1 << 20) {
   let error: Error | undefined;
   for (const end of [...points, stream.length]) {
     if (end < start) continue;
-    error ??= decoder.decode(stream.subarray(start, end), { received: (m) => messages.push(new Uint8Array(m)) });
+    error ??= decoder.decode(stream.subarray(start, end), { received: (m) => void messages.push(new Uint8Array(m)) });
     start = end;
   }
   return { messages, error, decoder };
@@ -89,14 +89,14 @@ describe('FrameDecoder', () => {
   it('hands over a frame inside one chunk as a view of that chunk, without copying', () => {
     const chunk = joinBytes([frame(new Uint8Array([1, 2])), frame(new Uint8Array([3]))]);
     const views: Uint8Array[] = [];
-    new FrameDecoder(100).decode(chunk, { received: (m) => views.push(m) });
+    new FrameDecoder(100).decode(chunk, { received: (m) => void views.push(m) });
     expect(views.map((v) => v.buffer === chunk.buffer)).toEqual([true, true]);
     expect(views.map((v) => [...v])).toEqual([[1, 2], [3]]);
   });
 
   it('accepts non-minimal prefixes, as the Rust decoder does', () => {
     const got: number[][] = [];
-    const error = new FrameDecoder(100).decode(new Uint8Array([0x80, 0x00, 0x81, 0x00, 9]), { received: (m) => got.push([...m]) });
+    const error = new FrameDecoder(100).decode(new Uint8Array([0x80, 0x00, 0x81, 0x00, 9]), { received: (m) => void got.push([...m]) });
     expect(error).toBeUndefined();
     expect(got).toEqual([[], [9]]);
   });
@@ -111,7 +111,7 @@ describe('FrameDecoder', () => {
     for (const prefix of huge) {
       const decoder = new FrameDecoder(1 << 20);
       let messages = 0;
-      const error = decoder.decode(new Uint8Array([...prefix, ...new Uint8Array(64)]), { received: () => messages++ });
+      const error = decoder.decode(new Uint8Array([...prefix, ...new Uint8Array(64)]), { received: () => void messages++ });
       expect(error?.name, prefix.join(',')).toBe('MessageTooLargeError');
       expect((error as { code?: string }).code).toBe('ERR_MESSAGE_TOO_LARGE');
       expect(messages).toBe(0);
@@ -150,7 +150,7 @@ describe('FrameDecoder', () => {
       fc.property(fc.uint8Array({ minLength: 1, maxLength: 12 }), fc.uint8Array({ maxLength: 300 }), (prefix, payload) => {
         const stream = new Uint8Array([...prefix, ...payload]);
         const messages: Uint8Array[] = [];
-        const error = new FrameDecoder(max).decode(stream, { received: (m) => messages.push(new Uint8Array(m)) });
+        const error = new FrameDecoder(max).decode(stream, { received: (m) => void messages.push(new Uint8Array(m)) });
         const expected = reference(stream);
         if (typeof expected === 'string') {
           if (expected === 'incomplete') expect(error).toBeUndefined();

@@ -12,7 +12,7 @@ const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const cleanup of cleanups.splice(0).reverse()) cleanup();
 });
-function node(onEvent?: Parameters<typeof testNode>[0]): TestNode {
+function node(onEvent?: Parameters<typeof testNode<never>>[0]): TestNode {
   const n = testNode(onEvent);
   cleanups.push(() => n.handler.stop());
   return n;

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SendStatus, split, type Endpoint, type NodeHandler } from '@message-io/core';
+import { SendStatus, split, type DisconnectedEvent, type Endpoint, type NodeHandler } from '@message-io/core';
 import { encodeVarint, FramedTcp } from '@message-io/tcp';
 import { PYTHON, requirePeers, skipWithout } from '../../../test/support/peers.js';
 import { sleep, testNode, until, type TestNode } from './support.js';
@@ -15,7 +15,7 @@ afterEach(() => {
   for (const cleanup of cleanups.splice(0)) cleanup();
 });
 
-function node(onEvent?: Parameters<typeof testNode>[0]): TestNode {
+function node(onEvent?: Parameters<typeof testNode<never>>[0]): TestNode {
   const n = testNode(onEvent);
   cleanups.push(() => n.handler.stop());
   return n;
@@ -79,8 +79,8 @@ describe('FT-01 huge declared length', () => {
     const written = flood(attacker, 64 * MiB);
     // The good client is served while the attacker floods: each of its messages comes back whole.
     for (let i = 0; i < 5; i++) expect(await roundTrip(good, goodEp, `ping ${i}`)).toBe(`ping ${i}`);
-    const gone = await server.waitFor((e) => e.type === 'disconnected' && e.endpoint.addr !== goodEp.addr, 5000);
-    expect(gone.type === 'disconnected' && (gone.error as { code?: string }).code).toBe('ERR_MESSAGE_TOO_LARGE');
+    const gone = await server.waitFor((e): e is DisconnectedEvent => e.type === 'disconnected' && e.endpoint.addr !== goodEp.addr, 5000);
+    expect((gone.error as { code?: string }).code).toBe('ERR_MESSAGE_TOO_LARGE');
     expect(await written).toBeLessThan(64 * MiB);
     expect(process.memoryUsage().rss - before).toBeLessThan(8 * MiB + 64 * MiB / 8);
     const attackerMessages = server.events.filter((e) => e.type === 'message' && e.endpoint === gone.endpoint);

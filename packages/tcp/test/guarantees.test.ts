@@ -447,7 +447,7 @@ describe.each(HOSTS)('guarantee 5: nothing after stop() ($name)', ({ host, any }
     const [handler, listener] = await nodeWithStoredEvents();
     handler.stop();
     const got: unknown[] = [];
-    await expect(listener.forEach((event) => got.push(event))).resolves.toBeUndefined();
+    await expect(listener.forEach((event) => void got.push(event))).resolves.toBeUndefined();
     await sleep(20);
     expect(got).toEqual([]);
 

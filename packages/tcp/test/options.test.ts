@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '@message-io/core';
 import { FramedTcp, Tcp } from '@message-io/tcp';
+import { rejection } from '../../../test/support/rejection.js';
 import { testNode, type TestNode } from './support.js';
 
 const nodes: TestNode[] = [];
@@ -101,11 +102,11 @@ describe('Tcp options', () => {
       // A Ws listen option, and a listen-only option on connect.
       expect(connectError(transport, { cert: 'pem' }).message).toContain('unknown option cert');
       expect(connectError(transport, { backlog: 10 }).message).toContain('unknown option backlog');
-      const listenError = await net.listen(transport, '127.0.0.1:0', { bogus: true } as never).catch((e: unknown) => e as Error);
+      const listenError = await rejection(net.listen(transport, '127.0.0.1:0', { bogus: true } as never));
       expect(listenError).toBeInstanceOf(InvalidOptionError);
       expect(listenError.message).toMatch(new RegExp(`^unknown option bogus for ${transport.name} listen; .*backlog`));
       expect(listenError.message).not.toContain('sourceAddress');
-      expect((await net.listen(transport, '127.0.0.1:0', { sourceAddress: '127.0.0.1:0' } as never).catch((e: unknown) => e as Error)).message)
+      expect((await rejection(net.listen(transport, '127.0.0.1:0', { sourceAddress: '127.0.0.1:0' } as never))).message)
         .toContain('unknown option sourceAddress');
     }
     expect(connectError(FramedTcp, { maxMesageSize: 10 }).message).toContain('unknown option maxMesageSize for FramedTcp connect (did you mean maxMessageSize?)');

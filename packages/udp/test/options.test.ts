@@ -9,6 +9,7 @@ import { REUSE_PORT_SUPPORTED, Udp } from '@message-io/udp';
 import { supportsReusePort } from '../src/options.js';
 import { requirePeers, skipWithout } from '../../../test/support/peers.js';
 import { onlyWhere } from '../../../test/support/skips.js';
+import { rejection } from '../../../test/support/rejection.js';
 import { portOf, stopNodes, testNode } from './support.js';
 
 const T = 15_000;
@@ -91,10 +92,10 @@ describe('validation', () => {
       expect(cert.message).toMatch(/^unknown option cert for Udp connect; Udp connect takes maxBufferedBytes, connectTimeout, linger, .*sourceAddress/);
       expect((thrown(() => net.connect(Udp, '127.0.0.1:9', { ipv6Only: true } as never)) as Error).message).toContain('unknown option ipv6Only for Udp connect');
       expect((thrown(() => net.connect(Udp, '127.0.0.1:9', { brodcast: true } as never)) as Error).message).toContain('(did you mean broadcast?)');
-      const bogus = await net.listen(Udp, '127.0.0.1:0', { bogus: true } as never).catch((e: unknown) => e as Error);
+      const bogus = await rejection(net.listen(Udp, '127.0.0.1:0', { bogus: true } as never));
       expect(bogus).toBeInstanceOf(InvalidOptionError);
       expect(bogus.message).toMatch(/^unknown option bogus for Udp listen; .*ipv6Only/);
-      const source = await net.listen(Udp, '127.0.0.1:0', { sourceAddress: '127.0.0.1:0' } as never).catch((e: unknown) => e as Error);
+      const source = await rejection(net.listen(Udp, '127.0.0.1:0', { sourceAddress: '127.0.0.1:0' } as never));
       expect(source.message).toContain('unknown option sourceAddress for Udp listen');
       // Keys set to undefined are taken.
       await net.listen(Udp, '127.0.0.1:0', { bogus: undefined } as never);

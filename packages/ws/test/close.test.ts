@@ -47,7 +47,7 @@ async function mute(): Promise<{ port: number; frames: Frame[]; sockets: Socket[
   const server: Server = createServer((socket) => {
     sockets.push(socket);
     socket.on('error', () => undefined);
-    let pending = Buffer.alloc(0);
+    let pending: Buffer = Buffer.alloc(0);
     let upgradedYet = false;
     socket.on('data', (chunk: Buffer) => {
       pending = Buffer.concat([pending, chunk]);

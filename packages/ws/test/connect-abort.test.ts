@@ -6,6 +6,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectAbortedError, ConnectTimeoutError, InvalidArgumentError, InvalidOptionError } from '@message-io/core';
 import { Ws } from '@message-io/ws';
+import { rejection } from '../../../test/support/rejection.js';
 import { sleep, testNode, until, type TestNode } from './support.js';
 
 const nodes: TestNode[] = [];
@@ -47,7 +48,7 @@ describe('connectAndWait with a signal', () => {
     await until(() => server.accepted.length === 1, 5000, 'the server to accept the TCP connection');
     const reason = new Error('the user gave up');
     controller.abort(reason);
-    const error = await waiting.catch((e: unknown) => e as Error);
+    const error = await rejection(waiting);
     expect(error).toBeInstanceOf(ConnectAbortedError);
     expect(error).toMatchObject({ code: 'ERR_CONNECT_ABORTED', message: `connecting to ${server.addr} was aborted` });
     expect(error.cause).toBe(reason);
@@ -60,10 +61,9 @@ describe('connectAndWait with a signal', () => {
     const server = await silentServer();
     const client = node();
     const started = Date.now();
-    const error = await client.handler
-      .network()
-      .connectAndWait(Ws, server.addr, undefined, { signal: AbortSignal.timeout(150) })
-      .catch((e: unknown) => e as Error);
+    const error = await rejection(
+      client.handler.network().connectAndWait(Ws, server.addr, undefined, { signal: AbortSignal.timeout(150) }),
+    );
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
     expect(error).toBeInstanceOf(ConnectAbortedError);
     expect(error.cause).toMatchObject({ name: 'TimeoutError' });
@@ -75,10 +75,9 @@ describe('connectAndWait with a signal', () => {
     const server = await silentServer();
     const client = node();
     const reason = new Error('too late');
-    const error = await client.handler
-      .network()
-      .connectAndWait(Ws, server.addr, { maxPayload: 10 }, { signal: AbortSignal.abort(reason) })
-      .catch((e: unknown) => e as Error);
+    const error = await rejection(
+      client.handler.network().connectAndWait(Ws, server.addr, { maxPayload: 10 }, { signal: AbortSignal.abort(reason) }),
+    );
     expect(error).toBeInstanceOf(ConnectAbortedError);
     expect(error.cause).toBe(reason);
     await sleep(150);
@@ -101,7 +100,7 @@ describe('connectAndWait with a signal', () => {
   it('without a signal, the connectTimeout option is the deadline', async () => {
     const server = await silentServer();
     const client = node();
-    const error = await client.handler.network().connectAndWait(Ws, server.addr, { connectTimeout: 150 }).catch((e: unknown) => e as Error);
+    const error = await rejection(client.handler.network().connectAndWait(Ws, server.addr, { connectTimeout: 150 }));
     expect(error).toBeInstanceOf(ConnectTimeoutError);
     await until(() => server.closed() === 1, 5000, 'the timed-out connection to close');
   });

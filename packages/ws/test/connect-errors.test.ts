@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectError, type NodeEvent } from '@message-io/core';
 import { Ws, type WsListenOptions } from '@message-io/ws';
 import { requirePeers, skipWithout } from '../../../test/support/peers.js';
+import { rejection } from '../../../test/support/rejection.js';
 import { testNode, type TestNode } from './support.js';
 
 const nodes: TestNode[] = [];
@@ -53,7 +54,7 @@ describe('Ws connect failures name their reason', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     const url = `ws://127.0.0.1:${port}/`;
     expectFailure(await attempt(url), `connection to ${url} failed: ECONNREFUSED (connection refused)`);
-    const error = await node().handler.network().connectAndWait(Ws, `127.0.0.1:${port}`).catch((e: unknown) => e as Error);
+    const error = await rejection(node().handler.network().connectAndWait(Ws, `127.0.0.1:${port}`));
     expect(error.message).toBe(`connection to 127.0.0.1:${port} failed: ECONNREFUSED (connection refused)`);
   });
 

@@ -247,7 +247,7 @@ describe('Ws fast receive path', () => {
     const server = createServer((socket) => {
       let head = Buffer.alloc(0);
       let upgraded = false;
-      let rest = Buffer.alloc(0);
+      let rest: Buffer = Buffer.alloc(0);
       socket.on('data', (chunk: Buffer) => {
         if (upgraded) {
           const parsed = parseFrames(Buffer.concat([rest, chunk]));

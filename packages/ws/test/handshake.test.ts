@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { WebSocket } from 'ws';
 import { InvalidOptionError, SendStatus, type NodeEvent, type NodeHandler } from '@message-io/core';
 import { DEFAULT_MAX_PENDING_HANDSHAKES, Ws, type WsConnectOptions, type WsHandshake, type WsListenOptions } from '@message-io/ws';
+import { rejection } from '../../../test/support/rejection.js';
 import { rawPeer, status, upgradeRequest, type RawPeer } from './raw.js';
 import { sleep, testNode, until, type TestNode } from './support.js';
 
@@ -402,7 +403,7 @@ describe('WS-12 Origin policy (origins)', () => {
       {},
     ];
     for (const origins of bad) {
-      const error = await net.listen(Ws, '127.0.0.1:0', { origins } as never).catch((e: unknown) => e as Error);
+      const error = await rejection(net.listen(Ws, '127.0.0.1:0', { origins } as never));
       expect(error, JSON.stringify(origins)).toBeInstanceOf(InvalidOptionError);
       expect(error.message).toMatch(/origins/);
     }
@@ -505,7 +506,7 @@ describe('WS-13 maxPendingHandshakes', () => {
     nodes.push(n);
     const net = n.handler.network();
     for (const value of [0, -1, 1.5, '4', Infinity, null]) {
-      const error = await net.listen(Ws, '127.0.0.1:0', { maxPendingHandshakes: value } as never).catch((e: unknown) => e as Error);
+      const error = await rejection(net.listen(Ws, '127.0.0.1:0', { maxPendingHandshakes: value } as never));
       expect(error, String(value)).toBeInstanceOf(InvalidOptionError);
       expect(error.message).toMatch(/maxPendingHandshakes/);
     }

@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { InvalidAddressError, InvalidOptionError, ListenError, SendStatus, type ConnectOptionsOf, type ListenOptionsOf } from '@message-io/core';
 import { DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_PAYLOAD, DEFAULT_PATH, Ws, type WsConnectOptions, type WsListenOptions } from '@message-io/ws';
+import { rejection } from '../../../test/support/rejection.js';
 import { testNode, type TestNode } from './support.js';
 
 const nodes: TestNode[] = [];
@@ -101,10 +102,10 @@ describe('options', () => {
     expect(connectError({ cert: 'pem', key: 'pem' }).message).toContain('unknown option cert for Ws connect');
     expect(connectError({ path: '/chat' }).message).toContain('unknown option path for Ws connect');
     expect(connectError({ maxPaylod: 10 }).message).toContain('(did you mean maxPayload?)');
-    const listen = await net.listen(Ws, '127.0.0.1:0', { bogus: true } as WsListenOptions).catch((e: unknown) => e as Error);
+    const listen = await rejection(net.listen(Ws, '127.0.0.1:0', { bogus: true } as WsListenOptions));
     expect(listen).toBeInstanceOf(InvalidOptionError);
     expect(listen.message).toMatch(/^unknown option bogus for Ws listen; .*authenticate/);
-    const headers = await net.listen(Ws, '127.0.0.1:0', { headers: {} } as WsListenOptions).catch((e: unknown) => e as Error);
+    const headers = await rejection(net.listen(Ws, '127.0.0.1:0', { headers: {} } as WsListenOptions));
     expect(headers.message).toContain('unknown option headers for Ws listen');
     // Keys set to undefined are taken.
     const { addr } = await net.listen(Ws, '127.0.0.1:0', { bogus: undefined } as WsListenOptions);

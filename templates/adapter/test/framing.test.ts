@@ -18,7 +18,7 @@ function decodeAll(decoder: FrameDecoder, chunks: Uint8Array[]): { messages: num
   const messages: number[][] = [];
   let error: Error | undefined;
   for (const chunk of chunks) {
-    error ??= decoder.decode(chunk, { received: (data) => messages.push([...data]) });
+    error ??= decoder.decode(chunk, { received: (data) => void messages.push([...data]) });
   }
   return { messages, error };
 }
