@@ -9,6 +9,7 @@ import {
   type RemoteAddr,
   type RemoteContext,
 } from '@message-io/core/adapter';
+import { readMaxMessageSize } from './message-size.js';
 import { BrowserWsRemote, type NativeWebSocketConstructor } from './browser-remote.js';
 import { DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_PAYLOAD } from './defaults.js';
 import { dialUrl } from './dial-url.js';
@@ -21,7 +22,7 @@ const MAX_SIZE = 2 ** 32;
 const NODE_ONLY = ['headers', 'ca', 'servername', 'rejectUnauthorized'] as const;
 
 /**
- * Validates the options of `connect` in a browser and returns `maxPayload`. `maxFrameSize`,
+ * Validates the options of `connect` in a browser and returns the largest message (`maxMessageSize` or `maxPayload`). `maxFrameSize`,
  * `closeTimeout` and `perMessageDeflate` are checked and left to the browser, which frames,
  * compresses and closes on its own.
  * @throws InvalidOptionError
@@ -38,7 +39,7 @@ export function resolveBrowserMaxPayload(options: WsConnectOptions | undefined, 
   optionReader.integer(options, 'maxFrameSize', DEFAULT_MAX_FRAME_SIZE, 1, MAX_SIZE);
   optionReader.integer(options, 'closeTimeout', Math.max(context.linger, 1), 1, MAX_DELAY);
   optionReader.boolean(options, 'perMessageDeflate', false);
-  return optionReader.integer(options, 'maxPayload', DEFAULT_MAX_PAYLOAD, 1, MAX_SIZE);
+  return readMaxMessageSize(options, DEFAULT_MAX_PAYLOAD, MAX_SIZE);
 }
 
 function nativeWebSocket(): NativeWebSocketConstructor {

@@ -6,6 +6,7 @@ import type { WsCommonOptions, WsConnectOptions, WsListenOptions } from './optio
 // browser builds (this file imports no Node module).
 
 const bothSides: Record<keyof WsCommonOptions, true> = {
+  maxMessageSize: true,
   maxPayload: true,
   maxFrameSize: true,
   closeTimeout: true,

@@ -2,15 +2,18 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { constants } from 'node:buffer';
 import { DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_PAYLOAD, DEFAULT_MAX_PENDING_HANDSHAKES } from './defaults.js';
 import { InvalidOptionError, optionReader, type ConnectOptions, type ListenOptions, type RemoteContext } from '@message-io/core/adapter';
+import { readMaxMessageSize } from './message-size.js';
 
 export { DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_PAYLOAD, DEFAULT_MAX_PENDING_HANDSHAKES } from './defaults.js';
 
 /** Options both sides of a Ws connection share. */
 export interface WsCommonOptions {
   /**
-   * Largest message sent or accepted, in bytes. Default 64 MiB. A larger `send` returns
-   * `MaxPacketSizeExceeded`; a peer sending a larger message is closed with 1009.
+   * Largest message sent or accepted, in bytes, as on every transport. Default 64 MiB. A larger
+   * `send` returns `MaxPacketSizeExceeded`; a peer sending a larger message is closed with 1009.
    */
+  maxMessageSize?: number;
+  /** The same limit as `maxMessageSize`, under the name the `ws` package gives it (give one of the two). */
   maxPayload?: number;
   /** Largest frame sent, in bytes: bigger messages go out as several frames (fragments). Default 16 MiB. */
   maxFrameSize?: number;
@@ -169,7 +172,7 @@ function text(options: object | undefined, key: string): string | undefined {
 /** Validates the options both sides share. @throws InvalidOptionError */
 export function resolveSettings(options: WsCommonOptions | undefined, context: RemoteContext): WsSettings {
   const heartbeatInterval = optionReader.integer(options, 'heartbeatInterval', 0, 0, MAX_DELAY);
-  const maxPayload = optionReader.integer(options, 'maxPayload', DEFAULT_MAX_PAYLOAD, 1, constants.MAX_LENGTH);
+  const maxPayload = readMaxMessageSize(options, DEFAULT_MAX_PAYLOAD, constants.MAX_LENGTH);
   return {
     maxPayload,
     maxFrameSize: optionReader.integer(options, 'maxFrameSize', DEFAULT_MAX_FRAME_SIZE, 1, constants.MAX_LENGTH),

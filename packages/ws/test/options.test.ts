@@ -84,6 +84,23 @@ describe('options', () => {
     expect(() => resolveBrowserMaxPayload({ ca: 'pem' }, context)).toThrow(InvalidOptionError);
   });
 
+  it('takes maxMessageSize, the name every transport uses, and maxPayload as its alias; both only if they agree', async () => {
+    const server = node();
+    const { addr } = await server.handler.network().listen(Ws, '127.0.0.1:0', { maxMessageSize: 1000 });
+    const client = node();
+    const named = await client.handler.network().connectAndWait(Ws, addr, { maxMessageSize: 100 });
+    expect(client.handler.network().send(named, new Uint8Array(101))).toBe(SendStatus.MaxPacketSizeExceeded);
+    expect(client.handler.network().send(named, new Uint8Array(100))).toBe(SendStatus.Sent);
+    const aliased = await client.handler.network().connectAndWait(Ws, addr, { maxPayload: 50, maxMessageSize: 50 });
+    expect(client.handler.network().send(aliased, new Uint8Array(51))).toBe(SendStatus.MaxPacketSizeExceeded);
+    expect(() => client.handler.network().connect(Ws, addr, { maxPayload: 50, maxMessageSize: 60 })).toThrow(/one limit under two names/);
+    expect(() => client.handler.network().connect(Ws, addr, { maxMessageSize: 0 })).toThrow(InvalidOptionError);
+    // The listener's limit holds under its new name: a 1,001-byte message from a client allowed to send it is refused (Close 1009).
+    const big = await client.handler.network().connectAndWait(Ws, addr);
+    expect(client.handler.network().send(big, new Uint8Array(1001))).toBe(SendStatus.Sent);
+    await client.waitFor((e) => e.type === 'disconnected' && e.endpoint.resourceId.id === big.resourceId.id);
+  });
+
   it('connect and listen refuse unknown options, naming the key and the options of that side', async () => {
     const n = node();
     const net = n.handler.network();
