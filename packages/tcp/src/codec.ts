@@ -1,13 +1,8 @@
-import type { WriteBatch } from '@message-io/core/adapter';
+import { BATCH_COPY_LIMIT as COPY_LIMIT, type WriteBatch } from '@message-io/core/adapter';
 import { varintLength, writeVarint } from './varint.js';
 
-/**
- * Up to this size a message is copied into the write batch (with its prefix), so that many small
- * messages leave in one write. Larger ones are copied into a buffer used again once written
- * (`WriteBatch.writeCopy`). Either way the caller may change or reuse its buffer as soon as `send`
- * returns.
- */
-const COPY_LIMIT = 4096;
+// Up to core's BATCH_COPY_LIMIT a message is copied into the write batch (with its prefix), so
+// that many small messages leave in one write; larger ones through `WriteBatch.writeCopy`.
 
 /** Tcp: writes the message as it is, from a copy (the caller keeps its buffer). */
 export function writeStream(out: WriteBatch, data: Uint8Array): void {

@@ -1,6 +1,6 @@
 import { randomFillSync } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { giveBackBuffer, takeBuffer } from '@message-io/core/adapter';
+import { BATCH_COPY_LIMIT, giveBackBuffer, takeBuffer } from '@message-io/core/adapter';
 
 /**
  * Small binary messages are framed here, header and payload written straight into the connection's
@@ -9,7 +9,7 @@ import { giveBackBuffer, takeBuffer } from '@message-io/core/adapter';
  * client or a server are framed here too, into buffers used again once written ({@link pooledFrame}):
  * the caller may reuse its buffer as soon as `send` returns.
  */
-export const COALESCE_LIMIT = 4096;
+export const COALESCE_LIMIT: number = BATCH_COPY_LIMIT;
 
 type MaskFn = (source: Uint8Array, mask: Uint8Array, output: Uint8Array, offset: number, length: number) => void;
 

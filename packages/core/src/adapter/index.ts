@@ -47,4 +47,4 @@ export { HeldRest, type HeldRestOwner } from '../helpers/held-rest.js';
 export { joinPiece, keepJoined } from '../helpers/joined-frame.js';
 export { OwnedReads, ReceiveBuffer } from '../helpers/receive-buffer.js';
 export { giveBackBuffer, takeBuffer } from '../helpers/spare-buffers.js';
-export { WriteBatch, type BatchSink } from '../helpers/write-batch.js';
+export { BATCH_COPY_LIMIT, WriteBatch, type BatchSink } from '../helpers/write-batch.js';

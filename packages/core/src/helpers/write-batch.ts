@@ -17,6 +17,14 @@ export interface BatchSink {
 /** Size of the shared buffer that small writes are copied into. */
 const SLAB_SIZE = 64 * 1024;
 
+/**
+ * Up to this size (4 KiB) an adapter copies a message, with its framing, into the batch's slab
+ * (`reserve`, `commit`), so that many small messages leave in one write; larger ones go through
+ * `writeCopy` (a buffer used again once written). Either way the caller may reuse its buffer as
+ * soon as `send` returns. One value for every adapter, so that they batch alike.
+ */
+export const BATCH_COPY_LIMIT = 4096;
+
 type AnyBatch = WriteBatch<BatchSink>;
 
 /** Runs `flush(batch)` once the current synchronous run is over: Node's next tick, or a microtask elsewhere. */
