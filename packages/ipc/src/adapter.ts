@@ -2,10 +2,10 @@ import { createServer, Socket } from 'node:net';
 import { optionReader, refuseUnknownOptions, type Adapter, type Listening, type RemoteAddr, type RemoteContext } from '@message-io/core/adapter';
 import { parseIpcAddr } from './address.js';
 import { bind } from './bind.js';
-import { FramedLocal } from './listener.js';
+import { IpcLocal } from './listener.js';
 import { ipcConnectKeys, ipcListenKeys } from './option-keys.js';
 import { resolveBacklog, resolveMaxMessageSize, type IpcConnectOptions, type IpcListenOptions } from './options.js';
-import { FramedRemote } from './remote.js';
+import { IpcRemote } from './remote.js';
 
 /**
  * A socket's high-water mark: at most the connection's `maxBufferedBytes`, so that a queue that
@@ -16,7 +16,7 @@ function highWaterMark(context: RemoteContext): number {
 }
 
 /** The Ipc adapter: length-prefixed messages over Unix domain sockets. */
-export const adapter: Adapter<IpcConnectOptions, IpcListenOptions> = {
+export const ipcAdapter: Adapter<IpcConnectOptions, IpcListenOptions> = {
   /**
    * #2. Called by the core on `network().connect()`. Validate the options and the address (throw
    * `InvalidOptionError`, `InvalidAddressError`), start connecting and return the Remote at once.
@@ -28,7 +28,7 @@ export const adapter: Adapter<IpcConnectOptions, IpcListenOptions> = {
     const maxMessageSize = resolveMaxMessageSize(options);
     // Node forwards stream options to the socket, though its types omit them.
     const socket = new Socket({ writableHighWaterMark: highWaterMark(context) } as ConstructorParameters<typeof Socket>[0]);
-    const remote = new FramedRemote(socket, maxMessageSize, context.linger);
+    const remote = new IpcRemote(socket, maxMessageSize, context.linger);
     socket.connect({ path: target.path });
     return remote;
   },
@@ -51,7 +51,7 @@ export const adapter: Adapter<IpcConnectOptions, IpcListenOptions> = {
     await bind(server, where, settings);
     // Unix socket clients have no address of their own: an accepted connection is known by the listener's.
     const peer = { url: where.url };
-    const local = new FramedLocal(server, (socket) => ({ remote: new FramedRemote(socket, maxMessageSize, context.linger), addr: peer }));
+    const local = new IpcLocal(server, (socket) => ({ remote: new IpcRemote(socket, maxMessageSize, context.linger), addr: peer }));
     return { local, addr: peer };
   },
 };

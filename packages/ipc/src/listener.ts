@@ -5,7 +5,7 @@ import type { Acceptor, Local, LocalWatch, Remote, RemoteAddr } from '@message-i
 export type Accepting = (socket: Socket) => { remote: Remote; addr: RemoteAddr } | undefined;
 
 /** A listener: hands every accepted socket, wrapped by `wrap`, to the core. */
-export class FramedLocal implements Local {
+export class IpcLocal implements Local {
   constructor(
     private readonly server: Server,
     private readonly wrap: Accepting,

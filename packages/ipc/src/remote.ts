@@ -6,7 +6,7 @@ import { FrameDecoder, frame } from './framing.js';
  * One connection: a Node stream socket carrying length-prefixed messages. Sends of one event-loop
  * turn are corked together and leave in one system call on the next tick.
  */
-export class FramedRemote implements Remote, HeldRestOwner {
+export class IpcRemote implements Remote, HeldRestOwner {
   private watch: RemoteWatch | undefined;
   private decoder: FrameDecoder | undefined;
   /** What a stop left while the node's consumer is behind (core's `HeldRest`). */

@@ -1,6 +1,6 @@
 import type { Transport } from '@message-io/core/adapter';
 import { SCHEME } from './address.js';
-import { adapter } from './adapter.js';
+import { ipcAdapter } from './adapter.js';
 import { DEFAULT_MAX_MESSAGE_SIZE, type IpcConnectOptions, type IpcListenOptions } from './options.js';
 
 /**
@@ -16,5 +16,5 @@ export const Ipc: Transport<IpcConnectOptions, IpcListenOptions> = {
   packetBased: true,
   maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE,
   urlSchemes: [SCHEME],
-  adapter,
+  adapter: ipcAdapter,
 };
