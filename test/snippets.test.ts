@@ -40,7 +40,18 @@ describe('code shown in the documentation', () => {
         join(dir, 'tsconfig.json'),
         JSON.stringify({
           extends: '../../tsconfig.base.json',
-          compilerOptions: { noEmit: true, composite: false, declaration: false, isolatedDeclarations: false, types: ['node'], lib: ['es2023', 'dom'] },
+          // A snippet is a fragment shown to a reader: it may name a value (`const endpoint = …`)
+          // that the page goes on to explain rather than use, so unused names are allowed here.
+          compilerOptions: {
+            noEmit: true,
+            composite: false,
+            declaration: false,
+            isolatedDeclarations: false,
+            noUnusedLocals: false,
+            noUnusedParameters: false,
+            types: ['node'],
+            lib: ['es2023', 'dom'],
+          },
           include: ['*.ts'],
         }),
       );
