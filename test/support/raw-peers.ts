@@ -36,19 +36,24 @@ export interface JsonChild {
   lines(): readonly Record<string, unknown>[];
 }
 
-/** Starts `node ...nodeArgs fixture ...args` in `cwd`, reading its stdout as JSON lines. */
-export function startJsonChild(fixture: string, args: readonly string[], cwd: string, nodeArgs: readonly string[] = []): JsonChild {
-  const child = spawn(process.execPath, [...nodeArgs, fixture, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
-  children.add(child);
-  const lines: Record<string, unknown>[] = [];
+/** Parses `stream` as JSON lines as they come, pushing each object into `lines`. */
+export function readJsonLines(stream: NodeJS.ReadableStream, lines: Record<string, unknown>[]): void {
   let pending = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
+  stream.on('data', (chunk: Buffer) => {
     pending += chunk.toString();
     const parts = pending.split('\n');
     pending = parts.pop()!;
     for (const part of parts) if (part.trim() !== '') lines.push(JSON.parse(part) as Record<string, unknown>);
   });
+}
+
+/** Starts `node ...nodeArgs fixture ...args` in `cwd`, reading its stdout as JSON lines. */
+export function startJsonChild(fixture: string, args: readonly string[], cwd: string, nodeArgs: readonly string[] = []): JsonChild {
+  const child = spawn(process.execPath, [...nodeArgs, fixture, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  children.add(child);
+  const lines: Record<string, unknown>[] = [];
+  let stderr = '';
+  readJsonLines(child.stdout!, lines);
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const next = async <T>(key: string, from = 0, ms = 10_000): Promise<T> => {
     const deadline = Date.now() + ms;

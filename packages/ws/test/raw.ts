@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { requirePeers } from '../../../test/support/peers.js';
+import { readJsonLines } from '../../../test/support/raw-peers.js';
 
 /** One parsed WebSocket frame. */
 export interface Frame {
@@ -170,14 +171,8 @@ export function python(script: string, args: string[]): PythonPeer {
   const path = fileURLToPath(new URL(`./fixtures/${script}`, import.meta.url));
   const child = spawn(PYTHON, [path, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: Record<string, unknown>[] = [];
-  let out = '';
   let err = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-    const parts = out.split('\n');
-    out = parts.pop()!;
-    for (const line of parts) if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
-  });
+  readJsonLines(child.stdout!, lines);
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return {
