@@ -83,7 +83,7 @@ export default async function (plop) {
           existsSync(join(base, 'tsconfig.typecheck.json'))
             ? addReference(base, answers.directory, 'tsconfig.typecheck.json')
             : 'no tsconfig.typecheck.json to add the package to',
-        () => 'next: npm install, then npx lerna run build --scope ' + answers.packageName + ' and npx vitest run --project ' + answers.directory,
+        () => `next: npm install, then npx lerna run build --scope ${answers.packageName} and npx vitest run --project ${answers.directory}`,
       ];
     },
   });

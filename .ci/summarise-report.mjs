@@ -44,8 +44,7 @@ const failedFiles = files.filter((result) => result.status === 'failed');
 const notLoaded = failedFiles.filter((result) => (result.assertionResults ?? []).length === 0);
 // A failed file whose tests all passed or were skipped failed outside them (a hook, a teardown).
 const failedOutside = failedFiles.filter(
-  (result) =>
-    (result.assertionResults ?? []).length > 0 && !result.assertionResults.some((test) => test.status === 'failed'),
+  (result) => (result.assertionResults ?? []).length > 0 && !result.assertionResults.some((test) => test.status === 'failed'),
 );
 const name = (result) => relative(process.cwd(), String(result.name ?? '(unnamed file)'));
 const described = (result) => `${name(result)} (${firstLine(result.message)})`;
@@ -59,21 +58,12 @@ if (unexplained && report.success !== true) {
       'an unhandled error or rejection, named in its output above',
   );
 } else if (unexplained && testStatus !== 0) {
-  console.log(
-    `the test command exited with status ${status} though no test or file failed: ` +
-      'an unhandled error or rejection, named in vitest\'s output above',
-  );
+  console.log(`the test command exited with status ${status} though no test or file failed: an unhandled error or rejection, named in vitest's output above`);
 } else if (testStatus !== 0) {
   console.log(`the test command exited with status ${status}`);
 }
 
-const ok =
-  report !== undefined &&
-  report.success === true &&
-  testStatus === 0 &&
-  failed === 0 &&
-  failedFiles.length === 0 &&
-  passed > 0;
+const ok = report !== undefined && report.success === true && testStatus === 0 && failed === 0 && failedFiles.length === 0 && passed > 0;
 console.log(
   `${passed} passed, ${failed} failed, ${skipped} skipped; ` +
     `${files.length} test ${files.length === 1 ? 'file' : 'files'}, ${failedFiles.length} failed (${notLoaded.length} did not load)` +

@@ -43,8 +43,12 @@ describe('templates/', () => {
         'adapter/test/conformance.test.ts.hbs',
       ]),
     );
-    const source = entries.filter(([path]) => path.startsWith('adapter/src/')).map(([, text]) => text).join('\n');
-    for (const member of ['#1', '#2', '#3', '#4', '#5', '#6', '#7', '#8']) expect(source).toMatch(new RegExp(`/\\*\\*\\s*\\n\\s*\\* ${member}\\. Called by the core`));
+    const source = entries
+      .filter(([path]) => path.startsWith('adapter/src/'))
+      .map(([, text]) => text)
+      .join('\n');
+    for (const member of ['#1', '#2', '#3', '#4', '#5', '#6', '#7', '#8'])
+      expect(source).toMatch(new RegExp(`/\\*\\*\\s*\\n\\s*\\* ${member}\\. Called by the core`));
   });
 
   it('are what the built @message-io/create-adapter ships (dist/templates.json is up to date)', () => {

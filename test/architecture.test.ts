@@ -32,7 +32,8 @@ describe('docs/architecture.md', () => {
   it('names only packages that exist, and every one of them', () => {
     const named = new Set([...doc.matchAll(/@message-io\/[a-z-]+/g)].map((m) => m[0]).filter((name) => name !== '@message-io/core/adapter'));
     for (const name of named) expect(packageNames, `${name} is named in docs/architecture.md`).toContain(name);
-    for (const name of packageNames.filter((n) => n.startsWith('@message-io/'))) expect([...named], `${name} is missing from docs/architecture.md`).toContain(name);
+    for (const name of packageNames.filter((n) => n.startsWith('@message-io/')))
+      expect([...named], `${name} is missing from docs/architecture.md`).toContain(name);
     expect(doc).toContain('message-io<br/>');
     expect(packageNames).toContain('message-io');
   });

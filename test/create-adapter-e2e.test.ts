@@ -22,6 +22,7 @@ function cleanEnv(): NodeJS.ProcessEnv {
 function run(command: string, args: string[], cwd: string, timeout: number): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     execFile(command, args, { cwd, timeout, killSignal: 'SIGKILL', env: cleanEnv(), maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the colour codes removed here
       const output = `${stdout}\n${stderr}`.replace(/\x1b\[[0-9;]*m/g, ''); // no colours
       if (error) reject(new Error(`${command} ${args.join(' ')} failed in ${cwd}: ${error.message}\n${output}`));
       else resolvePromise(output);

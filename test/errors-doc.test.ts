@@ -10,10 +10,7 @@ type ErrorClass = new (message: string) => core.MessageIoError;
 /** Every exported class that extends MessageIoError (the base class itself excluded). */
 function errorClasses(): [string, ErrorClass][] {
   const exported: [string, unknown][] = Object.entries(core);
-  return exported.filter(
-    (entry): entry is [string, ErrorClass] =>
-      typeof entry[1] === 'function' && entry[1].prototype instanceof core.MessageIoError,
-  );
+  return exported.filter((entry): entry is [string, ErrorClass] => typeof entry[1] === 'function' && entry[1].prototype instanceof core.MessageIoError);
 }
 
 /** The codes that docs/errors.md documents: the text of every `## ERR_...` heading. */

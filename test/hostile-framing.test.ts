@@ -15,20 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import {
-  cleanUp,
-  connectAll,
-  ipcPrefix,
-  KiB,
-  MiB,
-  prefix,
-  received,
-  sleep,
-  startJsonChild,
-  upgradeAll,
-  wsFrame,
-  writeAll,
-} from './support/raw-peers.js';
+import { cleanUp, connectAll, ipcPrefix, KiB, MiB, prefix, received, sleep, startJsonChild, upgradeAll, wsFrame, writeAll } from './support/raw-peers.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const FIXTURE = join(root, 'test/fixtures/framing-node.mjs');
@@ -72,7 +59,11 @@ async function startNode(kind: string, options: object = {}): Promise<FramingNod
     port: Number(addr.slice(addr.lastIndexOf(':') + 1)),
     path,
     report: () => child.ask<Report>('report', 'report'),
-    uncaught: () => child.lines().filter((l) => 'uncaught' in l).map((l) => String(l.uncaught)),
+    uncaught: () =>
+      child
+        .lines()
+        .filter((l) => 'uncaught' in l)
+        .map((l) => String(l.uncaught)),
   };
 }
 
@@ -248,22 +239,25 @@ describe('hostile framing: memory grows with the bytes a peer sends, not with ho
     await expectReleased(node, all, empty);
   });
 
-  it.each(['ws', 'ws-lent'])('Ws (%s): 210 connections trickle a binary frame, a text frame and a fragment declared as 1 MiB, one byte per read', async (kind) => {
-    const node = await startNode(kind);
-    await warmUp(node, kind);
-    const empty = await node.report();
-    const all = await upgradeAll(node, 210);
-    // A third each: a final binary frame, a final text frame, the first fragment of a binary message.
-    all.forEach((socket, i) => socket.write(wsFrame([0x82, 0x81, 0x02][i % 3]!, Buffer.alloc(0), MiB)));
-    await sleep(200);
-    const before = await node.report();
-    const sent = await trickle(all, 300);
-    const cost = costOf(`Ws trickle (${kind})`, all.length, sent, before, await node.report());
-    expectBounded(cost, 4, 2 * KiB);
-    await expectReleased(node, all, empty);
-  });
+  it.each(['ws', 'ws-lent'])(
+    'Ws (%s): 210 connections trickle a binary frame, a text frame and a fragment declared as 1 MiB, one byte per read',
+    async (kind) => {
+      const node = await startNode(kind);
+      await warmUp(node, kind);
+      const empty = await node.report();
+      const all = await upgradeAll(node, 210);
+      // A third each: a final binary frame, a final text frame, the first fragment of a binary message.
+      all.forEach((socket, i) => socket.write(wsFrame([0x82, 0x81, 0x02][i % 3]!, Buffer.alloc(0), MiB)));
+      await sleep(200);
+      const before = await node.report();
+      const sent = await trickle(all, 300);
+      const cost = costOf(`Ws trickle (${kind})`, all.length, sent, before, await node.report());
+      expectBounded(cost, 4, 2 * KiB);
+      await expectReleased(node, all, empty);
+    },
+  );
 
-  it('Ws: 300 connections send part of an upgrade request and stall: each costs a fixed amount, and the node ends them all by its handshakeTimeout', async () => {
+  it('Ws: 300 connections send part of an upgrade request and stall: each costs a fixed amount, the node ends them all by its handshakeTimeout', async () => {
     const handshakeTimeout = 2000;
     const node = await startNode('ws', { handshakeTimeout });
     await warmUp(node, 'ws');

@@ -300,7 +300,11 @@ it('ND-01: seeded garbage on every listener kind: no crash, every connection end
     upgraded: outcome.upgraded,
     fds: `${fdsBefore} -> ${fdsAfter} (child's own count ${before.fds} -> ${after.fds})`,
     heapTotal: `${(before.heapTotal / MiB).toFixed(1)} -> ${(after.heapTotal / MiB).toFixed(1)} MiB`,
-    memory: `rss ${(before.rss / MiB).toFixed(1)} -> ${(after.rss / MiB).toFixed(1)} MiB, arrayBuffers ${(before.arrayBuffers / MiB).toFixed(2)} -> ${(after.arrayBuffers / MiB).toFixed(2)} MiB, heapUsed ${(before.heapUsed / MiB).toFixed(1)} -> ${(after.heapUsed / MiB).toFixed(1)} MiB`,
+    memory: [
+      `rss ${(before.rss / MiB).toFixed(1)} -> ${(after.rss / MiB).toFixed(1)} MiB,`,
+      `arrayBuffers ${(before.arrayBuffers / MiB).toFixed(2)} -> ${(after.arrayBuffers / MiB).toFixed(2)} MiB,`,
+      `heapUsed ${(before.heapUsed / MiB).toFixed(1)} -> ${(after.heapUsed / MiB).toFixed(1)} MiB`,
+    ].join(' '),
     delta: `${((memoryAfter - memoryBefore) / MiB).toFixed(2)} MiB (${(((memoryAfter - memoryBefore) / memoryBefore) * 100).toFixed(1)} %)`,
     udpDelivered: `${after.counts.udp.messages} of 2200 datagrams`,
     counts: after.counts,

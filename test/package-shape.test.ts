@@ -167,7 +167,9 @@ describe.each(adapters.map((w) => [w.pkg.name, w] as const))('transport package 
   it('has the keys of templates/adapter/package.json.hbs', () => {
     const template = renderTemplate(join(root, 'templates/adapter/package.json.hbs'));
     const expected = Object.keys(template).sort();
-    const actual = Object.keys(pkg).filter((key) => !OPTIONAL_ADAPTER_KEYS.has(key) || key in template).sort();
+    const actual = Object.keys(pkg)
+      .filter((key) => !OPTIONAL_ADAPTER_KEYS.has(key) || key in template)
+      .sort();
     expect(actual).toEqual(expected);
   });
 });
@@ -189,9 +191,7 @@ describe.each(all.map((w) => [w.path, w] as const))('tsconfig.json of %s', (_pat
 
 describe('root tsconfig.json', () => {
   it('only references, and references every workspace', () => {
-    const tsconfig = parseJsonc<{ files?: unknown[]; include?: unknown[]; references?: { path: string }[] }>(
-      readFileSync(join(root, 'tsconfig.json'), 'utf8'),
-    );
+    const tsconfig = parseJsonc<{ files?: unknown[]; include?: unknown[]; references?: { path: string }[] }>(readFileSync(join(root, 'tsconfig.json'), 'utf8'));
     expect(tsconfig.files ?? []).toEqual([]);
     expect(tsconfig.include).toBeUndefined();
     const referenced = (tsconfig.references ?? []).map((ref) => relative(root, resolve(root, ref.path))).sort();
@@ -211,6 +211,11 @@ describe('tsconfig.typecheck.json (npm run typecheck)', () => {
 
   it('references every package, so that `tsc -b` builds what the tests import first', () => {
     const referenced = (tsconfig.references ?? []).map((ref) => relative(root, resolve(root, ref.path))).sort();
-    expect(referenced).toEqual(all.filter((w) => w.path.startsWith('packages/')).map((w) => w.path).sort());
+    expect(referenced).toEqual(
+      all
+        .filter((w) => w.path.startsWith('packages/'))
+        .map((w) => w.path)
+        .sort(),
+    );
   });
 });

@@ -151,7 +151,10 @@ beforeAll(async () => {
     writeFileSync(join(c.dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['index.ts'] }, null, 2));
     consumers.push(c);
   }
-  await limited(3, consumers.map((c) => () => install(c)));
+  await limited(
+    3,
+    consumers.map((c) => () => install(c)),
+  );
 }, 300_000);
 
 describe('consumers installed from the tarballs, outside the workspace', () => {
@@ -166,7 +169,7 @@ describe('consumers installed from the tarballs, outside the workspace', () => {
       for (const { name, entry, real } of ours) {
         expect(entry.link, `${c.name}: ${name} is a link`).toBeUndefined();
         expect(resolve(c.dir, (entry.resolved ?? '').replace(/^file:/, '')), `${c.name}: ${name}`).toBe(tarballs.get(name));
-        expect(real.startsWith(c.dir + '/'), `${c.name}: ${name} is really at ${real}`).toBe(true);
+        expect(real.startsWith(`${c.dir}/`), `${c.name}: ${name} is really at ${real}`).toBe(true);
         expect(realpathSync(real).startsWith(root)).toBe(false);
       }
       // Only what was asked for (and what it needs) is there: a transport consumer has no other transport.
@@ -240,9 +243,11 @@ type Packages = { packages: { dir: string; packageJson: PackageJson & Record<str
 const { getPackages } = requireFromRoot('@manypkg/get-packages') as { getPackages: (dir: string) => Promise<Packages> };
 const { read: readConfig } = requireFromRoot('@changesets/config') as { read: (dir: string, packages: Packages) => Promise<Record<string, unknown>> };
 const readChangesets = (requireFromRoot('@changesets/read') as { default: (dir: string) => Promise<unknown[]> }).default;
-const assemble = (requireFromRoot('@changesets/assemble-release-plan') as {
-  default: (changesets: unknown[], packages: Packages, config: unknown, pre: undefined) => { releases: Release[] };
-}).default;
+const assemble = (
+  requireFromRoot('@changesets/assemble-release-plan') as {
+    default: (changesets: unknown[], packages: Packages, config: unknown, pre: undefined) => { releases: Release[] };
+  }
+).default;
 
 describe('changesets', () => {
   const config = readJson<Record<string, unknown>>(join(root, '.changeset/config.json'));

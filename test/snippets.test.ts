@@ -21,7 +21,10 @@ function walk(dir: string, keep: (name: string) => boolean, found: string[] = []
 }
 
 const blocks = walk(root, (name) => name.endsWith('.md')).flatMap((file) =>
-  [...readFileSync(file, 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((match, index) => ({ where: `${relative(root, file)} #${index + 1}`, code: match[1]! })),
+  [...readFileSync(file, 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((match, index) => ({
+    where: `${relative(root, file)} #${index + 1}`,
+    code: match[1]!,
+  })),
 );
 const sources = walk(join(root, 'examples'), (name) => name.endsWith('.ts')).map((file) => readFileSync(file, 'utf8'));
 

@@ -51,7 +51,11 @@ type Flood = 'empty' | 'one-byte' | 'empty-text';
 
 /** The bytes of `count` messages of `size` bytes (0 or 1) for `kind`, the one-byte ones numbered from `first`. */
 function floodBytes(kind: Kind, size: 0 | 1, count: number, first: number, text = false): Buffer {
-  const header = kind.startsWith('ws') ? wsFrame(text ? 0x81 : 0x82, Buffer.alloc(size)) : kind === 'ipc' ? Buffer.concat([ipcPrefix(size), Buffer.alloc(size)]) : Buffer.concat([prefix(size), Buffer.alloc(size)]);
+  const header = kind.startsWith('ws')
+    ? wsFrame(text ? 0x81 : 0x82, Buffer.alloc(size))
+    : kind === 'ipc'
+      ? Buffer.concat([ipcPrefix(size), Buffer.alloc(size)])
+      : Buffer.concat([prefix(size), Buffer.alloc(size)]);
   const frame = header.length;
   const bytes = Buffer.alloc(frame * count);
   for (let i = 0; i < count; i++) header.copy(bytes, i * frame);
@@ -116,7 +120,17 @@ async function floodStream(kind: Kind, consumer: Consumer, flood: Flood, count: 
   await sleep(300);
   const during = await node.ask<Report>('report', 'report');
   const grown = live(during) - live(before);
-  console.log(`stored flood: ${JSON.stringify({ kind, consumer, flood, count, sent: bytes.length, liveMiB: (grown / MiB).toFixed(2), rssMiB: ((during.rss - before.rss) / MiB).toFixed(2) })}`);
+  console.log(
+    `stored flood: ${JSON.stringify({
+      kind,
+      consumer,
+      flood,
+      count,
+      sent: bytes.length,
+      liveMiB: (grown / MiB).toFixed(2),
+      rssMiB: ((during.rss - before.rss) / MiB).toFixed(2),
+    })}`,
+  );
   expect(grown, `${kind} ${flood} flood, ${consumer}: live memory grown`).toBeLessThan(4 * cap + 4 * MiB);
   expect(during.messages, 'the stuck consumer took nothing more').toBe(consumer === 'iterator' ? 1 : 0);
 
@@ -185,9 +199,13 @@ describe('stored events stay within maxStoredBytes, whatever the size of the mes
   streams.push(['ws', 'iterator', 'empty-text', 500_000]);
   streams.push(['tcp', 'iterator', 'one-byte', 0], ['tcp', 'late', 'one-byte', 0]);
 
-  it.each(streams)('%s, consumer %s: a flood of %s messages (%i of them)', async (kind, consumer, flood, count) => {
-    await floodStream(kind, consumer, flood, count);
-  }, 60_000);
+  it.each(streams)(
+    '%s, consumer %s: a flood of %s messages (%i of them)',
+    async (kind, consumer, flood, count) => {
+      await floodStream(kind, consumer, flood, count);
+    },
+    60_000,
+  );
 
   const datagrams: Array<[Kind, Consumer, Flood]> = [
     ['udp', 'iterator', 'empty'],
@@ -197,7 +215,11 @@ describe('stored events stay within maxStoredBytes, whatever the size of the mes
     ['udp-connected', 'iterator', 'empty'],
     ['udp-connected', 'late', 'one-byte'],
   ];
-  it.each(datagrams)('%s, consumer %s: a flood of %s datagrams', async (kind, consumer, flood) => {
-    await floodUdp(kind, consumer, flood, 20_000);
-  }, 60_000);
+  it.each(datagrams)(
+    '%s, consumer %s: a flood of %s datagrams',
+    async (kind, consumer, flood) => {
+      await floodUdp(kind, consumer, flood, 20_000);
+    },
+    60_000,
+  );
 });

@@ -28,14 +28,18 @@ export function jobsFor(transport: Job['transport'], quick: boolean): { label: s
   const pings = quick ? 2_200 : 22_000;
   const bulkJob: Job = { metric: 'throughput', transport, size: bulkSize, count: bulk, totalBytes: bulk * bulkSize };
   // Tcp and FramedTcp read differently on the two sides (an outgoing connection reuses one receive buffer): both directions.
-  const download = transport === 'tcp' || transport === 'framed-tcp' ? [{ label: 'throughput 64 KiB, to the client', job: { ...bulkJob, toClient: true } }] : [];
+  const download =
+    transport === 'tcp' || transport === 'framed-tcp' ? [{ label: 'throughput 64 KiB, to the client', job: { ...bulkJob, toClient: true } }] : [];
   // Udp: also paced at offered loads that both receivers may or may not keep up with, so that ours
   // and native are compared at the same offered load (the unpaced job loses most datagrams).
   const pacedCount = Math.floor((quick ? GiB / 16 : GiB / 4) / bulkSize);
-  const paced = transport !== 'udp' ? [] : (quick ? [200] : [200, 400, 600]).map((mbps) => ({
-    label: `throughput 65,507 B, offered ${mbps} MB/s`,
-    job: { ...bulkJob, count: pacedCount, totalBytes: pacedCount * bulkSize, paced: mbps * 1e6 },
-  }));
+  const paced =
+    transport !== 'udp'
+      ? []
+      : (quick ? [200] : [200, 400, 600]).map((mbps) => ({
+          label: `throughput 65,507 B, offered ${mbps} MB/s`,
+          job: { ...bulkJob, count: pacedCount, totalBytes: pacedCount * bulkSize, paced: mbps * 1e6 },
+        }));
   return [
     { label: `throughput ${transport === 'udp' ? '65,507 B' : '64 KiB'}${download.length > 0 ? ', to the server' : ''}`, job: bulkJob },
     ...download,

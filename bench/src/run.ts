@@ -35,7 +35,10 @@ for (const section of sections) {
 const svgPath = argValue('svg') ?? (quick ? undefined : fileURLToPath(new URL('../../docs/performance-sizes.svg', import.meta.url)));
 const started = performance.now();
 // The load from other processes, before and after: the machine is shared and figures move with it.
-const loadText = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
+const loadText = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 const loadAtStart = loadText();
 const peersArg = argValue('peers') ?? 'all';
 const known = Object.keys(thirdParty) as Peer[];
@@ -90,7 +93,12 @@ for (const transport of sections.includes('table') ? only : []) {
       if (of(impl).length === 0) return 'failed';
       const values = of(impl).map((f) => f.value);
       const loss = of(impl).map((f) => f.loss ?? 0);
-      const extra = job.metric === 'latency' ? ` (p99 ${median(of(impl).map((f) => f.p99!)).toFixed(1)})` : transport === 'udp' ? ` (loss ${(median(loss) * 100).toFixed(1)}%)` : '';
+      const extra =
+        job.metric === 'latency'
+          ? ` (p99 ${median(of(impl).map((f) => f.p99!)).toFixed(1)})`
+          : transport === 'udp'
+            ? ` (loss ${(median(loss) * 100).toFixed(1)}%)`
+            : '';
       return `${format(median(values), job.metric)}${extra} [${format(Math.min(...values), job.metric)} – ${format(Math.max(...values), job.metric)}]`;
     };
     // Udp: dgram written by an expert is the plain one, so ours / expert is ours / native.
@@ -127,10 +135,21 @@ const columns = [
   ...peers.map((p) => `ours / ${p}`),
 ];
 const header = [
-  `Node.js ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average (1, 5, 15 min) ${loadAtStart} at the start and ${loadText()} at the end of the table, ${runs} run(s)${quick ? ', quick' : ''}${versions.length > 0 ? `; ${versions.join(', ')}` : ''}.`,
+  [
+    `Node.js ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'},`,
+    `load average (1, 5, 15 min) ${loadAtStart} at the start and ${loadText()} at the end of the table,`,
+    `${runs} run(s)${quick ? ', quick' : ''}${versions.length > 0 ? `; ${versions.join(', ')}` : ''}.`,
+  ].join(' '),
   'Median [min – max]. Latency is RTT/2 (median, p99 in brackets); for latency a lower figure is better, so its ratio above 100% means slower.',
-  '"message-io" is the default (received messages are the user\'s); "borrowing" opts in to `reuseReceiveBuffer: true` on the receiving side (messages lent from a reused buffer; Ws lends on accepted connections only, Udp never).',
-  '"native, plain" is Node\'s own modules as most users write them (one `write` per message; a LEB128 reader that joins the pending bytes with each chunk); "native, expert" as an expert does (the writes of each event-loop turn corked together, Node\'s documented idiom, also under `ws`; a frame reader linear in the bytes). Udp is the same both ways (bench/src/peers).',
+  [
+    '"message-io" is the default (received messages are the user\'s); "borrowing" opts in to `reuseReceiveBuffer: true` on the receiving side',
+    '(messages lent from a reused buffer; Ws lends on accepted connections only, Udp never).',
+  ].join(' '),
+  [
+    '"native, plain" is Node\'s own modules as most users write them (one `write` per message; a LEB128 reader that joins the pending bytes',
+    'with each chunk); "native, expert" as an expert does (the writes of each event-loop turn corked together, Node\'s documented idiom, also',
+    'under `ws`; a frame reader linear in the bytes). Udp is the same both ways (bench/src/peers).',
+  ].join(' '),
   ...(peers.length > 0 ? ['"—": that library does not do this transport\'s job (socket.io does those of Ws, zeromq those of FramedTcp).'] : []),
   ...notes.map((note) => `${note}.`),
   '',

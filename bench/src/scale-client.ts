@@ -43,7 +43,10 @@ function open(done: (error: Error | undefined, client?: Client) => void): void {
     const ws = new WebSocket(`ws://${addr}/`, { perMessageDeflate: false });
     let settled = false;
     ws.on('error', (error) => {
-      if (!settled) (settled = true), done(error);
+      if (!settled) {
+        settled = true;
+        done(error);
+      }
     });
     ws.on('message', pinged);
     ws.once('open', () => {
@@ -58,7 +61,10 @@ function open(done: (error: Error | undefined, client?: Client) => void): void {
   let settled = false;
   let got = 0;
   socket.on('error', (error) => {
-    if (!settled) (settled = true), done(error);
+    if (!settled) {
+      settled = true;
+      done(error);
+    }
   });
   socket.on('data', (chunk: Buffer) => {
     const before = got;
@@ -92,7 +98,10 @@ const next = (attempt = 1): void => {
     }
     clients.push(client!);
     if (clients.length === count) return finish();
-    if (started < count) (started++, next());
+    if (started < count) {
+      started++;
+      next();
+    }
   });
 };
 

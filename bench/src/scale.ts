@@ -157,7 +157,8 @@ export async function runScale(options: ScaleOptions = {}): Promise<string[]> {
   if (count < requested) {
     const ports = ephemeralPorts();
     notes.push(
-      `**Lowered to ${Math.max(count, 1).toLocaleString('en')} connections** (asked ${requested.toLocaleString('en')}): a child process can raise its file limit to ${limit.toLocaleString('en')}, and there are ${ports.toLocaleString('en')} local ports.`,
+      `**Lowered to ${Math.max(count, 1).toLocaleString('en')} connections** (asked ${requested.toLocaleString('en')}): ` +
+        `a child process can raise its file limit to ${limit.toLocaleString('en')}, and there are ${ports.toLocaleString('en')} local ports.`,
     );
     log(notes[notes.length - 1]!);
   }
@@ -171,7 +172,9 @@ export async function runScale(options: ScaleOptions = {}): Promise<string[]> {
           const sample = await measureOnce(impl, transport, count, { ping, concurrency, settleMs });
           samples[impl].push(sample);
           log(
-            `${transport} ${impl} run ${run + 1}/${runs}: accept ${ms(sample.acceptMs)}, heap+external ${Math.round(sample.heapPerConn)} B (arrayBuffers ${Math.round(sample.arrayBuffersPerConn)} B), heapTotal ${Math.round(sample.heapTotalPerConn)} B, RSS ${Math.round(sample.rssPerConn)} B per connection`,
+            `${transport} ${impl} run ${run + 1}/${runs}: accept ${ms(sample.acceptMs)}, ` +
+              `heap+external ${Math.round(sample.heapPerConn)} B (arrayBuffers ${Math.round(sample.arrayBuffersPerConn)} B), ` +
+              `heapTotal ${Math.round(sample.heapTotalPerConn)} B, RSS ${Math.round(sample.rssPerConn)} B per connection`,
           );
         } catch (error) {
           log(`${transport} ${impl} run ${run + 1}/${runs}: ${(error as Error).message}`);
@@ -186,20 +189,40 @@ export async function runScale(options: ScaleOptions = {}): Promise<string[]> {
       }
       let ratio = '';
       if (impl === 'ours' && samples.native.length > 0) {
-        const of = (key: 'heapPerConn' | 'rssPerConn'): string =>
-          `${(median(got.map((s) => s[key])) / median(samples.native.map((s) => s[key]))).toFixed(2)}×`;
+        const of = (key: 'heapPerConn' | 'rssPerConn'): string => {
+          const ours = median(got.map((s) => s[key]));
+          return `${(ours / median(samples.native.map((s) => s[key]))).toFixed(2)}×`;
+        };
         ratio = `${of('heapPerConn')} / ${of('rssPerConn')}`;
       }
       rows.push(
-        `| ${transport} | ${LABELS[transport][impl]} | ${spread(got.map((s) => s.acceptMs), ms)} | ${spread(got.map((s) => s.heapPerConn), kib)} | ${spread(got.map((s) => s.rssPerConn), kib)} | ${ratio} |`,
+        `| ${transport} | ${LABELS[transport][impl]} | ${spread(
+          got.map((s) => s.acceptMs),
+          ms,
+        )} | ${spread(
+          got.map((s) => s.heapPerConn),
+          kib,
+        )} | ${spread(
+          got.map((s) => s.rssPerConn),
+          kib,
+        )} | ${ratio} |`,
       );
     }
   }
   return [
-    `Node.js ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${runs} run(s)${quick ? ', quick' : ''}.`,
-    `${count.toLocaleString('en')} concurrent connections to one server on 127.0.0.1, opened by one client process (plain node:net sockets, or \`ws\` clients for Ws) at most ${concurrency} connecting at a time.` +
-      (ping ? ' Each connection then carries one 16-byte message and its echo, on every server alike, before memory is measured.' : ' The connections stay idle.'),
-    'Accept time: from the first connect to the last `accepted` (message-io) or `connection` (native) event. Memory: the server process after GC, all connections open, minus before listening, divided by the connections; heap+external is heapUsed + external (external includes arrayBuffers). Median [min – max]; ours / native is heap+external / RSS.',
+    `Node.js ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}, ${runs} run(s)${quick ? ', quick' : ''}.`,
+    `${count.toLocaleString('en')} concurrent connections to one server on 127.0.0.1, opened by one client process ` +
+      `(plain node:net sockets, or \`ws\` clients for Ws) at most ${concurrency} connecting at a time.` +
+      (ping
+        ? ' Each connection then carries one 16-byte message and its echo, on every server alike, before memory is measured.'
+        : ' The connections stay idle.'),
+    [
+      'Accept time: from the first connect to the last `accepted` (message-io) or `connection` (native) event.',
+      'Memory: the server process after GC, all connections open, minus before listening, divided by the connections;',
+      'heap+external is heapUsed + external (external includes arrayBuffers). Median [min – max]; ours / native is heap+external / RSS.',
+    ].join(' '),
     ...notes,
     '',
     '| transport | server | accept time | heap+external per conn | RSS per conn | ours / native memory |',

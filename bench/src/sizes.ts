@@ -124,7 +124,10 @@ export async function runSizes(options: SizesOptions = {}): Promise<{ table: str
   const seconds = (performance.now() - started) / 1000;
   const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${platform()} ${arch()}`;
   const { volume, maxMessages } = sizesVolume(quick);
-  const about = `Node.js ${process.version}, ${machine}, load average ${load.map((l) => l.toFixed(2)).join(' ')} at the start; median of ${runs} run(s)${quick ? ', quick' : ''}, ${seconds.toFixed(0)} s in all.`;
+  const loadText = load.map((l) => l.toFixed(2)).join(' ');
+  const about =
+    `Node.js ${process.version}, ${machine}, load average ${loadText} at the start; ` +
+    `median of ${runs} run(s)${quick ? ', quick' : ''}, ${seconds.toFixed(0)} s in all.`;
   const how =
     `Each point: ${formatSize(volume)} or at most ${maxMessages.toLocaleString('en')} messages, from a sender process to a receiver process on loopback; ` +
     'MB/s is 10^6 bytes a second counted at the receiver. Udp counts only the datagrams that arrived (its loss is under its panel).';

@@ -34,7 +34,11 @@ async function runClients(addr: string): Promise<void> {
       process.send?.({ cycles });
       handler.stop();
     } else if (event.type === 'connected') {
-      if (!event.ok) return void (pending.delete(event.endpoint), open());
+      if (!event.ok) {
+        pending.delete(event.endpoint);
+        open();
+        return;
+      }
       for (let i = 0; i < 10; i++) net.send(event.endpoint, new Uint8Array(64));
     } else if (event.type === 'message') {
       const got = pending.get(event.endpoint)! + event.data.length;
@@ -59,7 +63,10 @@ async function runServer(): Promise<void> {
   let accepted = 0;
   let live = 0;
   void listener.forEach((event) => {
-    if (event.type === 'accepted') (accepted++, live++);
+    if (event.type === 'accepted') {
+      accepted++;
+      live++;
+    }
     if (event.type === 'disconnected') live--;
     if (event.type === 'message') net.send(event.endpoint, event.data);
   });

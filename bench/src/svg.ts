@@ -60,7 +60,7 @@ export function formatSize(size: number): string {
   return `${size.toLocaleString('en')} B`;
 }
 
-const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeXml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const num = (value: number): string => (Math.round(value * 10) / 10).toString();
 const finite = (value: number | undefined): value is number => value !== undefined && Number.isFinite(value) && value > 0;
 
@@ -130,10 +130,10 @@ export function renderSizesChart(chart: SizeChart): string {
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="${FONT}" fill="${TEXT}">`,
     `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
-    `<text x="${WIDTH / 2}" y="32" text-anchor="middle" font-size="20" font-weight="bold">${escape(chart.title)}</text>`,
+    `<text x="${WIDTH / 2}" y="32" text-anchor="middle" font-size="20" font-weight="bold">${escapeXml(chart.title)}</text>`,
   );
   if (chart.subtitle !== undefined) {
-    out.push(`<text x="${WIDTH / 2}" y="54" text-anchor="middle" font-size="13" fill="${AXIS}">${escape(chart.subtitle)}</text>`);
+    out.push(`<text x="${WIDTH / 2}" y="54" text-anchor="middle" font-size="13" fill="${AXIS}">${escapeXml(chart.subtitle)}</text>`);
   }
   // Legend: one centred row.
   const legendY = 80;
@@ -141,7 +141,7 @@ export function renderSizesChart(chart: SizeChart): string {
     out.push(
       `<line x1="${x}" y1="${legendY}" x2="${x + 36}" y2="${legendY}" stroke="${color}" stroke-width="2.5"${dash}/>`,
       circle(color, num(x + 18), num(legendY), ours),
-      `<text x="${x + 44}" y="${legendY + 4}" font-size="13">${escape(label)}</text>`,
+      `<text x="${x + 44}" y="${legendY + 4}" font-size="13">${escapeXml(label)}</text>`,
     );
   };
   legend(WIDTH / 2 - 330, OURS, true, 'message-io (solid)');
@@ -152,7 +152,7 @@ export function renderSizesChart(chart: SizeChart): string {
     const left = (index % COLUMNS) * PANEL_WIDTH + PLOT_LEFT;
     const top = rowTops[Math.floor(index / COLUMNS)]! + PLOT_TOP;
     out.push(`<g transform="translate(${left} ${top})">`);
-    out.push(`<text x="${num(plotWidth / 2)}" y="-12" text-anchor="middle" font-size="15" font-weight="bold">${escape(panel.title)}</text>`);
+    out.push(`<text x="${num(plotWidth / 2)}" y="-12" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(panel.title)}</text>`);
     out.push(`<rect width="${plotWidth}" height="${PLOT_HEIGHT}" fill="none" stroke="${AXIS}" stroke-width="1"/>`);
     for (const tick of logTicks(yMin, yMax)) {
       const y = num(yScale(tick));
@@ -172,9 +172,7 @@ export function renderSizesChart(chart: SizeChart): string {
     // Grid lines are drawn over the frame's edges; draw it again on top.
     out.push(`<rect width="${plotWidth}" height="${PLOT_HEIGHT}" fill="none" stroke="${AXIS}" stroke-width="1"/>`);
     out.push(`<text x="${num(plotWidth / 2)}" y="${PLOT_HEIGHT + 36}" text-anchor="middle" font-size="12">message size (log scale)</text>`);
-    out.push(
-      `<text transform="translate(-48 ${PLOT_HEIGHT / 2}) rotate(-90)" text-anchor="middle" font-size="12">MB/s at the receiver (log scale)</text>`,
-    );
+    out.push(`<text transform="translate(-48 ${PLOT_HEIGHT / 2}) rotate(-90)" text-anchor="middle" font-size="12">MB/s at the receiver (log scale)</text>`);
     const sorted = [...panel.points].sort((a, b) => a.size - b.size);
     for (const impl of ['native', 'expert', 'ours'] as const) {
       const color = impl === 'ours' ? OURS : impl === 'native' ? NATIVE : EXPERT;
@@ -218,7 +216,7 @@ export function renderSizesChart(chart: SizeChart): string {
   });
 
   captionLines.forEach((line, index) => {
-    out.push(`<text x="24" y="${captionTop + index * CAPTION_LINE}" font-size="12" fill="${AXIS}">${escape(line)}</text>`);
+    out.push(`<text x="24" y="${captionTop + index * CAPTION_LINE}" font-size="12" fill="${AXIS}">${escapeXml(line)}</text>`);
   });
   out.push('</svg>');
   return `${out.join('\n')}\n`;
@@ -227,5 +225,5 @@ export function renderSizesChart(chart: SizeChart): string {
 /** A point marker: filled for message-io, hollow for native; `title` shows the figure on hover. */
 function circle(color: string, x: string, y: string, filled: boolean, title?: string): string {
   const body = `cx="${x}" cy="${y}" r="4" fill="${filled ? color : '#ffffff'}" stroke="${color}" stroke-width="2"`;
-  return title === undefined ? `<circle ${body}/>` : `<circle ${body}><title>${escape(title)}</title></circle>`;
+  return title === undefined ? `<circle ${body}/>` : `<circle ${body}><title>${escapeXml(title)}</title></circle>`;
 }

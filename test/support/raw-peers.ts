@@ -127,7 +127,9 @@ export async function upgradeAll(target: Target, count: number): Promise<Socket[
   const answered = received(all, 'the upgrade response');
   for (const socket of all) {
     const key = Buffer.from(Array.from({ length: 16 }, (_, i) => i)).toString('base64');
-    socket.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    socket.write(
+      `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
   }
   await answered;
   return all;

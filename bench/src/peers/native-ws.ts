@@ -26,40 +26,46 @@ const receiver: Receiver = async (job, report) => {
   return `127.0.0.1:${(server.address() as { port: number }).port}`;
 };
 
-const senderOf = (expert: boolean): Sender => async (job, addr, report) => {
-  const socket = new WebSocket(`ws://${addr}/`, { perMessageDeflate: false });
-  await new Promise((r) => socket.once('open', r));
-  const payload = Buffer.alloc(job.size, 7);
-  const raw = (socket as unknown as { _socket: import('node:net').Socket })._socket;
-  const corkTurn = (): void => {
-    if (!expert) return;
-    raw.cork();
-    process.nextTick(() => raw.uncork());
-  };
-  if (job.metric === 'latency') {
-    const rtts: number[] = [];
-    let start = performance.now();
-    socket.on('message', () => {
-      rtts.push(performance.now() - start);
-      if (rtts.length === job.count) return void (report({ rtts }), socket.terminate());
-      start = performance.now();
-      socket.send(payload);
-    });
-    socket.send(payload);
-  } else {
-    let sent = 0;
-    const pump = (): void => {
-      corkTurn();
-      while (sent < job.count) {
-        socket.send(payload);
-        sent++;
-        if (socket.bufferedAmount > 4 * 1024 * 1024) return void raw.once('drain', pump);
-      }
+const senderOf =
+  (expert: boolean): Sender =>
+  async (job, addr, report) => {
+    const socket = new WebSocket(`ws://${addr}/`, { perMessageDeflate: false });
+    await new Promise((r) => socket.once('open', r));
+    const payload = Buffer.alloc(job.size, 7);
+    const raw = (socket as unknown as { _socket: import('node:net').Socket })._socket;
+    const corkTurn = (): void => {
+      if (!expert) return;
+      raw.cork();
+      process.nextTick(() => raw.uncork());
     };
-    pump();
-  }
-  return () => socket.terminate();
-};
+    if (job.metric === 'latency') {
+      const rtts: number[] = [];
+      let start = performance.now();
+      socket.on('message', () => {
+        rtts.push(performance.now() - start);
+        if (rtts.length === job.count) {
+          report({ rtts });
+          socket.terminate();
+          return;
+        }
+        start = performance.now();
+        socket.send(payload);
+      });
+      socket.send(payload);
+    } else {
+      let sent = 0;
+      const pump = (): void => {
+        corkTurn();
+        while (sent < job.count) {
+          socket.send(payload);
+          sent++;
+          if (socket.bufferedAmount > 4 * 1024 * 1024) return void raw.once('drain', pump);
+        }
+      };
+      pump();
+    }
+    return () => socket.terminate();
+  };
 
 /** The Ws jobs with the `ws` package: `expert` corks the socket for the sends of a turn. */
 export function nativeWsPeers(expert: boolean): { receiver: Receiver; sender: Sender } {

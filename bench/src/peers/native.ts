@@ -105,138 +105,165 @@ function writeAll(socket: Socket, frame: Buffer, count: number, corked: boolean)
   pump();
 }
 
-const receiverOf = (expert: boolean): Receiver => async (job, report) => {
-  let bytes = 0;
-  let messages = 0;
-  let first = 0;
-  let last = 0;
-  // Udp: armed at the first datagram, so that a slow sender start does not end the job.
-  let idle: ReturnType<typeof setTimeout> | undefined;
-  const count = (length: number): boolean => {
-    if (first === 0) first = performance.now();
-    bytes += length;
-    messages++;
-    if (job.transport === 'udp') {
-      last = performance.now();
-      if (idle === undefined) idle = setTimeout(() => report({ bytes, messages, ms: last - first }), UDP_IDLE_MS);
-      else idle.refresh();
-    }
-    if (bytes >= job.totalBytes) clearTimeout(idle);
-    return bytes >= job.totalBytes;
-  };
-  if (job.transport === 'udp') {
-    const socket = createSocket('udp4');
-    socket.on('message', (data, rinfo) => {
-      if (job.metric === 'latency') return void socket.send(data, rinfo.port, rinfo.address);
-      if (count(data.length)) (report({ bytes, messages, ms: performance.now() - first }), socket.close());
-    });
-    await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
-    return `127.0.0.1:${socket.address().port}`;
-  }
-  const server = createServer((socket) => {
-    socket.setNoDelay(true);
-    const framed = job.transport === 'framed-tcp';
-    const onFrame = (frame: Buffer): void => {
-      if (job.metric === 'latency') socket.write(Buffer.concat([encodeLength(frame.length), frame]));
-      else if (count(frame.length)) (report({ bytes, messages, ms: performance.now() - first }), socket.destroy(), server.close());
+const receiverOf =
+  (expert: boolean): Receiver =>
+  async (job, report) => {
+    let bytes = 0;
+    let messages = 0;
+    let first = 0;
+    let last = 0;
+    // Udp: armed at the first datagram, so that a slow sender start does not end the job.
+    let idle: ReturnType<typeof setTimeout> | undefined;
+    const count = (length: number): boolean => {
+      if (first === 0) first = performance.now();
+      bytes += length;
+      messages++;
+      if (job.transport === 'udp') {
+        last = performance.now();
+        if (idle === undefined) idle = setTimeout(() => report({ bytes, messages, ms: last - first }), UDP_IDLE_MS);
+        else idle.refresh();
+      }
+      if (bytes >= job.totalBytes) clearTimeout(idle);
+      return bytes >= job.totalBytes;
     };
-    const reader = (expert ? linearFrameCounter : frameCounter)(onFrame);
-    socket.on('data', (chunk: Buffer) => {
-      if (framed) return reader(chunk);
-      if (job.metric === 'latency') return void socket.write(chunk);
-      if (count(chunk.length)) (report({ bytes, messages, ms: performance.now() - first }), socket.destroy(), server.close());
-    });
-    socket.on('error', () => undefined);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return `127.0.0.1:${(server.address() as { port: number }).port}`;
-};
-
-const senderOf = (expert: boolean): Sender => async (job, addr, report) => {
-  const port = Number(addr.slice(addr.lastIndexOf(':') + 1));
-  const payload = Buffer.alloc(job.size, 7);
-  const framed = job.transport === 'framed-tcp';
-  const rtts: number[] = [];
-  let start = 0;
-  if (job.transport === 'udp') {
-    const socket = createSocket('udp4');
-    await new Promise<void>((r) => socket.connect(port, '127.0.0.1', r));
-    socket.on('error', () => undefined);
-    if (job.metric === 'latency') {
-      // As for ours: a lost ping is sent again after 50 ms, untimed.
-      let retry: ReturnType<typeof setTimeout> | undefined;
-      const ping = (): void => {
-        start = performance.now();
-        socket.send(payload);
-        retry = setTimeout(ping, 50);
-      };
-      socket.on('message', () => {
-        clearTimeout(retry);
-        rtts.push(performance.now() - start);
-        if (rtts.length === job.count) return void (report({ rtts }), socket.close());
-        ping();
+    if (job.transport === 'udp') {
+      const socket = createSocket('udp4');
+      socket.on('message', (data, rinfo) => {
+        if (job.metric === 'latency') return void socket.send(data, rinfo.port, rinfo.address);
+        if (count(data.length)) {
+          report({ bytes, messages, ms: performance.now() - first });
+          socket.close();
+        }
       });
-      ping();
-    } else {
-      let sent = 0;
-      const started = performance.now();
-      const pump = (): void => {
-        const due = dueBy(job, performance.now() - started);
-        for (let i = 0; i < 4096 && sent < due; i++, sent++) socket.send(payload);
-        if (sent < job.count) setImmediate(pump);
-      };
-      pump();
+      await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
+      return `127.0.0.1:${socket.address().port}`;
     }
-    return () => socket.close();
-  }
-  const socket: Socket = connect({ host: '127.0.0.1', port });
-  socket.setNoDelay(true);
-  socket.on('error', () => undefined);
-  await new Promise((r) => socket.once('connect', r));
-  const frame = framed ? Buffer.concat([encodeLength(job.size), payload]) : payload;
-  if (job.metric === 'latency') {
-    socket.on('data', () => {
-      rtts.push(performance.now() - start);
-      if (rtts.length === job.count) return void (report({ rtts }), socket.destroy());
+    const server = createServer((socket) => {
+      socket.setNoDelay(true);
+      const framed = job.transport === 'framed-tcp';
+      const onFrame = (frame: Buffer): void => {
+        if (job.metric === 'latency') socket.write(Buffer.concat([encodeLength(frame.length), frame]));
+        else if (count(frame.length)) {
+          report({ bytes, messages, ms: performance.now() - first });
+          socket.destroy();
+          server.close();
+        }
+      };
+      const reader = (expert ? linearFrameCounter : frameCounter)(onFrame);
+      socket.on('data', (chunk: Buffer) => {
+        if (framed) return reader(chunk);
+        if (job.metric === 'latency') return void socket.write(chunk);
+        if (count(chunk.length)) {
+          report({ bytes, messages, ms: performance.now() - first });
+          socket.destroy();
+          server.close();
+        }
+      });
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return `127.0.0.1:${(server.address() as { port: number }).port}`;
+  };
+
+const senderOf =
+  (expert: boolean): Sender =>
+  async (job, addr, report) => {
+    const port = Number(addr.slice(addr.lastIndexOf(':') + 1));
+    const payload = Buffer.alloc(job.size, 7);
+    const framed = job.transport === 'framed-tcp';
+    const rtts: number[] = [];
+    let start = 0;
+    if (job.transport === 'udp') {
+      const socket = createSocket('udp4');
+      await new Promise<void>((r) => socket.connect(port, '127.0.0.1', r));
+      socket.on('error', () => undefined);
+      if (job.metric === 'latency') {
+        // As for ours: a lost ping is sent again after 50 ms, untimed.
+        let retry: ReturnType<typeof setTimeout> | undefined;
+        const ping = (): void => {
+          start = performance.now();
+          socket.send(payload);
+          retry = setTimeout(ping, 50);
+        };
+        socket.on('message', () => {
+          clearTimeout(retry);
+          rtts.push(performance.now() - start);
+          if (rtts.length === job.count) {
+            report({ rtts });
+            socket.close();
+            return;
+          }
+          ping();
+        });
+        ping();
+      } else {
+        let sent = 0;
+        const started = performance.now();
+        const pump = (): void => {
+          const due = dueBy(job, performance.now() - started);
+          for (let i = 0; i < 4096 && sent < due; i++, sent++) socket.send(payload);
+          if (sent < job.count) setImmediate(pump);
+        };
+        pump();
+      }
+      return () => socket.close();
+    }
+    const socket: Socket = connect({ host: '127.0.0.1', port });
+    socket.setNoDelay(true);
+    socket.on('error', () => undefined);
+    await new Promise((r) => socket.once('connect', r));
+    const frame = framed ? Buffer.concat([encodeLength(job.size), payload]) : payload;
+    if (job.metric === 'latency') {
+      socket.on('data', () => {
+        rtts.push(performance.now() - start);
+        if (rtts.length === job.count) {
+          report({ rtts });
+          socket.destroy();
+          return;
+        }
+        start = performance.now();
+        socket.write(frame);
+      });
       start = performance.now();
       socket.write(frame);
-    });
-    start = performance.now();
-    socket.write(frame);
-  } else writeAll(socket, frame, job.count, expert);
-  return () => socket.destroy();
-};
+    } else writeAll(socket, frame, job.count, expert);
+    return () => socket.destroy();
+  };
 
 /** A download (`toClient`, Tcp and FramedTcp): a server that writes the job to the first connection, following `'drain'`. */
-const listeningSenderOf = (expert: boolean): ListeningSender => async (job) => {
-  const payload = Buffer.alloc(job.size, 7);
-  const frame = job.transport === 'framed-tcp' ? Buffer.concat([encodeLength(job.size), payload]) : payload;
-  const server = createServer((socket) => {
-    socket.setNoDelay(true);
-    socket.on('error', () => undefined);
-    writeAll(socket, frame, job.count, expert);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return `127.0.0.1:${(server.address() as { port: number }).port}`;
-};
+const listeningSenderOf =
+  (expert: boolean): ListeningSender =>
+  async (job) => {
+    const payload = Buffer.alloc(job.size, 7);
+    const frame = job.transport === 'framed-tcp' ? Buffer.concat([encodeLength(job.size), payload]) : payload;
+    const server = createServer((socket) => {
+      socket.setNoDelay(true);
+      socket.on('error', () => undefined);
+      writeAll(socket, frame, job.count, expert);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return `127.0.0.1:${(server.address() as { port: number }).port}`;
+  };
 
 /** A download (`toClient`): connects and counts bytes (FramedTcp: frames, with the plain or the linear reader). */
-const connectingReceiverOf = (expert: boolean): ConnectingReceiver => async (job, addr, report) => {
-  const socket = connect({ host: '127.0.0.1', port: Number(addr.slice(addr.lastIndexOf(':') + 1)) });
-  socket.on('error', () => undefined);
-  let bytes = 0;
-  let first = 0;
-  const count = (length: number): void => {
-    if (first === 0) first = performance.now();
-    bytes += length;
-    if (bytes >= job.totalBytes) {
-      report({ bytes, ms: performance.now() - first });
-      socket.destroy();
-    }
+const connectingReceiverOf =
+  (expert: boolean): ConnectingReceiver =>
+  async (job, addr, report) => {
+    const socket = connect({ host: '127.0.0.1', port: Number(addr.slice(addr.lastIndexOf(':') + 1)) });
+    socket.on('error', () => undefined);
+    let bytes = 0;
+    let first = 0;
+    const count = (length: number): void => {
+      if (first === 0) first = performance.now();
+      bytes += length;
+      if (bytes >= job.totalBytes) {
+        report({ bytes, ms: performance.now() - first });
+        socket.destroy();
+      }
+    };
+    const reader = (expert ? linearFrameCounter : frameCounter)((frame) => count(frame.length));
+    socket.on('data', (chunk: Buffer) => (job.transport === 'framed-tcp' ? reader(chunk) : count(chunk.length)));
   };
-  const reader = (expert ? linearFrameCounter : frameCounter)((frame) => count(frame.length));
-  socket.on('data', (chunk: Buffer) => (job.transport === 'framed-tcp' ? reader(chunk) : count(chunk.length)));
-};
 
 /** The jobs done with net and dgram: `expert` corks the writes of a turn and reads frames linearly. */
 export function nativePeers(expert: boolean): {
@@ -245,5 +272,10 @@ export function nativePeers(expert: boolean): {
   listeningSender: ListeningSender;
   connectingReceiver: ConnectingReceiver;
 } {
-  return { receiver: receiverOf(expert), sender: senderOf(expert), listeningSender: listeningSenderOf(expert), connectingReceiver: connectingReceiverOf(expert) };
+  return {
+    receiver: receiverOf(expert),
+    sender: senderOf(expert),
+    listeningSender: listeningSenderOf(expert),
+    connectingReceiver: connectingReceiverOf(expert),
+  };
 }

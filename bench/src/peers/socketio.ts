@@ -46,7 +46,11 @@ export const sender: Sender = async (job, addr, report) => {
     let start = performance.now();
     socket.on('m', () => {
       rtts.push(performance.now() - start);
-      if (rtts.length === job.count) return void (report({ rtts }), socket.disconnect());
+      if (rtts.length === job.count) {
+        report({ rtts });
+        socket.disconnect();
+        return;
+      }
       start = performance.now();
       socket.emit('m', payload);
     });

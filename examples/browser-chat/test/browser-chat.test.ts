@@ -48,37 +48,41 @@ async function waitOutput(program: Program, pattern: RegExp, ms = 10_000): Promi
 }
 
 describe('browser-chat example', () => {
-  it.skipIf(skipWithout('chromium'))('a page joins the chat, and its line reaches the terminal client (and back)', async () => {
-    requirePeers('chromium');
-    const programs: Program[] = [];
-    const profile = mkdtempSync(join(tmpdir(), 'message-io-chromium-'));
-    let context: Awaited<ReturnType<typeof chromium.launchPersistentContext>> | undefined;
-    try {
-      const server = start('server.js', ['0']);
-      programs.push(server);
-      const [, pageUrl] = await waitOutput(server, /chat page: (http:\/\/\S+)/);
-      const [, chatUrl] = await waitOutput(server, /chat server: Ws on \S+ \((ws:\/\/\S+)\)/);
-      const terminal = start('terminal.js', [chatUrl!, 'tess']);
-      programs.push(terminal);
-      await waitOutput(terminal, /connected to ws:\/\/\S+ as tess/);
+  it.skipIf(skipWithout('chromium'))(
+    'a page joins the chat, and its line reaches the terminal client (and back)',
+    async () => {
+      requirePeers('chromium');
+      const programs: Program[] = [];
+      const profile = mkdtempSync(join(tmpdir(), 'message-io-chromium-'));
+      let context: Awaited<ReturnType<typeof chromium.launchPersistentContext>> | undefined;
+      try {
+        const server = start('server.js', ['0']);
+        programs.push(server);
+        const [, pageUrl] = await waitOutput(server, /chat page: (http:\/\/\S+)/);
+        const [, chatUrl] = await waitOutput(server, /chat server: Ws on \S+ \((ws:\/\/\S+)\)/);
+        const terminal = start('terminal.js', [chatUrl!, 'tess']);
+        programs.push(terminal);
+        await waitOutput(terminal, /connected to ws:\/\/\S+ as tess/);
 
-      context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 15_000 });
-      const page = context.pages()[0] ?? (await context.newPage());
-      await page.goto(pageUrl!, { timeout: 10_000 });
-      await page.waitForSelector('body[data-state="connected"]', { timeout: 10_000 });
-      await page.fill('#message', 'hello from the page ✓');
-      await page.press('#message', 'Enter');
-      await waitOutput(terminal, /guest-\d{4}: hello from the page ✓/);
+        context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 15_000 });
+        const page = context.pages()[0] ?? (await context.newPage());
+        await page.goto(pageUrl!, { timeout: 10_000 });
+        await page.waitForSelector('body[data-state="connected"]', { timeout: 10_000 });
+        await page.fill('#message', 'hello from the page ✓');
+        await page.press('#message', 'Enter');
+        await waitOutput(terminal, /guest-\d{4}: hello from the page ✓/);
 
-      terminal.child.stdin!.write('hi from the terminal\n');
-      await page.getByText('tess: hi from the terminal').waitFor({ timeout: 10_000 });
-      expect(await page.locator('#log li').allTextContents()).toEqual(
-        expect.arrayContaining([expect.stringMatching(/^guest-\d{4}: hello from the page ✓$/), 'tess: hi from the terminal']),
-      );
-    } finally {
-      if (context !== undefined) await Promise.race([context.close(), new Promise((resolve) => setTimeout(resolve, 5000))]);
-      rmSync(profile, { recursive: true, force: true });
-      for (const { child } of programs) if (child.exitCode === null) child.kill('SIGKILL');
-    }
-  }, 45_000);
+        terminal.child.stdin!.write('hi from the terminal\n');
+        await page.getByText('tess: hi from the terminal').waitFor({ timeout: 10_000 });
+        expect(await page.locator('#log li').allTextContents()).toEqual(
+          expect.arrayContaining([expect.stringMatching(/^guest-\d{4}: hello from the page ✓$/), 'tess: hi from the terminal']),
+        );
+      } finally {
+        if (context !== undefined) await Promise.race([context.close(), new Promise((resolve) => setTimeout(resolve, 5000))]);
+        rmSync(profile, { recursive: true, force: true });
+        for (const { child } of programs) if (child.exitCode === null) child.kill('SIGKILL');
+      }
+    },
+    45_000,
+  );
 });

@@ -8,7 +8,9 @@ export interface ExampleTransport {
   readonly address: (base: number) => AddressInput;
 }
 
-const local = (offset: number) => (base: number): AddressInput => ({ host: '127.0.0.1', port: base === 0 ? 0 : base + offset });
+const local =
+  (offset: number) =>
+  (base: number): AddressInput => ({ host: '127.0.0.1', port: base === 0 ? 0 : base + offset });
 
 /** Every transport of the examples. The echo server listens on all of them. */
 export const transports: readonly ExampleTransport[] = [

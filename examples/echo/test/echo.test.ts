@@ -52,10 +52,7 @@ describe('echo example', () => {
     for (let attempt = 0; attempt < 5 && server === undefined; attempt++) {
       port = String(10000 + 2 * Math.floor(Math.random() * 10000));
       const candidate = run('server.js', [port]);
-      const started = await Promise.race([
-        waitOutput(candidate.output, 'echo server: Ipc on', 5000).then(() => true),
-        candidate.exit.then(() => false),
-      ]);
+      const started = await Promise.race([waitOutput(candidate.output, 'echo server: Ipc on', 5000).then(() => true), candidate.exit.then(() => false)]);
       if (started) server = candidate;
     }
     if (server === undefined) throw new Error('no free base port after 5 attempts');

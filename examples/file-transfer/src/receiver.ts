@@ -41,7 +41,11 @@ export async function receive(addr: string, dir: string): Promise<void> {
 class Receiver {
   private readonly transfers = new Map<Endpoint, Incoming>();
 
-  constructor(private readonly network: NetworkController, private readonly progress: Progress, private readonly dir: string) {}
+  constructor(
+    private readonly network: NetworkController,
+    private readonly progress: Progress,
+    private readonly dir: string,
+  ) {}
 
   /** A message from a sender. */
   message(endpoint: Endpoint, data: Uint8Array): void {

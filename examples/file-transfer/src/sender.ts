@@ -44,7 +44,12 @@ class FileSender {
   private code = 1;
   private readonly progress = new Progress();
 
-  constructor(private readonly handler: NodeHandler<'pump'>, file: string, private readonly addr: string, private readonly limit: number) {
+  constructor(
+    private readonly handler: NodeHandler<'pump'>,
+    file: string,
+    private readonly addr: string,
+    private readonly limit: number,
+  ) {
     this.network = handler.network();
     this.name = basename(file);
     this.size = statSync(file).size;

@@ -87,15 +87,19 @@ export class Harness {
       it.skip(`${name} (skipped: ${reason})`, () => undefined);
       return;
     }
-    it(name, async () => {
-      let passed = false;
-      try {
-        await body();
-        passed = true;
-      } finally {
+    it(
+      name,
+      async () => {
+        try {
+          await body();
+        } catch (error) {
+          this.cleanup();
+          throw error;
+        }
         const errors = this.cleanup();
-        if (passed && errors.length > 0) throw new Error(`a node callback threw: ${String(errors[0])}`, { cause: errors[0] });
-      }
-    }, this.settings.timeout);
+        if (errors.length > 0) throw new Error(`a node callback threw: ${String(errors[0])}`, { cause: errors[0] });
+      },
+      this.settings.timeout,
+    );
   }
 }

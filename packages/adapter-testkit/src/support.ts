@@ -73,8 +73,7 @@ export function testNode<S = never>(onEvent?: OnEvent<S>): TestNode<S> {
       }, ms);
       if (!check()) waiters.add(check);
     });
-  const waitFor = (async (match: (event: NodeEvent<S>) => boolean, ms = 5_000, from = 0) =>
-    (await waitCount(match, 1, ms, from))[0]) as TestNode<S>['waitFor'];
+  const waitFor = (async (match: (event: NodeEvent<S>) => boolean, ms = 5_000, from = 0) => (await waitCount(match, 1, ms, from))[0]) as TestNode<S>['waitFor'];
   return { handler, events, waitFor, waitCount, maxDepth: () => deepest, errors, done, stop: () => handler.stop() };
 }
 

@@ -82,9 +82,7 @@ describe('ND-03 fault isolation: a faulty adapter hurts only its own resources',
     expect(event).toMatchObject({ ok: false });
     expect(event.type === 'connected' && event.error).toBeInstanceOf(ConnectTimeoutError);
     expect(Date.now() - started).toBeGreaterThanOrEqual(190);
-    await expect(w.client.handler.network().connectAndWait(w.faulty, w.faultyAddr, { connectTimeout: 100 })).rejects.toBeInstanceOf(
-      ConnectTimeoutError,
-    );
+    await expect(w.client.handler.network().connectAndWait(w.faulty, w.faultyAddr, { connectTimeout: 100 })).rejects.toBeInstanceOf(ConnectTimeoutError);
     expect(w.client.handler.network().isReady(endpoint.resourceId)).toBeUndefined();
     await stillWorks(w);
   });

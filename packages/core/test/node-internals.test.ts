@@ -32,15 +32,22 @@ describe("Node's net.Socket internals we depend on", () => {
     const { server, accepted, client } = await acceptedPair();
     const buffer = Buffer.alloc(1024);
     let received = '';
-    const taken = takeOverSocket(accepted, (handle) =>
-      new Socket({ handle, readable: true, writable: true, onread: { buffer, callback: (n: number, b: Uint8Array) => void (received += Buffer.from(b.subarray(0, n)).toString()) } } as ConstructorParameters<typeof Socket>[0]),
+    const taken = takeOverSocket(
+      accepted,
+      (handle) =>
+        new Socket({
+          handle,
+          readable: true,
+          writable: true,
+          onread: { buffer, callback: (n: number, b: Uint8Array) => void (received += Buffer.from(b.subarray(0, n)).toString()) },
+        } as ConstructorParameters<typeof Socket>[0]),
     );
     // `undefined` here means this Node no longer builds the socket as takeOverSocket expects.
     expect(taken, 'takeOverSocket on this Node').toBeInstanceOf(Socket);
     sockets.push(taken!);
     expect((accepted as Socket & { _handle?: unknown })._handle, 'the accepted socket let go of its stream').toBeNull();
     const count = await new Promise<number>((resolve, reject) => server.getConnections((error, n) => (error ? reject(error) : resolve(n))));
-    expect(count, "the server still counts the connection (moved with `_server`)").toBe(1);
+    expect(count, 'the server still counts the connection (moved with `_server`)').toBe(1);
     client.write('hello');
     const deadline = Date.now() + 5000;
     while (received.length < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));

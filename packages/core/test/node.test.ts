@@ -267,6 +267,7 @@ describe('forEach with an async callback', () => {
     const seen: number[] = [];
     // Not a Promise: an object whose `then` settles 5 ms after it is called.
     const thenable: PromiseLike<void> = {
+      // biome-ignore lint/suspicious/noThenProperty: the point of the test is an object with a `then`
       then(onFulfilled, onRejected) {
         return new Promise<void>((resolve) => setTimeout(resolve, 5)).then(onFulfilled, onRejected);
       },

@@ -37,9 +37,7 @@ describe('refuseUnknownOptions', () => {
     const error = thrown(() => refuseUnknownOptions({ noDelay: true, bogus: true }, known, 'Link listen'));
     expect(error).toBeInstanceOf(InvalidOptionError);
     expect((error as InvalidOptionError).code).toBe('ERR_INVALID_OPTION');
-    expect(error.message).toBe(
-      'unknown option bogus for Link listen; Link listen takes maxBufferedBytes, connectTimeout, linger, maxMessageSize, noDelay',
-    );
+    expect(error.message).toBe('unknown option bogus for Link listen; Link listen takes maxBufferedBytes, connectTimeout, linger, maxMessageSize, noDelay');
   });
 
   it('suggests the option a key most likely misspells', () => {
@@ -89,7 +87,10 @@ describe('options read as own properties only (OPT-01)', () => {
     const defaults = { maxBufferedBytes: DEFAULT_MAX_BUFFERED_BYTES, connectTimeout: DEFAULT_CONNECT_TIMEOUT, linger: DEFAULT_LINGER };
     expect(resolveCommonOptions(Object.create({ maxBufferedBytes: 1, connectTimeout: 1, linger: 0 }))).toEqual(defaults);
     expect(resolveCommonOptions(Object.create({ maxBufferedBytes: 0, connectTimeout: 'x', linger: -1 }))).toEqual(defaults);
-    expect(resolveCommonOptions(Object.assign(Object.create({ linger: 0 }) as object, { maxBufferedBytes: 64 }))).toEqual({ ...defaults, maxBufferedBytes: 64 });
+    expect(resolveCommonOptions(Object.assign(Object.create({ linger: 0 }) as object, { maxBufferedBytes: 64 }))).toEqual({
+      ...defaults,
+      maxBufferedBytes: 64,
+    });
     expect(() => resolveCommonOptions({ maxBufferedBytes: 0 })).toThrow(InvalidOptionError);
   });
 

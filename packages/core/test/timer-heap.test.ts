@@ -3,12 +3,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { TimerHeap } from '../src/node/timer-heap.js';
 
-type Op =
-  | { kind: 'schedule'; due: number }
-  | { kind: 'cancel'; pick: number }
-  | { kind: 'pop'; now: number }
-  | { kind: 'peek' }
-  | { kind: 'clear' };
+type Op = { kind: 'schedule'; due: number } | { kind: 'cancel'; pick: number } | { kind: 'pop'; now: number } | { kind: 'peek' } | { kind: 'clear' };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 6, arbitrary: fc.integer({ min: 0, max: 50 }).map((due) => ({ kind: 'schedule' as const, due })) },

@@ -80,8 +80,7 @@ export function templateData(answers: AdapterAnswers, ranges: Ranges, defaultSco
   const description = (answers.description ?? DEFAULT_DESCRIPTION).trim().replace(/\.$/, '');
   const packageName = answers.packageName ?? `${defaultScope}${name}`;
   const transportName = answers.transportName ?? pascalCase(name);
-  const problem =
-    checkName(name) ?? checkDescription(description) ?? checkPackageName(packageName) ?? checkTransportName(transportName);
+  const problem = checkName(name) ?? checkDescription(description) ?? checkPackageName(packageName) ?? checkTransportName(transportName);
   if (problem !== undefined) throw new Error(problem);
   return { name, directory: name, packageName, transportName, description, keyword: name, ...ranges };
 }

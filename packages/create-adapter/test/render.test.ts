@@ -4,9 +4,7 @@ import { outputPath, render } from '../src/render.js';
 
 describe('render', () => {
   it('replaces placeholders, with or without inner spaces', () => {
-    expect(render('export const {{transportName}} = { name: "{{ transportName }}" };', { transportName: 'Ipc' })).toBe(
-      'export const Ipc = { name: "Ipc" };',
-    );
+    expect(render('export const {{transportName}} = { name: "{{ transportName }}" };', { transportName: 'Ipc' })).toBe('export const Ipc = { name: "Ipc" };');
   });
 
   it('refuses unknown placeholders and any other Handlebars syntax', () => {

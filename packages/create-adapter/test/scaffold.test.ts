@@ -29,7 +29,7 @@ describe('scaffold', () => {
         'vitest.config.ts',
       ]),
     );
-    expect(result.files.filter((file) => file.endsWith('.hbs') || file.includes('gitignore') && file !== '.gitignore')).toEqual([]);
+    expect(result.files.filter((file) => file.endsWith('.hbs') || (file.includes('gitignore') && file !== '.gitignore'))).toEqual([]);
     const index = readFileSync(join(result.dir, 'src/index.ts'), 'utf8');
     expect(index).toContain("export { MyLink } from './transport.js';");
     expect(readFileSync(join(result.dir, '.changeset/first-release.md'), 'utf8')).toContain("'message-io-my-link': minor");
@@ -41,9 +41,14 @@ describe('scaffold', () => {
     expect(pkg.name).toBe('message-io-shape');
     expect(pkg.scripts).toMatchObject({ build: 'tsc -b', test: 'vitest run', release: expect.stringContaining('changeset publish') });
     expect(pkg.peerDependencies).toEqual({ '@message-io/core': bundle.versions['@message-io/core'] });
-    expect(Object.keys(pkg.devDependencies)).toEqual(
-      ['@changesets/cli', '@message-io/adapter-testkit', '@message-io/core', '@types/node', 'typescript', 'vitest'],
-    );
+    expect(Object.keys(pkg.devDependencies)).toEqual([
+      '@changesets/cli',
+      '@message-io/adapter-testkit',
+      '@message-io/core',
+      '@types/node',
+      'typescript',
+      'vitest',
+    ]);
     expect(JSON.stringify(pkg)).not.toMatch(/workspace:|file:|\.\.\//);
     expect(pkg.keywords).toContain('message-io-adapter');
     const tsconfig = JSON.parse(readFileSync(join(dir, 'tsconfig.json'), 'utf8'));

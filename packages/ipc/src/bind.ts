@@ -43,7 +43,7 @@ function isAlive(path: string): Promise<boolean> {
  * closing it). Returns false, touching nothing, when the file is not a socket or a process listens.
  */
 async function removeIfStale(path: string): Promise<boolean> {
-  let stats;
+  let stats: Awaited<ReturnType<typeof lstat>>;
   try {
     stats = await lstat(path);
   } catch {

@@ -18,12 +18,15 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function failure(url: string): Promise<Error> {
   const client = testNode();
   nodes.push(client);
-  return client.handler.network().connectAndWait(Ipc, url).then(
-    () => {
-      throw new Error(`connected to ${url}`);
-    },
-    (error: unknown) => error as Error,
-  );
+  return client.handler
+    .network()
+    .connectAndWait(Ipc, url)
+    .then(
+      () => {
+        throw new Error(`connected to ${url}`);
+      },
+      (error: unknown) => error as Error,
+    );
 }
 
 describe('Ipc connect failures name their reason', () => {

@@ -57,7 +57,10 @@ describe('listen on a socket file', () => {
     const first = node(true);
     const { addr } = await first.handler.network().listen(Ipc, ipcUrl(socketPath()));
     const second = node();
-    const error = await second.handler.network().listen(Ipc, addr).catch((e: unknown) => e);
+    const error = await second.handler
+      .network()
+      .listen(Ipc, addr)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ListenError);
     expect(((error as ListenError).cause as NodeJS.ErrnoException).code).toBe('EADDRINUSE');
     const client = node();
@@ -69,13 +72,19 @@ describe('listen on a socket file', () => {
   it('refuses a path that holds a file that is not a socket, and leaves the file alone', async () => {
     const path = socketPath();
     writeFileSync(path, 'precious');
-    const error = await node().handler.network().listen(Ipc, ipcUrl(path)).catch((e: unknown) => e);
+    const error = await node()
+      .handler.network()
+      .listen(Ipc, ipcUrl(path))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ListenError);
     expect(readFileSync(path, 'utf8')).toBe('precious');
   });
 
   it('gives ListenError for a folder that does not exist', async () => {
-    const error = await node().handler.network().listen(Ipc, ipcUrl(join(dir, 'missing', 'x.sock'))).catch((e: unknown) => e);
+    const error = await node()
+      .handler.network()
+      .listen(Ipc, ipcUrl(join(dir, 'missing', 'x.sock')))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ListenError);
   });
 
@@ -137,7 +146,10 @@ describe('options', () => {
     } catch (thrown) {
       error = thrown;
     }
-    expect(error).toMatchObject({ code: 'ERR_INVALID_OPTION', message: 'unknown option backlog for Ipc connect; Ipc connect takes maxBufferedBytes, connectTimeout, linger, maxMessageSize' });
+    expect(error).toMatchObject({
+      code: 'ERR_INVALID_OPTION',
+      message: 'unknown option backlog for Ipc connect; Ipc connect takes maxBufferedBytes, connectTimeout, linger, maxMessageSize',
+    });
     await expect(handler.network().listen(Ipc, ipcUrl(path), { bogus: true } as never)).rejects.toMatchObject({
       code: 'ERR_INVALID_OPTION',
       message: expect.stringMatching(/^unknown option bogus for Ipc listen; .*writableAll$/),

@@ -93,7 +93,9 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
       const source = resolveSourceAddress(options);
       // Node forwards stream options to the socket, though its types omit them. The socket reads
       // into the receive buffer shared by every connection (`onread`).
-      const socket = new Socket({ writableHighWaterMark: highWaterMark(context), onread: sharedReceive(settings.reuseReceiveBuffer) } as ConstructorParameters<typeof Socket>[0]);
+      const socket = new Socket({ writableHighWaterMark: highWaterMark(context), onread: sharedReceive(settings.reuseReceiveBuffer) } as ConstructorParameters<
+        typeof Socket
+      >[0]);
       const remote = new Connection(socket, sharedFor(settings, context));
       socket.connect({
         host: addr.host,
@@ -118,7 +120,7 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
       } catch (cause) {
         throw new ListenError(`cannot resolve ${addr.host}`, { cause });
       }
-      let server;
+      let server: Awaited<ReturnType<typeof bind>>;
       try {
         server = await bind(settings, bindSettings, host, addr.port, context);
       } catch (cause) {

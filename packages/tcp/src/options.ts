@@ -1,6 +1,16 @@
 import type { LookupFunction } from 'node:net';
 import { constants } from 'node:buffer';
-import { InvalidOptionError, isIPv4, isIPv6, optionReader, parseSocketAddr, type AddressInput, type ConnectOptions, type ListenOptions, type SocketAddr } from '@message-io/core/adapter';
+import {
+  InvalidOptionError,
+  isIPv4,
+  isIPv6,
+  optionReader,
+  parseSocketAddr,
+  type AddressInput,
+  type ConnectOptions,
+  type ListenOptions,
+  type SocketAddr,
+} from '@message-io/core/adapter';
 
 /** Options of `connect` with Tcp. */
 export interface TcpConnectOptions extends ConnectOptions {

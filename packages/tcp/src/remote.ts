@@ -1,5 +1,15 @@
 import type { Socket } from 'node:net';
-import { BorrowedBytes, HeldRest, OwnedReads, PendingStatus, ReceiveBuffer, SendStatus, WriteBatch, type Remote, type RemoteWatch } from '@message-io/core/adapter';
+import {
+  BorrowedBytes,
+  HeldRest,
+  OwnedReads,
+  PendingStatus,
+  ReceiveBuffer,
+  SendStatus,
+  WriteBatch,
+  type Remote,
+  type RemoteWatch,
+} from '@message-io/core/adapter';
 import { writeFramed, writeStream } from './codec.js';
 import { copyOf, copyWholeFrames, decodeWholeFrames, FrameDecoder, sinkStopped, wholeFramesLength } from './decoder.js';
 

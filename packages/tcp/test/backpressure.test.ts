@@ -89,14 +89,18 @@ describe.each([
     expect(seen).toBeLessThanOrEqual(backpressured);
 
     socket.resume();
-    await until(() => {
-      const writable = node.events.filter((e) => e.type === 'writable').length;
-      if (writable > seen) {
-        seen = writable;
-        pump();
-      }
-      return next === total;
-    }, 10_000, 'every message to be sent');
+    await until(
+      () => {
+        const writable = node.events.filter((e) => e.type === 'writable').length;
+        if (writable > seen) {
+          seen = writable;
+          pump();
+        }
+        return next === total;
+      },
+      10_000,
+      'every message to be sent',
+    );
     expect(seen).toBeGreaterThanOrEqual(1);
     // One writable event per Backpressure answer at most: nobody is told twice.
     expect(node.events.filter((e) => e.type === 'writable' && e.endpoint === ep).length).toBeLessThanOrEqual(backpressured);

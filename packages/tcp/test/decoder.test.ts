@@ -27,10 +27,9 @@ function decodeCut(stream: Uint8Array, cuts: number[], max = 1 << 20) {
   return { messages, error, decoder };
 }
 
-const payloads = fc.array(
-  fc.oneof({ weight: 1, arbitrary: fc.constant(new Uint8Array(0)) }, { weight: 10, arbitrary: fc.uint8Array({ maxLength: 3000 }) }),
-  { maxLength: 40 },
-);
+const payloads = fc.array(fc.oneof({ weight: 1, arbitrary: fc.constant(new Uint8Array(0)) }, { weight: 10, arbitrary: fc.uint8Array({ maxLength: 3000 }) }), {
+  maxLength: 40,
+});
 
 describe('FrameDecoder', () => {
   it('gives back every frame whole and in order, however the stream is cut', () => {
@@ -81,7 +80,10 @@ describe('FrameDecoder', () => {
   it('handles a prefix split one byte per chunk and frames coalesced in one chunk', () => {
     const messages = [new Uint8Array(100000).fill(7), new Uint8Array(0), new Uint8Array([1, 2, 3])];
     const stream = joinBytes(messages.map(frame));
-    const byteByByte = decodeCut(stream, Array.from({ length: 12 }, (_, i) => i));
+    const byteByByte = decodeCut(
+      stream,
+      Array.from({ length: 12 }, (_, i) => i),
+    );
     expect(byteByByte.messages).toEqual(messages);
     expect(decodeCut(stream, []).messages).toEqual(messages);
   });
@@ -104,7 +106,9 @@ describe('FrameDecoder', () => {
   it('rejects a declared length over the limit within the prefix, before any payload is kept', () => {
     const huge = [
       [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10], // 2^60
-      [...encodeVarint(2 ** 31)], [...encodeVarint(2 ** 32)], [...encodeVarint(2 ** 53)],
+      [...encodeVarint(2 ** 31)],
+      [...encodeVarint(2 ** 32)],
+      [...encodeVarint(2 ** 53)],
       [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], // 2^64 - 1
       [...encodeVarint((1 << 20) + 1)],
     ];

@@ -99,7 +99,7 @@ describe.each(transports)('%s', (name, transport) => {
 
   it.skipIf(skipWithout('python3'))('LC-05: a connect to a black-holed listener fails after connectTimeout', async () => {
     requirePeers('python3');
-    const script = String.raw`
+    const script = `
 import socket, sys, time
 s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(0)
 port = s.getsockname()[1]

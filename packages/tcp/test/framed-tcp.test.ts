@@ -82,7 +82,7 @@ describe('FT-01 huge declared length', () => {
     const gone = await server.waitFor((e): e is DisconnectedEvent => e.type === 'disconnected' && e.endpoint.addr !== goodEp.addr, 5000);
     expect((gone.error as { code?: string }).code).toBe('ERR_MESSAGE_TOO_LARGE');
     expect(await written).toBeLessThan(64 * MiB);
-    expect(process.memoryUsage().rss - before).toBeLessThan(8 * MiB + 64 * MiB / 8);
+    expect(process.memoryUsage().rss - before).toBeLessThan(8 * MiB + (64 * MiB) / 8);
     const attackerMessages = server.events.filter((e) => e.type === 'message' && e.endpoint === gone.endpoint);
     expect(attackerMessages).toHaveLength(0);
   });
@@ -165,7 +165,7 @@ describe('FT-04 fragmentation, coalescing and empty frames', () => {
     });
     const { addr } = await handler.network().listen(FramedTcp, '127.0.0.1:0');
     const port = addr.slice(addr.lastIndexOf(':') + 1);
-    const script = String.raw`
+    const script = `
 import hashlib, random, socket, sys, time
 rnd = random.Random(4)
 frames = []
@@ -230,6 +230,10 @@ describe('FT-05 oversize send', () => {
       client.handler.network().send(ep, scratch);
     }
     const messages = await server.waitCount((e) => e.type === 'message', 3, 5000);
-    expect(messages.map((e) => (e.type === 'message' ? [e.data[0], e.data[4095]] : []))).toEqual([[0, 0], [1, 1], [2, 2]]);
+    expect(messages.map((e) => (e.type === 'message' ? [e.data[0], e.data[4095]] : []))).toEqual([
+      [0, 0],
+      [1, 1],
+      [2, 2],
+    ]);
   });
 });

@@ -56,7 +56,7 @@ describe('Tcp options', () => {
     await expect(net.listen(FramedTcp, '127.0.0.1:0', { ipv6Only: 'no' } as never)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
   });
 
-  it('ignores options inherited from the options object\'s prototype, valid or not (OPT-01)', async () => {
+  it("ignores options inherited from the options object's prototype, valid or not (OPT-01)", async () => {
     const n = node();
     const net = n.handler.network();
     const { addr } = await net.listen(FramedTcp, '127.0.0.1:0', Object.create({ backlog: -1, ipv6Only: 'no', maxMessageSize: -1, idleTimeout: 'x' }) as never);
@@ -106,10 +106,13 @@ describe('Tcp options', () => {
       expect(listenError).toBeInstanceOf(InvalidOptionError);
       expect(listenError.message).toMatch(new RegExp(`^unknown option bogus for ${transport.name} listen; .*backlog`));
       expect(listenError.message).not.toContain('sourceAddress');
-      expect((await rejection(net.listen(transport, '127.0.0.1:0', { sourceAddress: '127.0.0.1:0' } as never))).message)
-        .toContain('unknown option sourceAddress');
+      expect((await rejection(net.listen(transport, '127.0.0.1:0', { sourceAddress: '127.0.0.1:0' } as never))).message).toContain(
+        'unknown option sourceAddress',
+      );
     }
-    expect(connectError(FramedTcp, { maxMesageSize: 10 }).message).toContain('unknown option maxMesageSize for FramedTcp connect (did you mean maxMessageSize?)');
+    expect(connectError(FramedTcp, { maxMesageSize: 10 }).message).toContain(
+      'unknown option maxMesageSize for FramedTcp connect (did you mean maxMessageSize?)',
+    );
     // Tcp keeps its own word on maxMessageSize.
     expect(connectError(Tcp, { maxMessageSize: 10 }).message).toBe('option maxMessageSize applies to FramedTcp; Tcp is a byte stream');
     expect(process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length).toBe(servers);

@@ -8,8 +8,14 @@ const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 describe('LEB128 length prefix', () => {
   it('matches the prefixes the Rust message-io puts on the wire', () => {
     const golden: [number, string][] = [
-      [0, '00'], [1, '01'], [127, '7f'], [128, '8001'], [16383, 'ff7f'],
-      [16384, '808001'], [100000, 'a08d06'], [2000000, '80897a'],
+      [0, '00'],
+      [1, '01'],
+      [127, '7f'],
+      [128, '8001'],
+      [16383, 'ff7f'],
+      [16384, '808001'],
+      [100000, 'a08d06'],
+      [2000000, '80897a'],
     ];
     for (const [length, prefix] of golden) expect(hex(encodeVarint(length)), `length ${length}`).toBe(prefix);
   });
@@ -27,7 +33,9 @@ describe('LEB128 length prefix', () => {
       '        else: out.append(b); return out.hex()',
       'print(" ".join(enc(int(a)) for a in sys.argv[1:]))',
     ].join('\n');
-    const expected = execFileSync(PYTHON, ['-c', script, ...lengths.map(String)], { encoding: 'utf8' }).trim().split(' ');
+    const expected = execFileSync(PYTHON, ['-c', script, ...lengths.map(String)], { encoding: 'utf8' })
+      .trim()
+      .split(' ');
     lengths.forEach((length, i) => {
       expect(hex(encodeVarint(length)), `length ${length}`).toBe(expected[i]);
       expect(varintLength(length)).toBe(expected[i]!.length / 2);

@@ -15,14 +15,7 @@ import {
 import { ipFamily, isIPv4Multicast, isIPv6Multicast } from './limits.js';
 import { UdpLocal } from './listener.js';
 import { udpConnectKeys, udpListenKeys } from './option-keys.js';
-import {
-  hasMulticastOptions,
-  resolveSettings,
-  resolveSourceAddress,
-  type UdpConnectOptions,
-  type UdpListenOptions,
-  type UdpSettings,
-} from './options.js';
+import { hasMulticastOptions, resolveSettings, resolveSourceAddress, type UdpConnectOptions, type UdpListenOptions, type UdpSettings } from './options.js';
 import { UdpRemote } from './remote.js';
 import { bindSocket, closeSocket, configureSocket, openSocket, resolveHost, type ResolvedHost } from './socket.js';
 

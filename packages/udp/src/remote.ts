@@ -11,17 +11,7 @@ import {
 } from '@message-io/core/adapter';
 import { ipFamily, isIPv6Multicast, payloadLimit } from './limits.js';
 import { hasMulticastOptions, type UdpSettings } from './options.js';
-import {
-  bindSocket,
-  closeAfterFlush,
-  closeSocket,
-  configureSocket,
-  connectSocket,
-  openSocket,
-  queuedBytes,
-  resolveHost,
-  type ResolvedHost,
-} from './socket.js';
+import { bindSocket, closeAfterFlush, closeSocket, configureSocket, connectSocket, openSocket, queuedBytes, resolveHost, type ResolvedHost } from './socket.js';
 
 type State = 'opening' | 'ready' | 'failed' | 'closed';
 

@@ -44,84 +44,100 @@ describe('UDP-01 oversize datagrams are refused synchronously and send nothing',
   it.each([
     { name: 'IPv4', bind: '127.0.0.1:0', max: 65_507 },
     { name: 'IPv6', bind: '[::1]:0', max: 65_527 },
-  ])('$name: through a connection and through the listener', async ({ bind, max }) => {
-    const server = testNode();
-    const { id, addr } = await server.handler.network().listen(Udp, bind);
-    const client = testNode();
-    const net = client.handler.network();
-    const ep = await net.connectAndWait(Udp, addr);
-    expect(net.send(ep, new Uint8Array(max + 1))).toBe(SendStatus.MaxPacketSizeExceeded);
-    expect(net.send(ep, new Uint8Array(100).fill(1))).toBe(SendStatus.Sent);
+  ])(
+    '$name: through a connection and through the listener',
+    async ({ bind, max }) => {
+      const server = testNode();
+      const { id, addr } = await server.handler.network().listen(Udp, bind);
+      const client = testNode();
+      const net = client.handler.network();
+      const ep = await net.connectAndWait(Udp, addr);
+      expect(net.send(ep, new Uint8Array(max + 1))).toBe(SendStatus.MaxPacketSizeExceeded);
+      expect(net.send(ep, new Uint8Array(100).fill(1))).toBe(SendStatus.Sent);
 
-    const back = await client.handler.network().listen(Udp, bind);
-    const toClient = Endpoint.fromListener(id, back.addr);
-    expect(server.handler.network().send(toClient, new Uint8Array(max + 1))).toBe(SendStatus.MaxPacketSizeExceeded);
-    expect(server.handler.network().send(toClient, new Uint8Array(max))).toBe(SendStatus.Sent);
+      const back = await client.handler.network().listen(Udp, bind);
+      const toClient = Endpoint.fromListener(id, back.addr);
+      expect(server.handler.network().send(toClient, new Uint8Array(max + 1))).toBe(SendStatus.MaxPacketSizeExceeded);
+      expect(server.handler.network().send(toClient, new Uint8Array(max))).toBe(SendStatus.Sent);
 
-    await server.waitFor((e) => e.type === 'message');
-    await client.waitFor((e) => e.type === 'message' && e.endpoint.resourceId === back.id);
-    await sleep(100);
-    expect(messages(server).map((m) => m.byteLength)).toEqual([100]);
-    expect(messages(client).map((m) => m.byteLength)).toEqual([max]);
-  }, T);
+      await server.waitFor((e) => e.type === 'message');
+      await client.waitFor((e) => e.type === 'message' && e.endpoint.resourceId === back.id);
+      await sleep(100);
+      expect(messages(server).map((m) => m.byteLength)).toEqual([100]);
+      expect(messages(client).map((m) => m.byteLength)).toEqual([max]);
+    },
+    T,
+  );
 
-  it('an IPv4-mapped peer of an IPv6 socket gets the IPv4 limit (the system would answer EMSGSIZE)', async () => {
-    const server = testNode();
-    const { addr } = await server.handler.network().listen(Udp, '127.0.0.1:0');
-    const client = testNode();
-    const errors: Error[] = [];
-    const ep = await client.handler.network().connectAndWait(Udp, `[::ffff:127.0.0.1]:${portOf(addr)}`, { onError: (e) => errors.push(e) });
-    expect(client.handler.network().send(ep, new Uint8Array(65_508))).toBe(SendStatus.MaxPacketSizeExceeded);
-    expect(client.handler.network().send(ep, new Uint8Array(65_507))).toBe(SendStatus.Sent);
-    await server.waitFor((e) => e.type === 'message');
-    expect(messages(server).map((m) => m.byteLength)).toEqual([65_507]);
-    expect(errors).toEqual([]);
-  }, T);
+  it(
+    'an IPv4-mapped peer of an IPv6 socket gets the IPv4 limit (the system would answer EMSGSIZE)',
+    async () => {
+      const server = testNode();
+      const { addr } = await server.handler.network().listen(Udp, '127.0.0.1:0');
+      const client = testNode();
+      const errors: Error[] = [];
+      const ep = await client.handler.network().connectAndWait(Udp, `[::ffff:127.0.0.1]:${portOf(addr)}`, { onError: (e) => errors.push(e) });
+      expect(client.handler.network().send(ep, new Uint8Array(65_508))).toBe(SendStatus.MaxPacketSizeExceeded);
+      expect(client.handler.network().send(ep, new Uint8Array(65_507))).toBe(SendStatus.Sent);
+      await server.waitFor((e) => e.type === 'message');
+      expect(messages(server).map((m) => m.byteLength)).toEqual([65_507]);
+      expect(errors).toEqual([]);
+    },
+    T,
+  );
 
-  it('the maxMessageSize option lowers the limit, on connect and on listen', async () => {
-    const server = testNode();
-    const { id, addr } = await server.handler.network().listen(Udp, '127.0.0.1:0', { maxMessageSize: 1000 });
-    const client = testNode();
-    const ep = await client.handler.network().connectAndWait(Udp, addr, { maxMessageSize: MAX_INTERNET_PAYLOAD });
-    expect(client.handler.network().send(ep, new Uint8Array(1473))).toBe(SendStatus.MaxPacketSizeExceeded);
-    expect(client.handler.network().send(ep, new Uint8Array(1472))).toBe(SendStatus.Sent);
-    const received = await server.waitFor((e) => e.type === 'message');
-    expect(received.type === 'message' && received.data.byteLength).toBe(1472);
-    const reply = received.type === 'message' ? received.endpoint : Endpoint.fromListener(id, addr);
-    expect(server.handler.network().send(reply, new Uint8Array(1001))).toBe(SendStatus.MaxPacketSizeExceeded);
-    expect(server.handler.network().send(reply, new Uint8Array(1000))).toBe(SendStatus.Sent);
-    await client.waitFor((e) => e.type === 'message');
-    expect(messages(client).map((m) => m.byteLength)).toEqual([1000]);
-  }, T);
+  it(
+    'the maxMessageSize option lowers the limit, on connect and on listen',
+    async () => {
+      const server = testNode();
+      const { id, addr } = await server.handler.network().listen(Udp, '127.0.0.1:0', { maxMessageSize: 1000 });
+      const client = testNode();
+      const ep = await client.handler.network().connectAndWait(Udp, addr, { maxMessageSize: MAX_INTERNET_PAYLOAD });
+      expect(client.handler.network().send(ep, new Uint8Array(1473))).toBe(SendStatus.MaxPacketSizeExceeded);
+      expect(client.handler.network().send(ep, new Uint8Array(1472))).toBe(SendStatus.Sent);
+      const received = await server.waitFor((e) => e.type === 'message');
+      expect(received.type === 'message' && received.data.byteLength).toBe(1472);
+      const reply = received.type === 'message' ? received.endpoint : Endpoint.fromListener(id, addr);
+      expect(server.handler.network().send(reply, new Uint8Array(1001))).toBe(SendStatus.MaxPacketSizeExceeded);
+      expect(server.handler.network().send(reply, new Uint8Array(1000))).toBe(SendStatus.Sent);
+      await client.waitFor((e) => e.type === 'message');
+      expect(messages(client).map((m) => m.byteLength)).toEqual([1000]);
+    },
+    T,
+  );
 
-  it('an EMSGSIZE from the system (a path that takes less) is reported and lowers the limit of that connection', async () => {
-    const server = testNode();
-    const { addr } = await server.handler.network().listen(Udp, '127.0.0.1:0');
-    const client = testNode();
-    const errors: string[] = [];
-    const ep = await client.handler.network().connectAndWait(Udp, addr, { onError: (e) => errors.push((e as NodeJS.ErrnoException).code ?? '') });
-    // Fault injection: this socket's path takes at most 1,400 bytes.
-    const send = Socket.prototype.send;
-    vi.spyOn(Socket.prototype, 'send').mockImplementation(function (this: Socket, ...args: unknown[]) {
-      const data = args[0] as Uint8Array;
-      const callback = args[args.length - 1] as (error: Error | null, bytes: number) => void;
-      if (data.byteLength > 1400) {
-        const error = Object.assign(new Error('send EMSGSIZE'), { code: 'EMSGSIZE' });
-        setImmediate(() => callback(error, 0));
-        return;
-      }
-      return (send as (...a: unknown[]) => void).apply(this, args);
-    });
-    expect(client.handler.network().send(ep, new Uint8Array(2000))).toBe(SendStatus.Sent);
-    await vi.waitFor(() => expect(errors).toEqual(['EMSGSIZE']), { timeout: 2000 });
-    expect(client.handler.network().send(ep, new Uint8Array(2000))).toBe(SendStatus.MaxPacketSizeExceeded);
-    expect(client.handler.network().send(ep, new Uint8Array(1999))).toBe(SendStatus.Sent);
-    expect(client.handler.network().send(ep, new Uint8Array(1400))).toBe(SendStatus.Sent);
-    await vi.waitFor(() => expect(errors).toEqual(['EMSGSIZE', 'EMSGSIZE']), { timeout: 2000 });
-    expect(client.handler.network().send(ep, new Uint8Array(1999))).toBe(SendStatus.MaxPacketSizeExceeded);
-    await server.waitFor((e) => e.type === 'message');
-    expect(messages(server).map((m) => m.byteLength)).toEqual([1400]);
-  }, T);
+  it(
+    'an EMSGSIZE from the system (a path that takes less) is reported and lowers the limit of that connection',
+    async () => {
+      const server = testNode();
+      const { addr } = await server.handler.network().listen(Udp, '127.0.0.1:0');
+      const client = testNode();
+      const errors: string[] = [];
+      const ep = await client.handler.network().connectAndWait(Udp, addr, { onError: (e) => errors.push((e as NodeJS.ErrnoException).code ?? '') });
+      // Fault injection: this socket's path takes at most 1,400 bytes.
+      const send = Socket.prototype.send;
+      vi.spyOn(Socket.prototype, 'send').mockImplementation(function (this: Socket, ...args: unknown[]) {
+        const data = args[0] as Uint8Array;
+        const callback = args[args.length - 1] as (error: Error | null, bytes: number) => void;
+        if (data.byteLength > 1400) {
+          const error = Object.assign(new Error('send EMSGSIZE'), { code: 'EMSGSIZE' });
+          setImmediate(() => callback(error, 0));
+          return;
+        }
+        return (send as (...a: unknown[]) => void).apply(this, args);
+      });
+      expect(client.handler.network().send(ep, new Uint8Array(2000))).toBe(SendStatus.Sent);
+      await vi.waitFor(() => expect(errors).toEqual(['EMSGSIZE']), { timeout: 2000 });
+      expect(client.handler.network().send(ep, new Uint8Array(2000))).toBe(SendStatus.MaxPacketSizeExceeded);
+      expect(client.handler.network().send(ep, new Uint8Array(1999))).toBe(SendStatus.Sent);
+      expect(client.handler.network().send(ep, new Uint8Array(1400))).toBe(SendStatus.Sent);
+      await vi.waitFor(() => expect(errors).toEqual(['EMSGSIZE', 'EMSGSIZE']), { timeout: 2000 });
+      expect(client.handler.network().send(ep, new Uint8Array(1999))).toBe(SendStatus.MaxPacketSizeExceeded);
+      await server.waitFor((e) => e.type === 'message');
+      expect(messages(server).map((m) => m.byteLength)).toEqual([1400]);
+    },
+    T,
+  );
 });
 
 const PY_SEND = `
@@ -137,15 +153,19 @@ describe.skipIf(skipWithout('python3'))('UDP-02 the largest datagrams are receiv
   it.each([
     { name: 'IPv4', bind: '127.0.0.1:0', host: '127.0.0.1', size: 65_507 },
     { name: 'IPv6', bind: '[::1]:0', host: '::1', size: 65_527 },
-  ])('$name: $size bytes sent by Python arrive as one message of $size bytes', async ({ bind, host, size }) => {
-    const server = testNode();
-    const { addr } = await server.handler.network().listen(Udp, bind);
-    const result = await runPython(PY_SEND, [host, String(portOf(addr)), String(size)]);
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    const event = await server.waitFor((e) => e.type === 'message', 3000);
-    const data = event.type === 'message' ? event.data : new Uint8Array();
-    expect(data.byteLength).toBe(size);
-    expect(data.every((b, i) => b === i % 251)).toBe(true);
-  }, T);
+  ])(
+    '$name: $size bytes sent by Python arrive as one message of $size bytes',
+    async ({ bind, host, size }) => {
+      const server = testNode();
+      const { addr } = await server.handler.network().listen(Udp, bind);
+      const result = await runPython(PY_SEND, [host, String(portOf(addr)), String(size)]);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      const event = await server.waitFor((e) => e.type === 'message', 3000);
+      const data = event.type === 'message' ? event.data : new Uint8Array();
+      expect(data.byteLength).toBe(size);
+      expect(data.every((b, i) => b === i % 251)).toBe(true);
+    },
+    T,
+  );
 });

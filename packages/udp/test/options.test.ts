@@ -75,7 +75,9 @@ describe('validation', () => {
     try {
       expect(() => handler.network().connect(Udp, '127.0.0.1:9', Object.create({ [key]: value }) as never)).not.toThrow();
       if (key !== 'sourceAddress') {
-        await expect(handler.network().listen(Udp, '127.0.0.1:0', Object.create({ [key]: value }) as never)).resolves.toMatchObject({ addr: expect.any(String) });
+        await expect(handler.network().listen(Udp, '127.0.0.1:0', Object.create({ [key]: value }) as never)).resolves.toMatchObject({
+          addr: expect.any(String),
+        });
       }
     } finally {
       handler.stop();
@@ -90,7 +92,9 @@ describe('validation', () => {
       const cert = thrown(() => net.connect(Udp, '127.0.0.1:9', { cert: 'pem' } as never)) as Error;
       expect(cert).toBeInstanceOf(InvalidOptionError);
       expect(cert.message).toMatch(/^unknown option cert for Udp connect; Udp connect takes maxBufferedBytes, connectTimeout, linger, .*sourceAddress/);
-      expect((thrown(() => net.connect(Udp, '127.0.0.1:9', { ipv6Only: true } as never)) as Error).message).toContain('unknown option ipv6Only for Udp connect');
+      expect((thrown(() => net.connect(Udp, '127.0.0.1:9', { ipv6Only: true } as never)) as Error).message).toContain(
+        'unknown option ipv6Only for Udp connect',
+      );
       expect((thrown(() => net.connect(Udp, '127.0.0.1:9', { brodcast: true } as never)) as Error).message).toContain('(did you mean broadcast?)');
       const bogus = await rejection(net.listen(Udp, '127.0.0.1:0', { bogus: true } as never));
       expect(bogus).toBeInstanceOf(InvalidOptionError);
@@ -132,38 +136,50 @@ describe('reusePort', () => {
   const refused = onlyWhere(!REUSE_PORT_SUPPORTED, `this Node.js (${process.versions.node}) has reusePort, so nothing refuses it`);
   const honoured = onlyWhere(REUSE_PORT_SUPPORTED, `reusePort needs Node >= 22.12; this is ${process.versions.node}`);
 
-  it.skipIf(refused.skip)(refused.title('is refused with InvalidOptionError before Node.js 22.12, binding nothing; reusePort: false listens'), async () => {
-    const node = testNode();
-    const net = node.handler.network();
-    const sockets = (): number => process.getActiveResourcesInfo().filter((r) => r === 'UDPWrap').length;
-    const before = sockets();
-    const error = await net.listen(Udp, '127.0.0.1:0', { reusePort: true }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(InvalidOptionError);
-    expect((error as Error).message).toMatch(/reusePort needs Node\.js 22\.12/);
-    expect(sockets()).toBeLessThanOrEqual(before);
-    await expect(net.listen(Udp, '127.0.0.1:0', { reusePort: false })).resolves.toBeDefined();
-  }, T);
+  it.skipIf(refused.skip)(
+    refused.title('is refused with InvalidOptionError before Node.js 22.12, binding nothing; reusePort: false listens'),
+    async () => {
+      const node = testNode();
+      const net = node.handler.network();
+      const sockets = (): number => process.getActiveResourcesInfo().filter((r) => r === 'UDPWrap').length;
+      const before = sockets();
+      const error = await net.listen(Udp, '127.0.0.1:0', { reusePort: true }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidOptionError);
+      expect((error as Error).message).toMatch(/reusePort needs Node\.js 22\.12/);
+      expect(sockets()).toBeLessThanOrEqual(before);
+      await expect(net.listen(Udp, '127.0.0.1:0', { reusePort: false })).resolves.toBeDefined();
+    },
+    T,
+  );
 
-  it.skipIf(honoured.skip)(honoured.title('lets two listeners share a port'), async () => {
-    const node = testNode();
-    const net = node.handler.network();
-    const first = await net.listen(Udp, '127.0.0.1:0', { reusePort: true });
-    await expect(net.listen(Udp, first.addr, { reusePort: true })).resolves.toMatchObject({ addr: first.addr });
-  }, T);
+  it.skipIf(honoured.skip)(
+    honoured.title('lets two listeners share a port'),
+    async () => {
+      const node = testNode();
+      const net = node.handler.network();
+      const first = await net.listen(Udp, '127.0.0.1:0', { reusePort: true });
+      await expect(net.listen(Udp, first.addr, { reusePort: true })).resolves.toMatchObject({ addr: first.addr });
+    },
+    T,
+  );
 });
 
 describe('reuseAddr', () => {
-  it('two listeners share 127.0.0.1:P with reuseAddr; without it, the second gets ListenError (EADDRINUSE)', async () => {
-    const node = testNode();
-    const net = node.handler.network();
-    const shared = await net.listen(Udp, '127.0.0.1:0', { reuseAddr: true });
-    await expect(net.listen(Udp, shared.addr, { reuseAddr: true })).resolves.toMatchObject({ addr: shared.addr });
-    const alone = await net.listen(Udp, '127.0.0.1:0');
-    const error = await net.listen(Udp, alone.addr).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ListenError);
-    expect(((error as Error).cause as NodeJS.ErrnoException).code).toBe('EADDRINUSE');
-    expect(node.handler.isRunning()).toBe(true);
-  }, T);
+  it(
+    'two listeners share 127.0.0.1:P with reuseAddr; without it, the second gets ListenError (EADDRINUSE)',
+    async () => {
+      const node = testNode();
+      const net = node.handler.network();
+      const shared = await net.listen(Udp, '127.0.0.1:0', { reuseAddr: true });
+      await expect(net.listen(Udp, shared.addr, { reuseAddr: true })).resolves.toMatchObject({ addr: shared.addr });
+      const alone = await net.listen(Udp, '127.0.0.1:0');
+      const error = await net.listen(Udp, alone.addr).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ListenError);
+      expect(((error as Error).cause as NodeJS.ErrnoException).code).toBe('EADDRINUSE');
+      expect(node.handler.isRunning()).toBe(true);
+    },
+    T,
+  );
 });
 
 /** SO_RCVBUF and SO_SNDBUF of the UDP socket bound to `port`, as `ss` shows them. */
@@ -176,34 +192,42 @@ function socketBuffers(port: number): { rb: number; tb: number } {
 }
 
 describe.skipIf(skipWithout('ss'))('socket buffer sizes', () => {
-  it('recvBufferSize and sendBufferSize reach the socket (Linux doubles them)', async () => {
-    const node = testNode();
-    const plain = await node.handler.network().listen(Udp, '127.0.0.1:0');
-    const sized = await node.handler.network().listen(Udp, '127.0.0.1:0', { recvBufferSize: 300_000, sendBufferSize: 100_000 });
-    const before = socketBuffers(portOf(plain.addr));
-    const after = socketBuffers(portOf(sized.addr));
-    expect(after).toEqual({ rb: 600_000, tb: 200_000 });
-    expect(before).not.toEqual(after);
+  it(
+    'recvBufferSize and sendBufferSize reach the socket (Linux doubles them)',
+    async () => {
+      const node = testNode();
+      const plain = await node.handler.network().listen(Udp, '127.0.0.1:0');
+      const sized = await node.handler.network().listen(Udp, '127.0.0.1:0', { recvBufferSize: 300_000, sendBufferSize: 100_000 });
+      const before = socketBuffers(portOf(plain.addr));
+      const after = socketBuffers(portOf(sized.addr));
+      expect(after).toEqual({ rb: 600_000, tb: 200_000 });
+      expect(before).not.toEqual(after);
 
-    const source = await node.handler.network().listen(Udp, '127.0.0.1:0');
-    node.handler.network().remove(source.id);
-    await new Promise((r) => setTimeout(r, 20));
-    await node.handler.network().connectAndWait(Udp, plain.addr, { sourceAddress: source.addr, recvBufferSize: 50_000 });
-    expect(socketBuffers(portOf(source.addr)).rb).toBe(100_000);
-  }, T);
+      const source = await node.handler.network().listen(Udp, '127.0.0.1:0');
+      node.handler.network().remove(source.id);
+      await new Promise((r) => setTimeout(r, 20));
+      await node.handler.network().connectAndWait(Udp, plain.addr, { sourceAddress: source.addr, recvBufferSize: 50_000 });
+      expect(socketBuffers(portOf(source.addr)).rb).toBe(100_000);
+    },
+    T,
+  );
 });
 
 describe('sourceAddress', () => {
-  it('sends from the given address and port', async () => {
-    const server = testNode();
-    const { addr } = await server.handler.network().listen(Udp, '127.0.0.1:0');
-    const probe = await server.handler.network().listen(Udp, '127.0.0.1:0');
-    server.handler.network().remove(probe.id);
-    await new Promise((r) => setTimeout(r, 20));
-    const client = testNode();
-    const ep = await client.handler.network().connectAndWait(Udp, addr, { sourceAddress: probe.addr });
-    client.handler.network().send(ep, Uint8Array.of(1));
-    const got = await server.waitFor((e) => e.type === 'message');
-    expect(got.type === 'message' && got.endpoint.addr).toBe(probe.addr);
-  }, T);
+  it(
+    'sends from the given address and port',
+    async () => {
+      const server = testNode();
+      const { addr } = await server.handler.network().listen(Udp, '127.0.0.1:0');
+      const probe = await server.handler.network().listen(Udp, '127.0.0.1:0');
+      server.handler.network().remove(probe.id);
+      await new Promise((r) => setTimeout(r, 20));
+      const client = testNode();
+      const ep = await client.handler.network().connectAndWait(Udp, addr, { sourceAddress: probe.addr });
+      client.handler.network().send(ep, Uint8Array.of(1));
+      const got = await server.waitFor((e) => e.type === 'message');
+      expect(got.type === 'message' && got.endpoint.addr).toBe(probe.addr);
+    },
+    T,
+  );
 });

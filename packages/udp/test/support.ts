@@ -68,9 +68,6 @@ export function messages<S>(node: TestNode<S>, filter?: (event: NodeEvent<S> & {
 
 /** Waits `ms` milliseconds. */
 
-
-
-
 /** The port of `host:port` or `[v6]:port`. */
 export function portOf(addr: string): number {
   return Number(addr.slice(addr.lastIndexOf(':') + 1));

@@ -70,8 +70,6 @@ export const browserWsAdapter: Adapter<WsConnectOptions, WsListenOptions> = {
     } catch (error) {
       return Promise.reject(error);
     }
-    return Promise.reject(
-      new UnsupportedError('Ws cannot listen in a browser: a page can only connect. Run the listener in Node.js and connect to it'),
-    );
+    return Promise.reject(new UnsupportedError('Ws cannot listen in a browser: a page can only connect. Run the listener in Node.js and connect to it'));
   },
 };

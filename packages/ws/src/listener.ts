@@ -186,7 +186,13 @@ export class WsLocal implements Local {
     // stream to ask, and `upgraded` and `authenticate` read them from the request.
     if (socket.remoteAddress === undefined) return undefined;
     // Node takes `handle` from a new socket's options, though its types omit it.
-    const reading = takeOverSocket(socket, (handle) => new Socket({ handle, readable: true, writable: true, onread: sharedReceive(this.settings.reuseReceiveBuffer) } as ConstructorParameters<typeof Socket>[0]));
+    const reading = takeOverSocket(
+      socket,
+      (handle) =>
+        new Socket({ handle, readable: true, writable: true, onread: sharedReceive(this.settings.reuseReceiveBuffer) } as ConstructorParameters<
+          typeof Socket
+        >[0]),
+    );
     const handshake = this.handshakes.get(socket);
     if (reading === undefined || handshake === undefined) return reading;
     this.handshakes.delete(socket);

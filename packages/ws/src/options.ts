@@ -196,6 +196,7 @@ function resolvePath(options: WsListenOptions | undefined): WsListenSettings['pa
  * What an origin may look like, as listed or as sent: `scheme://host[:port]`, with no path, query,
  * fragment, user info, percent-escape, backslash, space or control character.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: an origin's host may hold no control character, so the class names them
 const ORIGIN_FORM = /^[a-z][a-z0-9+.-]*:\/\/[^\s\x00-\x20\x7f/?#@\\%]+$/i;
 
 /** `text` as the WHATWG URL origin serialises it, or undefined when it is not an origin (opaque ones, `null`, included). */
@@ -231,7 +232,8 @@ function resolveOrigins(options: WsListenOptions | undefined): WsListenSettings[
     const origin = typeof entry === 'string' ? normalizeOrigin(entry.endsWith('/') ? entry.slice(0, -1) : entry) : undefined;
     if (origin === undefined) {
       throw new InvalidOptionError(
-        `option origins must list origins such as 'https://example.com' (scheme, host and optional port; no path, query or user; not null), got ${typeof entry === 'string' ? JSON.stringify(entry) : typeof entry}`,
+        "option origins must list origins such as 'https://example.com' (scheme, host and optional port; no path, query or user; not null), " +
+          `got ${typeof entry === 'string' ? JSON.stringify(entry) : typeof entry}`,
       );
     }
     allowed.add(origin);
@@ -268,8 +270,7 @@ export function resolveListenSettings(options: WsListenOptions | undefined, cont
 function resolveHeaders(options: WsConnectOptions | undefined): WsConnectSettings['headers'] {
   const headers = optionReader.own(options, 'headers');
   if (headers === undefined) return undefined;
-  const valid =
-    typeof headers === 'object' && headers !== null && !Array.isArray(headers) && Object.values(headers).every((v) => typeof v === 'string');
+  const valid = typeof headers === 'object' && headers !== null && !Array.isArray(headers) && Object.values(headers).every((v) => typeof v === 'string');
   if (!valid) throw new InvalidOptionError('option headers must be an object of strings');
   return headers as WsConnectSettings['headers'];
 }

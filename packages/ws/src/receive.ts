@@ -147,7 +147,7 @@ export class FastReceive implements HeldRestOwner {
     const receiver = (ws as unknown as { _receiver?: WsReceiver })._receiver;
     if (receiver === undefined || receiver === null || typeof receiver.write !== 'function' || receiver._bufferedBytes !== 0) return undefined;
     // The receiver's own `write` is reached through its prototype (see `forward`).
-    if (ws.extensions !== '' || Object.prototype.hasOwnProperty.call(receiver, 'write')) return undefined;
+    if (ws.extensions !== '' || Object.hasOwn(receiver, 'write')) return undefined;
     const fast = new FastReceive(receiver, maxPayload, expectMasked, target, lent);
     receiver[kFast] = fast;
     receiver.write = fastWrite;
@@ -205,7 +205,7 @@ export class FastReceive implements HeldRestOwner {
 
   /** Takes one chunk of the socket's bytes. Returns what `ws`'s receiver would: false to pause. */
   write(chunk: Buffer): boolean {
-    if (this.rest !== undefined && this.rest.holding) {
+    if (this.rest?.holding) {
       this.rest.keep(chunk, this.lent);
       return false;
     }

@@ -199,7 +199,12 @@ export class WsRemote implements Remote {
     this.masked = socket === undefined;
     (ws as Tagged<WebSocket>)[kRemote] = this;
     if (settings.heartbeatInterval > 0) {
-      this.heartbeat = new Heartbeat(settings.heartbeatInterval, settings.heartbeatTimeout, () => ws.ping(), () => this.dead());
+      this.heartbeat = new Heartbeat(
+        settings.heartbeatInterval,
+        settings.heartbeatTimeout,
+        () => ws.ping(),
+        () => this.dead(),
+      );
     }
     if (socket !== undefined) this.adopt(socket);
     else ws.on('upgrade', WsRemote.onUpgrade);
@@ -318,16 +323,14 @@ export class WsRemote implements Remote {
         this.fast.drop();
         this.ws.resume();
       }
-    }
-    else if (state === WebSocket.CONNECTING) this.ws.terminate();
+    } else if (state === WebSocket.CONNECTING) this.ws.terminate();
   }
 
   /** One received message, from `ws` or the fast path: to the core, or kept (a copy if lent) until `receive`. */
   deliver(data: Uint8Array): void {
     if (this.reading === READING) {
       if (this.watch?.received(data) === false) this.stopped = true;
-    }
-    else if (this.reading === EARLY) (this.early ??= []).push(data instanceof BorrowedBytes ? Buffer.from(data) : (data as Buffer));
+    } else if (this.reading === EARLY) (this.early ??= []).push(data instanceof BorrowedBytes ? Buffer.from(data) : (data as Buffer));
   }
 
   /**

@@ -28,7 +28,10 @@ describe('the browser bundle of core + Ws', () => {
     const inputs = Object.keys(metafile.inputs).filter((input) => !input.endsWith('app.ts'));
     const outside = inputs.filter((input) => !/(^|\/)packages\/(core|ws)\/dist\/([\w-]+\/)*[\w-]+\.js$/.test(input));
     expect(outside).toEqual([]);
-    const wsFiles = inputs.filter((input) => input.includes('packages/ws/')).map((input) => input.replace(/.*\//, '')).sort();
+    const wsFiles = inputs
+      .filter((input) => input.includes('packages/ws/'))
+      .map((input) => input.replace(/.*\//, ''))
+      .sort();
     expect(wsFiles).toEqual(['browser-adapter.js', 'browser-remote.js', 'browser.js', 'defaults.js', 'dial-url.js', 'message-size.js', 'option-keys.js']);
     expect(code).not.toMatch(/["'`]node:|\brequire\(|\bBuffer\.|\bprocess\.|\bglobal\./);
     const gzipped = gzipSync(code, { level: 9 }).byteLength;

@@ -61,9 +61,7 @@ describe('connectAndWait with a signal', () => {
     const server = await silentServer();
     const client = node();
     const started = Date.now();
-    const error = await rejection(
-      client.handler.network().connectAndWait(Ws, server.addr, undefined, { signal: AbortSignal.timeout(150) }),
-    );
+    const error = await rejection(client.handler.network().connectAndWait(Ws, server.addr, undefined, { signal: AbortSignal.timeout(150) }));
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
     expect(error).toBeInstanceOf(ConnectAbortedError);
     expect(error.cause).toMatchObject({ name: 'TimeoutError' });
@@ -75,9 +73,7 @@ describe('connectAndWait with a signal', () => {
     const server = await silentServer();
     const client = node();
     const reason = new Error('too late');
-    const error = await rejection(
-      client.handler.network().connectAndWait(Ws, server.addr, { maxPayload: 10 }, { signal: AbortSignal.abort(reason) }),
-    );
+    const error = await rejection(client.handler.network().connectAndWait(Ws, server.addr, { maxPayload: 10 }, { signal: AbortSignal.abort(reason) }));
     expect(error).toBeInstanceOf(ConnectAbortedError);
     expect(error.cause).toBe(reason);
     await sleep(150);
@@ -112,7 +108,9 @@ describe('connectAndWait with a signal', () => {
     await expect(net.connectAndWait(Ws, server.addr, undefined, 5 as never)).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(net.connectAndWait(Ws, server.addr, undefined, { timeout: 100 } as never)).rejects.toThrow(InvalidOptionError);
     await expect(net.connectAndWait(Ws, server.addr, undefined, { timeout: 100 } as never)).rejects.toThrow(/connectTimeout/);
-    await expect(net.connectAndWait(Ws, server.addr, undefined, { sigal: undefined, bogus: 1 } as never)).rejects.toThrow('unknown option bogus for connectAndWait');
+    await expect(net.connectAndWait(Ws, server.addr, undefined, { sigal: undefined, bogus: 1 } as never)).rejects.toThrow(
+      'unknown option bogus for connectAndWait',
+    );
     await sleep(50);
     expect(server.accepted).toHaveLength(0);
   });

@@ -63,7 +63,7 @@ describe('Ws connect failures name their reason', () => {
     const url = `ws://127.0.0.1:${port}/other`;
     const event = await attempt(url);
     expectFailure(event, `connection to ${url} failed: the server answered HTTP 404`);
-    expect((event.error?.cause as Error).cause).toBeInstanceOf(Error);
+    expect((event.error!.cause as Error).cause).toBeInstanceOf(Error);
   });
 
   it('an authentication refused: the server answered HTTP 401', async () => {

@@ -57,7 +57,9 @@ function fragmentedStream(seed: number, mask: boolean): { bytes: Buffer; message
   for (let i = 0; i < 12; i++) {
     const text = i % 3 === 1;
     // Text: ASCII and a 3-byte character, which fragments may cut in the middle.
-    const data = text ? Buffer.from(`message ${i} ✓ `.repeat(1 + Math.floor(random() * 40))) : Buffer.from(randomBytes(random, 1 + Math.floor(random() * 3000)));
+    const data = text
+      ? Buffer.from(`message ${i} ✓ `.repeat(1 + Math.floor(random() * 40)))
+      : Buffer.from(randomBytes(random, 1 + Math.floor(random() * 3000)));
     let at = 0;
     let first = true;
     while (at < data.length || first) {
@@ -125,17 +127,20 @@ describe('Ws fast receive path', () => {
     [2, false],
     [3, true],
     [4, true],
-  ])('server side: fragmented messages cut anywhere, Pings between fragments, arrive whole and in order (seed %i, reuseReceiveBuffer %s)', async (seed, lend) => {
-    const { server, peer } = await upgradedPeer({ reuseReceiveBuffer: lend });
-    const { bytes, messages, pings } = fragmentedStream(seed, true);
-    await writeCut(peer.socket, bytes, seed);
-    await until(() => messagesOf(server).length >= messages.length, 10_000, 'every message');
-    const received = messagesOf(server);
-    expect(received.length).toBe(messages.length);
-    received.forEach((m, i) => expect(Buffer.compare(m, messages[i]!), `message ${i}`).toBe(0));
-    await until(() => peer.frames.filter((f) => f.opcode === 10).length === pings, 5000, 'a Pong per Ping');
-    expect(server.events.filter((e) => e.type === 'disconnected')).toHaveLength(0);
-  });
+  ])(
+    'server side: fragmented messages cut anywhere, Pings between fragments, arrive whole and in order (seed %i, reuseReceiveBuffer %s)',
+    async (seed, lend) => {
+      const { server, peer } = await upgradedPeer({ reuseReceiveBuffer: lend });
+      const { bytes, messages, pings } = fragmentedStream(seed, true);
+      await writeCut(peer.socket, bytes, seed);
+      await until(() => messagesOf(server).length >= messages.length, 10_000, 'every message');
+      const received = messagesOf(server);
+      expect(received.length).toBe(messages.length);
+      received.forEach((m, i) => expect(Buffer.compare(m, messages[i]!), `message ${i}`).toBe(0));
+      await until(() => peer.frames.filter((f) => f.opcode === 10).length === pings, 5000, 'a Pong per Ping');
+      expect(server.events.filter((e) => e.type === 'disconnected')).toHaveLength(0);
+    },
+  );
 
   it('a message in 200,000 one-byte fragments (past the 16,384 that ws alone keeps) arrives whole', async () => {
     const { server, peer } = await upgradedPeer();
@@ -161,7 +166,11 @@ describe('Ws fast receive path', () => {
     ['an opcode that does not exist', frame(3, Buffer.from('x')), 1002],
   ])('in the middle of a fragmented message, %s gets its close code from ws (%#)', async (_name, bad, code) => {
     const { server, peer } = await upgradedPeer({ maxPayload: 1024 });
-    const start = Buffer.concat([frame(2, Buffer.from('good')), frame(2, Buffer.alloc(100, 1), { fin: false }), frame(0, Buffer.alloc(100, 2), { fin: false })]);
+    const start = Buffer.concat([
+      frame(2, Buffer.from('good')),
+      frame(2, Buffer.alloc(100, 1), { fin: false }),
+      frame(0, Buffer.alloc(100, 2), { fin: false }),
+    ]);
     await writeCut(peer.socket, Buffer.concat([start, bad, frame(0, Buffer.from('never'))]), code);
     await until(() => peer.closeCode() !== undefined, 5000, 'the Close');
     expect(peer.closeCode()).toBe(code);

@@ -81,7 +81,9 @@ describe('WS-05 handshake header abuse', () => {
   });
 
   const manyHeadersFirst = (): string =>
-    ['GET / HTTP/1.1', 'Host: x', ...Array.from({ length: 2100 }, (_, i) => `X-H${i}: v`), upgradeRequest('/').split('\r\n').slice(2).join('\r\n')].join('\r\n');
+    ['GET / HTTP/1.1', 'Host: x', ...Array.from({ length: 2100 }, (_, i) => `X-H${i}: v`), upgradeRequest('/').split('\r\n').slice(2).join('\r\n')].join(
+      '\r\n',
+    );
   const cases: [string, number, () => string][] = [
     ['a plain GET', 426, () => 'GET / HTTP/1.1\r\nHost: x\r\n\r\n'],
     ['a malformed Sec-WebSocket-Key', 400, () => upgradeRequest('/', [], 'not-a-key')],
@@ -199,12 +201,21 @@ describe('path filter and authenticate hook', () => {
   });
 
   it('takes a predicate as path filter, and a throwing one refuses with 500', async () => {
-    const { port } = await server({ path: (p) => (p === '/boom' ? (() => { throw new Error('boom'); })() : p.startsWith('/api/')) });
-    const answers = await Promise.all(['/api/x', '/x', '/boom'].map(async (path) => {
-      const p = peer(port, upgradeRequest(path));
-      await until(() => p.head !== undefined, 3000, 'an answer');
-      return status(p.head);
-    }));
+    const { port } = await server({
+      path: (p) =>
+        p === '/boom'
+          ? (() => {
+              throw new Error('boom');
+            })()
+          : p.startsWith('/api/'),
+    });
+    const answers = await Promise.all(
+      ['/api/x', '/x', '/boom'].map(async (path) => {
+        const p = peer(port, upgradeRequest(path));
+        await until(() => p.head !== undefined, 3000, 'an answer');
+        return status(p.head);
+      }),
+    );
     expect(answers).toEqual([101, 404, 500]);
   });
 
@@ -222,7 +233,10 @@ describe('path filter and authenticate hook', () => {
     expect(String((refused as { error?: Error }).error?.cause)).toMatch(/401/);
     const accepted = await dial(`ws://${addr}/chat?room=1`, { headers: { authorization: 'Bearer good' } });
     expect(accepted.ok).toBe(true);
-    expect(seen.map((h) => [h.path, h.secure])).toEqual([['/message-io-default', false], ['/chat?room=1', false]]);
+    expect(seen.map((h) => [h.path, h.secure])).toEqual([
+      ['/message-io-default', false],
+      ['/chat?room=1', false],
+    ]);
     expect(seen[1]!.addr).toMatch(/^127\.0\.0\.1:\d+$/);
     await n.waitFor((e) => e.type === 'accepted');
     expect(n.events.filter((e) => e.type === 'accepted')).toHaveLength(1);
@@ -355,9 +369,19 @@ describe('WS-12 Origin policy (origins)', () => {
       clients.push(client);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('no answer')), 3000);
-        client.once('open', () => (clearTimeout(timer), resolve(101)));
-        client.once('unexpected-response', (_q, r) => (clearTimeout(timer), client.terminate(), resolve(r.statusCode ?? 0)));
-        client.once('error', (e) => (clearTimeout(timer), reject(e)));
+        client.once('open', () => {
+          clearTimeout(timer);
+          resolve(101);
+        });
+        client.once('unexpected-response', (_q, r) => {
+          clearTimeout(timer);
+          client.terminate();
+          resolve(r.statusCode ?? 0);
+        });
+        client.once('error', (e) => {
+          clearTimeout(timer);
+          reject(e);
+        });
       });
     };
     expect(await dialWith('https://evil.example.com', 'good')).toBe(403);
@@ -368,7 +392,7 @@ describe('WS-12 Origin policy (origins)', () => {
     expect(n.events.filter((e) => e.type === 'accepted')).toHaveLength(1);
   });
 
-  it('message-io\'s own client (no Origin) is refused with 403 by a listener with origins, and sees ok: false', async () => {
+  it("message-io's own client (no Origin) is refused with 403 by a listener with origins, and sees ok: false", async () => {
     const { addr } = await server({ origins: listed });
     const refused = (await dial(addr)) as NodeEvent<never> & { ok: boolean; error?: Error };
     expect(refused.ok).toBe(false);
@@ -443,43 +467,46 @@ describe('WS-13 maxPendingHandshakes', () => {
   it.each([
     ['IPv4', '127.0.0.1:0', '127.0.0.1'],
     ['IPv6', '[::1]:0', '::1'],
-  ])('over %s: with 4 silent sockets pending, a 5th is closed at once; the 4 stay until closed or timed out; an established connection is unaffected', async (_n, bind, host) => {
-    const handshakeTimeout = 3000;
-    const { n, port, addr } = await server({ maxPendingHandshakes: 4, handshakeTimeout }, bind);
-    const echo = await established(addr);
-    const silent = Array.from({ length: 4 }, () => peer(port, undefined, host));
-    await until(() => silent.every((p) => p.socket.readyState === 'open'), 2000, 'the silent sockets to connect');
-    await sleep(100); // the listener has accepted them
-    // "At once" against "by the handshake timeout": closing at once takes a few milliseconds, so the
-    // 1.5 s bound is hundreds of times that, and still half the 3 s handshakeTimeout that would
-    // otherwise close the socket. The 4 silent sockets, older and under the same timeout, still being
-    // open afterwards says the same without a clock.
-    const extra = peer(port, undefined, host);
-    await until(() => extra.closed, handshakeTimeout / 2, 'the extra socket to be closed');
-    expect(extra.head).toBeUndefined();
-    expect(silent.some((p) => p.closed)).toBe(false);
-    // A client with a complete request is refused too while the cap is reached.
-    const refused = peer(port, upgradeRequest('/'), host);
-    await until(() => refused.closed, handshakeTimeout / 2, 'the refused upgrade to be closed');
-    expect(refused.head).toBeUndefined();
-    expect(silent.some((p) => p.closed)).toBe(false);
-    await echo();
-    // One pending socket goes away: its slot is free for a real client at once.
-    silent[0]!.socket.destroy();
-    await until(() => silent[0]!.closed, 1000, 'our socket to close');
-    await sleep(50);
-    const served = peer(port, upgradeRequest('/'), host);
-    await until(() => served.head !== undefined || served.closed, 2000, 'an answer');
-    expect(status(served.head)).toBe(101);
-    // The others time out; afterwards every slot is free again.
-    await until(() => silent.every((p) => p.closed), handshakeTimeout + 3000, 'the silent sockets to time out');
-    const again = Array.from({ length: 4 }, () => peer(port, upgradeRequest('/'), host));
-    await until(() => again.every((p) => p.head !== undefined || p.closed), 3000, 'answers');
-    expect(again.map((p) => status(p.head))).toEqual([101, 101, 101, 101]);
-    await echo();
-    await n.waitCount((e) => e.type === 'accepted', 6, 3000);
-    expect(n.events.filter((e) => e.type === 'accepted')).toHaveLength(6);
-  });
+  ])(
+    'over %s: with 4 silent sockets pending, a 5th is closed at once; the 4 stay until closed or timed out; an established connection is unaffected',
+    async (_n, bind, host) => {
+      const handshakeTimeout = 3000;
+      const { n, port, addr } = await server({ maxPendingHandshakes: 4, handshakeTimeout }, bind);
+      const echo = await established(addr);
+      const silent = Array.from({ length: 4 }, () => peer(port, undefined, host));
+      await until(() => silent.every((p) => p.socket.readyState === 'open'), 2000, 'the silent sockets to connect');
+      await sleep(100); // the listener has accepted them
+      // "At once" against "by the handshake timeout": closing at once takes a few milliseconds, so the
+      // 1.5 s bound is hundreds of times that, and still half the 3 s handshakeTimeout that would
+      // otherwise close the socket. The 4 silent sockets, older and under the same timeout, still being
+      // open afterwards says the same without a clock.
+      const extra = peer(port, undefined, host);
+      await until(() => extra.closed, handshakeTimeout / 2, 'the extra socket to be closed');
+      expect(extra.head).toBeUndefined();
+      expect(silent.some((p) => p.closed)).toBe(false);
+      // A client with a complete request is refused too while the cap is reached.
+      const refused = peer(port, upgradeRequest('/'), host);
+      await until(() => refused.closed, handshakeTimeout / 2, 'the refused upgrade to be closed');
+      expect(refused.head).toBeUndefined();
+      expect(silent.some((p) => p.closed)).toBe(false);
+      await echo();
+      // One pending socket goes away: its slot is free for a real client at once.
+      silent[0]!.socket.destroy();
+      await until(() => silent[0]!.closed, 1000, 'our socket to close');
+      await sleep(50);
+      const served = peer(port, upgradeRequest('/'), host);
+      await until(() => served.head !== undefined || served.closed, 2000, 'an answer');
+      expect(status(served.head)).toBe(101);
+      // The others time out; afterwards every slot is free again.
+      await until(() => silent.every((p) => p.closed), handshakeTimeout + 3000, 'the silent sockets to time out');
+      const again = Array.from({ length: 4 }, () => peer(port, upgradeRequest('/'), host));
+      await until(() => again.every((p) => p.head !== undefined || p.closed), 3000, 'answers');
+      expect(again.map((p) => status(p.head))).toEqual([101, 101, 101, 101]);
+      await echo();
+      await n.waitCount((e) => e.type === 'accepted', 6, 3000);
+      expect(n.events.filter((e) => e.type === 'accepted')).toHaveLength(6);
+    },
+  );
 
   it('the count goes down when a handshake completes or fails: many in turn with a cap of 2', async () => {
     const { n, port, addr } = await server({ maxPendingHandshakes: 2, path: '/ok', authenticate: ({ headers }) => headers.authorization !== 'no' });

@@ -45,7 +45,12 @@ describe('Heartbeat', () => {
   it('does not keep the process alive (its timers are unref-ed)', () => {
     const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     const before = timers();
-    const beat = new Heartbeat(10_000, 10_000, () => undefined, () => undefined);
+    const beat = new Heartbeat(
+      10_000,
+      10_000,
+      () => undefined,
+      () => undefined,
+    );
     beat.start();
     expect(timers()).toBe(before);
     beat.stop();

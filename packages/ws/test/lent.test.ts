@@ -3,7 +3,7 @@
 // large messages into buffers it uses again once written. These tests check that every byte still
 // arrives intact and in order, that a received message can be sent on as it is, and that by default
 // messages are the user's.
-import { type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { BorrowedBytes, SendStatus, split, type NodeHandler } from '@message-io/core';

@@ -41,7 +41,10 @@ async function server(options: WsListenOptions = {}) {
 describe('WS-01 inbound oversize (maxPayload 1 MiB)', () => {
   const cases: [string, () => Buffer[]][] = [
     ['1 MiB + 1 in one frame', () => [frame(2, Buffer.alloc(MiB + 1))]],
-    ['1 MiB + 1 in 16 fragments', () => Array.from({ length: 16 }, (_, i) => frame(i === 0 ? 2 : 0, Buffer.alloc(i === 0 ? MiB / 16 + 1 : MiB / 16), { fin: i === 15 }))],
+    [
+      '1 MiB + 1 in 16 fragments',
+      () => Array.from({ length: 16 }, (_, i) => frame(i === 0 ? 2 : 0, Buffer.alloc(i === 0 ? MiB / 16 + 1 : MiB / 16), { fin: i === 15 })),
+    ],
     ['a header declaring 2^62 bytes and no payload', () => [frame(2, Buffer.alloc(0), { length: 2n ** 62n })]],
   ];
   it.each(cases)('%s: Close 1009, one disconnected, no message, the other client unaffected', async (_name, frames) => {

@@ -80,7 +80,9 @@ describe('options', () => {
   it('the browser build ignores inherited Node-only options (OPT-01)', async () => {
     const { resolveBrowserMaxPayload } = await import('../dist/browser-adapter.js');
     const context = { maxBufferedBytes: 1024, linger: 1000 };
-    expect(resolveBrowserMaxPayload(Object.create({ headers: {}, ca: 'pem', heartbeatInterval: 5, maxPayload: 7 }) as WsConnectOptions, context)).toBe(DEFAULT_MAX_PAYLOAD);
+    expect(resolveBrowserMaxPayload(Object.create({ headers: {}, ca: 'pem', heartbeatInterval: 5, maxPayload: 7 }) as WsConnectOptions, context)).toBe(
+      DEFAULT_MAX_PAYLOAD,
+    );
     expect(() => resolveBrowserMaxPayload({ ca: 'pem' }, context)).toThrow(InvalidOptionError);
   });
 

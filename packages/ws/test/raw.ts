@@ -144,7 +144,17 @@ export function rawPeer(host: string, port: number, request?: string | Buffer): 
 
 /** An upgrade request for `path`, with extra header lines. */
 export function upgradeRequest(path = '/', extra: string[] = [], key = randomBytes(16).toString('base64')): string {
-  return [`GET ${path} HTTP/1.1`, 'Host: 127.0.0.1', 'Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Key: ${key}`, 'Sec-WebSocket-Version: 13', ...extra, '', ''].join('\r\n');
+  return [
+    `GET ${path} HTTP/1.1`,
+    'Host: 127.0.0.1',
+    'Upgrade: websocket',
+    'Connection: Upgrade',
+    `Sec-WebSocket-Key: ${key}`,
+    'Sec-WebSocket-Version: 13',
+    ...extra,
+    '',
+    '',
+  ].join('\r\n');
 }
 
 /** The HTTP status of a response head, or undefined. */

@@ -182,7 +182,7 @@ describe.skipIf(noOpenssl)('wss', () => {
 // rejectUnauthorized to Node explicitly, so a value planted on Object.prototype turned certificate
 // checks off. Polluting Object.prototype is done in a child process only, never in this worker.
 describe.skipIf(noOpenssl)('OPT-01 inherited options are ignored (wss)', () => {
-  it('refuses a self-signed server when rejectUnauthorized: false is only inherited from the options\' prototype', async () => {
+  it("refuses a self-signed server when rejectUnauthorized: false is only inherited from the options' prototype", async () => {
     const { addr } = await wssServer();
     const inherited = Object.create({ rejectUnauthorized: false, ca: cert }) as object;
     const refused = await connected(`wss://${addr}/`, inherited);

@@ -11,7 +11,7 @@ afterEach(() => {
   for (const close of closers.splice(0)) close();
 });
 
-describe("the `ws` internals our receive path depends on", () => {
+describe('the `ws` internals our receive path depends on', () => {
   it('an open connection has a receiver whose write is on its prototype, with no bytes buffered', async () => {
     const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
     closers.push(() => server.close());
@@ -27,7 +27,7 @@ describe("the `ws` internals our receive path depends on", () => {
     const receiver = (ws as unknown as { _receiver?: Record<string, unknown> })._receiver;
     expect(receiver, '`WebSocket._receiver`').toBeDefined();
     expect(typeof receiver!.write, 'the receiver is written to').toBe('function');
-    expect(Object.prototype.hasOwnProperty.call(receiver, 'write'), 'its write comes from its prototype').toBe(false);
+    expect(Object.hasOwn(receiver!, 'write'), 'its write comes from its prototype').toBe(false);
     expect(receiver!._bufferedBytes, '`_bufferedBytes` of a fresh receiver').toBe(0);
     const state = receiver!._writableState as Record<string, unknown> | undefined;
     expect(state).toBeDefined();

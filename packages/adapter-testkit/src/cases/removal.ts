@@ -51,7 +51,10 @@ async function queuedAfterRemove(h: Harness): Promise<void> {
         late = sleep(300);
       }
       await late;
-      expect(seen.filter((e) => e.type !== 'signal' && e.endpoint === endpoint).map((e) => e.type), consumer).toEqual([]);
+      expect(
+        seen.filter((e) => e.type !== 'signal' && e.endpoint === endpoint).map((e) => e.type),
+        consumer,
+      ).toEqual([]);
     } finally {
       handler.stop();
     }

@@ -120,7 +120,7 @@ export const commonOptionKeys: Readonly<Record<keyof ConnectOptions | keyof List
 export function refuseUnknownOptions(options: object | undefined, known: Readonly<Record<string, true>>, where: string): void {
   if (options === undefined || options === null) return;
   for (const key of Object.keys(options)) {
-    if (Object.prototype.hasOwnProperty.call(known, key) || (options as Record<string, unknown>)[key] === undefined) continue;
+    if (Object.hasOwn(known, key) || (options as Record<string, unknown>)[key] === undefined) continue;
     const names = Object.keys(known);
     const near = closest(key, names);
     const hint = near === undefined ? '' : ` (did you mean ${near}?)`;

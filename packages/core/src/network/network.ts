@@ -21,7 +21,6 @@ import { ResourceId } from './resource-id.js';
 import { SendStatus } from '../adapter/status.js';
 import { isTransport, type Transport } from '../adapter/transport.js';
 
-
 interface LocalEntry {
   readonly kind: 'local';
   readonly id: ResourceId;
@@ -336,13 +335,7 @@ export class NetworkController {
     });
   }
 
-  private accepted(
-    listener: LocalEntry,
-    transport: Transport<never, never>,
-    common: ResolvedCommonOptions,
-    remote: Remote,
-    peer: RemoteAddr,
-  ): void {
+  private accepted(listener: LocalEntry, transport: Transport<never, never>, common: ResolvedCommonOptions, remote: Remote, peer: RemoteAddr): void {
     if (listener.closed || !this.running) {
       remote.close();
       return;

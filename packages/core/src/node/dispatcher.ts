@@ -10,8 +10,7 @@ const SIGNALS_PER_TURN = 1024;
 // setImmediate (Node) lets pending I/O run between turns. Browsers have none: a MessageChannel
 // message is their next macrotask, without the 4 ms clamp of nested setTimeout(fn, 0) calls.
 const nodeSetImmediate = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate;
-const scheduleMacrotask: (fn: () => void) => void =
-  typeof nodeSetImmediate === 'function' ? (fn) => void nodeSetImmediate(fn) : postMacrotask;
+const scheduleMacrotask: (fn: () => void) => void = typeof nodeSetImmediate === 'function' ? (fn) => void nodeSetImmediate(fn) : postMacrotask;
 
 let channel: MessageChannel | undefined;
 const posted = new Fifo<() => void>();
@@ -34,8 +33,7 @@ function postMacrotask(fn: () => void): void {
  */
 export const STORED_EVENT_COST = 256;
 
-const sizeOf = <S>(event: NodeEvent<S>): number =>
-  event.type === 'message' ? STORED_EVENT_COST + event.data.byteLength : STORED_EVENT_COST;
+const sizeOf = <S>(event: NodeEvent<S>): number => (event.type === 'message' ? STORED_EVENT_COST + event.data.byteLength : STORED_EVENT_COST);
 
 /**
  * The event as it may be kept: a message whose bytes are lent ({@link BorrowedBytes}) gets a copy of

@@ -51,7 +51,11 @@ export class NodeHandler<S> {
   private runningFlag = true;
 
   /** Created by {@link split}. */
-  constructor(net: NetworkController, queue: EventQueue<S>, private readonly onStop: () => void) {
+  constructor(
+    net: NetworkController,
+    queue: EventQueue<S>,
+    private readonly onStop: () => void,
+  ) {
     this.net = net;
     this.queue = queue;
   }
