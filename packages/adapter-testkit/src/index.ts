@@ -5,6 +5,13 @@
 export { registerConformanceTests } from './conformance.js';
 export type { CaseName, ConformanceOptions } from './options.js';
 export {
+  memoryTransport,
+  MemoryConnectionRefusedError,
+  type MemoryConnectOptions,
+  type MemoryListenOptions,
+  type MemoryTransportOptions,
+} from './memory-transport.js';
+export {
   bytesOf,
   joinBytes,
   eventsOf,
@@ -18,5 +25,6 @@ export {
   until,
   utf8,
   type OnEvent,
+  type UntilOptions,
   type TestNode,
 } from './support.js';

@@ -108,12 +108,26 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Polls `condition` every 5 ms until it holds; rejects after `ms` with `what` in the message. */
-export async function until(condition: () => boolean, ms = 5_000, what = 'the condition'): Promise<void> {
-  const deadline = Date.now() + ms;
+/** What {@link until} waits for, and how long. */
+export interface UntilOptions {
+  /** Milliseconds before it gives up. Default 5,000. */
+  readonly timeout?: number;
+  /** What is awaited, for the failure message (`timed out after 5000 ms waiting for <what>`). Default `'the condition'`. */
+  readonly what?: string;
+}
+
+/**
+ * Polls `condition` every few milliseconds (timers, so I/O runs in between) until it holds;
+ * rejects after `timeout` milliseconds with an error that names `what` and the timeout. Every wait
+ * of the tests goes through it, so that none is unbounded.
+ */
+export async function until(condition: () => boolean, options: UntilOptions = {}): Promise<void> {
+  const timeout = options.timeout ?? 5_000;
+  const what = options.what ?? 'the condition';
+  const deadline = Date.now() + timeout;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(5);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+    await sleep(2);
   }
 }
 

@@ -1,5 +1,5 @@
-// The suite run against the toy in-memory transport: it checks the testkit itself, with no sockets.
-import { registerConformanceTests } from '@message-io/adapter-testkit';
-import { memoryTransport } from './memory-transport.js';
+// The suite run against the testkit's in-memory transport: it checks the testkit itself, and the
+// memory transport against the adapter contract, with no sockets.
+import { memoryTransport, registerConformanceTests } from '@message-io/adapter-testkit';
 
 registerConformanceTests({ transport: memoryTransport() });

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AdapterError, ConnectTimeoutError, SendStatus, type Endpoint, type NodeEvent, type Transport } from '@message-io/core';
 import { eventsOf, sleep, testNode, text, until, utf8, type TestNode } from '@message-io/adapter-testkit';
-import { closedLocals, lateCalls, memoryTransport, type Faults } from './memory-transport.js';
+import { closedLocals, faultyTransport, lateCalls, type Faults } from './faulty-transport.js';
 
 const nodes: TestNode[] = [];
 afterEach(() => {
@@ -33,8 +33,8 @@ interface World {
 
 /** A server listening on a healthy and a faulty transport; a client connected to the healthy one. */
 async function world(faults: Faults): Promise<World> {
-  const healthyTransport = memoryTransport('Healthy');
-  const faulty = memoryTransport('Faulty', faults);
+  const healthyTransport = faultyTransport('Healthy');
+  const faulty = faultyTransport('Faulty', faults);
   const server = node(echo);
   const { addr } = await server.handler.network().listen(healthyTransport, '127.0.0.1:0');
   const { addr: faultyAddr } = await server.handler.network().listen(faulty, '127.0.0.1:0');
@@ -121,7 +121,7 @@ describe('ND-03 fault isolation: a faulty adapter hurts only its own resources',
 
   it('a throw in Local.source rejects listen, closes that listener, and leaves the node working', async () => {
     const w = await world({});
-    const broken = memoryTransport('Broken', { throwInLocalSource: true });
+    const broken = faultyTransport('Broken', { throwInLocalSource: true });
     const closes = closedLocals.count;
     await expect(w.server.handler.network().listen(broken, '127.0.0.1:0')).rejects.toBeInstanceOf(AdapterError);
     expect(closedLocals.count).toBe(closes + 1);
@@ -144,7 +144,7 @@ describe('ND-03 fault isolation: a faulty adapter hurts only its own resources',
     const event = await client.waitFor((e) => e.type === 'connected' && e.endpoint === endpoint, 2_000);
     expect(event).toMatchObject({ ok });
     expect(duringConnect).toBe(0);
-    if (!ok) await until(() => client.handler.network().isReady(endpoint.resourceId) === undefined, 1_000, 'the resource to be freed');
+    if (!ok) await until(() => client.handler.network().isReady(endpoint.resourceId) === undefined, { timeout: 1_000, what: 'the resource to be freed' });
     await stillWorks(w);
   });
 

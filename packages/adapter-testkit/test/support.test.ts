@@ -25,7 +25,7 @@ describe('testNode', () => {
       throw new Error('boom');
     });
     node.handler.signals().send(1);
-    await until(() => !node.handler.isRunning(), 1_000, 'the node to stop');
+    await until(() => !node.handler.isRunning(), { timeout: 1_000, what: 'the node to stop' });
     expect(node.errors.map(String)).toEqual(['Error: boom']);
   });
 });
@@ -34,8 +34,8 @@ describe('until and sleep', () => {
   it('resolves once the condition holds, and names what never came', async () => {
     let ready = false;
     void sleep(20).then(() => (ready = true));
-    await until(() => ready, 1_000);
-    await expect(until(() => false, 30, 'nothing')).rejects.toThrow('timed out after 30 ms waiting for nothing');
+    await until(() => ready, { timeout: 1_000 });
+    await expect(until(() => false, { timeout: 30, what: 'nothing' })).rejects.toThrow('timed out after 30 ms waiting for nothing');
   });
 });
 

@@ -94,12 +94,12 @@ describe('listen on a socket file', () => {
     const { id } = await server.handler.network().listen(Ipc, ipcUrl(path));
     expect(existsSync(path)).toBe(true);
     server.handler.network().remove(id);
-    await until(() => !existsSync(path), 2_000, 'the socket file to go');
+    await until(() => !existsSync(path), { timeout: 2_000, what: 'the socket file to go' });
     const other = node();
     const again = socketPath();
     await other.handler.network().listen(Ipc, ipcUrl(again));
     other.stop();
-    await until(() => !existsSync(again), 2_000, 'the socket file to go on stop');
+    await until(() => !existsSync(again), { timeout: 2_000, what: 'the socket file to go on stop' });
   });
 
   it('gives the socket file the modes of readableAll and writableAll', async () => {

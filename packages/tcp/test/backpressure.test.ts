@@ -98,15 +98,14 @@ describe.each([
         }
         return next === total;
       },
-      10_000,
-      'every message to be sent',
+      { timeout: 10_000, what: 'every message to be sent' },
     );
     expect(seen).toBeGreaterThanOrEqual(1);
     // One writable event per Backpressure answer at most: nobody is told twice.
     expect(node.events.filter((e) => e.type === 'writable' && e.endpoint === ep).length).toBeLessThanOrEqual(backpressured);
 
     const prefix = transport.packetBased ? 2 : 0;
-    await until(() => peer.bytes() >= total * (size + prefix), 10_000, 'every byte at the peer');
+    await until(() => peer.bytes() >= total * (size + prefix), { timeout: 10_000, what: 'every byte at the peer' });
     const all = Buffer.concat(peer.chunks);
     const stream = (): Buffer => all;
     const messages: Uint8Array[] = [];
@@ -167,7 +166,7 @@ describe.each([
       pings.push(`ping ${round}`);
       client.handler.network().send(b, Buffer.from(`ping ${round}`));
       const echoed = pings.join('').length; // Tcp is a byte stream: count bytes, not messages
-      await until(() => bytesOf(client.events).length >= echoed, 10_000, `the echo of ping ${round}`);
+      await until(() => bytesOf(client.events).length >= echoed, { timeout: 10_000, what: `the echo of ping ${round}` });
     }
     const after = process.memoryUsage();
     expect(refused).toBeGreaterThan(0);
@@ -205,7 +204,7 @@ describe.each([
     const b = makeSide();
     const { addr } = await a.node.handler.network().listen(transport, '127.0.0.1:0', { maxBufferedBytes: 4 * MiB });
     b.node.handler.network().connect(transport, addr, { maxBufferedBytes: 4 * MiB });
-    await until(() => a.received() >= total * MiB && b.received() >= total * MiB, 10_000, 'both sides to receive 32 MiB');
+    await until(() => a.received() >= total * MiB && b.received() >= total * MiB, { timeout: 10_000, what: 'both sides to receive 32 MiB' });
     expect(a.received()).toBe(total * MiB);
     expect(b.received()).toBe(total * MiB);
   });

@@ -37,7 +37,7 @@ describe.each([
     }
     const total = expected.reduce((n, list) => n + list.reduce((m, b) => m + b.length, 0), 0);
     const received = (): number => server.events.reduce((n, e) => n + (e.type === 'message' ? e.data.length : 0), 0);
-    await until(() => received() >= total, 10_000, 'every byte');
+    await until(() => received() >= total, { timeout: 10_000, what: 'every byte' });
     const byPeer = new Map<string, Buffer[]>();
     for (const e of server.events) if (e.type === 'message') byPeer.set(e.endpoint.addr, [...(byPeer.get(e.endpoint.addr) ?? []), Buffer.from(e.data)]);
     const streams = [...byPeer.values()].map((list) => Buffer.concat(list));

@@ -97,7 +97,7 @@ function echoingNode(): { net: ReturnType<NodeHandler<never>['network']>; counts
 /** Waits until `peer` has the echo of every byte of `outgoing`, and checks it, message by message on FramedTcp. */
 async function expectEcho(framed: boolean, peer: Peer, outgoing: readonly Uint8Array[], counts: { lent: number; plain: number }): Promise<void> {
   const expected = wireBytes(framed, outgoing);
-  await until(() => peer.receivedBytes() >= expected, 20_000, 'the echo of every byte');
+  await until(() => peer.receivedBytes() >= expected, { timeout: 20_000, what: 'the echo of every byte' });
   expect(peer.receivedBytes()).toBe(expected);
   expect(counts.lent).toBeGreaterThan(0);
   if (framed) {
@@ -189,7 +189,7 @@ describe.each([
       bytes[side] += event.data.byteLength;
       if (side === 'accepted') net.send(event.endpoint, event.data);
     });
-    await until(() => bytes.outgoing >= total, 20_000, 'the echo of every byte');
+    await until(() => bytes.outgoing >= total, { timeout: 20_000, what: 'the echo of every byte' });
     expect(lent).toBe(0);
     for (const side of ['accepted', 'outgoing'] as const) {
       if (framed) kept[side].forEach((message, i) => expect(sameBytes(message, outgoing[i]!), `${side} message ${i}`).toBe(true));
@@ -230,7 +230,7 @@ describe('the borrowed-bytes check', () => {
       sockets.push(client);
       client.on('error', () => undefined);
       client.write(Buffer.concat(['one', 'two'].flatMap((word) => [encodeVarint(3), Buffer.from(word)])));
-      await until(() => kept.length === 2, 5_000, 'two messages');
+      await until(() => kept.length === 2, { timeout: 5_000, what: 'two messages' });
       expect(inside).toEqual(['one', 'two']);
       for (const data of kept) {
         expect(data.byteLength).toBe(0);
@@ -256,7 +256,7 @@ describe('the borrowed-bytes check', () => {
     sockets.push(client);
     client.on('error', () => undefined);
     client.write(Buffer.concat([encodeVarint(3), Buffer.from('abc')]));
-    await until(() => lengths.length === 1, 5_000, 'one message');
+    await until(() => lengths.length === 1, { timeout: 5_000, what: 'one message' });
     expect(kept!.byteLength).toBe(3); // not detached: the check costs a copy, for tests only
   });
 });

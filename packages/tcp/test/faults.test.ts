@@ -113,7 +113,7 @@ print(port, flush=True)
 time.sleep(20)
 `;
     const listener = child(PYTHON, ['-c', script]);
-    await until(() => /\d+\n/.test(listener.out()), 5000, 'the python listener');
+    await until(() => /\d+\n/.test(listener.out()), { timeout: 5000, what: 'the python listener' });
     const port = Number(listener.out().trim());
     // Make sure the queue is full: one more raw connect must hang.
     const probe = connect({ host: '127.0.0.1', port });

@@ -142,7 +142,7 @@ describe('FT-03 wire format', () => {
     client.handler.network().send(ep, new Uint8Array([0, 0, 0, 0]));
     client.handler.network().send(ep, new Uint8Array(0));
     client.handler.network().send(ep, new Uint8Array(128).fill(1));
-    await until(() => Buffer.concat(seen).length >= 5 + 1 + 130, 2000, 'the frames');
+    await until(() => Buffer.concat(seen).length >= 5 + 1 + 130, { timeout: 2000, what: 'the frames' });
     const wire = Buffer.concat(seen);
     expect(wire.subarray(0, 6).toString('hex')).toBe('040000000000');
     expect(wire.subarray(6, 8).toString('hex')).toBe('8001');
@@ -199,7 +199,7 @@ s.close()
     expect(code).toBe(0);
     const expected = out.trim().split('\n');
     expect(expected).toHaveLength(2000);
-    await until(() => hashes.length >= 4000, 10_000, '4,000 messages');
+    await until(() => hashes.length >= 4000, { timeout: 10_000, what: '4,000 messages' });
     expect(hashes).toEqual([...expected, ...expected]);
   });
 });

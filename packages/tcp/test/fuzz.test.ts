@@ -76,8 +76,8 @@ describe.each([
       );
       const accepted = (): number => server.events.filter((e) => e.type === 'accepted').length;
       const disconnected = (): number => server.events.filter((e) => e.type === 'disconnected').length;
-      await until(() => accepted() === CONNECTIONS && disconnected() === CONNECTIONS, 10_000, 'every connection to end');
-      await until(() => openDescriptors() <= baseline + 2, 5000, 'descriptors back to baseline');
+      await until(() => accepted() === CONNECTIONS && disconnected() === CONNECTIONS, { timeout: 10_000, what: 'every connection to end' });
+      await until(() => openDescriptors() <= baseline + 2, { timeout: 5000, what: 'descriptors back to baseline' });
 
       const sentTo = new Map<object, Uint8Array>();
       const messages = new Map<object, string[]>();

@@ -42,7 +42,7 @@ describe.each(transports)('%s', (_name, transport, bindAddr) => {
     endpoints.forEach((ep, i) => expect(net.send(ep, payloads[i]!)).toBe(SendStatus.Sent));
     await server.waitCount((e) => e.type === 'accepted', clients);
     const complete = (i: number): boolean => received(client, endpoints[i]!).length >= payloads[i]!.length;
-    await until(() => endpoints.every((_, i) => complete(i)), 5000, 'every echo').catch(() => undefined);
+    await until(() => endpoints.every((_, i) => complete(i)), { timeout: 5000, what: 'every echo' }).catch(() => undefined);
     endpoints.forEach((ep, i) => expect(Buffer.from(received(client, ep)).toString()).toBe(payloads[i]!.toString()));
     for (const ep of endpoints) expect(net.remove(ep.resourceId)).toBe(true);
     await server.waitCount((e) => e.type === 'disconnected', clients);
@@ -63,7 +63,7 @@ describe.each(transports)('%s', (_name, transport, bindAddr) => {
     }
     const total = count * 8;
     const bytes = (): number => server.events.reduce((n, e) => n + (e.type === 'message' ? e.data.length : 0), 0);
-    await until(() => bytes() >= total, 10_000, 'the whole burst').catch(() => undefined);
+    await until(() => bytes() >= total, { timeout: 10_000, what: 'the whole burst' }).catch(() => undefined);
     const stream = Buffer.concat(server.events.flatMap((e) => (e.type === 'message' ? [e.data] : [])));
     expect(stream.length).toBe(total);
     if (transport.packetBased) expect(server.events.filter((e) => e.type === 'message').length).toBe(count);
@@ -80,7 +80,7 @@ describe.each(transports)('%s', (_name, transport, bindAddr) => {
     const ep = await client.handler.network().connectAndWait(transport, addr);
     const payload = randomBytes(rng(8), size);
     expect(client.handler.network().send(ep, payload)).toBe(SendStatus.Sent);
-    await until(() => received(client, ep).length >= size, 10_000, 'the echo').catch(() => undefined);
+    await until(() => received(client, ep).length >= size, { timeout: 10_000, what: 'the echo' }).catch(() => undefined);
     const back = received(client, ep);
     expect(back.length).toBe(size);
     expect(Buffer.compare(back, payload)).toBe(0);

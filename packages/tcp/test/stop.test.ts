@@ -22,7 +22,7 @@ describe('stop()', () => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     try {
-      await until(() => out.includes('stopped'), 5000, 'the child to stop its node');
+      await until(() => out.includes('stopped'), { timeout: 5000, what: 'the child to stop its node' });
       // A node that left a handle behind keeps the child alive: its signal timers (10 s and more)
       // or a socket never let it exit. A clean stop lets it exit in well under a second, so 5 s
       // leaves room and still comes before those timers.
@@ -30,7 +30,9 @@ describe('stop()', () => {
       expect(code).toBe(0);
       expect(out).toMatch(/stopped accepted=1 queued=\d+ running=false/);
       expect(out).toContain('exit 0');
-      await until(() => peers.every((p) => p.destroyed || p.readableEnded || p.closed), 2000, 'the sink connection to close').catch(() => undefined);
+      await until(() => peers.every((p) => p.destroyed || p.readableEnded || p.closed), { timeout: 2000, what: 'the sink connection to close' }).catch(
+        () => undefined,
+      );
     } finally {
       child.kill('SIGKILL');
       for (const p of peers) p.destroy();

@@ -79,7 +79,7 @@ describe('send queue', () => {
       expect(open()).toBe(before);
       // The queue never empties here, so without linger the socket would stay open: the bound only
       // ends a broken run.
-      await until(() => open() === before - 1, linger + 5000, 'the socket to close after linger');
+      await until(() => open() === before - 1, { timeout: linger + 5000, what: 'the socket to close after linger' });
       expect(performance.now() - started).toBeGreaterThanOrEqual(linger - TIMER_SLACK);
     },
     T,

@@ -84,8 +84,7 @@ describe('burst', () => {
           last = got();
           return got() === count || stalled;
         },
-        10_000,
-        'the burst to settle',
+        { timeout: 10_000, what: 'the burst to settle' },
       ).catch(() => undefined);
       await sleep(100);
       const seen = new Set<number>();

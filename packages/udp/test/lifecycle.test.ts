@@ -111,7 +111,7 @@ describe('lifecycle', () => {
       expect(udpHandles()).toBe(before + 3);
       server.handler.stop();
       await server.done;
-      await until(() => udpHandles() === before, 2000, 'the sockets to close');
+      await until(() => udpHandles() === before, { timeout: 2000, what: 'the sockets to close' });
       expect(await bindable('127.0.0.1', portOf(addr))).toBe(true);
       expect(group.addr).toMatch(/^239\.255\.77\.1:/);
     },

@@ -65,7 +65,7 @@ describe('UDP-04 multicast on loopback, interface pinned', () => {
       await b.waitFor((e) => e.type === 'message');
 
       expect(a.handler.network().remove(la.id)).toBe(true);
-      if (interfaces !== undefined) await until(() => joinedOn(g)!.length === 1, 2000, 'one membership left');
+      if (interfaces !== undefined) await until(() => joinedOn(g)!.length === 1, { timeout: 2000, what: 'one membership left' });
       expect(sender.handler.network().send(ep, Buffer.from('two'))).toBe(SendStatus.Sent);
       await b.waitCount((e) => e.type === 'message', 2);
       await sleep(100);
@@ -75,7 +75,7 @@ describe('UDP-04 multicast on loopback, interface pinned', () => {
       expect(from?.type === 'message' && from.endpoint.addr).toMatch(/^127\.0\.0\.1:\d+$/);
 
       expect(b.handler.network().remove(lb.id)).toBe(true);
-      if (interfaces !== undefined) await until(() => joinedOn(g)!.length === 0, 2000, 'the group to be left');
+      if (interfaces !== undefined) await until(() => joinedOn(g)!.length === 0, { timeout: 2000, what: 'the group to be left' });
     },
     T,
   );
@@ -185,7 +185,7 @@ describe('broadcast on loopback (127.255.255.255)', () => {
       const errors: string[] = [];
       const quiet = await client.handler.network().listen(Udp, '127.0.0.1:0', { onError: (e) => errors.push((e as NodeJS.ErrnoException).code ?? '') });
       expect(client.handler.network().send(Endpoint.fromListener(quiet.id, addr), Buffer.from('lost'))).toBe(SendStatus.Sent);
-      await until(() => errors.length > 0, 2000, 'the EACCES report');
+      await until(() => errors.length > 0, { timeout: 2000, what: 'the EACCES report' });
       expect(errors).toEqual(['EACCES']);
 
       const loud = await client.handler.network().listen(Udp, '127.0.0.1:0', { broadcast: true });

@@ -52,12 +52,12 @@ describe.each([
     const { addr } = await n.handler.network().listen(Ws, '127.0.0.1:0', { maxBufferedBytes: cap });
     const peer = rawPeer('127.0.0.1', Number(addr.split(':')[1]), upgradeRequest('/'));
     peers.push(peer);
-    await until(() => peer.head !== undefined, 3000, 'the upgrade');
+    await until(() => peer.head !== undefined, { timeout: 3000, what: 'the upgrade' });
     peer.socket.pause();
     const { endpoint } = await n.waitFor((e) => e.type === 'accepted');
     sent = fill(n.handler, endpoint, 0, size, total);
     const net = n.handler.network();
-    await until(() => net.bufferedBytes(endpoint)! >= cap, 8000, 'the kernel buffers to fill');
+    await until(() => net.bufferedBytes(endpoint)! >= cap, { timeout: 8000, what: 'the kernel buffers to fill' });
     await sleep(100);
     const stuckAt = sent;
     await sleep(100);
@@ -67,14 +67,14 @@ describe.each([
     expect(net.bufferedBytes(endpoint)).toBeLessThan(cap + size + 14);
     expect(net.send(endpoint, numbered(-1, size))).toBe(SendStatus.Backpressure);
     peer.socket.resume();
-    await until(() => sent === total, 10_000, 'every message to be sent');
-    await until(() => peer.frames.length === total, 10_000, 'every message to arrive');
+    await until(() => sent === total, { timeout: 10_000, what: 'every message to be sent' });
+    await until(() => peer.frames.length === total, { timeout: 10_000, what: 'every message to arrive' });
     expect(cycles).toBeGreaterThan(0);
     peer.frames.forEach((f, i) => {
       if (f.opcode !== 2 || f.payload.length !== size || f.payload.readUInt32BE(0) !== i) throw new Error(`message ${i} is wrong`);
     });
     expect(n.handler.network().send(endpoint, numbered(total, size))).toBe(SendStatus.Sent);
-    await until(() => peer.frames.length === total + 1, 3000, 'one more');
+    await until(() => peer.frames.length === total + 1, { timeout: 3000, what: 'one more' });
   });
 });
 
@@ -87,7 +87,7 @@ it('one peer that never reads does not hold up the others: every ping of another
   const { addr } = await n.handler.network().listen(Ws, '127.0.0.1:0', { maxBufferedBytes: cap });
   const stuck = rawPeer('127.0.0.1', Number(addr.split(':')[1]), upgradeRequest('/'));
   peers.push(stuck);
-  await until(() => stuck.head !== undefined, 3000, 'the upgrade');
+  await until(() => stuck.head !== undefined, { timeout: 3000, what: 'the upgrade' });
   stuck.socket.pause();
   const { endpoint } = await n.waitFor((e) => e.type === 'accepted');
   const client = testNode();

@@ -36,7 +36,7 @@ async function listening(options: WsListenOptions = {}) {
 async function upgraded(port: number): Promise<RawPeer> {
   const peer = rawPeer('127.0.0.1', port, upgradeRequest('/'));
   cleanups.push(() => peer.socket.destroy());
-  await until(() => peer.head !== undefined, 3000, 'the 101 response');
+  await until(() => peer.head !== undefined, { timeout: 3000, what: 'the 101 response' });
   return peer;
 }
 
@@ -79,11 +79,11 @@ describe('WS-09 close handshake and remove()', () => {
     const peer = await upgraded(port);
     const accepted = await n.waitFor((e) => e.type === 'accepted');
     expect(n.handler.network().remove(accepted.endpoint.resourceId)).toBe(true);
-    await until(() => peer.closeCode() !== undefined, 2000, 'the Close frame');
+    await until(() => peer.closeCode() !== undefined, { timeout: 2000, what: 'the Close frame' });
     expect(peer.closeCode()).toBe(1000);
     expect(peer.ended).toBe(false);
     peer.socket.write(frame(8, closePayload(1000)));
-    await until(() => peer.ended, 2000, 'the FIN');
+    await until(() => peer.ended, { timeout: 2000, what: 'the FIN' });
     await sleep(50);
     expect(n.events.some((e) => e.type === 'disconnected')).toBe(false);
     expect(n.handler.network().send(accepted.endpoint, Buffer.from('x'))).toBe(SendStatus.ResourceNotFound);
@@ -105,8 +105,8 @@ describe('WS-09 close handshake and remove()', () => {
     };
     peer.socket.once('end', ended).once('close', ended);
     n.handler.network().remove(accepted.endpoint.resourceId);
-    await until(() => peer.closeCode() !== undefined, 2000, 'the Close frame');
-    await until(() => endedAfter >= 0, 5000, 'the connection to end');
+    await until(() => peer.closeCode() !== undefined, { timeout: 2000, what: 'the Close frame' });
+    await until(() => endedAfter >= 0, { timeout: 5000, what: 'the connection to end' });
     expect(endedAfter).toBeGreaterThanOrEqual(closeTimeout - TIMER_SLACK);
   });
 
@@ -123,11 +123,11 @@ describe('WS-09 close handshake and remove()', () => {
     };
     socket.once('end', gone).once('close', gone);
     client.handler.network().remove(ep.resourceId);
-    await until(() => server.frames.some((f) => f.opcode === 8), 2000, 'the Close frame');
+    await until(() => server.frames.some((f) => f.opcode === 8), { timeout: 2000, what: 'the Close frame' });
     const close = server.frames.find((f) => f.opcode === 8)!;
     expect(close.masked).toBe(true);
     expect(close.payload.readUInt16BE(0)).toBe(1000);
-    await until(() => goneAfter >= 0, 5000, 'the client to go');
+    await until(() => goneAfter >= 0, { timeout: 5000, what: 'the client to go' });
     expect(goneAfter).toBeGreaterThanOrEqual(closeTimeout - TIMER_SLACK);
     expect(client.events.some((e) => e.type === 'disconnected')).toBe(false);
   });
@@ -139,7 +139,7 @@ describe('WS-09 close handshake and remove()', () => {
     const accepted = await n.waitFor((e) => e.type === 'accepted');
     expect(n.handler.network().send(accepted.endpoint, payload)).toBe(SendStatus.Sent);
     n.handler.network().remove(accepted.endpoint.resourceId);
-    await until(() => peer.closeCode() !== undefined, 3000, 'the Close frame');
+    await until(() => peer.closeCode() !== undefined, { timeout: 3000, what: 'the Close frame' });
     expect(peer.frames.map((f) => f.opcode)).toEqual([2, 8]);
     expect(Buffer.compare(peer.frames[0]!.payload, payload)).toBe(0);
     expect(peer.closeCode()).toBe(1000);
@@ -152,8 +152,8 @@ describe('WS-09 close handshake and remove()', () => {
     peer.socket.write(Buffer.concat([frame(2, Buffer.from('last')), frame(8, closePayload(1000, 'bye'))]));
     const event = await n.waitFor((e) => e.type === 'disconnected', 2000);
     expect((event as { error?: Error }).error).toBeUndefined();
-    await until(() => peer.closeCode() === 1000, 2000, 'the Close answer');
-    await until(() => peer.ended, 2000, 'the FIN');
+    await until(() => peer.closeCode() === 1000, { timeout: 2000, what: 'the Close answer' });
+    await until(() => peer.ended, { timeout: 2000, what: 'the FIN' });
     peer.socket.write(frame(2, Buffer.from('too late')));
     await sleep(50);
     expect(n.events.map((e) => e.type)).toEqual(['accepted', 'message', 'disconnected']);
@@ -174,7 +174,7 @@ describe('heartbeat', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(heartbeatInterval + heartbeatTimeout - TIMER_SLACK);
     expect((event as { error?: Error }).error).toBeInstanceOf(IdleTimeoutError);
     expect(peer.frames.some((f) => f.opcode === 9)).toBe(true);
-    await until(() => peer.closed, 1000, 'the socket to be destroyed');
+    await until(() => peer.closed, { timeout: 1000, what: 'the socket to be destroyed' });
   });
 
   it('keeps a live peer (ws answers pings) connected, on both sides', async () => {

@@ -45,14 +45,14 @@ describe('connectAndWait with a signal', () => {
     const client = node();
     const controller = new AbortController();
     const waiting = client.handler.network().connectAndWait(Ws, server.addr, undefined, { signal: controller.signal });
-    await until(() => server.accepted.length === 1, 5000, 'the server to accept the TCP connection');
+    await until(() => server.accepted.length === 1, { timeout: 5000, what: 'the server to accept the TCP connection' });
     const reason = new Error('the user gave up');
     controller.abort(reason);
     const error = await rejection(waiting);
     expect(error).toBeInstanceOf(ConnectAbortedError);
     expect(error).toMatchObject({ code: 'ERR_CONNECT_ABORTED', message: `connecting to ${server.addr} was aborted` });
     expect(error.cause).toBe(reason);
-    await until(() => server.closed() === 1, 5000, 'the aborted connection to close');
+    await until(() => server.closed() === 1, { timeout: 5000, what: 'the aborted connection to close' });
     await sleep(100);
     expect(client.events).toEqual([]);
   });
@@ -65,7 +65,7 @@ describe('connectAndWait with a signal', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
     expect(error).toBeInstanceOf(ConnectAbortedError);
     expect(error.cause).toMatchObject({ name: 'TimeoutError' });
-    await until(() => server.closed() === 1, 5000, 'the timed-out connection to close');
+    await until(() => server.closed() === 1, { timeout: 5000, what: 'the timed-out connection to close' });
     expect(client.events).toEqual([]);
   });
 
@@ -98,7 +98,7 @@ describe('connectAndWait with a signal', () => {
     const client = node();
     const error = await rejection(client.handler.network().connectAndWait(Ws, server.addr, { connectTimeout: 150 }));
     expect(error).toBeInstanceOf(ConnectTimeoutError);
-    await until(() => server.closed() === 1, 5000, 'the timed-out connection to close');
+    await until(() => server.closed() === 1, { timeout: 5000, what: 'the timed-out connection to close' });
   });
 
   it('refuses wait options it does not take', async () => {

@@ -105,7 +105,7 @@ async function upgradedPeer(options?: WsListenOptions): Promise<{ server: TestNo
   const { addr } = await server.handler.network().listen(Ws, '127.0.0.1:0', options);
   const peer = rawPeer('127.0.0.1', Number(addr.split(':')[1]), upgradeRequest('/'));
   peers.push(peer);
-  await until(() => peer.head !== undefined, 5000, 'the upgrade response');
+  await until(() => peer.head !== undefined, { timeout: 5000, what: 'the upgrade response' });
   return { server, peer };
 }
 
@@ -114,11 +114,11 @@ describe('Ws fast receive path', () => {
     const { server, peer } = await upgradedPeer();
     const { bytes, messages, pings } = mixedStream(seed, true);
     await writeCut(peer.socket, bytes, seed);
-    await until(() => messagesOf(server).length >= messages.length, 10_000, 'every message');
+    await until(() => messagesOf(server).length >= messages.length, { timeout: 10_000, what: 'every message' });
     const received = messagesOf(server);
     expect(received.length).toBe(messages.length);
     received.forEach((m, i) => expect(Buffer.compare(m, messages[i]!), `message ${i}`).toBe(0));
-    await until(() => peer.frames.filter((f) => f.opcode === 10).length === pings, 5000, 'a Pong per Ping');
+    await until(() => peer.frames.filter((f) => f.opcode === 10).length === pings, { timeout: 5000, what: 'a Pong per Ping' });
     expect(server.events.filter((e) => e.type === 'disconnected')).toHaveLength(0);
   });
 
@@ -133,11 +133,11 @@ describe('Ws fast receive path', () => {
       const { server, peer } = await upgradedPeer({ reuseReceiveBuffer: lend });
       const { bytes, messages, pings } = fragmentedStream(seed, true);
       await writeCut(peer.socket, bytes, seed);
-      await until(() => messagesOf(server).length >= messages.length, 10_000, 'every message');
+      await until(() => messagesOf(server).length >= messages.length, { timeout: 10_000, what: 'every message' });
       const received = messagesOf(server);
       expect(received.length).toBe(messages.length);
       received.forEach((m, i) => expect(Buffer.compare(m, messages[i]!), `message ${i}`).toBe(0));
-      await until(() => peer.frames.filter((f) => f.opcode === 10).length === pings, 5000, 'a Pong per Ping');
+      await until(() => peer.frames.filter((f) => f.opcode === 10).length === pings, { timeout: 5000, what: 'a Pong per Ping' });
       expect(server.events.filter((e) => e.type === 'disconnected')).toHaveLength(0);
     },
   );
@@ -148,7 +148,7 @@ describe('Ws fast receive path', () => {
     const middle = Buffer.alloc(fragment.length * 199_998);
     for (let at = 0; at < middle.length; at += fragment.length) fragment.copy(middle, at);
     peer.socket.write(Buffer.concat([frame(2, Buffer.from('a'), { fin: false }), middle, frame(0, Buffer.from('c'))]));
-    await until(() => messagesOf(server).length >= 1, 10_000, 'the message');
+    await until(() => messagesOf(server).length >= 1, { timeout: 10_000, what: 'the message' });
     const [message] = messagesOf(server);
     expect(message!.length).toBe(200_000);
     expect(message!.toString('latin1', 0, 3)).toBe('abb');
@@ -172,9 +172,9 @@ describe('Ws fast receive path', () => {
       frame(0, Buffer.alloc(100, 2), { fin: false }),
     ]);
     await writeCut(peer.socket, Buffer.concat([start, bad, frame(0, Buffer.from('never'))]), code);
-    await until(() => peer.closeCode() !== undefined, 5000, 'the Close');
+    await until(() => peer.closeCode() !== undefined, { timeout: 5000, what: 'the Close' });
     expect(peer.closeCode()).toBe(code);
-    await until(() => server.events.some((e) => e.type === 'disconnected'), 5000, 'disconnected');
+    await until(() => server.events.some((e) => e.type === 'disconnected'), { timeout: 5000, what: 'disconnected' });
     expect(messagesOf(server).map(String)).toEqual(['good']);
   });
 
@@ -185,9 +185,9 @@ describe('Ws fast receive path', () => {
   ])('%s gets its close code from ws (%#)', async (_name, bad, code) => {
     const { server, peer } = await upgradedPeer({ maxPayload: 1024 });
     await writeCut(peer.socket, Buffer.concat([frame(2, Buffer.from('good')), ...bad, frame(2, Buffer.from('never'))]), code);
-    await until(() => peer.closeCode() !== undefined, 5000, 'the Close');
+    await until(() => peer.closeCode() !== undefined, { timeout: 5000, what: 'the Close' });
     expect(peer.closeCode()).toBe(code);
-    await until(() => server.events.some((e) => e.type === 'disconnected'), 5000, 'disconnected');
+    await until(() => server.events.some((e) => e.type === 'disconnected'), { timeout: 5000, what: 'disconnected' });
     expect(messagesOf(server).map(String)).toEqual(['good']);
   });
 
@@ -205,7 +205,7 @@ describe('Ws fast receive path', () => {
       ]),
       5,
     );
-    await until(() => messagesOf(server).length >= 3, 5000, 'three messages');
+    await until(() => messagesOf(server).length >= 3, { timeout: 5000, what: 'three messages' });
     expect(messagesOf(server).map(String)).toEqual(['before', 'fragmented ✓ text', 'after']);
   });
 
@@ -219,17 +219,17 @@ describe('Ws fast receive path', () => {
       frame(2, Buffer.from('after')),
     ]);
     await writeCut(peer.socket, stream, 9);
-    await until(() => messagesOf(server).length >= 3, 5000, 'three messages');
+    await until(() => messagesOf(server).length >= 3, { timeout: 5000, what: 'three messages' });
     expect(messagesOf(server).map(String)).toEqual(['before', 'frag-mented', 'after']);
-    await until(() => peer.frames.some((f) => f.opcode === 10), 5000, 'the Pong');
+    await until(() => peer.frames.some((f) => f.opcode === 10), { timeout: 5000, what: 'the Pong' });
   });
 
   it('Close in the middle of a chunk: messages before it arrive, the frame after it does not, the peer gets Close 1000', async () => {
     const { server, peer } = await upgradedPeer();
     peer.socket.write(Buffer.concat([frame(2, Buffer.from('one')), frame(2, Buffer.from('two')), frame(8, closePayload(1000)), frame(2, Buffer.from('late'))]));
-    await until(() => server.events.some((e) => e.type === 'disconnected'), 5000, 'disconnected');
+    await until(() => server.events.some((e) => e.type === 'disconnected'), { timeout: 5000, what: 'disconnected' });
     expect(messagesOf(server).map(String)).toEqual(['one', 'two']);
-    await until(() => peer.closeCode() !== undefined, 5000, 'the Close');
+    await until(() => peer.closeCode() !== undefined, { timeout: 5000, what: 'the Close' });
     expect(peer.closeCode()).toBe(1000);
   });
 
@@ -241,9 +241,9 @@ describe('Ws fast receive path', () => {
   ])('after good frames, %s still gets its close code from ws (%#)', async (_name, bad, code) => {
     const { server, peer } = await upgradedPeer({ maxPayload: 1024 });
     peer.socket.write(Buffer.concat([frame(2, Buffer.from('good')), bad, frame(2, Buffer.from('never'))]));
-    await until(() => peer.closeCode() !== undefined, 5000, 'the Close');
+    await until(() => peer.closeCode() !== undefined, { timeout: 5000, what: 'the Close' });
     expect(peer.closeCode()).toBe(code);
-    await until(() => server.events.some((e) => e.type === 'disconnected'), 5000, 'disconnected');
+    await until(() => server.events.some((e) => e.type === 'disconnected'), { timeout: 5000, what: 'disconnected' });
     expect(messagesOf(server).map(String)).toEqual(['good']);
   });
 
@@ -280,11 +280,11 @@ describe('Ws fast receive path', () => {
     const client = testNode();
     nodes.push(client);
     await client.handler.network().connectAndWait(Ws, `127.0.0.1:${(server.address() as { port: number }).port}`);
-    await until(() => messagesOf(client).length >= messages.length, 10_000, 'every message');
+    await until(() => messagesOf(client).length >= messages.length, { timeout: 10_000, what: 'every message' });
     const received = messagesOf(client);
     expect(received.length).toBe(messages.length);
     received.forEach((m, i) => expect(Buffer.compare(m, messages[i]!), `message ${i}`).toBe(0));
-    await until(() => fromClient.filter((f) => f.opcode === 10).length === pings, 5000, 'a Pong per Ping');
+    await until(() => fromClient.filter((f) => f.opcode === 10).length === pings, { timeout: 5000, what: 'a Pong per Ping' });
     expect(fromClient.every((f) => f.masked)).toBe(true);
   });
 });

@@ -28,7 +28,7 @@ async function upgraded(port: number): Promise<RawPeer & { errors: string[] }> {
   const peer = Object.assign(rawPeer('127.0.0.1', port, upgradeRequest('/')), { errors: [] as string[] });
   peer.socket.on('error', (error: NodeJS.ErrnoException) => peer.errors.push(error.code ?? error.message));
   cleanups.push(() => peer.socket.destroy());
-  await until(() => peer.head !== undefined, 3000, 'the 101 response');
+  await until(() => peer.head !== undefined, { timeout: 3000, what: 'the 101 response' });
   expect(peer.head).toMatch(/^HTTP\/1\.1 101/);
   return peer;
 }
@@ -71,7 +71,7 @@ describe('LC-01 reset in the middle of a message', () => {
 
     const other = await upgraded(port);
     other.socket.write(frame(2, Buffer.from('still here')));
-    await until(() => other.frames.length > 0, 3000, 'the reply');
+    await until(() => other.frames.length > 0, { timeout: 3000, what: 'the reply' });
     expect(other.frames[0]!.payload.toString()).toBe('re:still here');
   });
 });
@@ -82,10 +82,10 @@ describe('LC-02 half-close after data', () => {
     const peer = await upgraded(port);
     const accepted = await n.waitFor((e) => e.type === 'accepted');
     for (const t of ['one', 'two', 'three']) peer.socket.write(frame(2, Buffer.from(t)));
-    await until(() => peer.frames.length === 3, 3000, 'the three replies');
+    await until(() => peer.frames.length === 3, { timeout: 3000, what: 'the three replies' });
     peer.socket.write(frame(8, closePayload(1000, 'done')));
     await n.waitFor((e) => e.type === 'disconnected', 3000);
-    await until(() => peer.ended, 3000, 'FIN from the server');
+    await until(() => peer.ended, { timeout: 3000, what: 'FIN from the server' });
     const mine = n.events.filter((e) => 'endpoint' in e && e.endpoint === accepted.endpoint);
     expect(mine.map((e) => e.type)).toEqual(['accepted', 'message', 'message', 'message', 'disconnected']);
     expect(peer.frames.map((f) => (f.opcode === 8 ? `close ${f.payload.readUInt16BE(0)}` : f.payload.toString()))).toEqual([
@@ -104,7 +104,7 @@ describe('LC-02 half-close after data', () => {
     const texts = ['one', 'two', 'three'];
     peer.socket.write(Buffer.concat([...texts.map((t) => frame(2, Buffer.from(t))), frame(8, closePayload(1000))]));
     await n.waitFor((e) => e.type === 'disconnected', 3000);
-    await until(() => peer.ended, 3000, 'FIN from the server');
+    await until(() => peer.ended, { timeout: 3000, what: 'FIN from the server' });
     await sleep(50);
     const mine = n.events.filter((e) => 'endpoint' in e && e.endpoint === accepted.endpoint);
     expect(mine.map((e) => e.type)).toEqual(['accepted', 'message', 'message', 'message', 'disconnected']);
@@ -125,7 +125,7 @@ describe('LC-02 half-close after data', () => {
     const texts = ['one', 'two', 'three'];
     peer.socket.end(Buffer.concat(texts.map((t) => frame(2, Buffer.from(t)))));
     await n.waitFor((e) => e.type === 'disconnected', 3000);
-    await until(() => peer.closed, 3000, 'the server to close');
+    await until(() => peer.closed, { timeout: 3000, what: 'the server to close' });
     await sleep(50);
     const mine = n.events.filter((e) => 'endpoint' in e && e.endpoint === accepted.endpoint);
     expect(mine.map((e) => e.type)).toEqual(['accepted', 'message', 'message', 'message', 'disconnected']);

@@ -97,11 +97,11 @@ describe('WS-05 handshake header abuse', () => {
   it.each(cases)('%s gets HTTP %i and no accepted event; the server keeps working', async (_name, code, request) => {
     const { n, port } = await server();
     const p = peer(port, request());
-    await until(() => p.head !== undefined || p.closed, 3000, 'an answer');
+    await until(() => p.head !== undefined || p.closed, { timeout: 3000, what: 'an answer' });
     expect(status(p.head)).toBe(code);
-    await until(() => p.closed || p.ended, 3000, 'the server to close');
+    await until(() => p.closed || p.ended, { timeout: 3000, what: 'the server to close' });
     const ok = peer(port, upgradeRequest('/'));
-    await until(() => ok.head !== undefined, 3000, 'a later upgrade');
+    await until(() => ok.head !== undefined, { timeout: 3000, what: 'a later upgrade' });
     expect(status(ok.head)).toBe(101);
     await n.waitCount((e) => e.type === 'accepted', 1);
     expect(n.events.filter((e) => e.type === 'accepted')).toHaveLength(1);
@@ -115,10 +115,10 @@ describe('WS-05 handshake header abuse', () => {
   ])('answers Sec-WebSocket-Protocol: b + %i spaces + x with %i, and serves the next client', async (spaces, code) => {
     const { n, port } = await server();
     const p = peer(port, upgradeRequest('/', [`Sec-WebSocket-Protocol: b${' '.repeat(spaces)}x`]));
-    await until(() => p.head !== undefined || p.closed, 3000, 'an answer');
+    await until(() => p.head !== undefined || p.closed, { timeout: 3000, what: 'an answer' });
     expect(status(p.head)).toBe(code);
     const ok = peer(port, upgradeRequest('/'));
-    await until(() => ok.head !== undefined, 3000, 'a later upgrade');
+    await until(() => ok.head !== undefined, { timeout: 3000, what: 'a later upgrade' });
     expect(status(ok.head)).toBe(101);
     await n.waitCount((e) => e.type === 'accepted', 1);
     expect(n.events.filter((e) => e.type === 'accepted')).toHaveLength(1);
@@ -149,7 +149,7 @@ describe('WS-06 handshake timeout (slow-loris)', () => {
       // They close at handshakeTimeout (500 ms). The bound tells that apart from the alternatives: a
       // dribbling client that resets the timer with each byte is never closed, and the default
       // handshakeTimeout would close them at 10 s. 5 s is ten times the option and half the default.
-      await until(() => [...silent, ...partial, dribble].every((p) => p.closed), 5000, 'every attacker to be closed');
+      await until(() => [...silent, ...partial, dribble].every((p) => p.closed), { timeout: 5000, what: 'every attacker to be closed' });
       // Each closed by the timeout, not before it: the clock started before they connected.
       expect(closedAfter).toHaveLength(41);
       expect(Math.min(...closedAfter)).toBeGreaterThanOrEqual(handshakeTimeout - TIMER_SLACK);
@@ -166,7 +166,7 @@ describe('WS-06 handshake timeout (slow-loris)', () => {
   it('bounds an authenticate hook that never answers by the handshake timeout', async () => {
     const { n, port } = await server({ handshakeTimeout: 300, authenticate: () => new Promise<boolean>(() => undefined) });
     const p = peer(port, upgradeRequest('/'));
-    await until(() => p.closed, 2000, 'the server to close the socket');
+    await until(() => p.closed, { timeout: 2000, what: 'the server to close the socket' });
     expect(p.head).toBeUndefined();
     expect(n.events.some((e) => e.type === 'accepted')).toBe(false);
   });
@@ -181,7 +181,7 @@ describe('path filter and authenticate hook', () => {
   it('refuses other paths with 404 when path is set; a client dialling a socket address uses /message-io-default', async () => {
     const { n, port, addr } = await server({ path: '/message-io-default' });
     const p = peer(port, upgradeRequest('/other'));
-    await until(() => p.head !== undefined, 3000, 'an answer');
+    await until(() => p.head !== undefined, { timeout: 3000, what: 'an answer' });
     expect(status(p.head)).toBe(404);
     expect((await dial(addr)).ok).toBe(true);
     expect((await dial(`ws://${addr}/message-io-default?q=1`)).ok).toBe(true);
@@ -194,7 +194,7 @@ describe('path filter and authenticate hook', () => {
     const answers: (number | undefined)[] = [];
     for (const path of paths) {
       const p = peer(port, upgradeRequest(path));
-      await until(() => p.head !== undefined, 3000, `an answer to ${path}`);
+      await until(() => p.head !== undefined, { timeout: 3000, what: `an answer to ${path}` });
       answers.push(status(p.head));
     }
     expect(answers).toEqual([101, 101, 404, 404, 404, 404, 404, 404, 404, 404]);
@@ -212,7 +212,7 @@ describe('path filter and authenticate hook', () => {
     const answers = await Promise.all(
       ['/api/x', '/x', '/boom'].map(async (path) => {
         const p = peer(port, upgradeRequest(path));
-        await until(() => p.head !== undefined, 3000, 'an answer');
+        await until(() => p.head !== undefined, { timeout: 3000, what: 'an answer' });
         return status(p.head);
       }),
     );
@@ -249,7 +249,7 @@ describe('path filter and authenticate hook', () => {
     const statuses: (number | undefined)[] = [];
     for (let i = 0; i < answers.length; i++) {
       const p = peer(port, upgradeRequest('/'));
-      await until(() => p.head !== undefined, 3000, 'an answer');
+      await until(() => p.head !== undefined, { timeout: 3000, what: 'an answer' });
       statuses.push(status(p.head));
     }
     expect(statuses).toEqual(answers.map(() => 500));
@@ -268,7 +268,7 @@ describe('path filter and authenticate hook', () => {
     });
     for (let i = 0; i < 2; i++) {
       const p = peer(port, upgradeRequest('/'));
-      await until(() => p.head !== undefined, 3000, 'an answer');
+      await until(() => p.head !== undefined, { timeout: 3000, what: 'an answer' });
       expect(status(p.head)).toBe(500);
     }
     const client = testNode();
@@ -344,12 +344,12 @@ describe('WS-12 Origin policy (origins)', () => {
     const answers: (number | undefined)[] = [];
     for (const request of requests) {
       const p = peer(port, request);
-      await until(() => p.head !== undefined || p.closed, 3000, 'an answer');
+      await until(() => p.head !== undefined || p.closed, { timeout: 3000, what: 'an answer' });
       answers.push(status(p.head));
     }
     expect(answers).toEqual(requests.map(() => 403));
     const ok = peer(port, upgradeRequest('/', ['Origin: https://app.example.com']));
-    await until(() => ok.head !== undefined, 3000, 'the listed origin to be answered');
+    await until(() => ok.head !== undefined, { timeout: 3000, what: 'the listed origin to be answered' });
     expect(status(ok.head)).toBe(101);
     await n.waitCount((e) => e.type === 'accepted', 1, 3000);
     expect(n.events.filter((e) => e.type === 'accepted')).toHaveLength(1);
@@ -474,33 +474,33 @@ describe('WS-13 maxPendingHandshakes', () => {
       const { n, port, addr } = await server({ maxPendingHandshakes: 4, handshakeTimeout }, bind);
       const echo = await established(addr);
       const silent = Array.from({ length: 4 }, () => peer(port, undefined, host));
-      await until(() => silent.every((p) => p.socket.readyState === 'open'), 2000, 'the silent sockets to connect');
+      await until(() => silent.every((p) => p.socket.readyState === 'open'), { timeout: 2000, what: 'the silent sockets to connect' });
       await sleep(100); // the listener has accepted them
       // "At once" against "by the handshake timeout": closing at once takes a few milliseconds, so the
       // 1.5 s bound is hundreds of times that, and still half the 3 s handshakeTimeout that would
       // otherwise close the socket. The 4 silent sockets, older and under the same timeout, still being
       // open afterwards says the same without a clock.
       const extra = peer(port, undefined, host);
-      await until(() => extra.closed, handshakeTimeout / 2, 'the extra socket to be closed');
+      await until(() => extra.closed, { timeout: handshakeTimeout / 2, what: 'the extra socket to be closed' });
       expect(extra.head).toBeUndefined();
       expect(silent.some((p) => p.closed)).toBe(false);
       // A client with a complete request is refused too while the cap is reached.
       const refused = peer(port, upgradeRequest('/'), host);
-      await until(() => refused.closed, handshakeTimeout / 2, 'the refused upgrade to be closed');
+      await until(() => refused.closed, { timeout: handshakeTimeout / 2, what: 'the refused upgrade to be closed' });
       expect(refused.head).toBeUndefined();
       expect(silent.some((p) => p.closed)).toBe(false);
       await echo();
       // One pending socket goes away: its slot is free for a real client at once.
       silent[0]!.socket.destroy();
-      await until(() => silent[0]!.closed, 1000, 'our socket to close');
+      await until(() => silent[0]!.closed, { timeout: 1000, what: 'our socket to close' });
       await sleep(50);
       const served = peer(port, upgradeRequest('/'), host);
-      await until(() => served.head !== undefined || served.closed, 2000, 'an answer');
+      await until(() => served.head !== undefined || served.closed, { timeout: 2000, what: 'an answer' });
       expect(status(served.head)).toBe(101);
       // The others time out; afterwards every slot is free again.
-      await until(() => silent.every((p) => p.closed), handshakeTimeout + 3000, 'the silent sockets to time out');
+      await until(() => silent.every((p) => p.closed), { timeout: handshakeTimeout + 3000, what: 'the silent sockets to time out' });
       const again = Array.from({ length: 4 }, () => peer(port, upgradeRequest('/'), host));
-      await until(() => again.every((p) => p.head !== undefined || p.closed), 3000, 'answers');
+      await until(() => again.every((p) => p.head !== undefined || p.closed), { timeout: 3000, what: 'answers' });
       expect(again.map((p) => status(p.head))).toEqual([101, 101, 101, 101]);
       await echo();
       await n.waitCount((e) => e.type === 'accepted', 6, 3000);
@@ -520,7 +520,7 @@ describe('WS-13 maxPendingHandshakes', () => {
     ];
     for (const request of requests) {
       const p = peer(port, request);
-      await until(() => p.head !== undefined || p.closed, 2000, 'an answer');
+      await until(() => p.head !== undefined || p.closed, { timeout: 2000, what: 'an answer' });
       statuses.push(status(p.head));
     }
     expect(statuses).toEqual([404, 404, 404, 404, 401, 401, 401, 401, 101, 101, 101, 101, 426, 400]);

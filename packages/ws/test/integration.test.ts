@@ -60,7 +60,7 @@ describe.each([
       view.setInt32(4, ~i, true);
       expect(net.send(ep, message)).toBe(SendStatus.Sent);
     }
-    await until(() => messagesFrom(server).length >= count, 12_000, 'the whole burst').catch(() => undefined);
+    await until(() => messagesFrom(server).length >= count, { timeout: 12_000, what: 'the whole burst' }).catch(() => undefined);
     const got = messagesFrom(server);
     expect(got).toHaveLength(count);
     for (let i = 0; i < count; i++) {

@@ -57,7 +57,7 @@ describe.skipIf(skipWithout('python3-websockets'))('python3-websockets', () => {
 
   it('a Python server: our client dials /message-io-default, sends binary frames, and remove() closes with 1000', async () => {
     const server = run('py-server.py', []);
-    await until(() => server.lines.length > 0, 5000, 'the Python server to listen');
+    await until(() => server.lines.length > 0, { timeout: 5000, what: 'the Python server to listen' });
     const port = server.lines[0]!.port as number;
     const client = node();
     const net = client.handler.network();
@@ -69,7 +69,7 @@ describe.skipIf(skipWithout('python3-websockets'))('python3-websockets', () => {
     expect(text((echoes[0] as { data: Uint8Array }).data)).toBe('one');
     expect(Buffer.compare((echoes[1] as { data: Uint8Array }).data, big)).toBe(0);
     net.remove(ep.resourceId);
-    await until(() => server.lines.some((l) => l.event === 'closed'), 5000, 'the server to see the Close');
+    await until(() => server.lines.some((l) => l.event === 'closed'), { timeout: 5000, what: 'the server to see the Close' });
     expect(server.lines).toEqual([
       { event: 'listening', port },
       { event: 'open', path: '/message-io-default' },
@@ -112,7 +112,7 @@ describe('text frames', () => {
     await new Promise((resolve) => socket.once('open', resolve));
     socket.send('héllo wörld');
     socket.send('');
-    await until(() => replies.length === 2, 3000, 'two echoes');
+    await until(() => replies.length === 2, { timeout: 3000, what: 'two echoes' });
     const messages = n.events.filter((e) => e.type === 'message').map((e) => (e as { data: Uint8Array }).data);
     expect(messages.map(text)).toEqual(['héllo wörld', '']);
     expect(Buffer.compare(messages[0]!, Buffer.from('héllo wörld', 'utf8'))).toBe(0);

@@ -56,7 +56,7 @@ describe('Ws: an accepted connection with reuseReceiveBuffer lends its receive b
     });
     const { addr } = await net.listen(Ws, '127.0.0.1:0', { maxBufferedBytes: 64 * 1024 * 1024, reuseReceiveBuffer: true });
     const echoed = await plainClient(addr, outgoing);
-    await until(() => echoed.length === outgoing.length, 20_000, 'every echo');
+    await until(() => echoed.length === outgoing.length, { timeout: 20_000, what: 'every echo' });
     expect(lent).toBeGreaterThan(0);
     echoed.forEach((message, i) => expect(Buffer.compare(message, outgoing[i]!), `message ${i}`).toBe(0));
   });
@@ -72,7 +72,7 @@ describe('Ws: an accepted connection with reuseReceiveBuffer lends its receive b
     });
     const { addr } = await net.listen(Ws, '127.0.0.1:0');
     await plainClient(addr, outgoing);
-    await until(() => kept.length === outgoing.length, 20_000, 'every message');
+    await until(() => kept.length === outgoing.length, { timeout: 20_000, what: 'every message' });
     expect(kept.filter((data) => data instanceof BorrowedBytes)).toEqual([]);
     kept.forEach((message, i) => expect(Buffer.compare(message, outgoing[i]!), `message ${i}`).toBe(0));
   });
@@ -101,7 +101,7 @@ describe('Ws: what `ws` receives from a lent read', () => {
     }
     const peer = rawPeer('127.0.0.1', Number(addr.split(':')[1]), upgradeRequest('/'));
     cleanups.push(() => peer.socket.destroy());
-    await until(() => peer.head !== undefined, 5000, 'the upgrade response');
+    await until(() => peer.head !== undefined, { timeout: 5000, what: 'the upgrade response' });
     peer.socket.write(Buffer.concat(parts));
     // Kept by reference: each event of the async iterator must own its bytes.
     const received: Uint8Array[] = [];
@@ -137,7 +137,7 @@ describe('Ws: reads before the connection is open', () => {
       peer.socket.write(frame(2, data, { mask: true }));
     }
     expect(peer.head).toBeUndefined(); // all of it sent before the answer
-    await until(() => received.length === expected.length, 10_000, 'every message');
+    await until(() => received.length === expected.length, { timeout: 10_000, what: 'every message' });
     expect(peer.head).toMatch(/^HTTP\/1\.1 101/);
     received.forEach((message, i) => expect(Buffer.compare(message, expected[i]!), `message ${i}`).toBe(0));
   });
@@ -162,7 +162,7 @@ describe('Ws: a client masks large messages into buffers used again', () => {
     const endpoint = await net.connectAndWait(Ws, `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`, { maxBufferedBytes: 64 * 1024 * 1024 });
     for (let round = 0; round < 3; round++) {
       for (const message of outgoing.slice(round * 100, round * 100 + 100)) expect(net.send(endpoint, message)).toBe(SendStatus.Sent);
-      await until(() => received.length >= (round + 1) * 100, 20_000, `round ${round}`);
+      await until(() => received.length >= (round + 1) * 100, { timeout: 20_000, what: `round ${round}` });
     }
     expect(received.length).toBe(outgoing.length);
     received.forEach((message, i) => expect(Buffer.compare(message, outgoing[i]!), `message ${i}`).toBe(0));

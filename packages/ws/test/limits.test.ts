@@ -27,7 +27,7 @@ const echo = (event: NodeEvent<never>, handler: NodeHandler<never>): void => {
 async function upgraded(port: number, host = '127.0.0.1'): Promise<RawPeer> {
   const peer = rawPeer(host, port, upgradeRequest('/'));
   peers.push(peer);
-  await until(() => peer.head !== undefined, 3000, 'the 101 response');
+  await until(() => peer.head !== undefined, { timeout: 3000, what: 'the 101 response' });
   expect(peer.head).toMatch(/^HTTP\/1\.1 101/);
   return peer;
 }
@@ -54,10 +54,10 @@ describe('WS-01 inbound oversize (maxPayload 1 MiB)', () => {
     await n.waitCount((e) => e.type === 'accepted', 2);
     const before = process.memoryUsage().rss;
     for (const f of frames()) attacker.socket.write(f);
-    await until(() => attacker.closeCode() !== undefined, 3000, 'a Close frame');
+    await until(() => attacker.closeCode() !== undefined, { timeout: 3000, what: 'a Close frame' });
     expect(attacker.closeCode()).toBe(1009);
     await n.waitFor((e) => e.type === 'disconnected', 3000);
-    await until(() => attacker.closed, 3000, 'the attacker to be closed');
+    await until(() => attacker.closed, { timeout: 3000, what: 'the attacker to be closed' });
     const disconnected = n.events.filter((e) => e.type === 'disconnected');
     expect(disconnected).toHaveLength(1);
     expect((disconnected[0] as { error?: Error }).error).toBeInstanceOf(MessageTooLargeError);
@@ -65,7 +65,7 @@ describe('WS-01 inbound oversize (maxPayload 1 MiB)', () => {
     expect(process.memoryUsage().rss - before).toBeLessThan(8 * MiB + MiB);
 
     bystander.socket.write(frame(2, Buffer.from('still here')));
-    await until(() => bystander.frames.some((f) => f.opcode === 2), 3000, 'the bystander echo');
+    await until(() => bystander.frames.some((f) => f.opcode === 2), { timeout: 3000, what: 'the bystander echo' });
     expect(bystander.frames.find((f) => f.opcode === 2)!.payload.toString()).toBe('still here');
     await sleep(50);
     expect(n.events.filter((e) => e.type === 'disconnected')).toHaveLength(1);
@@ -113,7 +113,7 @@ describe('fragmentation: never a frame over maxFrameSize', () => {
     });
     const { addr } = await n.handler.network().listen(Ws, '127.0.0.1:0', { maxFrameSize });
     const peer = await upgraded(Number(addr.split(':')[1]));
-    await until(() => peer.frames.some((f) => f.fin), 5000, 'the last fragment');
+    await until(() => peer.frames.some((f) => f.fin), { timeout: 5000, what: 'the last fragment' });
     const count = Math.ceil(size / maxFrameSize);
     expect(peer.frames.map((f) => [f.opcode, f.fin, f.payload.length])).toEqual(
       Array.from({ length: count }, (_, i) => [i === 0 ? 2 : 0, i === count - 1, Math.min(maxFrameSize, size - i * maxFrameSize)]),
@@ -129,7 +129,7 @@ describe('fragmentation: never a frame over maxFrameSize', () => {
     });
     const { addr } = await n.handler.network().listen(Ws, '127.0.0.1:0');
     const peer = await upgraded(Number(addr.split(':')[1]));
-    await until(() => peer.frames.some((f) => f.fin), 10_000, 'the last fragment');
+    await until(() => peer.frames.some((f) => f.fin), { timeout: 10_000, what: 'the last fragment' });
     expect(peer.frames.map((f) => [f.opcode, f.fin, f.payload.length])).toEqual([
       [2, false, 16 * MiB],
       [0, true, 4 * MiB],
@@ -177,7 +177,7 @@ describe('WS-03 protocol violations close with the right code and one disconnect
     await n.waitFor((e) => e.type === 'accepted');
     peer.socket.write(bytes);
     peer.socket.write(frame(2, Buffer.from('after the violation')));
-    await until(() => peer.closeCode() !== undefined, 2000, 'a Close frame');
+    await until(() => peer.closeCode() !== undefined, { timeout: 2000, what: 'a Close frame' });
     expect(peer.closeCode()).toBe(code);
     const event = await n.waitFor((e) => e.type === 'disconnected', 2000);
     expect((event as { error?: Error }).error).toBeInstanceOf(code === 1009 ? MessageTooLargeError : ProtocolError);
@@ -191,7 +191,7 @@ describe('WS-03 protocol violations close with the right code and one disconnect
     const peer = await upgraded(port);
     await n.waitFor((e) => e.type === 'accepted');
     peer.socket.write(Buffer.concat([frame(8, closePayload(1000)), frame(2, Buffer.from('late'))]));
-    await until(() => peer.closeCode() !== undefined, 2000, 'the Close answer');
+    await until(() => peer.closeCode() !== undefined, { timeout: 2000, what: 'the Close answer' });
     expect(peer.closeCode()).toBe(1000);
     const event = await n.waitFor((e) => e.type === 'disconnected', 2000);
     expect((event as { error?: Error }).error).toBeUndefined();

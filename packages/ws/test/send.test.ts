@@ -36,7 +36,7 @@ describe.each([
         if (event.type === 'accepted') serverSide = event.endpoint;
         if (event.type === 'message') received[event.endpoint === client ? 'client' : 'server'].push(event.data);
       });
-      await until(() => serverSide !== undefined && net.isReady(client.resourceId) === true, 5_000, 'the connection');
+      await until(() => serverSide !== undefined && net.isReady(client.resourceId) === true, { timeout: 5_000, what: 'the connection' });
       const from = side === 'client' ? client : serverSide!;
       const sent: Uint8Array[] = [];
       const buffer = new Uint8Array(size);
@@ -48,7 +48,7 @@ describe.each([
         sent.push(message);
       }
       const at = side === 'client' ? 'server' : 'client';
-      await until(() => received[at].length === sent.length, 10_000, 'every message');
+      await until(() => received[at].length === sent.length, { timeout: 10_000, what: 'every message' });
       expect(Buffer.compare(joinBytes(received[at]), joinBytes(sent))).toBe(0);
     });
   }

@@ -40,7 +40,7 @@ describe('stop()', () => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     try {
-      await until(() => out.includes('stopped'), 8000, 'the child to stop its node');
+      await until(() => out.includes('stopped'), { timeout: 8000, what: 'the child to stop its node' });
       // A node that left a handle behind (a heartbeat timer, a socket) keeps the child alive for
       // good; a clean stop lets it exit in well under a second. The bound only ends a hung run.
       const code = await Promise.race([new Promise((r) => child.on('exit', r)), new Promise((r) => setTimeout(() => r('hung'), 5000))]);
@@ -48,7 +48,10 @@ describe('stop()', () => {
       expect(out).toMatch(/stopped accepted=1 queued=\d+ running=false/);
       expect(out).toContain('exit 0');
       for (const p of peers) p.resume();
-      await until(() => peers.length === 1 && peers.every((p) => p.destroyed || p.readableEnded || p.closed), 2000, 'the sink connection to close');
+      await until(() => peers.length === 1 && peers.every((p) => p.destroyed || p.readableEnded || p.closed), {
+        timeout: 2000,
+        what: 'the sink connection to close',
+      });
     } finally {
       if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
       for (const p of peers) p.destroy();

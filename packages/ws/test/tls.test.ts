@@ -116,7 +116,7 @@ describe.skipIf(noOpenssl)('wss', () => {
     peers.push(silent);
     let closedAfter = -1;
     silent.socket.once('close', () => (closedAfter = performance.now() - started));
-    await until(() => silent.closed, 5000, 'the silent client to be closed');
+    await until(() => silent.closed, { timeout: 5000, what: 'the silent client to be closed' });
     expect(closedAfter).toBeGreaterThanOrEqual(handshakeTimeout - TIMER_SLACK);
     expect(n.events).toEqual([]);
   });
@@ -131,7 +131,7 @@ describe.skipIf(noOpenssl)('wss', () => {
     socket.on('close', () => (closedAfter = performance.now() - started));
     try {
       await new Promise((resolve) => socket.once('secureConnect', resolve));
-      await until(() => closedAfter >= 0, 5000, 'the idle TLS client to be closed');
+      await until(() => closedAfter >= 0, { timeout: 5000, what: 'the idle TLS client to be closed' });
       expect(closedAfter).toBeGreaterThanOrEqual(handshakeTimeout - TIMER_SLACK);
       expect(n.events).toEqual([]);
     } finally {
@@ -152,7 +152,7 @@ describe.skipIf(noOpenssl)('wss', () => {
     // Two sockets that never start TLS fill the cap: a third is destroyed at once.
     const silent = [rawPeer('127.0.0.1', port), rawPeer('127.0.0.1', port)];
     peers.push(...silent);
-    await until(() => silent.every((p) => p.socket.readyState === 'open'), 2000, 'the silent sockets to connect');
+    await until(() => silent.every((p) => p.socket.readyState === 'open'), { timeout: 2000, what: 'the silent sockets to connect' });
     await new Promise((resolve) => setTimeout(resolve, 100));
     // "At once" against "by the handshake timeout": closing at once takes a few milliseconds, so the
     // 1.5 s bound is hundreds of times that, and still half the 3 s handshakeTimeout that would
@@ -160,10 +160,10 @@ describe.skipIf(noOpenssl)('wss', () => {
     // open afterwards says the same without a clock.
     const extra = rawPeer('127.0.0.1', port);
     peers.push(extra);
-    await until(() => extra.closed, handshakeTimeout / 2, 'the extra socket to be closed');
+    await until(() => extra.closed, { timeout: handshakeTimeout / 2, what: 'the extra socket to be closed' });
     expect(silent.some((p) => p.closed)).toBe(false);
     // Once they time out, a wss client connects again.
-    await until(() => silent.every((p) => p.closed), handshakeTimeout + 3000, 'the silent sockets to time out');
+    await until(() => silent.every((p) => p.closed), { timeout: handshakeTimeout + 3000, what: 'the silent sockets to time out' });
     expect((await connected(`wss://${addr}/`, { ca: cert, servername: 'example.test' })).event.ok).toBe(true);
     expect(n.events.filter((e) => e.type === 'accepted')).toHaveLength(5);
   });

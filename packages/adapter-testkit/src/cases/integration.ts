@@ -15,7 +15,7 @@ async function echoWith(h: Harness, clients: number): Promise<void> {
   const payloads = endpoints.map((_, i) => utf8(`message from client ${i}`));
   endpoints.forEach((endpoint, i) => h.sendOk(client.handler, endpoint, payloads[i]!));
   const complete = (): boolean => endpoints.every((ep, i) => bytesOf(client.events, ep).byteLength >= payloads[i]!.byteLength);
-  await until(complete, wait, 'every echo').catch(() => undefined);
+  await until(complete, { timeout: wait, what: 'every echo' }).catch(() => undefined);
   endpoints.forEach((endpoint, i) => expect(text(bytesOf(client.events, endpoint))).toBe(text(payloads[i]!)));
   if (transport.packetBased) endpoints.forEach((endpoint) => expect(messagesOf(client.events, endpoint)).toHaveLength(1));
   if (!transport.connectionOriented) return;
@@ -42,7 +42,7 @@ async function orderedBurst(h: Harness): Promise<void> {
     if (!transport.connectionOriented && i % 20 === 19) await new Promise((resolve) => setImmediate(resolve));
   }
   const total = count * 8;
-  await until(() => bytesOf(server.events).byteLength >= total, wait, 'the whole burst').catch(() => undefined);
+  await until(() => bytesOf(server.events).byteLength >= total, { timeout: wait, what: 'the whole burst' }).catch(() => undefined);
   const stream = bytesOf(server.events);
   expect(stream.byteLength).toBe(total);
   if (transport.packetBased) expect(messagesOf(server.events)).toHaveLength(count);
@@ -60,7 +60,7 @@ async function largest(h: Harness): Promise<void> {
   const { server, client, endpoint } = await h.pair();
   const payload = randomBytes(rng(size), size);
   h.sendOk(client.handler, endpoint, payload);
-  await until(() => bytesOf(client.events, endpoint).byteLength >= size, wait, 'the echo').catch(() => undefined);
+  await until(() => bytesOf(client.events, endpoint).byteLength >= size, { timeout: wait, what: 'the echo' }).catch(() => undefined);
   const back = bytesOf(client.events, endpoint);
   expect(back.byteLength).toBe(size);
   expect(sameBytes(back, payload)).toBe(true);

@@ -31,8 +31,8 @@ async function noReentry(h: Harness): Promise<void> {
   });
   for (let c = 0; c < 4; c++) connections.push(h.connect(client.handler, addr));
   const expected = 3 * PER_CONNECTION;
-  await until(() => bytesOf(client.events).byteLength >= 3 * expected, wait, 'every echo');
-  await until(() => server.events.some((e) => e.type === 'signal'), wait, 'the signals sent from the callback');
+  await until(() => bytesOf(client.events).byteLength >= 3 * expected, { timeout: wait, what: 'every echo' });
+  await until(() => server.events.some((e) => e.type === 'signal'), { timeout: wait, what: 'the signals sent from the callback' });
   const stopper = h.node<'stop'>((event, handler) => {
     if (event.type !== 'signal') return;
     handler.signals().send('stop');
@@ -58,17 +58,20 @@ async function keptBeforeForEach(h: Harness): Promise<void> {
   const endpoint = h.connect(handler, addr);
   try {
     if (transport.connectionOriented) {
-      await until(() => handler.network().isReady(endpoint.resourceId) === undefined, h.settings.wait, 'the connection to end before forEach');
+      await until(() => handler.network().isReady(endpoint.resourceId) === undefined, {
+        timeout: h.settings.wait,
+        what: 'the connection to end before forEach',
+      });
     } else {
-      await until(() => handler.network().isReady(endpoint.resourceId) === true, h.settings.wait, 'the connection');
+      await until(() => handler.network().isReady(endpoint.resourceId) === true, { timeout: h.settings.wait, what: 'the connection' });
       for (let i = 0; i < 20; i++) handler.network().send(endpoint, utf8(`m${i};`));
-      await until(() => bytesOf(server.events).byteLength >= sent.length, h.settings.wait, 'the server to echo');
+      await until(() => bytesOf(server.events).byteLength >= sent.length, { timeout: h.settings.wait, what: 'the server to echo' });
       await sleep(100);
     }
     const got: NodeEvent<string>[] = [];
     void listener.forEach((event) => void got.push(event.type === 'message' ? { ...event, data: new Uint8Array(event.data) } : event));
     handler.signals().send('after');
-    await until(() => got.some((e) => e.type === 'signal'), 2_000, 'the signal sent after forEach');
+    await until(() => got.some((e) => e.type === 'signal'), { timeout: 2_000, what: 'the signal sent after forEach' });
     const types = got.map((e) => (e.type === 'connected' ? `connected:${e.ok}` : e.type));
     const expectedEnd = transport.connectionOriented ? ['disconnected', 'signal'] : ['signal'];
     expect(types[0]).toBe('connected:true');
@@ -128,7 +131,7 @@ async function eventOrder(h: Harness): Promise<void> {
     clientRemoves(event, handler, client.events);
   });
   for (let i = 0; i < 10; i++) endpoints.push(h.connect(client.handler, addr));
-  await until(() => endpoints.every((ep) => bytesOf(client.events, ep).byteLength >= PER_CONNECTION), wait, 'every echo');
+  await until(() => endpoints.every((ep) => bytesOf(client.events, ep).byteLength >= PER_CONNECTION), { timeout: wait, what: 'every echo' });
   if (transport.connectionOriented) {
     await server.waitCount((e) => e.type === 'disconnected', 5, wait);
     await client.waitCount((e) => e.type === 'disconnected', 5, wait);
@@ -179,7 +182,7 @@ async function nothingAfterRemove(h: Harness): Promise<void> {
   const client = h.node();
   const endpoint = await h.connectAndWait(client.handler, addr);
   flood(h, client, endpoint);
-  await until(() => removed !== undefined, wait, 'the first message');
+  await until(() => removed !== undefined, { timeout: wait, what: 'the first message' });
   if (transport.connectionOriented) await client.waitFor((e) => e.type === 'disconnected' && e.endpoint === endpoint, wait);
   await sleep(100);
   expect(eventsOf(server.events.slice(removedAt), removed!)).toEqual([]);

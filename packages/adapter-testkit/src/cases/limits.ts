@@ -9,7 +9,7 @@ async function oversizeSend(h: Harness): Promise<void> {
   const { server, client, endpoint } = await h.pair();
   expect(client.handler.network().send(endpoint, new Uint8Array(maxMessageSize + 1))).toBe(SendStatus.MaxPacketSizeExceeded);
   h.sendOk(client.handler, endpoint, utf8('small'));
-  await until(() => bytesOf(client.events, endpoint).byteLength >= 5, wait, 'the echo of the small message');
+  await until(() => bytesOf(client.events, endpoint).byteLength >= 5, { timeout: wait, what: 'the echo of the small message' });
   await sleep(50);
   expect(text(bytesOf(client.events, endpoint))).toBe('small');
   expect(text(bytesOf(server.events))).toBe('small');
@@ -29,7 +29,7 @@ async function sendBeforeReady(h: Harness): Promise<void> {
   await client.waitFor(isConnectedOk, h.settings.wait);
   expect(net.isReady(endpoint.resourceId)).toBe(true);
   h.sendOk(client.handler, endpoint, utf8('now'));
-  await until(() => bytesOf(server.events).byteLength >= 3, h.settings.wait, 'the message sent once ready');
+  await until(() => bytesOf(server.events).byteLength >= 3, { timeout: h.settings.wait, what: 'the message sent once ready' });
   expect(text(bytesOf(server.events))).toBe('now');
 }
 

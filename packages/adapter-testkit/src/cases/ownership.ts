@@ -64,7 +64,7 @@ async function keptIntact(h: Harness, awaitFirst: boolean): Promise<void> {
     }
     const total = sent.reduce((sum, m) => sum + m.byteLength, 0);
     const received = (): number => server.kept.reduce((sum, m) => sum + m.byteLength, 0);
-    await until(() => received() >= total, wait, 'every message').catch(() => undefined);
+    await until(() => received() >= total, { timeout: wait, what: 'every message' }).catch(() => undefined);
     // Let later reads happen: a message lent from a reused buffer would be overwritten by now.
     await new Promise((resolve) => setTimeout(resolve, 20));
     if (!transport.packetBased) {
@@ -110,7 +110,7 @@ async function sendTakesBytes(h: Harness): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
   }
   const total = sent.reduce((sum, m) => sum + m.byteLength, 0);
-  await until(() => bytesOf(server.events).byteLength >= total, wait, 'every message').catch(() => undefined);
+  await until(() => bytesOf(server.events).byteLength >= total, { timeout: wait, what: 'every message' }).catch(() => undefined);
   const problem = firstDifference(bytesOf(server.events), joinBytes(sent));
   expect(problem, 'what arrived is what each buffer held when send was called').toBeUndefined();
 }

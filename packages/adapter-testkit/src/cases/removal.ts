@@ -9,7 +9,7 @@ async function roundTrip(h: Harness, client: TestNode, endpoint: Endpoint, paylo
   const before = bytesOf(client.events, endpoint).byteLength;
   h.sendOk(client.handler, endpoint, utf8(payload));
   const echoed = (): string => text(bytesOf(client.events, endpoint).subarray(before));
-  await until(() => echoed().length >= payload.length, h.settings.wait, `the echo of "${payload}"`);
+  await until(() => echoed().length >= payload.length, { timeout: h.settings.wait, what: `the echo of "${payload}"` });
   expect(echoed()).toBe(payload);
 }
 
@@ -34,7 +34,7 @@ async function queuedAfterRemove(h: Harness): Promise<void> {
         const iterator = listener[Symbol.asyncIterator]();
         const first = await iterator.next(); // `connected`; then nothing is taken for a while
         expect(first.value).toMatchObject({ type: 'connected', endpoint, ok: true });
-        await until(() => server.events.filter((e) => e.type === 'accepted').length > 0, wait, 'the accepted connection');
+        await until(() => server.events.filter((e) => e.type === 'accepted').length > 0, { timeout: wait, what: 'the accepted connection' });
         await sleep(300); // the 100 messages arrive and are stored
         expect(handler.network().remove(endpoint.resourceId)).toBe(true);
         late = (async () => {
@@ -44,7 +44,7 @@ async function queuedAfterRemove(h: Harness): Promise<void> {
           if (event !== undefined && !event.done) seen.push(event.value);
         })();
       } else {
-        await until(() => handler.network().isReady(endpoint.resourceId) === true, wait, 'the connection');
+        await until(() => handler.network().isReady(endpoint.resourceId) === true, { timeout: wait, what: 'the connection' });
         await sleep(300); // `connected` and the 100 messages are stored: no consumer yet
         expect(handler.network().remove(endpoint.resourceId)).toBe(true);
         void listener.forEach((event) => void seen.push(event));
@@ -117,7 +117,7 @@ async function stop(h: Harness): Promise<void> {
   expect(net.isReady(listener.id)).toBeUndefined();
   client.stop();
   await client.done;
-  await until(() => socketHandles() <= baseline, 2_000, 'every socket of both nodes to be released');
+  await until(() => socketHandles() <= baseline, { timeout: 2_000, what: 'every socket of both nodes to be released' });
 }
 
 /** Registers remove() and stop() cases. */
