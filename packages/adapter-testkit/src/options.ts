@@ -19,6 +19,8 @@ export type CaseName =
   | 'oversize send'
   | 'send before ready'
   | 'send after remove'
+  | 'a consumer behind: events before forEach are bounded'
+  | 'a consumer behind: an iteration that does not pull is bounded'
   | 'kept messages stay intact'
   | 'messages read after an await stay intact'
   | 'send takes the bytes when called'

@@ -1,6 +1,6 @@
 // The Rust message-io integration tests, for any transport: echo, burst, largest message, refused.
 import { expect } from 'vitest';
-import { SendStatus } from '@message-io/core';
+import { ConnectError, SendStatus } from '@message-io/core';
 import { echo, isConnectedOk, type Harness } from '../harness.js';
 import { largestMessage } from '../options.js';
 import { bytesOf, messagesOf, randomBytes, rng, sameBytes, sleep, text, until, utf8 } from '../support.js';
@@ -79,11 +79,13 @@ async function connectRefused(h: Harness): Promise<void> {
   const endpoint = h.connect(client.handler, addr);
   const event = await client.waitFor((e) => e.type === 'connected', 2_000);
   expect(event).toMatchObject({ type: 'connected', endpoint, ok: false });
-  expect(event.type === 'connected' && event.error).toBeInstanceOf(Error);
+  // The refusal itself (ConnectError), reported at once: not a ConnectTimeoutError after connectTimeout.
+  expect(event.type === 'connected' && event.error).toBeInstanceOf(ConnectError);
   await sleep(100);
   expect(client.events.filter((e) => e.type === 'connected')).toHaveLength(1);
   expect(client.handler.network().send(endpoint, utf8('x'))).toBe(SendStatus.ResourceNotFound);
   expect(client.handler.network().isReady(endpoint.resourceId)).toBeUndefined();
+  await expect(h.connectAndWait(client.handler, addr)).rejects.toBeInstanceOf(ConnectError);
 }
 
 /** Registers the ports of the Rust message-io integration tests. */

@@ -1,6 +1,6 @@
 // Limits and send outcomes that hold for every adapter (docs/reliability.md FT-05, LC-06 cases 1 to 4).
 import { expect } from 'vitest';
-import { SendStatus } from '@message-io/core';
+import { SendStatus, split, type NodeEvent, type NodeListener } from '@message-io/core';
 import { isConnectedOk, type Harness } from '../harness.js';
 import { bytesOf, eventsOf, messagesOf, sleep, text, until, utf8 } from '../support.js';
 
@@ -52,10 +52,78 @@ async function sendAfterRemove(h: Harness): Promise<void> {
   expect(eventsOf(client.events, endpoint).map((e) => e.type)).toEqual(['connected']);
 }
 
+const MiB = 1024 * 1024;
+
+/**
+ * A consumer that falls behind: past the node's `maxStoredBytes` the core pauses the connection
+ * (`pauseReceive`), the transport's flow control holds the sender back (its sends meet
+ * `Backpressure` and wait for `writable`), and once the consumer reads, every message comes, in
+ * order. `consumer` says how the listening node reads: a `forEach` started late, or an async
+ * iteration that has not pulled yet.
+ */
+async function consumerBehind(h: Harness, consumer: 'forEach' | 'iterator'): Promise<void> {
+  const { wait } = h.settings;
+  const size = Math.min(64 * 1024, h.settings.maxMessageSize);
+  const count = Math.ceil((32 * MiB) / size);
+  const [handler, listener] = split({ maxStoredBytes: 2 * MiB });
+  let next = 0;
+  const source = h.node((event, net) => {
+    if (event.type !== 'connected' && event.type !== 'writable') return;
+    while (next < count) {
+      const message = new Uint8Array(size);
+      new DataView(message.buffer).setUint32(0, next);
+      if (net.network().send(event.endpoint, message) !== SendStatus.Sent) break;
+      next++;
+    }
+  });
+  try {
+    const { addr } = await h.listen(handler);
+    const { transport, connectOptions } = h.settings;
+    source.handler.network().connect(transport, addr, { ...(connectOptions as object | undefined), maxBufferedBytes: MiB } as never);
+    await sleep(700);
+    // Out of the sender: at most what is stored (2 MiB), its own cap (1 MiB) and the socket buffers.
+    expect(next * size, 'bytes the sender got out while nobody read').toBeLessThan(16 * MiB);
+    const seq = await readAll(listener as NodeListener<never>, consumer, count, wait);
+    expect(seq).toBe(count);
+  } finally {
+    handler.stop();
+  }
+}
+
+/** Reads `count` numbered messages from `listener`; fails on one out of order; returns how many came in order. */
+async function readAll(listener: NodeListener<never>, consumer: 'forEach' | 'iterator', count: number, wait: number): Promise<number> {
+  let seq = 0;
+  const check = (event: NodeEvent<never>): boolean => {
+    if (event.type !== 'message') return false;
+    const at = new DataView(event.data.buffer, event.data.byteOffset).getUint32(0);
+    if (at !== seq) throw new Error(`message ${at} came where ${seq} was due`);
+    return ++seq === count;
+  };
+  if (consumer === 'iterator') {
+    const deadline = Date.now() + wait;
+    for await (const event of listener as AsyncIterable<NodeEvent<never>>) if (check(event) || Date.now() > deadline) break;
+    return seq;
+  }
+  let failed: unknown;
+  void listener.forEach((event) => {
+    try {
+      check(event);
+    } catch (error) {
+      failed ??= error;
+    }
+  });
+  await until(() => seq === count || failed !== undefined, { timeout: wait, what: `all ${count} messages` });
+  if (failed !== undefined) throw failed;
+  return seq;
+}
+
 /** Registers the limit and send-outcome cases. */
 export function registerLimitCases(h: Harness): void {
   const bounded = Number.isFinite(h.settings.maxMessageSize) || 'maxMessageSize is unbounded';
   h.case('oversize send', () => oversizeSend(h), bounded);
   h.case('send before ready', () => sendBeforeReady(h));
   h.case('send after remove', () => sendAfterRemove(h));
+  const streams = h.settings.transport.connectionOriented || 'not connection-oriented: datagrams over the bound are dropped';
+  h.case('a consumer behind: events before forEach are bounded', () => consumerBehind(h, 'forEach'), streams);
+  h.case('a consumer behind: an iteration that does not pull is bounded', () => consumerBehind(h, 'iterator'), streams);
 }
