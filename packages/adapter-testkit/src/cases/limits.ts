@@ -123,7 +123,12 @@ export function registerLimitCases(h: Harness): void {
   h.case('oversize send', () => oversizeSend(h), bounded);
   h.case('send before ready', () => sendBeforeReady(h));
   h.case('send after remove', () => sendAfterRemove(h));
-  const streams = h.settings.transport.connectionOriented || 'not connection-oriented: datagrams over the bound are dropped';
+  const { connectionOriented, packetBased } = h.settings.transport;
+  const streams: true | string = !connectionOriented
+    ? 'not connection-oriented: datagrams over the bound are dropped'
+    : !packetBased
+      ? 'not packet-based: the numbered messages arrive as chunks'
+      : true;
   h.case('a consumer behind: events before forEach are bounded', () => consumerBehind(h, 'forEach'), streams);
   h.case('a consumer behind: an iteration that does not pull is bounded', () => consumerBehind(h, 'iterator'), streams);
 }
