@@ -1,6 +1,7 @@
 // The node without any network: split, signal delivery, forEach and async iteration, stop.
 import { afterEach, describe, expect, it } from 'vitest';
 import { ListenerInUseError, NodeStoppedError, split, type NodeEvent, type NodeHandler } from '@message-io/core';
+import { until } from '@message-io/adapter-testkit';
 
 const handlers: NodeHandler<unknown>[] = [];
 
@@ -11,15 +12,6 @@ function node<S>(): ReturnType<typeof split<S>> {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Resolves once `check()` is true, polling every few ms; rejects after `ms`. */
-async function until(check: () => boolean, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
-    await sleep(2);
-  }
-}
 
 const signalsOf = <S>(events: NodeEvent<S>[]): S[] => events.flatMap((e) => (e.type === 'signal' ? [e.signal] : []));
 
@@ -93,7 +85,7 @@ describe('split and signals', () => {
     });
     const count = 20_000;
     for (let i = 0; i < count; i++) handler.signals().send(i);
-    await until(() => got.length === count, 10_000);
+    await until(() => got.length === count, { timeout: 10_000, what: `${count} events` });
     expect(got.every((v, i) => v === i)).toBe(true);
   });
 });
