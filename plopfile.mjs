@@ -65,7 +65,10 @@ export default async function (plop) {
       },
     ],
     actions: (answers) => {
-      Object.assign(answers, kit.templateData(answers, { coreRange: rangeOf('core'), testkitRange: rangeOf('adapter-testkit') }, '@message-io/'));
+      Object.assign(
+        answers,
+        kit.templateData(answers, { coreRange: rangeOf('core'), nodeNetRange: rangeOf('node-net'), testkitRange: rangeOf('adapter-testkit') }, '@message-io/'),
+      );
       return [
         {
           type: 'addMany',

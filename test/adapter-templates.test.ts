@@ -12,7 +12,11 @@ import { bundleFromRepo, outputPath, render, templateData } from '@message-io/cr
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = bundleFromRepo(root);
-const ranges = { coreRange: bundle.versions['@message-io/core'], testkitRange: bundle.versions['@message-io/adapter-testkit'] };
+const ranges = {
+  coreRange: bundle.versions['@message-io/core'],
+  nodeNetRange: bundle.versions['@message-io/node-net'],
+  testkitRange: bundle.versions['@message-io/adapter-testkit'],
+};
 const data = templateData({ name: 'sample-link', description: 'a sample, for the test' }, ranges, '@message-io/');
 const values = data as unknown as Record<string, string>;
 const work = mkdtempSync(join(tmpdir(), 'mio-templates-'));

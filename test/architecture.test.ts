@@ -1,7 +1,8 @@
 // docs/architecture.md stays true: every package and core folder it names exists, and the imports
 // go the way its picture says (core imports no transport and no Node module; within core, the
-// contract imports nothing above it; a transport imports only core's adapter entry, its own socket
-// library and Node's modules, never another transport).
+// contract imports nothing above it; node-net imports only core's adapter entry and Node; a
+// transport imports only core's adapter entry, node-net, its own socket library and Node's
+// modules, never another transport), and only the internals files touch private fields.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,7 +41,7 @@ describe('docs/architecture.md', () => {
 
   it('names the folders of core that exist', () => {
     const folders = readdirSync(join(root, 'packages/core/src')).filter((name) => statSync(join(root, 'packages/core/src', name)).isDirectory());
-    expect(folders.sort()).toEqual(['adapter', 'helpers', 'network', 'node']);
+    expect(folders.sort()).toEqual(['adapter', 'network', 'node']);
     for (const folder of folders) expect(doc).toContain(`${folder}/`);
   });
 
@@ -53,19 +54,43 @@ describe('docs/architecture.md', () => {
         const layer = where.split('/')[0];
         const target = relative(src, resolve(dirname(file), spec)).split('/')[0];
         if (layer === 'adapter' && where !== 'adapter/index.ts') expect(target, `${where} imports ${spec}`).toBe('adapter');
-        if (layer === 'helpers') expect(['adapter', 'helpers'], `${where} imports ${spec}`).toContain(target);
       }
     }
   });
 
   it('a transport imports core only through its adapter entry, and no other transport', () => {
-    const own: Record<string, string[]> = { tcp: [], udp: [], ws: ['ws'], ipc: [] };
+    const own: Record<string, string[]> = {
+      'node-net': [],
+      tcp: ['@message-io/node-net'],
+      udp: [],
+      ws: ['ws', '@message-io/node-net'],
+      ipc: ['@message-io/node-net'],
+    };
     for (const [transport, libraries] of Object.entries(own)) {
       for (const file of sources(join(root, 'packages', transport, 'src'))) {
         for (const spec of importsOf(file)) {
           if (spec.startsWith('.') || spec.startsWith('node:')) continue;
           expect(['@message-io/core/adapter', ...libraries], `${relative(root, file)} imports ${spec}`).toContain(spec);
         }
+      }
+    }
+  });
+
+  it('only the internals files touch fields that Node or ws do not document', () => {
+    const allowed = new Set(['packages/node-net/src/node-internals.ts', 'packages/ws/src/ws-internals.ts']);
+    // `_handle`, `_server`, `_peername`, `_receiver`, `_bufferedBytes`, `_writableState`, a `.write =`.
+    const privateUse = /\.(_handle|_server|_peername|_receiver|_bufferedBytes|_writableState)\b|\._receiver\b|\.write\s*=[^=]/;
+    for (const dir of ['core', 'node-net', 'tcp', 'udp', 'ws', 'ipc']) {
+      for (const file of sources(join(root, 'packages', dir, 'src'))) {
+        const where = relative(root, file);
+        if (allowed.has(where)) continue;
+        const lines = readFileSync(file, 'utf8')
+          .split('\n')
+          .filter((line) => !/^\s*(\/\/|\*|\/\*)/.test(line));
+        expect(
+          lines.filter((line) => privateUse.test(line)),
+          `${where} touches private internals`,
+        ).toEqual([]);
       }
     }
   });

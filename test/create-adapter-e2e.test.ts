@@ -3,7 +3,7 @@
 // of the local core and testkit (`npm pack`; third-party tools such as vitest come from the
 // registry), built, and its tests run. Bounded: 5 minutes in all, each step with its own limit.
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,16 +41,27 @@ it('scaffolds, installs against local tarballs, builds and passes its own tests'
   expect(relative(root, work).startsWith('..')).toBe(true);
   const tarballs = join(work, 'tarballs');
   mkdirSync(tarballs);
-  const [creator, core, testkit] = await Promise.all([pack('create-adapter', tarballs), pack('core', tarballs), pack('adapter-testkit', tarballs)]);
+  const [creator, core, nodeNet, testkit] = await Promise.all([
+    pack('create-adapter', tarballs),
+    pack('core', tarballs),
+    pack('node-net', tarballs),
+    pack('adapter-testkit', tarballs),
+  ]);
 
   const target = join(work, 'e2e-link');
   mkdirSync(target);
   const created = await run('npm', ['exec', '--yes', `--package=${creator}`, '--', 'create-adapter', 'e2e-link', '--yes'], target, 60_000);
   expect(created).toContain('Wrote message-io-e2e-link (transport E2eLink)');
-  const pkg = JSON.parse(readFileSync(join(target, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(join(target, 'package.json'), 'utf8')) as Record<'dependencies' | 'devDependencies', Record<string, string>>;
   expect(pkg.devDependencies['@message-io/core']).toMatch(/^\^\d+\.\d+\.\d+$/);
+  expect(pkg.dependencies['@message-io/node-net']).toMatch(/^\^\d+\.\d+\.\d+$/);
 
-  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--save-dev', core, testkit], target, 180_000);
+  // None of them is on a registry yet: the generated package takes them from the tarballs.
+  pkg.dependencies['@message-io/node-net'] = `file:${nodeNet}`;
+  pkg.devDependencies['@message-io/core'] = `file:${core}`;
+  pkg.devDependencies['@message-io/adapter-testkit'] = `file:${testkit}`;
+  writeFileSync(join(target, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
+  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], target, 180_000);
   await run('npm', ['run', 'build'], target, 60_000);
   const tested = await run('npm', ['test'], target, 120_000);
   expect(tested).toMatch(/Test Files\s+2 passed/);

@@ -3,9 +3,9 @@
  * connections and listeners. No transport lives here; install one, such as @message-io/tcp.
  *
  * The source is laid out by audience: `node/` is what an application drives (the node, its
- * dispatcher, signals and timers), `network/` the registry of resources and their lifecycle,
- * `adapter/` the contract a transport implements (also the `@message-io/core/adapter` entry), and
- * `helpers/` what socket-based adapters share to be fast and safe. This entry exports all of it.
+ * dispatcher, signals and timers), `network/` the registry of resources and their lifecycle, and
+ * `adapter/` the contract a transport implements (also the `@message-io/core/adapter` entry).
+ * This entry exports all of it. Core imports no Node module: it runs in a browser as well.
  */
 export * from './adapter/index.js';
 export { Endpoint } from './network/endpoint.js';

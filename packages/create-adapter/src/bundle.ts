@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 /** Version ranges of what a standalone package depends on: the repository's versions at build time. */
 export interface Versions {
   readonly '@message-io/core': string;
+  readonly '@message-io/node-net': string;
   readonly '@message-io/adapter-testkit': string;
   readonly typescript: string;
   readonly vitest: string;
@@ -37,7 +38,7 @@ function readJson(file: string): Record<string, unknown> {
 
 /**
  * Builds the bundle from a checkout of the message-io repository at `root`: the templates, the
- * versions of its core and testkit (as `^x.y.z`), and the tool versions of its root package.json.
+ * versions of its core, node-net and testkit (as `^x.y.z`), and the tool versions of its root package.json.
  */
 export function bundleFromRepo(root: string): TemplateBundle {
   const files: Record<string, string> = {};
@@ -56,6 +57,7 @@ export function bundleFromRepo(root: string): TemplateBundle {
   return {
     versions: {
       '@message-io/core': version('core'),
+      '@message-io/node-net': version('node-net'),
       '@message-io/adapter-testkit': version('adapter-testkit'),
       typescript: tool('typescript'),
       vitest: tool('vitest'),

@@ -19,12 +19,14 @@ export interface TemplateData {
   readonly description: string;
   readonly keyword: string;
   readonly coreRange: string;
+  readonly nodeNetRange: string;
   readonly testkitRange: string;
 }
 
 /** Version ranges a generated package depends on. */
 export interface Ranges {
   readonly coreRange: string;
+  readonly nodeNetRange: string;
   readonly testkitRange: string;
 }
 

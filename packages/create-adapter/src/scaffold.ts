@@ -72,12 +72,16 @@ export function standaloneFiles(bundle: TemplateBundle, data: TemplateData): Map
 
 /**
  * Writes a standalone adapter package (its own tsconfig, vitest and changesets configuration;
- * dependencies on the published core and testkit) into `options.dir`.
+ * dependencies on the published core, node-net and testkit) into `options.dir`.
  * @throws Error for a bad answer or a folder that is not empty.
  */
 export function scaffold(options: ScaffoldOptions): ScaffoldResult {
   const bundle = options.bundle ?? loadBundle();
-  const ranges = { coreRange: bundle.versions['@message-io/core'], testkitRange: bundle.versions['@message-io/adapter-testkit'] };
+  const ranges = {
+    coreRange: bundle.versions['@message-io/core'],
+    nodeNetRange: bundle.versions['@message-io/node-net'],
+    testkitRange: bundle.versions['@message-io/adapter-testkit'],
+  };
   const data = templateData(options, ranges, COMMUNITY_PREFIX);
   const dir = resolve(options.dir);
   if (existsSync(dir) && readdirSync(dir).length > 0 && options.force !== true) {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkDescription, checkName, checkPackageName, checkTransportName, pascalCase, templateData } from '../src/names.js';
 
-const ranges = { coreRange: '^0.1.0', testkitRange: '^0.1.0' };
+const ranges = { coreRange: '^0.1.0', nodeNetRange: '^0.1.0', testkitRange: '^0.1.0' };
 
 describe('checks', () => {
   it.each(['ipc', 'my-link', 'serial2', 'a-b-c'])('takes the name %s', (name) => expect(checkName(name)).toBeUndefined());
@@ -31,6 +31,7 @@ describe('templateData', () => {
       description: 'length-prefixed messages over TCP',
       keyword: 'my-link',
       coreRange: '^0.1.0',
+      nodeNetRange: '^0.1.0',
       testkitRange: '^0.1.0',
     });
   });

@@ -1,4 +1,5 @@
-import { joinPiece, MessageTooLargeError } from '@message-io/core/adapter';
+import { MessageTooLargeError } from '@message-io/core/adapter';
+import { joinPiece } from '@message-io/node-net';
 
 /**
  * Where decoded messages go: the core's watch of the connection (its `received`). A `false` from

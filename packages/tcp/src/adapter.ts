@@ -1,4 +1,5 @@
-import { createServer, Socket, type LookupFunction } from 'node:net';
+import { createServer, type LookupFunction, type Socket } from 'node:net';
+import { readingSocket } from '@message-io/node-net';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import {
@@ -91,11 +92,8 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
       const settings = resolveSocketSettings(options, framed);
       refuseUnknownOptions(options, connectKeys, `${name} connect`);
       const source = resolveSourceAddress(options);
-      // Node forwards stream options to the socket, though its types omit them. The socket reads
-      // into the receive buffer shared by every connection (`onread`).
-      const socket = new Socket({ writableHighWaterMark: highWaterMark(context), onread: sharedReceive(settings.reuseReceiveBuffer) } as ConstructorParameters<
-        typeof Socket
-      >[0]);
+      // The socket reads into the receive buffer shared by every connection (`onread`).
+      const socket = readingSocket({ writableHighWaterMark: highWaterMark(context), onread: sharedReceive(settings.reuseReceiveBuffer) });
       const remote = new Connection(socket, sharedFor(settings, context));
       socket.connect({
         host: addr.host,

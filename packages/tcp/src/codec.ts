@@ -1,7 +1,7 @@
-import { BATCH_COPY_LIMIT as COPY_LIMIT, type WriteBatch } from '@message-io/core/adapter';
+import { BATCH_COPY_LIMIT as COPY_LIMIT, type WriteBatch } from '@message-io/node-net';
 import { varintLength, writeVarint } from './varint.js';
 
-// Up to core's BATCH_COPY_LIMIT a message is copied into the write batch (with its prefix), so
+// Up to node-net's BATCH_COPY_LIMIT a message is copied into the write batch (with its prefix), so
 // that many small messages leave in one write; larger ones through `WriteBatch.writeCopy`.
 
 /** Tcp: writes the message as it is, from a copy (the caller keeps its buffer). */

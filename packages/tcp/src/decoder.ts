@@ -1,4 +1,5 @@
-import { BorrowedBytes, joinPiece, keepJoined, MessageTooLargeError, ProtocolError } from '@message-io/core/adapter';
+import { BorrowedBytes, MessageTooLargeError, ProtocolError } from '@message-io/core/adapter';
+import { joinPiece, keepJoined } from '@message-io/node-net';
 import { MAX_VARINT_BYTES } from './varint.js';
 
 const EMPTY = new Uint8Array(0);

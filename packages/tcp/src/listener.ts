@@ -1,40 +1,6 @@
-import { Socket, type Server } from 'node:net';
-import { takeOverSocket, type Acceptor, type Local, type LocalWatch } from '@message-io/core/adapter';
-import type { SharedReceive } from './remote.js';
-
-/** The peer address Node caches on a socket on the first read of `remoteAddress` (not in its types). */
-interface CachedPeer {
-  _peername?: unknown;
-}
-
-/**
- * Drops the peer address that reading `remoteAddress` made Node cache on the socket (an object
- * and a string, about 90 bytes a connection; memory per connection is a performance target). The
- * core keeps the address in the endpoint; nothing here reads it from the socket again, and if
- * Node did, it would just ask the OS once more.
- */
-function forgetPeer(socket: Socket): void {
-  (socket as Socket & CachedPeer)._peername = undefined;
-}
-
-/** The options of the socket that takes over an accepted one. */
-export interface ReadingOptions {
-  /** Node's `onread`: the buffer to read into, and what to call after each read. */
-  readonly onread: SharedReceive;
-  readonly writableHighWaterMark: number;
-}
-
-/**
- * Moves a just-accepted socket's stream into a new `Socket` that reads into `onread`'s buffer (core's
- * `takeOverSocket`: Node 20 offers `onread` to the sockets it builds from options, not to the ones a
- * server accepts). `accepted` must not have read yet: the server is made with `pauseOnConnect`.
- * Returns `undefined`, with `accepted` left as it was, if this Node's sockets are not built as
- * expected (design note 0008).
- */
-export function readInto(accepted: Socket, options: ReadingOptions): Socket | undefined {
-  // Node takes `handle` (and stream options) from a new socket's options, though its types omit them.
-  return takeOverSocket(accepted, (handle) => new Socket({ handle, readable: true, writable: true, ...options } as ConstructorParameters<typeof Socket>[0]));
-}
+import type { Server, Socket } from 'node:net';
+import type { Acceptor, Local, LocalWatch } from '@message-io/core/adapter';
+import { forgetCachedPeer, takeOverSocket, type ReadingOptions } from '@message-io/node-net';
 
 /** How a listener wraps each accepted socket for the core. */
 export type Wrap = (socket: Socket, lent: boolean) => Parameters<Acceptor['remote']>[0];
@@ -61,13 +27,14 @@ export class TcpLocal implements Local {
     this.server.on('connection', (accepted: Socket) => {
       const host = accepted.remoteAddress;
       const port = accepted.remotePort;
-      forgetPeer(accepted);
+      // The core keeps the address in the endpoint: Node's cached copy (about 90 bytes) goes.
+      forgetCachedPeer(accepted);
       if (host === undefined || port === undefined) {
         accepted.on('error', () => undefined);
         accepted.destroy();
         return;
       }
-      const lending = this.reading === undefined ? undefined : readInto(accepted, this.reading);
+      const lending = this.reading === undefined ? undefined : takeOverSocket(accepted, this.reading);
       acceptor.remote(this.wrap(lending ?? accepted, lending !== undefined), { host, port });
     });
   }

@@ -1,15 +1,6 @@
 import type { Socket } from 'node:net';
-import {
-  BorrowedBytes,
-  HeldRest,
-  OwnedReads,
-  PendingStatus,
-  ReceiveBuffer,
-  SendStatus,
-  WriteBatch,
-  type Remote,
-  type RemoteWatch,
-} from '@message-io/core/adapter';
+import { BorrowedBytes, HeldRest, PendingStatus, SendStatus, type Remote, type RemoteWatch } from '@message-io/core/adapter';
+import { OwnedReads, ReceiveBuffer, WriteBatch, type OnRead } from '@message-io/node-net';
 import { writeFramed, writeStream } from './codec.js';
 import { copyOf, copyWholeFrames, decodeWholeFrames, FrameDecoder, sinkStopped, wholeFramesLength } from './decoder.js';
 
@@ -53,24 +44,18 @@ function onData(this: OwnedSocket, chunk: Buffer): void {
 
 /**
  * The receive buffer shared by Tcp and FramedTcp connections: a read takes what the socket holds,
- * up to its size. 64 KiB, then 1 MiB from the first read that fills it (core's `ReceiveBuffer`), so
+ * up to its size. 64 KiB, then 1 MiB from the first read that fills it (node-net's `ReceiveBuffer`), so
  * that most FramedTcp frames of up to hundreds of KiB lie within one read (handed over without a
  * copy), while a process that never receives in bulk keeps 64 KiB.
  */
 const receiveBuffer = new ReceiveBuffer(64 * 1024, 1024 * 1024);
-
-/** Node's `onread` option: what gives the buffer of each read, and what it calls after each read. */
-export interface SharedReceive {
-  readonly buffer: Uint8Array | (() => Uint8Array);
-  callback(this: Socket, length: number, buffer: Uint8Array): void;
-}
 
 /**
  * The `onread` option of every socket, outgoing or accepted: one receive buffer for all of them, so
  * that a read allocates nothing and takes up to 1 MiB at once. What is read is lent to the
  * connection as {@link BorrowedBytes}; the connection copies it unless its user opted in to borrowing.
  */
-const sharedReceiveOption: SharedReceive = {
+const sharedReceiveOption: OnRead = {
   buffer: receiveBuffer.next,
   callback(this: Socket, length: number, buffer: Uint8Array): void {
     receiveBuffer.read(length, buffer);
@@ -78,7 +63,7 @@ const sharedReceiveOption: SharedReceive = {
   },
 };
 
-/** The buffers of the reads of sockets whose messages are the user's (core's `OwnedReads`, design note 0010). */
+/** The buffers of the reads of sockets whose messages are the user's (node-net's `OwnedReads`, design note 0010). */
 const ownedReads = new OwnedReads(receiveBuffer);
 
 /**
@@ -86,7 +71,7 @@ const ownedReads = new OwnedReads(receiveBuffer);
  * into the shared buffer, and each read is copied (`read`); one that receives in bulk reads into
  * buffers of its own, handed over with no copy (`readOwn`).
  */
-const ownedReceiveOption: SharedReceive = {
+const ownedReceiveOption: OnRead = {
   buffer: ownedReads.next,
   callback(this: Socket, length: number, buffer: Uint8Array): void {
     const chunk = ownedReads.take(length, buffer);
@@ -100,7 +85,7 @@ const ownedReceiveOption: SharedReceive = {
  * The `onread` option of a Tcp or FramedTcp socket: lending (`reuseReceiveBuffer: true`: always the
  * shared buffer, messages lent) or not (the user's: see {@link ownedReceiveOption}).
  */
-export function sharedReceive(lend: boolean): SharedReceive {
+export function sharedReceive(lend: boolean): OnRead {
   return lend ? sharedReceiveOption : ownedReceiveOption;
 }
 

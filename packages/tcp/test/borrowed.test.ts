@@ -3,11 +3,10 @@
 // tests check that what users may rely on still holds then: a received message can be sent on as it
 // is, events stored by the core own their bytes, a frame spread over reads is whole. By default
 // (no option) messages are the user's, and may be kept.
-import { connect, createServer, Socket, type AddressInfo, type Server } from 'node:net';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BorrowedBytes, SendStatus, split, type NodeHandler, type Transport } from '@message-io/core';
 import { encodeVarint, FrameDecoder, FramedTcp, Tcp } from '@message-io/tcp';
-import { readInto } from '../src/listener.js';
 import { joinBytes, randomBytes, rng, sameBytes, until } from '@message-io/adapter-testkit';
 
 const handlers: NodeHandler<never>[] = [];
@@ -258,33 +257,5 @@ describe('the borrowed-bytes check', () => {
     client.write(Buffer.concat([encodeVarint(3), Buffer.from('abc')]));
     await until(() => lengths.length === 1, { timeout: 5_000, what: 'one message' });
     expect(kept!.byteLength).toBe(3); // not detached: the check costs a copy, for tests only
-  });
-});
-
-describe('readInto', () => {
-  it('moves an accepted socket into a new one that reads into the given buffer, or leaves a socket without a stream', async () => {
-    const buffer = Buffer.alloc(16);
-    const reads: string[] = [];
-    const onread = { buffer, callback: (length: number, into: Buffer) => void reads.push(into.toString('latin1', 0, length)) };
-    expect(readInto(new Socket(), { onread, writableHighWaterMark: 1024 })).toBeUndefined();
-
-    const accepted = new Promise<Socket>((resolve) => {
-      const server = createServer({ pauseOnConnect: true }, resolve);
-      servers.push(server);
-      server.listen(0, '127.0.0.1', () => {
-        const client = connect((server.address() as AddressInfo).port, '127.0.0.1', () => void client.end('ping'));
-        sockets.push(client);
-        client.on('error', () => undefined);
-      });
-    });
-    const old = await accepted;
-    const socket = readInto(old, { onread, writableHighWaterMark: 1024 });
-    expect(socket).toBeInstanceOf(Socket);
-    sockets.push(socket!);
-    expect((old as unknown as { _handle: unknown })._handle).toBeNull();
-    // The new socket reads the client's bytes into `buffer`, then its FIN.
-    await new Promise((resolve) => socket!.once('end', resolve));
-    expect(reads.join('')).toBe('ping');
-    expect(buffer.toString('latin1', 0, 4)).toBe('ping');
   });
 });

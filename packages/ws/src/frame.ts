@@ -1,10 +1,10 @@
 import { randomFillSync } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { BATCH_COPY_LIMIT, giveBackBuffer, takeBuffer } from '@message-io/core/adapter';
+import { BATCH_COPY_LIMIT, giveBackBuffer, takeBuffer } from '@message-io/node-net';
 
 /**
  * Small binary messages are framed here, header and payload written straight into the connection's
- * write batch (core's `WriteBatch`): many frames leave in one socket write, where `ws.send` builds
+ * write batch (node-net's `WriteBatch`): many frames leave in one socket write, where `ws.send` builds
  * an options object and writes header and payload separately for each. Larger messages from a
  * client or a server are framed here too, into buffers used again once written ({@link pooledFrame}):
  * the caller may reuse its buffer as soon as `send` returns.
@@ -103,7 +103,7 @@ export function binaryFrame(data: Uint8Array, masked: boolean): Buffer {
 }
 
 /**
- * One final binary frame holding `data` (masked when `masked`), in a buffer from core's spare
+ * One final binary frame holding `data` (masked when `masked`), in a buffer from node-net's spare
  * buffers: give it back with {@link releaseFrame} once the socket has written it, and a sender in
  * bulk allocates (and the system maps) no new memory per message. Its length is exactly the frame's.
  */

@@ -1,6 +1,6 @@
 // What the Ws receive path (receive.ts) holds of a frame that arrives over several reads, and the
 // headers it makes for the frames it hands to `ws`.
-import { joinPiece } from '@message-io/core/adapter';
+import { joinPiece } from '@message-io/node-net';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -38,7 +38,7 @@ export function frameHeader(final: boolean, opcode: number, length: number, mask
  * grows with the bytes received, not with the number of reads: a piece of at least 16 KiB that is
  * at least half of the read it is a view of is held as it is (bulk transfers: no copy); any other
  * piece is copied into a buffer that grows to at most twice what it holds, and never past what the
- * frame declared (core's `joinPiece`). A peer that trickles a frame a byte at a time thus costs
+ * frame declared (node-net's `joinPiece`). A peer that trickles a frame a byte at a time thus costs
  * about the bytes it sent, not a read buffer and a few objects per byte.
  */
 export class HeldFrame {

@@ -3,7 +3,8 @@ import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { WebSocketServer, type VerifyClientCallbackAsync, type WebSocket } from 'ws';
-import { formatSocketAddr, takeOverSocket, type Acceptor, type Local, type LocalWatch } from '@message-io/core/adapter';
+import { formatSocketAddr, type Acceptor, type Local, type LocalWatch } from '@message-io/core/adapter';
+import { takeOverSocket } from '@message-io/node-net';
 import { originAllowed, type WsListenSettings } from './options.js';
 import { sharedReceive, WsRemote } from './remote.js';
 
@@ -177,7 +178,7 @@ export class WsLocal implements Local {
 
   /**
    * Moves the stream of a plain (not TLS) socket whose HTTP request was just read into a socket that
-   * reads into the receive buffer shared by Ws connections (core's `takeOverSocket`, design note
+   * reads into the receive buffer shared by Ws connections (node-net's `takeOverSocket`, design note
    * 0008), keeping its handshake deadline. Undefined, changing nothing, when it cannot.
    */
   private readShared(socket: Duplex): Socket | undefined {
@@ -185,14 +186,7 @@ export class WsLocal implements Local {
     // Read now, so that Node caches them: past the move the old socket (still the request's) has no
     // stream to ask, and `upgraded` and `authenticate` read them from the request.
     if (socket.remoteAddress === undefined) return undefined;
-    // Node takes `handle` from a new socket's options, though its types omit it.
-    const reading = takeOverSocket(
-      socket,
-      (handle) =>
-        new Socket({ handle, readable: true, writable: true, onread: sharedReceive(this.settings.reuseReceiveBuffer) } as ConstructorParameters<
-          typeof Socket
-        >[0]),
-    );
+    const reading = takeOverSocket(socket, { onread: sharedReceive(this.settings.reuseReceiveBuffer) });
     const handshake = this.handshakes.get(socket);
     if (reading === undefined || handshake === undefined) return reading;
     this.handshakes.delete(socket);

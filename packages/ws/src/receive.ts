@@ -1,18 +1,15 @@
 import type { WebSocket } from 'ws';
-import { BorrowedBytes, HeldRest, joinPiece, keepJoined, type HeldRestOwner } from '@message-io/core/adapter';
+import { BorrowedBytes, HeldRest, type HeldRestOwner } from '@message-io/core/adapter';
+import { joinPiece, keepJoined } from '@message-io/node-net';
 import { nativeUnmask } from './frame.js';
 import { bufferOf, frameHeader, HeldFrame } from './held-frame.js';
+import { interceptReceiver, receiverDone, receiverOf, writeToReceiver, type WsReceiver as BaseReceiver } from './ws-internals.js';
 
 /** Where a receiver keeps its FastReceive. */
 const kFast = Symbol('message-io.ws.fast-receive');
 
-/** The part of `ws`'s Receiver (a Writable, `ws` 8) that the fast path works with. */
-interface WsReceiver {
-  write(chunk: Buffer): boolean;
-  _bufferedBytes: number;
-  _writableState: { errored: unknown; ending: boolean };
-  [kFast]?: FastReceive;
-}
+/** `ws`'s Receiver, tagged with the FastReceive in front of it. */
+type WsReceiver = BaseReceiver & { [kFast]?: FastReceive };
 
 /** Where the fast path hands each received binary message. */
 export interface FrameTarget {
@@ -92,7 +89,7 @@ const enum Mode {
  *   fragment. A binary one is ours once whole; a text one goes to `ws` as one final frame. Should
  *   `ws` have to take over in the middle of such a message, it is first given what was joined as
  *   one fragment, so that it judges the next frame as if it had seen every fragment;
- * - a frame over several reads is held in a {@link HeldFrame} (or, lent, joined with core's
+ * - a frame over several reads is held in a {@link HeldFrame} (or, lent, joined with node-net's
  *   `joinPiece`), never as a read per piece, and until it takes the stream `ws` is only given
  *   whole frames, so its own receiver never keeps a read per byte either.
  *
@@ -114,7 +111,7 @@ export class FastReceive implements HeldRestOwner {
   private received = 0;
   /** The bytes so far of a control, text or (not lent) binary frame over several chunks; made on first use. */
   private held: HeldFrame | undefined = undefined;
-  /** A binary frame over lent chunks, joined as its pieces come (core's `joinPiece`; instead of `held`). */
+  /** A binary frame over lent chunks, joined as its pieces come (node-net's `joinPiece`; instead of `held`). */
   private joined: Uint8Array | undefined = undefined;
   /** The frame is the last of its message (FIN). */
   private final = false;
@@ -144,13 +141,11 @@ export class FastReceive implements HeldRestOwner {
    * delivers `BorrowedBytes`. Returns undefined, changing nothing, when it cannot be installed.
    */
   static install(ws: WebSocket, maxPayload: number, expectMasked: boolean, target: FrameTarget, lent: boolean): FastReceive | undefined {
-    const receiver = (ws as unknown as { _receiver?: WsReceiver })._receiver;
-    if (receiver === undefined || receiver === null || typeof receiver.write !== 'function' || receiver._bufferedBytes !== 0) return undefined;
-    // The receiver's own `write` is reached through its prototype (see `forward`).
-    if (ws.extensions !== '' || Object.hasOwn(receiver, 'write')) return undefined;
+    const receiver: WsReceiver | undefined = receiverOf(ws);
+    if (receiver === undefined) return undefined;
     const fast = new FastReceive(receiver, maxPayload, expectMasked, target, lent);
     receiver[kFast] = fast;
-    receiver.write = fastWrite;
+    interceptReceiver(receiver, fastWrite);
     return fast;
   }
 
@@ -329,7 +324,7 @@ export class FastReceive implements HeldRestOwner {
     if (payload.length > 0) this.forward(payload, false);
   }
 
-  /** Appends a piece of a fragment's payload (unmasked) to the fragmented message: core's `joinPiece`, a buffer of its own. */
+  /** Appends a piece of a fragment's payload (unmasked) to the fragmented message: node-net's `joinPiece`, a buffer of its own. */
   private appendToMessage(piece: Buffer): void {
     this.message = joinPiece(this.message, this.messageLength, this.messageLimit, piece, false);
     this.messageLength += piece.length;
@@ -407,8 +402,7 @@ export class FastReceive implements HeldRestOwner {
 
   /** After a Close frame or a protocol error, `ws` reads nothing more: neither do we. */
   private stopIfDone(): void {
-    const state = this.receiver._writableState;
-    if (state.ending || state.errored != null) {
+    if (receiverDone(this.receiver)) {
       this.mode = Mode.Stopped;
       this.held = undefined;
       this.message = undefined;
@@ -467,12 +461,11 @@ export class FastReceive implements HeldRestOwner {
   }
 
   /**
-   * Hands bytes to `ws`'s receiver, through its own `write` (the prototype's: `fastWrite` shadows
-   * it); a copy when `copy` (lent bytes, by default), since `ws` may keep them.
+   * Hands bytes to `ws`'s receiver, through its own `write` (`fastWrite` is in front of it); a copy
+   * when `copy` (lent bytes, by default), since `ws` may keep them.
    */
   private forward(chunk: Buffer, copy = this.lent): boolean {
-    const receiver = this.receiver;
-    return (Object.getPrototypeOf(receiver) as WsReceiver).write.call(receiver, copy ? Buffer.from(chunk) : chunk);
+    return writeToReceiver(this.receiver, copy ? Buffer.from(chunk) : chunk);
   }
 
   /** Unmasks `piece` in place, going on from where the frame's previous piece stopped. */

@@ -4,10 +4,6 @@ import { WebSocket } from 'ws';
 import {
   BorrowedBytes,
   IdleTimeoutError,
-  OwnedReads,
-  ReceiveBuffer,
-  WriteBatch,
-  type BatchSink,
   MessageTooLargeError,
   PendingStatus,
   ProtocolError,
@@ -15,6 +11,8 @@ import {
   type Remote,
   type RemoteWatch,
 } from '@message-io/core/adapter';
+import { OwnedReads, ReceiveBuffer, WriteBatch, type BatchSink } from '@message-io/node-net';
+import { interceptSocketWrite, type SocketWrite } from './ws-internals.js';
 import { binaryFrame, binaryFrameLength, COALESCE_LIMIT, pooledFrame, releaseFrame, writeBinaryFrame } from './frame.js';
 import { Heartbeat } from './heartbeat.js';
 import { FastReceive } from './receive.js';
@@ -48,9 +46,6 @@ const CLOSED = 2;
 const kRemote = Symbol('message-io.ws.remote');
 
 type Tagged<T> = T & { [kRemote]?: WsRemote };
-
-/** A socket's own `write`, as it was before {@link WsRemote} put {@link settlingWrite} in front of it. */
-type SocketWrite = (this: Duplex, chunk: unknown, encoding?: unknown, callback?: unknown) => boolean;
 
 /**
  * The sink of a connection's WriteBatch: the socket, written with its original `write` (the one
@@ -116,7 +111,7 @@ const lendingReceive: SharedReceive = {
   },
 };
 
-/** The buffers of the reads of sockets whose messages are the user's (core's `OwnedReads`, design note 0010). */
+/** The buffers of the reads of sockets whose messages are the user's (node-net's `OwnedReads`, design note 0010). */
 const ownedReads = new OwnedReads(receiveBuffer);
 
 /**
@@ -156,7 +151,7 @@ function settlingWrite(this: Duplex & { [kSink]?: SocketSink }, chunk: unknown, 
 
 /**
  * One Ws connection, client or server side. The first send of a synchronous run leaves at once;
- * the following ones are framed into core's `WriteBatch` and leave in one write on the next tick.
+ * the following ones are framed into node-net's `WriteBatch` and leave in one write on the next tick.
  * A message over `maxFrameSize` goes out as several frames. The sends that reach half the
  * buffered-bytes cap and the cap carry a callback: once one is written out, the core hears
  * `writable` (and tells the user if a send was refused).
@@ -349,12 +344,11 @@ export class WsRemote implements Remote {
     if (this.out !== undefined) return;
     // Writes by `ws` itself go through settlingWrite (see there); the batch writes with the
     // socket's own method.
-    const sink = new SocketSink(socket, socket.write as SocketWrite);
+    const sink = new SocketSink(socket, interceptSocketWrite(socket, settlingWrite));
     const out = new WriteBatch(sink);
     sink.batch = out;
     this.out = out;
     (socket as Duplex & { [kSink]?: SocketSink })[kSink] = sink;
-    socket.write = settlingWrite as Duplex['write'];
     if (this.heartbeat !== undefined) socket.on('data', () => this.heartbeat?.alive());
     if (this.sharedReads) {
       (socket as ReadingSocket)[kReader] = this;

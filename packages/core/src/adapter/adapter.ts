@@ -30,8 +30,8 @@
  * After the core calls `close`, whatever the adapter reports for that resource is ignored.
  *
  * The core never imports a transport; a transport package imports what it needs from
- * `@message-io/core/adapter` (this contract, statuses, errors, option readers, helpers). Nothing
- * here is Node-specific.
+ * `@message-io/core/adapter` (this contract, statuses, errors, option readers, `HeldRest`). Nothing
+ * here is Node-specific; helpers for adapters on Node's sockets are in `@message-io/node-net`.
  */
 import type { RemoteAddr, SocketAddr } from './address.js';
 import type { PendingStatus, SendStatus } from './status.js';
@@ -59,9 +59,8 @@ export interface RemoteContext {
 /**
  * Given by the core to `Remote.source`. The adapter calls these from its socket's events.
  * Calls after the resource closed are ignored, so an adapter need not unhook its listeners.
- * Call them as methods of the watch (`watch.notify('writable')`), never detached
- * (`const { notify } = watch`): the core hands the connection's own record as the watch, to spend
- * no object on it (memory per connection is a performance target).
+ * Call them as methods of the watch (`watch.notify('writable')`), as with any object; to hand one
+ * on, pass the watch or an arrow such as `(data) => watch.received(data)` (design note 0012).
  */
 export interface RemoteWatch {
   /**

@@ -1,10 +1,10 @@
 /**
  * `@message-io/core/adapter`: everything a transport package needs, in one import. The contract
  * (`Adapter`, `Remote`, `Local` and the watches the core hands them), transport values and
- * capabilities, statuses, address parsing, errors, option readers, borrowed bytes, and the helpers
- * that make a socket-based adapter fast and safe (write batching, receive buffers, joining frames,
- * holding the rest of a read). Applications import `@message-io/core` instead, which re-exports
- * all of this too.
+ * capabilities, statuses, address parsing, errors, option readers, borrowed bytes, and
+ * `HeldRest` (holding the rest of a read when the node says stop). Nothing here needs Node: an
+ * adapter built on Node's sockets finds its speed helpers in `@message-io/node-net`. Applications
+ * import `@message-io/core` instead, which re-exports all of this too.
  */
 export type { Acceptor, Adapter, Listening, Local, LocalWatch, Readiness, Remote, RemoteContext, RemoteWatch } from './adapter.js';
 export {
@@ -42,9 +42,4 @@ export {
   type Transport,
   type TransportCapabilities,
 } from './transport.js';
-export { takeOverSocket } from '../helpers/accepted-socket.js';
-export { HeldRest, type HeldRestOwner } from '../helpers/held-rest.js';
-export { joinPiece, keepJoined } from '../helpers/joined-frame.js';
-export { OwnedReads, ReceiveBuffer } from '../helpers/receive-buffer.js';
-export { giveBackBuffer, takeBuffer } from '../helpers/spare-buffers.js';
-export { BATCH_COPY_LIMIT, WriteBatch, type BatchSink } from '../helpers/write-batch.js';
+export { HeldRest, type HeldRestOwner } from './held-rest.js';

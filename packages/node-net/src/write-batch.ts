@@ -1,6 +1,5 @@
 // A helper for adapters over stream sockets: it turns many small sends into few socket writes.
-// It uses no Node module, so core stays importable anywhere; it only needs a sink with
-// `write`, `cork` and `uncork`, which every Node stream has.
+// It needs only a sink with `write`, `cork` and `uncork`, which every Node stream has.
 import { unfilled } from './memory.js';
 import { giveBackBuffer, takeBuffer } from './spare-buffers.js';
 

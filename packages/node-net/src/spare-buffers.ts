@@ -4,8 +4,7 @@ import { unfilled } from './memory.js';
  * Buffers for copies of large messages on their way out, kept by length once the socket has written
  * them, to be filled again: a sender in bulk then allocates (and the system maps) no new memory per
  * message, which costs several times the copy itself. At most 8 MiB wait in all, buffers of up to
- * 4 MiB each; beyond that they are left to the garbage collector. No Node import: a Node Buffer is
- * used where there is one.
+ * 4 MiB each; beyond that they are left to the garbage collector.
  */
 const spares = new Map<number, Uint8Array[]>();
 let spareBytes = 0;

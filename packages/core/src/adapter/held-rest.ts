@@ -1,4 +1,4 @@
-import { BorrowedBytes } from '../adapter/borrowed.js';
+import { BorrowedBytes } from './borrowed.js';
 import { unfilled } from './memory.js';
 
 // setImmediate (Node) lets pending I/O run first; elsewhere a timer does.

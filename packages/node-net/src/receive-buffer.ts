@@ -1,5 +1,16 @@
-import { BorrowedBytes } from '../adapter/borrowed.js';
+import type { Socket } from 'node:net';
+import { BorrowedBytes } from '@message-io/core/adapter';
 import { unfilled } from './memory.js';
+
+/**
+ * Node's `onread` option of a socket (see `readingSocket` and `takeOverSocket`): `buffer` gives the
+ * buffer of each read (a function: asked before every read), and `callback` is called with what
+ * each read got, `this` being the socket.
+ */
+export interface OnRead {
+  readonly buffer: Uint8Array | (() => Uint8Array);
+  callback(this: Socket, length: number, buffer: Uint8Array): boolean | void;
+}
 
 /**
  * One receive buffer for every socket of an adapter that reads with Node's `onread` (pass
@@ -9,7 +20,7 @@ import { unfilled } from './memory.js';
  * made on first use, and is replaced once by one of `max` bytes on the first read that fills it:
  * a process that never receives in bulk keeps the small one. A socket moves to the new buffer on
  * its next read; the old one is left as it is until then, so nothing lent is overwritten early.
- * No Node import: adapters on Node's `net` use it (design notes 0007 and 0008).
+ * Design notes 0007 and 0008.
  */
 export class ReceiveBuffer {
   private current: Uint8Array | undefined = undefined;

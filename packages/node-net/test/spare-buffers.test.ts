@@ -2,7 +2,7 @@
 // the pool keeps at most 8 MiB, and no buffer over 4 MiB. (Identity is compared as a boolean: vitest
 // would format megabytes of bytes for a message.)
 import { describe, expect, it } from 'vitest';
-import { giveBackBuffer, takeBuffer } from '@message-io/core';
+import { giveBackBuffer, takeBuffer } from '@message-io/node-net';
 
 describe('takeBuffer and giveBackBuffer', () => {
   it('hands back a buffer given back for the same length, and a new one for another length', () => {

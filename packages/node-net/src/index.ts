@@ -1,0 +1,21 @@
+/**
+ * @message-io/node-net: helpers for message-io adapters built on Node's `net` (and `tls`) sockets,
+ * the speed and memory work every such adapter would otherwise redo. Applications never need it.
+ *
+ * - Sending: {@link WriteBatch} turns the small sends of one turn into one socket write, copying
+ *   messages of up to {@link BATCH_COPY_LIMIT} bytes; {@link takeBuffer} and {@link giveBackBuffer}
+ *   reuse the copies of large ones.
+ * - Receiving: one {@link ReceiveBuffer} for every socket of an adapter (Node's `onread`), and
+ *   {@link OwnedReads} when received messages are the user's; {@link joinPiece} joins a frame that
+ *   arrives over several reads.
+ * - Sockets: {@link readingSocket} and {@link takeOverSocket} make sockets that read with `onread`,
+ *   {@link forgetCachedPeer} drops Node's cached peer address. They are the only code of message-io
+ *   that uses what Node does not document (src/node-internals.ts), each with a fallback.
+ *
+ * Import the adapter contract itself from `@message-io/core/adapter`.
+ */
+export { forgetCachedPeer, readingSocket, takeOverSocket, type ReadingOptions } from './node-internals.js';
+export { joinPiece, keepJoined } from './joined-frame.js';
+export { OwnedReads, ReceiveBuffer, type OnRead } from './receive-buffer.js';
+export { giveBackBuffer, takeBuffer } from './spare-buffers.js';
+export { BATCH_COPY_LIMIT, WriteBatch, type BatchSink } from './write-batch.js';

@@ -1,0 +1,71 @@
+// The one file of message-io that touches what Node's `net` does not document: the fields of a
+// `net.Socket` named below, and the `handle` and `onread` options of `new Socket()` (Node reads
+// them, its types leave them out). Every function here falls back to documented behaviour when
+// Node changes them, so nothing breaks, only a saving is lost; test/node-internals.test.ts says
+// so loudly, on real sockets, for the Node it runs on. Design note 0008.
+import { Socket } from 'node:net';
+import type { OnRead } from './receive-buffer.js';
+
+/** Fields of Node's `net.Socket` used here: none is in Node's documented API. */
+interface SocketFields {
+  /** The libuv stream the socket wraps; `null` once the socket has let it go. */
+  _handle?: unknown;
+  /** The server that accepted the socket: Node counts it among that server's connections. */
+  _server?: unknown;
+  server?: unknown;
+  /** The peer address Node caches on the first read of `remoteAddress`. */
+  _peername?: unknown;
+}
+
+/** How a socket made here reads and writes. */
+export interface ReadingOptions {
+  /** Node's `onread`: the buffer of each read, and what to call after it ({@link ReceiveBuffer}, {@link OwnedReads}). */
+  readonly onread: OnRead;
+  /** Bytes the socket's writable side holds before `write` answers `false`; Node's default if left out. */
+  readonly writableHighWaterMark?: number;
+}
+
+/**
+ * A new, unconnected `Socket` that reads into `options.onread`'s buffers (Node takes `onread` from
+ * a new socket's options, though its types list it for `connect` only). Connect it with
+ * `socket.connect(...)`.
+ */
+export function readingSocket(options: ReadingOptions): Socket {
+  return new Socket(options as ConstructorParameters<typeof Socket>[0]);
+}
+
+/**
+ * Moves the stream of a socket a server accepted into a new `Socket` that reads into
+ * `options.onread`'s buffers (Node gives `onread` to the sockets it builds from options, not to
+ * the ones a server accepts). `accepted` must have read nothing yet (a server made with
+ * `pauseOnConnect`, or one whose parser let the stream go). The server's count of its connections
+ * moves to the new socket; the old one lets go of the stream, so that nothing done to it can close
+ * it, and becomes garbage. Returns `undefined`, with `accepted` left as it was, when this Node's
+ * sockets are not built as expected: the adapter then goes on with `accepted`.
+ */
+export function takeOverSocket(accepted: Socket, options: ReadingOptions): Socket | undefined {
+  const old = accepted as Socket & SocketFields;
+  const handle = old._handle as { readStart?: unknown; useUserBuffer?: unknown } | null | undefined;
+  if (typeof handle?.readStart !== 'function' || typeof handle.useUserBuffer !== 'function') return undefined;
+  const socket = new Socket({ handle, readable: true, writable: true, ...options } as ConstructorParameters<typeof Socket>[0]) as Socket & SocketFields;
+  if (socket._handle !== handle) {
+    // This Node ignored `handle`: the new socket holds nothing, and `accepted` still owns its stream.
+    socket.destroy();
+    return undefined;
+  }
+  socket._server = old._server;
+  socket.server = old.server;
+  old._server = null;
+  old.server = null;
+  old._handle = null;
+  return socket;
+}
+
+/**
+ * Drops the peer address that reading `remoteAddress` made Node cache on `socket` (an object and a
+ * string, about 90 bytes a connection). Call it once the address is kept elsewhere (the core keeps
+ * it in the endpoint); if Node needs it again, it asks the system once more.
+ */
+export function forgetCachedPeer(socket: Socket): void {
+  (socket as Socket & SocketFields)._peername = undefined;
+}

@@ -1,0 +1,84 @@
+// src/node-internals.ts leans on fields of Node's `net.Socket` that are not in Node's documented
+// API (`_handle` with `readStart` and `useUserBuffer`, `_server`, the cached `_peername`) and on
+// the `onread` and `handle` options of `new Socket()`. Where Node changes them, our code falls back
+// quietly (the slower path, or memory not saved), so nothing else would notice: this test says so
+// loudly, on real sockets, for the Node it runs on.
+import { createServer, connect, Socket, type Server } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { forgetCachedPeer, readingSocket, takeOverSocket } from '@message-io/node-net';
+
+const servers: Server[] = [];
+const sockets: Socket[] = [];
+afterEach(() => {
+  for (const socket of sockets.splice(0)) socket.destroy();
+  for (const server of servers.splice(0)) server.close();
+});
+
+/** A server that pauses what it accepts, and one client connected to it; resolves with the accepted socket. */
+async function acceptedPair(): Promise<{ server: Server; accepted: Socket; client: Socket }> {
+  const server = createServer({ pauseOnConnect: true });
+  servers.push(server);
+  const acceptedSocket = new Promise<Socket>((resolve) => server.once('connection', resolve));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const client = connect({ host: '127.0.0.1', port: (server.address() as { port: number }).port });
+  sockets.push(client);
+  const accepted = await acceptedSocket;
+  sockets.push(accepted);
+  return { server, accepted, client };
+}
+
+describe("Node's net.Socket internals we depend on", () => {
+  it('an accepted socket can be taken over by a socket that reads with onread (takeOverSocket)', async () => {
+    const { server, accepted, client } = await acceptedPair();
+    const buffer = Buffer.alloc(1024);
+    let received = '';
+    const taken = takeOverSocket(accepted, {
+      onread: { buffer, callback: (n: number, b: Uint8Array) => void (received += Buffer.from(b.subarray(0, n)).toString()) },
+    });
+    // `undefined` here means this Node no longer builds the socket as takeOverSocket expects.
+    expect(taken, 'takeOverSocket on this Node').toBeInstanceOf(Socket);
+    sockets.push(taken!);
+    expect((accepted as Socket & { _handle?: unknown })._handle, 'the accepted socket let go of its stream').toBeNull();
+    const count = await new Promise<number>((resolve, reject) => server.getConnections((error, n) => (error ? reject(error) : resolve(n))));
+    expect(count, 'the server still counts the connection (moved with `_server`)').toBe(1);
+    client.write('hello');
+    const deadline = Date.now() + 5000;
+    while (received.length < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(received).toBe('hello');
+    taken!.write('back');
+    const answer = await new Promise<string>((resolve) => client.once('data', (d: Buffer) => resolve(d.toString())));
+    expect(answer).toBe('back');
+  });
+
+  it('a socket with no stream is not taken over: takeOverSocket answers undefined and changes nothing', () => {
+    const idle = new Socket();
+    sockets.push(idle);
+    expect(takeOverSocket(idle, { onread: { buffer: new Uint8Array(16), callback: () => undefined } })).toBeUndefined();
+    expect(idle.destroyed).toBe(false);
+  });
+
+  it('reading remoteAddress caches the peer in `_peername`, which forgetCachedPeer drops', async () => {
+    const { accepted } = await acceptedPair();
+    expect(accepted.remoteAddress).toBe('127.0.0.1');
+    expect(typeof (accepted as Socket & { _peername?: unknown })._peername, 'the cached peer').toBe('object');
+    forgetCachedPeer(accepted);
+    expect((accepted as Socket & { _peername?: unknown })._peername).toBeUndefined();
+    expect(accepted.remoteAddress, 'asked of the system again').toBe('127.0.0.1');
+  });
+
+  it('a socket made by readingSocket reads into its onread buffer', async () => {
+    const server = createServer((socket) => socket.end('from the server'));
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const buffer = new Uint8Array(64);
+    const reads: Uint8Array[] = [];
+    const socket = readingSocket({ onread: { buffer, callback: (_length: number, b: Uint8Array) => void reads.push(b) } });
+    sockets.push(socket);
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.connect({ host: '127.0.0.1', port: (server.address() as { port: number }).port });
+    await closed;
+    // Node hands over the very buffer given as `onread.buffer`: `undefined` means it ignored `onread`.
+    expect(reads.length).toBeGreaterThan(0);
+    expect(reads.every((read) => read === buffer)).toBe(true);
+  });
+});
