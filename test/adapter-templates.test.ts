@@ -41,8 +41,9 @@ describe('templates/', () => {
         'adapter/tsconfig.json',
         'adapter/README.md.hbs',
         'adapter/src/adapter.ts.hbs',
-        'adapter/src/remote.ts',
-        'adapter/src/listener.ts',
+        'adapter/src/{{name}}.ts.hbs',
+        'adapter/src/remote.ts.hbs',
+        'adapter/src/listener.ts.hbs',
         'adapter/src/options.ts.hbs',
         'adapter/test/conformance.test.ts.hbs',
       ]),
@@ -78,7 +79,7 @@ describe('npm run new:adapter (plopfile.mjs)', () => {
     expect(result.failures).toEqual([]);
 
     const dir = join(work, 'packages', 'sample-link');
-    const expected = filesOf('adapter/').map(([path, text]) => [outputPath(path), path.endsWith('.hbs') ? render(text, values, path) : text]);
+    const expected = filesOf('adapter/').map(([path, text]) => [outputPath(path, values), path.endsWith('.hbs') ? render(text, values, path) : text]);
     expect(filesUnder(dir).sort()).toEqual(expected.map(([path]) => path).sort());
     for (const [path, text] of expected) expect(readFileSync(join(dir, path!), 'utf8'), path).toBe(text);
 

@@ -5,6 +5,7 @@
  */
 export { bundleFromRepo, loadBundle, type TemplateBundle, type Versions } from './bundle.js';
 export {
+  adapterName,
   checkDescription,
   checkName,
   checkPackageName,

@@ -16,6 +16,8 @@ export interface TemplateData {
   readonly directory: string;
   readonly packageName: string;
   readonly transportName: string;
+  /** The adapter value's name: the transport name in camelCase, then `Adapter` (`MyLink` gives `myLinkAdapter`). */
+  readonly adapterName: string;
   readonly description: string;
   readonly keyword: string;
   readonly coreRange: string;
@@ -72,6 +74,11 @@ export function pascalCase(name: string): string {
     .join('');
 }
 
+/** `MyLink` gives `myLinkAdapter`: adapter values are named after their transport, as `ipcAdapter`. */
+export function adapterName(transportName: string): string {
+  return `${transportName.charAt(0).toLowerCase()}${transportName.slice(1)}Adapter`;
+}
+
 /**
  * Checks the answers and computes every template value. `defaultScope` is the prefix of the
  * default package name: `@message-io/` in this repository, `message-io-` for third parties.
@@ -84,5 +91,5 @@ export function templateData(answers: AdapterAnswers, ranges: Ranges, defaultSco
   const transportName = answers.transportName ?? pascalCase(name);
   const problem = checkName(name) ?? checkDescription(description) ?? checkPackageName(packageName) ?? checkTransportName(transportName);
   if (problem !== undefined) throw new Error(problem);
-  return { name, directory: name, packageName, transportName, description, keyword: name, ...ranges };
+  return { name, directory: name, packageName, transportName, adapterName: adapterName(transportName), description, keyword: name, ...ranges };
 }

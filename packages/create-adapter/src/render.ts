@@ -17,8 +17,12 @@ export function render(template: string, data: Readonly<Record<string, string>>,
   return out;
 }
 
-/** Where a template file goes: `.hbs` dropped, `gitignore` renamed `.gitignore`. */
-export function outputPath(path: string): string {
+/**
+ * Where a template file goes: `.hbs` dropped, `gitignore` renamed `.gitignore`, and, given `data`,
+ * its placeholders rendered (`src/{{name}}.ts.hbs` gives `src/my-link.ts`), as plop renders paths.
+ */
+export function outputPath(path: string, data?: Readonly<Record<string, string>>): string {
   const plain = path.endsWith('.hbs') ? path.slice(0, -'.hbs'.length) : path;
-  return plain.replace(/(^|\/)gitignore$/, '$1.gitignore');
+  const named = data === undefined ? plain : render(plain, data, path);
+  return named.replace(/(^|\/)gitignore$/, '$1.gitignore');
 }

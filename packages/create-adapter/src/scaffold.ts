@@ -63,8 +63,8 @@ export function standaloneFiles(bundle: TemplateBundle, data: TemplateData): Map
     const [folder, ...rest] = path.split('/');
     const inner = rest.join('/');
     const text = path.endsWith('.hbs') ? render(template, values, path) : template;
-    if (folder === 'adapter' || folder === 'standalone') files.set(outputPath(inner), text);
-    else if (folder === 'changeset') files.set(`.changeset/${outputPath(inner)}`, text);
+    if (folder === 'adapter' || folder === 'standalone') files.set(outputPath(inner, values), text);
+    else if (folder === 'changeset') files.set(`.changeset/${outputPath(inner, values)}`, text);
   }
   files.set('package.json', standalonePackageJson(files.get('package.json')!, bundle.versions));
   return files;

@@ -1,6 +1,6 @@
 // Names of a new adapter: what is accepted, and what every template value becomes.
 import { describe, expect, it } from 'vitest';
-import { checkDescription, checkName, checkPackageName, checkTransportName, pascalCase, templateData } from '../src/names.js';
+import { adapterName, checkDescription, checkName, checkPackageName, checkTransportName, pascalCase, templateData } from '../src/names.js';
 
 const ranges = { coreRange: '^0.1.0', nodeNetRange: '^0.1.0', testkitRange: '^0.1.0' };
 
@@ -28,6 +28,7 @@ describe('templateData', () => {
       directory: 'my-link',
       packageName: '@message-io/my-link',
       transportName: 'MyLink',
+      adapterName: 'myLinkAdapter',
       description: 'length-prefixed messages over TCP',
       keyword: 'my-link',
       coreRange: '^0.1.0',
@@ -38,7 +39,7 @@ describe('templateData', () => {
 
   it('takes chosen names, trims the description and drops its final period', () => {
     const data = templateData({ name: 'ipc', description: ' over Unix sockets. ', packageName: 'mio-ipc', transportName: 'Uds' }, ranges, 'x-');
-    expect(data).toMatchObject({ packageName: 'mio-ipc', transportName: 'Uds', description: 'over Unix sockets' });
+    expect(data).toMatchObject({ packageName: 'mio-ipc', transportName: 'Uds', adapterName: 'udsAdapter', description: 'over Unix sockets' });
   });
 
   it('throws the first problem', () => {
@@ -49,5 +50,10 @@ describe('templateData', () => {
   it('makes PascalCase names', () => {
     expect(pascalCase('ipc')).toBe('Ipc');
     expect(pascalCase('web-rtc2-link')).toBe('WebRtc2Link');
+  });
+
+  it('names the adapter value after the transport, in camelCase', () => {
+    expect(adapterName('Ipc')).toBe('ipcAdapter');
+    expect(adapterName('MyTransport')).toBe('myTransportAdapter');
   });
 });

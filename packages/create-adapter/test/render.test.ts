@@ -15,10 +15,12 @@ describe('render', () => {
 });
 
 describe('outputPath', () => {
-  it('drops .hbs and restores .gitignore', () => {
+  it('drops .hbs, restores .gitignore and, given values, renders placeholders', () => {
     expect(outputPath('src/index.ts.hbs')).toBe('src/index.ts');
     expect(outputPath('src/remote.ts')).toBe('src/remote.ts');
     expect(outputPath('gitignore')).toBe('.gitignore');
     expect(outputPath('sub/gitignore')).toBe('sub/.gitignore');
+    expect(outputPath('src/{{name}}.ts.hbs', { name: 'my-link' })).toBe('src/my-link.ts');
+    expect(() => outputPath('src/{{other}}.ts.hbs', { name: 'my-link' })).toThrow(/unknown placeholder/);
   });
 });

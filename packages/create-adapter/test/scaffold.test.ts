@@ -23,6 +23,8 @@ describe('scaffold', () => {
         'package.json',
         'src/adapter.ts',
         'src/index.ts',
+        'src/listener.ts',
+        'src/my-link.ts',
         'src/remote.ts',
         'test/conformance.test.ts',
         'tsconfig.json',
@@ -31,7 +33,14 @@ describe('scaffold', () => {
     );
     expect(result.files.filter((file) => file.endsWith('.hbs') || (file.includes('gitignore') && file !== '.gitignore'))).toEqual([]);
     const index = readFileSync(join(result.dir, 'src/index.ts'), 'utf8');
-    expect(index).toContain("export { MyLink } from './transport.js';");
+    expect(index).toContain("export { MyLink } from './my-link.js';");
+    // Named after the transport, as the first-party adapters are (ipcAdapter, IpcRemote, IpcLocal).
+    expect(readFileSync(join(result.dir, 'src/my-link.ts'), 'utf8')).toContain('adapter: myLinkAdapter,');
+    const adapter = readFileSync(join(result.dir, 'src/adapter.ts'), 'utf8');
+    expect(adapter).toContain('export const myLinkAdapter: Adapter<MyLinkConnectOptions, MyLinkListenOptions>');
+    expect(adapter).toContain('new MyLinkRemote(');
+    expect(adapter).toContain('new MyLinkLocal(');
+    expect(result.files.some((file) => file.includes('{{'))).toBe(false);
     expect(readFileSync(join(result.dir, '.changeset/first-release.md'), 'utf8')).toContain("'message-io-my-link': minor");
   });
 
