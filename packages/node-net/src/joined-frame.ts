@@ -4,7 +4,7 @@ import { unfilled } from './memory.js';
  * For adapters that read into a reused buffer: a frame that arrives over several reads is copied,
  * piece by piece, into one buffer of its own, which grows to at most twice the bytes received (never
  * to a length the peer only declared). When the frame is lent (the connection opted in to
- * borrowing), once it has been handed over as `BorrowedBytes`, {@link keepJoined} keeps its buffer
+ * lending), once it has been handed over as `BorrowedBytes`, {@link keepJoined} keeps its buffer
  * for the next such frame of any connection that fits in it (one buffer per process, of at most
  * 4 MiB): a bulk receiver then allocates nothing per frame that spans reads (design note 0008).
  */

@@ -56,6 +56,7 @@ const IDLE = 0;
 const WROTE_ONE = 1;
 /** The sink is corked until the end of the run. */
 const CORKED = 2;
+type RunState = typeof IDLE | typeof WROTE_ONE | typeof CORKED;
 
 /**
  * Collects the writes of one connection during one synchronous run into as few sink writes as
@@ -76,7 +77,7 @@ const CORKED = 2;
  */
 export class WriteBatch<S extends BatchSink = BatchSink> {
   /** IDLE, or the run goes on and its end (`flush`) is scheduled. */
-  private state = IDLE;
+  private state: RunState = IDLE;
 
   /** Makes a batch writing to `sink` (one per connection). */
   constructor(protected readonly sink: S) {}

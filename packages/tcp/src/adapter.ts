@@ -18,7 +18,7 @@ import {
 import { TcpLocal } from './listener.js';
 import { framedTcpConnectKeys, framedTcpListenKeys, tcpConnectKeys, tcpListenKeys } from './option-keys.js';
 import { resolveSocketSettings, resolveSourceAddress, type FramedTcpConnectOptions, type FramedTcpListenOptions, type SocketSettings } from './options.js';
-import { FramedTcpRemote, sharedReceive, TcpRemote, type RemoteSettings } from './remote.js';
+import { FramedTcpRemote, onReadFor, TcpRemote, type RemoteSettings } from './remote.js';
 
 /**
  * A socket's high-water mark: at most the cap, so that a queue reaching the cap has made `write`
@@ -75,14 +75,14 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
   const connectKeys = framed ? framedTcpConnectKeys : tcpConnectKeys;
   const listenKeys = framed ? framedTcpListenKeys : tcpListenKeys;
   // The settings of the last outgoing connection, shared by the next ones alike.
-  let clientShared: RemoteSettings | undefined;
-  const sharedFor = (settings: SocketSettings, context: RemoteContext): RemoteSettings => {
+  let clientSettings: RemoteSettings | undefined;
+  const clientSettingsFor = (settings: SocketSettings, context: RemoteContext): RemoteSettings => {
     const { maxMessageSize, reuseReceiveBuffer: lend } = settings;
     const { linger } = context;
-    if (clientShared?.maxMessageSize !== maxMessageSize || clientShared.linger !== linger || clientShared.lend !== lend) {
-      clientShared = { maxMessageSize, linger, sharedReads: true, lend };
+    if (clientSettings?.maxMessageSize !== maxMessageSize || clientSettings.linger !== linger || clientSettings.lend !== lend) {
+      clientSettings = { maxMessageSize, linger, readsShared: true, lend };
     }
-    return clientShared;
+    return clientSettings;
   };
 
   return {
@@ -93,8 +93,8 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
       refuseUnknownOptions(options, connectKeys, `${name} connect`);
       const source = resolveSourceAddress(options);
       // The socket reads into the receive buffer shared by every connection (`onread`).
-      const socket = readingSocket({ writableHighWaterMark: highWaterMark(context), onread: sharedReceive(settings.reuseReceiveBuffer) });
-      const remote = new Connection(socket, sharedFor(settings, context));
+      const socket = readingSocket({ writableHighWaterMark: highWaterMark(context), onread: onReadFor(settings.reuseReceiveBuffer) });
+      const remote = new Connection(socket, clientSettingsFor(settings, context));
       socket.connect({
         host: addr.host,
         port: addr.port,
@@ -128,12 +128,12 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
       // Shared by the listener's connections: one for those that read into the shared buffer, one
       // for those that cannot (a Node that does not allow it: they read `'data'` chunks, the user's).
       const { maxMessageSize, reuseReceiveBuffer: lend } = settings;
-      const shared: RemoteSettings = { maxMessageSize, linger: context.linger, sharedReads: true, lend };
-      const ownReads: RemoteSettings = { maxMessageSize, linger: context.linger, sharedReads: false, lend: false };
-      const reading = { onread: sharedReceive(lend), writableHighWaterMark: highWaterMark(context) };
+      const readingShared: RemoteSettings = { maxMessageSize, linger: context.linger, readsShared: true, lend };
+      const readingData: RemoteSettings = { maxMessageSize, linger: context.linger, readsShared: false, lend: false };
+      const reading = { onread: onReadFor(lend), writableHighWaterMark: highWaterMark(context) };
       const local = new TcpLocal(server, reading, (socket, readsShared) => {
         configure(socket, settings);
-        return new Connection(socket, readsShared ? shared : ownReads);
+        return new Connection(socket, readsShared ? readingShared : readingData);
       });
       if (bound === null || typeof bound === 'string') throw new ListenError('the server has no address');
       return { local, addr: { host: bound.address, port: bound.port } };

@@ -3,7 +3,7 @@ import type { Acceptor, Local, LocalWatch } from '@message-io/core/adapter';
 import { forgetCachedPeer, takeOverSocket, type ReadingOptions } from '@message-io/node-net';
 
 /** How a listener wraps each accepted socket for the core. */
-export type Wrap = (socket: Socket, lent: boolean) => Parameters<Acceptor['remote']>[0];
+export type Wrap = (socket: Socket, readsShared: boolean) => Parameters<Acceptor['remote']>[0];
 
 /**
  * A Tcp or FramedTcp listener: hands each accepted socket, wrapped by `wrap`, to the core. The
@@ -34,8 +34,8 @@ export class TcpLocal implements Local {
         accepted.destroy();
         return;
       }
-      const lending = this.reading === undefined ? undefined : takeOverSocket(accepted, this.reading);
-      acceptor.remote(this.wrap(lending ?? accepted, lending !== undefined), { host, port });
+      const taken = this.reading === undefined ? undefined : takeOverSocket(accepted, this.reading);
+      acceptor.remote(this.wrap(taken ?? accepted, taken !== undefined), { host, port });
     });
   }
 

@@ -11,10 +11,10 @@ export interface RemoteSettings {
   /** Milliseconds a graceful close may take before the socket is destroyed. */
   readonly linger: number;
   /**
-   * The sockets read into the buffer of {@link sharedReceive} (Node calls {@link TcpRemote.read});
+   * The sockets read into the shared receive buffer (their `onread` is {@link onReadFor}'s: Node calls {@link TcpRemote.read});
    * otherwise they emit `'data'` chunks of their own (Node calls {@link TcpRemote.data}).
    */
-  readonly sharedReads: boolean;
+  readonly readsShared: boolean;
   /**
    * Messages are lent (BorrowedBytes, valid during the callback): the user opted in with
    * `reuseReceiveBuffer`. Otherwise each read into the shared buffer is copied once, and messages
@@ -53,9 +53,9 @@ const receiveBuffer = new ReceiveBuffer(64 * 1024, 1024 * 1024);
 /**
  * The `onread` option of every socket, outgoing or accepted: one receive buffer for all of them, so
  * that a read allocates nothing and takes up to 1 MiB at once. What is read is lent to the
- * connection as {@link BorrowedBytes}; the connection copies it unless its user opted in to borrowing.
+ * connection as {@link BorrowedBytes}; the connection copies it unless its user opted in to lending.
  */
-const sharedReceiveOption: OnRead = {
+const lendingOnRead: OnRead = {
   buffer: receiveBuffer.next,
   callback(this: Socket, length: number, buffer: Uint8Array): void {
     receiveBuffer.read(length, buffer);
@@ -71,7 +71,7 @@ const ownedReads = new OwnedReads(receiveBuffer);
  * into the shared buffer, and each read is copied (`read`); one that receives in bulk reads into
  * buffers of its own, handed over with no copy (`readOwn`).
  */
-const ownedReceiveOption: OnRead = {
+const owningOnRead: OnRead = {
   buffer: ownedReads.next,
   callback(this: Socket, length: number, buffer: Uint8Array): void {
     const chunk = ownedReads.take(length, buffer);
@@ -83,10 +83,10 @@ const ownedReceiveOption: OnRead = {
 
 /**
  * The `onread` option of a Tcp or FramedTcp socket: lending (`reuseReceiveBuffer: true`: always the
- * shared buffer, messages lent) or not (the user's: see {@link ownedReceiveOption}).
+ * shared buffer, messages lent) or not (the user's: see {@link owningOnRead}).
  */
-export function sharedReceive(lend: boolean): OnRead {
-  return lend ? sharedReceiveOption : ownedReceiveOption;
+export function onReadFor(lend: boolean): OnRead {
+  return lend ? lendingOnRead : owningOnRead;
 }
 
 /** The linger timers of the connections closing gracefully (kept here, not in every connection). */
@@ -123,7 +123,7 @@ export class TcpRemote extends WriteBatch<Socket> implements Remote {
   ) {
     super(socket);
     (socket as OwnedSocket)[REMOTE] = this;
-    if (settings.sharedReads) early.set(this, []);
+    if (settings.readsShared) early.set(this, []);
     socket.on('error', onError);
     socket.on('close', onClose);
   }
@@ -150,7 +150,7 @@ export class TcpRemote extends WriteBatch<Socket> implements Remote {
   }
 
   receive(): void {
-    if (this.settings.sharedReads) {
+    if (this.settings.readsShared) {
       const chunks = early.get(this);
       early.delete(this);
       if (chunks !== undefined) for (const chunk of chunks) this.data(chunk);

@@ -13,7 +13,15 @@ import { ipFamily, isIPv6Multicast, payloadLimit } from './limits.js';
 import { hasMulticastOptions, type UdpSettings } from './options.js';
 import { bindSocket, closeAfterFlush, closeSocket, configureSocket, connectSocket, openSocket, queuedBytes, resolveHost, type ResolvedHost } from './socket.js';
 
-type State = 'opening' | 'ready' | 'failed' | 'closed';
+/** Resolving the peer, binding and connecting the socket. */
+const OPENING = 0;
+/** Bound and connected: datagrams go out. */
+const READY = 1;
+/** Opening failed (reported to the core). */
+const FAILED = 2;
+/** Closed by the core. */
+const CLOSED = 3;
+type State = typeof OPENING | typeof READY | typeof FAILED | typeof CLOSED;
 
 /** Refuses a resolved peer this socket cannot reach as asked (the name was only known now). */
 function checkTarget(target: ResolvedHost, source: SocketAddr | undefined, settings: UdpSettings): void {
@@ -32,7 +40,7 @@ function checkTarget(target: ResolvedHost, source: SocketAddr | undefined, setti
 export class UdpRemote implements Remote {
   private socket: Socket | undefined;
   private watch: RemoteWatch | undefined;
-  private state: State = 'opening';
+  private state: State = OPENING;
   /** Largest datagram `send` takes: lowered once the peer's family is known, and by EMSGSIZE. */
   private limit: number;
   /** True while the node is throttled: received datagrams are dropped. */
@@ -64,8 +72,8 @@ export class UdpRemote implements Remote {
   }
 
   pending(): PendingStatus {
-    if (this.state === 'ready') return PendingStatus.Ready;
-    return this.state === 'opening' ? PendingStatus.Incomplete : PendingStatus.Disconnected;
+    if (this.state === READY) return PendingStatus.Ready;
+    return this.state === OPENING ? PendingStatus.Incomplete : PendingStatus.Disconnected;
   }
 
   receive(): void {
@@ -84,7 +92,7 @@ export class UdpRemote implements Remote {
 
   send(data: Uint8Array): SendStatus {
     const socket = this.socket;
-    if (socket === undefined || this.state !== 'ready') return SendStatus.ResourceNotFound;
+    if (socket === undefined || this.state !== READY) return SendStatus.ResourceNotFound;
     const size = data.byteLength;
     if (size > this.limit) return SendStatus.MaxPacketSizeExceeded;
     // A send callback costs a closure and a tick per datagram (a quarter of the rate of small
@@ -103,8 +111,8 @@ export class UdpRemote implements Remote {
   }
 
   close(): void {
-    const wasReady = this.state === 'ready';
-    this.state = 'closed';
+    const wasReady = this.state === READY;
+    this.state = CLOSED;
     this.watch = undefined;
     const socket = this.socket;
     if (socket === undefined) return;
@@ -116,21 +124,21 @@ export class UdpRemote implements Remote {
   private async open(peer: SocketAddr): Promise<void> {
     try {
       const target = await resolveHost(peer.host, ipFamily(this.from?.host ?? ''), this.settings.lookup);
-      if (this.state !== 'opening') return;
+      if (this.state !== OPENING) return;
       checkTarget(target, this.from, this.settings);
       this.limit = Math.min(this.limit, payloadLimit(target.address, target.family));
       const socket = openSocket(target.family, this.settings, this.settings.reuseAddr ?? false, this.onSocketError);
       this.socket = socket;
       await bindSocket(socket, this.from?.host ?? (target.family === 4 ? '0.0.0.0' : '::'), this.from?.port ?? 0);
-      if (this.state !== 'opening') return;
+      if (this.state !== OPENING) return;
       configureSocket(socket, this.settings);
       await connectSocket(socket, target.address, peer.port);
-      if (this.state !== 'opening') return;
-      this.state = 'ready';
+      if (this.state !== OPENING) return;
+      this.state = READY;
       this.watch?.notify('writable');
     } catch (error) {
-      if (this.state !== 'opening') return;
-      this.state = 'failed';
+      if (this.state !== OPENING) return;
+      this.state = FAILED;
       this.watch?.closed(error instanceof Error ? error : new Error(String(error)));
     }
   }
@@ -141,7 +149,7 @@ export class UdpRemote implements Remote {
   };
 
   private readonly onSocketError = (error: Error): void => {
-    if (this.state === 'ready') this.report(error);
+    if (this.state === READY) this.report(error);
   };
 
   private sent(error: Error | null, size: number): void {

@@ -19,6 +19,8 @@ export interface NativeWebSocket {
 /** `new WebSocket(url)`, as browsers (and Deno, Bun, Node 22) provide it. */
 export type NativeWebSocketConstructor = new (url: string) => NativeWebSocket;
 
+// The states of the browser's WebSocket (its `readyState`, which is the state machine here): connecting,
+// open, closing; 3 is closed.
 const CONNECTING = 0;
 const OPEN = 1;
 const CLOSING = 2;

@@ -6,7 +6,7 @@ import { WebSocketServer, type VerifyClientCallbackAsync, type WebSocket } from 
 import { formatSocketAddr, type Acceptor, type Local, type LocalWatch } from '@message-io/core/adapter';
 import { takeOverSocket } from '@message-io/node-net';
 import { originAllowed, type WsListenSettings } from './options.js';
-import { sharedReceive, WsRemote } from './remote.js';
+import { onReadFor, WsRemote } from './remote.js';
 
 type Verify = Parameters<VerifyClientCallbackAsync>[1];
 
@@ -172,8 +172,8 @@ export class WsLocal implements Local {
     }
     const reading = this.readShared(socket);
     const upgraded = reading ?? socket;
-    const sharedReads = reading !== undefined;
-    this.wss.handleUpgrade(request, upgraded, head, (ws: WebSocket) => this.upgraded(ws, upgraded, request, sharedReads));
+    const readsShared = reading !== undefined;
+    this.wss.handleUpgrade(request, upgraded, head, (ws: WebSocket) => this.upgraded(ws, upgraded, request, readsShared));
   };
 
   /**
@@ -186,7 +186,7 @@ export class WsLocal implements Local {
     // Read now, so that Node caches them: past the move the old socket (still the request's) has no
     // stream to ask, and `upgraded` and `authenticate` read them from the request.
     if (socket.remoteAddress === undefined) return undefined;
-    const reading = takeOverSocket(socket, { onread: sharedReceive(this.settings.reuseReceiveBuffer) });
+    const reading = takeOverSocket(socket, { onread: onReadFor(this.settings.reuseReceiveBuffer) });
     const handshake = this.handshakes.get(socket);
     if (reading === undefined || handshake === undefined) return reading;
     this.handshakes.delete(socket);
@@ -199,10 +199,10 @@ export class WsLocal implements Local {
     return reading;
   }
 
-  private upgraded(ws: WebSocket, socket: Duplex, request: IncomingMessage, sharedReads: boolean): void {
+  private upgraded(ws: WebSocket, socket: Duplex, request: IncomingMessage, readsShared: boolean): void {
     const { remoteAddress: host, remotePort: port } = request.socket;
     const acceptor = this.acceptor;
-    const remote = new WsRemote(ws, this.settings, this.cap, socket, sharedReads, sharedReads && this.settings.reuseReceiveBuffer);
+    const remote = new WsRemote(ws, this.settings, this.cap, socket, readsShared, readsShared && this.settings.reuseReceiveBuffer);
     if (!this.endHandshake(socket) || this.closed || acceptor === undefined || host === undefined || port === undefined) {
       ws.terminate();
       return;

@@ -15,7 +15,7 @@ type WsReceiver = BaseReceiver & { [kFast]?: FastReceive };
 export interface FrameTarget {
   /**
    * One whole binary message: the user's (a view of a read no one reads into again), or, when the
-   * listener opted in to borrowing, `BorrowedBytes` valid during the call. A fragmented message is
+   * listener opted in to lending, `BorrowedBytes` valid during the call. A fragmented message is
    * joined into a buffer of its own, never lent.
    */
   deliver(data: Uint8Array): void;
@@ -48,30 +48,28 @@ function headerLengthOf(b1: number): number {
 /** The masking key handed to bufferutil, filled before each (synchronous) call; also used by the JS loop. */
 const maskKey = Buffer.alloc(4);
 
-/** What a frame's header says, and what to do with the frame. */
-const enum Kind {
-  /** A final, uncompressed binary frame of the expected masking, within maxPayload: ours. */
-  Data,
-  /** A control frame or a final text frame: handed whole to `ws` (Pong, Close, UTF-8 checks). */
-  Forward,
-  /**
-   * A frame of a fragmented message (binary or text): its payload is joined here into the
-   * message, which is ours once whole if binary, or handed to `ws` as one final text frame.
-   */
-  Fragment,
-  // Anything else (bad bits, oversize, a fragment out of place): `Mode.Passing`, `ws` takes the
-  // rest of the stream and ends the connection at that frame's header.
-}
+// What a frame's header says, and what to do with the frame (a Kind):
+/** A final, uncompressed binary frame of the expected masking, within maxPayload: ours. */
+const DATA = 0;
+/** A control frame or a final text frame: handed whole to `ws` (Pong, Close, UTF-8 checks). */
+const FORWARD = 1;
+/**
+ * A frame of a fragmented message (binary or text): its payload is joined here into the
+ * message, which is ours once whole if binary, or handed to `ws` as one final text frame.
+ */
+const FRAGMENT = 2;
+// Anything else (bad bits, oversize, a fragment out of place): PASSING, `ws` takes the rest of
+// the stream and ends the connection at that frame's header.
+type Kind = typeof DATA | typeof FORWARD | typeof FRAGMENT;
 
-/** Where the stream goes. */
-const enum Mode {
-  /** Frames are split here. */
-  Fast,
-  /** `ws` takes the rest of the stream. */
-  Passing,
-  /** `ws` has closed or failed: the rest is dropped, as `ws` would. */
-  Stopped,
-}
+// Where the stream goes (a Mode):
+/** Frames are split here. */
+const FAST = 0;
+/** `ws` takes the rest of the stream. */
+const PASSING = 1;
+/** `ws` has closed or failed: the rest is dropped, as `ws` would. */
+const STOPPED = 2;
+type Mode = typeof FAST | typeof PASSING | typeof STOPPED;
 
 /**
  * A faster receive path for Ws: the frames that make up nearly all traffic (final binary frames,
@@ -99,14 +97,14 @@ const enum Mode {
  * that has no such receiver) `ws` keeps the whole stream, as before.
  */
 export class FastReceive implements HeldRestOwner {
-  private mode = Mode.Fast;
+  private mode: Mode = FAST;
   /** What a stop left (core's `HeldRest`), until the node reads again. */
   private rest: HeldRest | undefined = undefined;
   /** Header bytes of a frame cut by a chunk boundary (made the first time one is). */
   private header: Buffer | undefined = undefined;
   private headerBytes = 0;
   // The frame being received across chunks.
-  private kind = Kind.Data;
+  private kind: Kind = DATA;
   private expected = -1;
   private received = 0;
   /** The bytes so far of a control, text or (not lent) binary frame over several chunks; made on first use. */
@@ -131,19 +129,19 @@ export class FastReceive implements HeldRestOwner {
     private readonly maxPayload: number,
     private readonly expectMasked: boolean,
     private readonly target: FrameTarget,
-    private readonly lent: boolean,
+    private readonly lend: boolean,
   ) {}
 
   /**
    * Installs the fast path on an open `ws` connection. `expectMasked` is true on the server side
-   * (clients mask their frames). `lent`: the chunks it will be given are lent (a receive buffer
+   * (clients mask their frames). `lend`: the chunks it will be given are lent (a receive buffer
    * read into again): it then keeps copies of what it holds across chunks or hands to `ws`, and
    * delivers `BorrowedBytes`. Returns undefined, changing nothing, when it cannot be installed.
    */
-  static install(ws: WebSocket, maxPayload: number, expectMasked: boolean, target: FrameTarget, lent: boolean): FastReceive | undefined {
+  static install(ws: WebSocket, maxPayload: number, expectMasked: boolean, target: FrameTarget, lend: boolean): FastReceive | undefined {
     const receiver: WsReceiver | undefined = receiverOf(ws);
     if (receiver === undefined) return undefined;
-    const fast = new FastReceive(receiver, maxPayload, expectMasked, target, lent);
+    const fast = new FastReceive(receiver, maxPayload, expectMasked, target, lend);
     receiver[kFast] = fast;
     interceptReceiver(receiver, fastWrite);
     return fast;
@@ -151,7 +149,7 @@ export class FastReceive implements HeldRestOwner {
 
   /** True once `ws` takes the rest of the stream (a method may have just decided it). */
   private get passing(): boolean {
-    return this.mode === Mode.Passing;
+    return this.mode === PASSING;
   }
 
   /** True while a stop's rest waits for the node to read again. */
@@ -184,7 +182,7 @@ export class FastReceive implements HeldRestOwner {
 
   /** HeldRestOwner: all of it is handed over. */
   readAgain(): void {
-    if (!this.holding && this.mode !== Mode.Stopped) this.target.readAgain();
+    if (!this.holding && this.mode !== STOPPED) this.target.readAgain();
   }
 
   /**
@@ -194,18 +192,18 @@ export class FastReceive implements HeldRestOwner {
   private stop(chunk: Buffer, offset: number): boolean {
     const rest = new HeldRest(this);
     this.rest = rest;
-    rest.keep(chunk.subarray(offset), this.lent);
+    rest.keep(chunk.subarray(offset), this.lend);
     return false;
   }
 
   /** Takes one chunk of the socket's bytes. Returns what `ws`'s receiver would: false to pause. */
   write(chunk: Buffer): boolean {
     if (this.rest?.holding) {
-      this.rest.keep(chunk, this.lent);
+      this.rest.keep(chunk, this.lend);
       return false;
     }
     if (this.passing) return this.forward(chunk);
-    if (this.mode === Mode.Stopped) return true;
+    if (this.mode === STOPPED) return true;
     let offset = 0;
     const end = chunk.length;
     if (this.expected >= 0) offset = this.continueFrame(chunk, 0);
@@ -216,7 +214,7 @@ export class FastReceive implements HeldRestOwner {
       this.headerBytes = 0;
       offset = this.continueFrame(chunk, offset);
     }
-    while (offset < end && this.mode === Mode.Fast) {
+    while (offset < end && this.mode === FAST) {
       // Between frames here: the node may have said stop after the last one.
       if (this.target.stopped) return this.stop(chunk, offset);
       if (end - offset < 2) {
@@ -236,12 +234,12 @@ export class FastReceive implements HeldRestOwner {
       offset += headerLength;
       if (end - offset >= length) {
         // The whole frame is in this chunk.
-        if (this.kind === Kind.Data) {
+        if (this.kind === DATA) {
           const payload = chunk.subarray(offset, offset + length);
           if (this.expectMasked) this.unmask(payload);
           offset += length;
-          this.target.deliver(length === 0 ? EMPTY : this.lent ? new BorrowedBytes(payload.buffer as ArrayBuffer, payload.byteOffset, length) : payload);
-        } else if (this.kind === Kind.Fragment) {
+          this.target.deliver(length === 0 ? EMPTY : this.lend ? new BorrowedBytes(payload.buffer as ArrayBuffer, payload.byteOffset, length) : payload);
+        } else if (this.kind === FRAGMENT) {
           const payload = chunk.subarray(offset, offset + length);
           if (this.expectMasked) this.unmask(payload);
           offset += length;
@@ -257,7 +255,7 @@ export class FastReceive implements HeldRestOwner {
       this.beginFrame(length, chunk.subarray(start, offset));
       offset = this.continueFrame(chunk, offset);
     }
-    return this.mode !== Mode.Fast || !this.target.stopped || this.stop(chunk, offset);
+    return this.mode !== FAST || !this.target.stopped || this.stop(chunk, offset);
   }
 
   /** Reads a header that lies whole at `chunk[at]`; sets kind, mask; returns the payload length. */
@@ -296,18 +294,18 @@ export class FastReceive implements HeldRestOwner {
    * refuse the frame at its header.
    */
   private kindOf(opcode: number, final: boolean, length: number): Kind | undefined {
-    if (opcode >= 8) return opcode <= 10 && final && length <= 125 ? Kind.Forward : undefined;
+    if (opcode >= 8) return opcode <= 10 && final && length <= 125 ? FORWARD : undefined;
     if (this.messageOpcode !== 0) {
       // Within a fragmented message, only its continuations, up to maxPayload in all.
       if (opcode !== 0 || this.messageLength + length > this.maxPayload) return undefined;
       this.messageLimit = final ? this.messageLength + length : this.maxPayload;
-      return Kind.Fragment;
+      return FRAGMENT;
     }
     if ((opcode !== 1 && opcode !== 2) || length > this.maxPayload) return undefined;
-    if (final) return opcode === 2 ? Kind.Data : Kind.Forward;
+    if (final) return opcode === 2 ? DATA : FORWARD;
     this.messageOpcode = opcode;
     this.messageLimit = this.maxPayload;
-    return Kind.Fragment;
+    return FRAGMENT;
   }
 
   /**
@@ -316,7 +314,7 @@ export class FastReceive implements HeldRestOwner {
    * if it had received every fragment itself.
    */
   private startPassing(): void {
-    this.mode = Mode.Passing;
+    this.mode = PASSING;
     const opcode = this.messageOpcode;
     if (opcode === 0) return;
     const payload = this.takeMessage();
@@ -360,16 +358,16 @@ export class FastReceive implements HeldRestOwner {
     const take = Math.min(this.expected - this.received, chunk.length - offset);
     const piece = chunk.subarray(offset, offset + take);
     const kind = this.kind;
-    if (kind !== Kind.Forward && this.expectMasked) this.unmask(piece);
+    if (kind !== FORWARD && this.expectMasked) this.unmask(piece);
     if (take > 0) {
-      if (kind === Kind.Fragment) this.appendToMessage(piece);
-      else if (this.lent && kind === Kind.Data) this.joined = joinPiece(this.joined, this.received, this.expected, piece);
-      else (this.held ??= new HeldFrame()).add(piece, this.expected, !this.lent);
+      if (kind === FRAGMENT) this.appendToMessage(piece);
+      else if (this.lend && kind === DATA) this.joined = joinPiece(this.joined, this.received, this.expected, piece);
+      else (this.held ??= new HeldFrame()).add(piece, this.expected, !this.lend);
     }
     this.received += take;
     offset += take;
     if (this.received < this.expected) return offset;
-    if (kind === Kind.Fragment) {
+    if (kind === FRAGMENT) {
       this.expected = -1;
       this.received = 0;
       this.endFragment();
@@ -389,13 +387,13 @@ export class FastReceive implements HeldRestOwner {
     this.expected = -1;
     this.received = 0;
     // A frame over several chunks was copied if they are lent: `ws` may keep it as it is.
-    if (kind === Kind.Data) this.target.deliver(frame);
+    if (kind === DATA) this.target.deliver(frame);
     else this.forwardFrame(frame, false);
     return offset;
   }
 
   /** Hands one whole control or text frame to `ws` (a copy if `copy`); stops when `ws` has closed or failed. */
-  private forwardFrame(frame: Buffer, copy = this.lent): void {
+  private forwardFrame(frame: Buffer, copy = this.lend): void {
     this.forward(frame, copy);
     this.stopIfDone();
   }
@@ -403,7 +401,7 @@ export class FastReceive implements HeldRestOwner {
   /** After a Close frame or a protocol error, `ws` reads nothing more: neither do we. */
   private stopIfDone(): void {
     if (receiverDone(this.receiver)) {
-      this.mode = Mode.Stopped;
+      this.mode = STOPPED;
       this.held = undefined;
       this.message = undefined;
     }
@@ -447,7 +445,7 @@ export class FastReceive implements HeldRestOwner {
   private beginFrame(length: number, header: Buffer): void {
     this.expected = length;
     this.received = 0;
-    if (this.kind !== Kind.Forward) return;
+    if (this.kind !== FORWARD) return;
     this.expected += header.length;
     this.received = header.length;
     (this.held ??= new HeldFrame()).add(header, this.expected, false);
@@ -464,7 +462,7 @@ export class FastReceive implements HeldRestOwner {
    * Hands bytes to `ws`'s receiver, through its own `write` (`fastWrite` is in front of it); a copy
    * when `copy` (lent bytes, by default), since `ws` may keep them.
    */
-  private forward(chunk: Buffer, copy = this.lent): boolean {
+  private forward(chunk: Buffer, copy = this.lend): boolean {
     return writeToReceiver(this.receiver, copy ? Buffer.from(chunk) : chunk);
   }
 

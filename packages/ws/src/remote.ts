@@ -37,10 +37,14 @@ export function peerError(error: Error): Error {
   return new ProtocolError(`the peer broke the WebSocket protocol: ${error.message}`, { cause: error });
 }
 
-/** Where received messages go: kept until `receive` (EARLY), to the core (READING), dropped once closed. */
+/** Received messages are kept until `receive`. */
 const EARLY = 0;
+/** Received messages go to the core. */
 const READING = 1;
+/** Closed: received messages are dropped. */
 const CLOSED = 2;
+/** Where received messages go. */
+type Reading = typeof EARLY | typeof READING | typeof CLOSED;
 
 /** Where a WebSocket keeps its WsRemote, for the listeners shared by every connection. */
 const kRemote = Symbol('message-io.ws.remote');
@@ -89,7 +93,7 @@ const kReader: unique symbol = Symbol('message-io.ws.reader');
 type ReadingSocket = Duplex & { [kReader]?: WsRemote };
 
 /** Node's `onread` option: what gives the buffer of each read, and what it calls after each read. */
-export interface SharedReceive {
+export interface WsOnRead {
   readonly buffer: () => Uint8Array;
   callback(this: ReadingSocket, length: number, buffer: Uint8Array): void;
 }
@@ -101,7 +105,7 @@ export interface SharedReceive {
  * (the handshake is not over, or `ws` receives everything) a copy goes through the socket's own
  * stream, where `ws` listens, in order.
  */
-const lendingReceive: SharedReceive = {
+const lendingOnRead: WsOnRead = {
   buffer: receiveBuffer.next,
   callback(this: ReadingSocket, length: number, buffer: Uint8Array): void {
     receiveBuffer.read(length, buffer);
@@ -118,9 +122,9 @@ const ownedReads = new OwnedReads(receiveBuffer);
  * Node's `onread` option for the sockets whose messages are the user's (the default): a socket
  * that receives little reads into the shared buffer and each read is copied; one that receives in
  * bulk reads into buffers of its own, handed over with no copy. The read then goes where
- * {@link lendingReceive} sends it.
+ * {@link lendingOnRead} sends it.
  */
-const owningReceive: SharedReceive = {
+const owningOnRead: WsOnRead = {
   buffer: ownedReads.next,
   callback(this: ReadingSocket, length: number, buffer: Uint8Array): void {
     const read = ownedReads.take(length, buffer);
@@ -131,8 +135,8 @@ const owningReceive: SharedReceive = {
 };
 
 /** The `onread` option of an accepted socket without TLS: lending (`reuseReceiveBuffer: true`) or not. */
-export function sharedReceive(lend: boolean): SharedReceive {
-  return lend ? lendingReceive : owningReceive;
+export function onReadFor(lend: boolean): WsOnRead {
+  return lend ? lendingOnRead : owningOnRead;
 }
 
 /** Where an adopted socket keeps its SocketSink. */
@@ -165,7 +169,7 @@ export class WsRemote implements Remote {
   /** Messages up to this size are framed here (frame.ts): set once open, with a known socket and no compression. */
   private coalesceLimit = -1;
   /** EARLY until `receive`, READING then, CLOSED once closed. */
-  private reading = EARLY;
+  private reading: Reading = EARLY;
   /** Messages received before `receive`, made on the first one. */
   private early: Buffer[] | undefined = undefined;
   /** The callback of sends that report their writing, made on first use. */
@@ -180,15 +184,15 @@ export class WsRemote implements Remote {
   /**
    * `socket` is given for an accepted connection (server side: unmasked frames); a client learns
    * its socket from the upgrade response, and masks its frames. `lend`: messages are lent (the listener's
-   * `reuseReceiveBuffer`). `sharedReads`: the socket reads into the
-   * shared receive buffer (`sharedReceive`).
+   * `reuseReceiveBuffer`). `readsShared`: the socket reads into the
+   * shared receive buffer (its `onread` is `onReadFor`'s).
    */
   constructor(
     private readonly ws: WebSocket,
     private readonly settings: WsSettings,
     private readonly cap: number,
     socket?: Duplex,
-    private readonly sharedReads = false,
+    private readonly readsShared = false,
     private readonly lend = false,
   ) {
     this.masked = socket === undefined;
@@ -329,7 +333,7 @@ export class WsRemote implements Remote {
   }
 
   /**
-   * A read into the shared buffer (`sharedReceive`): taken by our receive path, as it is, if it is
+   * A read into the shared buffer (`onReadFor`): taken by our receive path, as it is, if it is
    * installed and nothing read before waits in the socket's stream. False: the caller queues a copy.
    */
   take(socket: Duplex, chunk: Buffer): boolean {
@@ -350,7 +354,7 @@ export class WsRemote implements Remote {
     this.out = out;
     (socket as Duplex & { [kSink]?: SocketSink })[kSink] = sink;
     if (this.heartbeat !== undefined) socket.on('data', () => this.heartbeat?.alive());
-    if (this.sharedReads) {
+    if (this.readsShared) {
       (socket as ReadingSocket)[kReader] = this;
       // Reads queued during the handshake may have paused it; `ws` listens to it now.
       socket.resume();

@@ -83,7 +83,7 @@ export interface RemoteWatch {
    *
    * The bytes become the user's, who may keep them and read them at any time later: hand over
    * memory you never write again (a fresh buffer, or a view of one that no later read fills). An
-   * adapter may read into a buffer it reuses only when the user opted in to borrowing for that
+   * adapter may read into a buffer it reuses only when the user opted in to lending for that
    * connection (an option such as `reuseReceiveBuffer`), and must then hand its views over as
    * `BorrowedBytes` (`new BorrowedBytes(buffer, offset, length)`): valid during this call only;
    * the core copies them when it stores an event. The conformance suite checks that messages

@@ -1,7 +1,7 @@
 /**
  * `@message-io/core/adapter`: everything a transport package needs, in one import. The contract
  * (`Adapter`, `Remote`, `Local` and the watches the core hands them), transport values and
- * capabilities, statuses, address parsing, errors, option readers, borrowed bytes, and
+ * capabilities, statuses, address parsing, errors, option readers, lent bytes (`BorrowedBytes`), and
  * `HeldRest` (holding the rest of a read when the node says stop). Nothing here needs Node: an
  * adapter built on Node's sockets finds its speed helpers in `@message-io/node-net`. Applications
  * import `@message-io/core` instead, which re-exports all of this too.

@@ -42,8 +42,16 @@ export class RemoteGroup {
   }
 }
 
-type State = 'pending' | 'ready' | 'closed';
-const STATES: readonly State[] = ['pending', 'ready', 'closed'];
+/** A connection's state: connecting or waiting for `receive`. */
+export const PENDING = 0;
+/** Open: messages flow and sends go out. */
+export const READY = 1;
+/** Closed for good. */
+export const CLOSED = 2;
+/** Where a connection is in its life (its number, as every state machine here: docs/contributing.md). */
+export type ConnectionState = typeof PENDING | typeof READY | typeof CLOSED;
+// Unlike the other state machines, the state is not a field of its own: it is packed into the two
+// low bits of `bits` with the flags below, one field for them all (memory per connection).
 const STATE_MASK = 3;
 const BACKPRESSURED = 4;
 const SOURCING = 8;
@@ -55,7 +63,7 @@ const SOURCING = 8;
  * its shared {@link RemoteGroup}, its endpoint and its Remote.
  */
 export class RemoteEntry implements RemoteWatch {
-  /** The state (index in STATES) and the BACKPRESSURED and SOURCING flags. */
+  /** The state (bits 0-1: PENDING, READY or CLOSED) and the BACKPRESSURED and SOURCING flags. */
   private bits = 0;
 
   /** Made by the NetworkController when it registers a connection. */
@@ -66,11 +74,11 @@ export class RemoteEntry implements RemoteWatch {
   ) {}
 
   /** Where the connection is in its life. */
-  get state(): State {
-    return STATES[this.bits & STATE_MASK]!;
+  get state(): ConnectionState {
+    return (this.bits & STATE_MASK) as ConnectionState;
   }
-  set state(state: State) {
-    this.bits = (this.bits & ~STATE_MASK) | STATES.indexOf(state);
+  set state(state: ConnectionState) {
+    this.bits = (this.bits & ~STATE_MASK) | state;
   }
 
   /** A send was refused for backpressure: `writable` is due once it drains. */
@@ -140,8 +148,8 @@ export class RemoteEntry implements RemoteWatch {
   /** RemoteWatch: polls a pending connection, or reports a drain on a ready one. */
   notify(readiness: Readiness): void {
     if (this.sourcing) return; // the first poll follows on the next microtask
-    if (this.state === 'pending') this.group.connections.poll(this, readiness);
-    else if (this.state === 'ready' && readiness === 'writable') this.group.connections.drained(this);
+    if (this.state === PENDING) this.group.connections.poll(this, readiness);
+    else if (this.state === READY && readiness === 'writable') this.group.connections.drained(this);
   }
 
   /** RemoteWatch: the connection is gone. */
@@ -153,7 +161,7 @@ export class RemoteEntry implements RemoteWatch {
   /** RemoteWatch: emits each received message while the connection is ready; false once the node is throttled. */
   received(data: Uint8Array): boolean {
     const connections = this.group.connections;
-    if (this.state === 'ready') connections.emit({ type: 'message', endpoint: this.endpoint, data });
+    if (this.state === READY) connections.emit({ type: 'message', endpoint: this.endpoint, data });
     return !connections.throttled;
   }
 }
@@ -197,9 +205,9 @@ export class Connections {
     entry.sourcing = false;
     queueMicrotask(() => {
       if (failure !== undefined) this.failPending(entry, failure);
-      else if (entry.state === 'pending') {
+      else if (entry.state === PENDING) {
         this.poll(entry, 'writable');
-        if (entry.state === 'pending') this.armTimeout(entry, connectTimeout);
+        if (entry.state === PENDING) this.armTimeout(entry, connectTimeout);
       }
     });
   }
@@ -228,7 +236,7 @@ export class Connections {
   private ready(entry: RemoteEntry): void {
     clearTimeout(entry.timer);
     entry.timer = undefined;
-    entry.state = 'ready';
+    entry.state = READY;
     if (entry.listenerId === undefined) {
       this.emit({ type: 'connected', endpoint: entry.endpoint, ok: true });
       const waiters = entry.waiters;
@@ -237,7 +245,7 @@ export class Connections {
     } else {
       this.emit({ type: 'accepted', endpoint: entry.endpoint, listenerId: entry.listenerId });
     }
-    if (entry.state !== 'ready') return;
+    if (entry.state !== READY) return;
     try {
       entry.remote.receive();
     } catch (cause) {
@@ -263,7 +271,7 @@ export class Connections {
     } catch (cause) {
       return this.lost(entry, new AdapterError('the adapter threw from readyToWrite', { cause }));
     }
-    if (entry.backpressured && entry.state === 'ready' && entry.remote.bufferedBytes < entry.cap) {
+    if (entry.backpressured && entry.state === READY && entry.remote.bufferedBytes < entry.cap) {
       entry.backpressured = false;
       this.emit({ type: 'writable', endpoint: entry.endpoint });
     }
@@ -271,8 +279,8 @@ export class Connections {
 
   /** The connection ended on its own (peer, error, adapter fault). */
   lost(entry: RemoteEntry, error: Error | undefined): void {
-    if (entry.state === 'closed') return;
-    if (entry.state === 'pending') {
+    if (entry.state === CLOSED) return;
+    if (entry.state === PENDING) {
       const reason =
         error instanceof MessageIoError
           ? error
@@ -284,7 +292,7 @@ export class Connections {
   }
 
   private failPending(entry: RemoteEntry, error: Error): void {
-    if (entry.state !== 'pending') return;
+    if (entry.state !== PENDING) return;
     this.closeRemote(entry);
     this.settleWaiters(entry, error);
     if (entry.listenerId === undefined) this.emit({ type: 'connected', endpoint: entry.endpoint, ok: false, error });
@@ -299,8 +307,8 @@ export class Connections {
 
   /** Closes a connection for good: out of the registry, its timer cleared, `Remote.close` called once. */
   closeRemote(entry: RemoteEntry): void {
-    if (entry.state === 'closed') return;
-    entry.state = 'closed';
+    if (entry.state === CLOSED) return;
+    entry.state = CLOSED;
     clearTimeout(entry.timer);
     entry.timer = undefined;
     this.resources.delete(entry.id.id);

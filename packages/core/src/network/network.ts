@@ -1,6 +1,6 @@
 import type { Local, Remote } from '../adapter/adapter.js';
 import type { BorrowedBytes } from '../adapter/borrowed.js';
-import { Connections, RemoteEntry, RemoteGroup } from './connection.js';
+import { CLOSED, Connections, READY, RemoteEntry, RemoteGroup } from './connection.js';
 import { connectFailureReason } from './connect-failure.js';
 import { waitSignal, type ConnectWaitOptions } from './connect-wait.js';
 import { formatRemoteAddr, isUrlAddr, parseRemoteAddr, type AddressInput, type RemoteAddr } from '../adapter/address.js';
@@ -122,8 +122,8 @@ export class NetworkController {
     const signal = waitSignal(wait);
     const endpoint = this.connect(transport, addr, options);
     const entry = this.resources.get(endpoint.resourceId.id) as RemoteEntry | undefined;
-    if (entry === undefined || entry.state === 'closed') throw new ConnectError(`connection to ${endpoint.addr} failed`);
-    if (entry.state === 'ready') return endpoint;
+    if (entry === undefined || entry.state === CLOSED) throw new ConnectError(`connection to ${endpoint.addr} failed`);
+    if (entry.state === READY) return endpoint;
     return new Promise((resolve, reject) => {
       if (signal === undefined) {
         (entry.waiters ??= []).push({ resolve, reject });
@@ -198,7 +198,7 @@ export class NetworkController {
     const entry = this.find(endpoint.resourceId);
     if (entry === undefined) return SendStatus.ResourceNotFound;
     if (entry.kind === 'local') return this.sendFromListener(entry, endpoint, data);
-    if (entry.state !== 'ready') return SendStatus.ResourceNotAvailable;
+    if (entry.state !== READY) return SendStatus.ResourceNotAvailable;
     if (entry.maxMessageSize !== undefined && data.byteLength > entry.maxMessageSize) return SendStatus.MaxPacketSizeExceeded;
     if (entry.remote.bufferedBytes >= entry.cap) {
       entry.backpressured = true;
@@ -235,7 +235,7 @@ export class NetworkController {
   isReady(id: ResourceId): boolean | undefined {
     const entry = this.find(id);
     if (entry === undefined) return undefined;
-    return entry.kind === 'local' || entry.state === 'ready';
+    return entry.kind === 'local' || entry.state === READY;
   }
 
   /** Unsent bytes queued on a connection, or `undefined` when it is unknown. */
@@ -254,7 +254,7 @@ export class NetworkController {
     for (const entry of this.resources.values()) {
       // An adapter may change its mind about reading within the loop: the last word wins.
       if (this.throttled !== throttled) return;
-      if (entry.kind === 'remote' && entry.state === 'ready') this.connections.throttle(entry, throttled);
+      if (entry.kind === 'remote' && entry.state === READY) this.connections.throttle(entry, throttled);
     }
   }
 

@@ -50,7 +50,7 @@ function owned<S>(event: NodeEvent<S>): NodeEvent<S> {
 export type CallbackResult = void | PromiseLike<unknown>;
 
 /**
- * The borrowed-bytes check (`checkBorrowed`): a message lent by its adapter is handed to the
+ * The check of lent bytes (`checkBorrowed`): a message lent by its adapter is handed to the
  * callback as a copy whose memory is detached once the callback returns, so that any later use
  * reads zero bytes or throws a `TypeError` ("detached ArrayBuffer") instead of reading bytes that
  * a later read has overwritten.
@@ -65,13 +65,19 @@ function detach(data: Uint8Array): void {
   if (data.byteLength > 0) structuredClone(data.buffer, { transfer: [data.buffer as ArrayBuffer] });
 }
 
+/** The dispatcher's consumer: none yet, a `forEach` callback, or an async iterator. */
+const NO_CONSUMER = 0;
+const CALLBACK = 1;
+const ITERATOR = 2;
+type Consumer = typeof NO_CONSUMER | typeof CALLBACK | typeof ITERATOR;
+
 /**
  * Delivers a node's events to its one consumer (a `forEach` callback or an async iterator), one at
  * a time, never re-entered. Events that cannot be delivered now (no consumer yet, or the callback
  * is running) are stored with their own copy of the data and delivered first, in order.
  */
 export class Dispatcher<S> {
-  private mode: 'none' | 'callback' | 'iterator' = 'none';
+  private mode: Consumer = NO_CONSUMER;
   private callback: ((event: NodeEvent<S>) => CallbackResult) | undefined;
   private readonly stored = new Fifo<NodeEvent<S>>();
   private dispatching = false;
@@ -87,7 +93,7 @@ export class Dispatcher<S> {
    * yet, a slow iterator, or a callback whose promise is pending), each event counted as its
    * message bytes plus {@link STORED_EVENT_COST}: past it
    * `onThrottle(true)` asks the network to stop reading, and below half of it `onThrottle(false)`
-   * lets it read again. `checkBorrowed` turns on the borrowed-bytes check ({@link checkedCopy}).
+   * lets it read again. `checkBorrowed` turns on the check of lent bytes ({@link checkedCopy}).
    */
   constructor(
     private readonly signals: EventQueue<S>,
@@ -103,7 +109,7 @@ export class Dispatcher<S> {
    * as a throw.
    */
   useCallback(callback: (event: NodeEvent<S>) => CallbackResult): void {
-    this.claim('callback');
+    this.claim(CALLBACK);
     this.callback = callback;
     if (this.stored.size > 0) this.scheduleDrain();
     this.signals.onWake(this.scheduleSignalTurn);
@@ -111,7 +117,7 @@ export class Dispatcher<S> {
 
   /** Takes an iterator as the consumer; returns its `next`. */
   useIterator(): () => Promise<IteratorResult<NodeEvent<S>, undefined>> {
-    this.claim('iterator');
+    this.claim(ITERATOR);
     this.signals.onWake(this.wakeIterator);
     return () => this.nextForIterator();
   }
@@ -119,7 +125,7 @@ export class Dispatcher<S> {
   /** Hands an event to the consumer now, or stores it. */
   emit(event: NodeEvent<S>): void {
     if (!this.active) return;
-    if (this.mode === 'callback') {
+    if (this.mode === CALLBACK) {
       if (!this.dispatching && this.stored.size === 0) return this.deliver(event);
       this.store(owned(event));
       if (!this.dispatching) this.scheduleDrain();
@@ -160,8 +166,8 @@ export class Dispatcher<S> {
     waiter?.({ done: true, value: undefined });
   }
 
-  private claim(mode: 'callback' | 'iterator'): void {
-    if (this.mode !== 'none') {
+  private claim(mode: typeof CALLBACK | typeof ITERATOR): void {
+    if (this.mode !== NO_CONSUMER) {
       throw new ListenerInUseError('this listener already has a consumer: call forEach or iterate it only once');
     }
     this.mode = mode;

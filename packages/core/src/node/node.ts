@@ -17,7 +17,7 @@ function checkNodeOptions(options: NodeOptions | undefined): void {
   }
 }
 
-/** The environment variable that turns the borrowed-bytes check on for every node: `MESSAGE_IO_CHECK_BORROWED=1`. */
+/** The environment variable that turns the check of lent bytes (`checkBorrowed`) on for every node: `MESSAGE_IO_CHECK_BORROWED=1`. */
 export const CHECK_BORROWED_ENV = 'MESSAGE_IO_CHECK_BORROWED';
 
 function resolveCheckBorrowed(options: NodeOptions | undefined): boolean {
@@ -101,7 +101,7 @@ export class NodeListener<S> implements AsyncIterable<NodeEvent<S>> {
 
   /**
    * Calls `callback` for every event, one at a time, never re-entered. A message's `data` is the
-   * user's: keep it, or read it after an `await` (unless the connection opted in to borrowing with
+   * user's: keep it, or read it after an `await` (unless the connection opted in to lending with
    * `reuseReceiveBuffer`: then it is `BorrowedBytes`, valid until the callback returns).
    *
    * The callback may be `async`: when it returns a promise, the next event waits until that
@@ -149,7 +149,7 @@ export interface NodeOptions {
    */
   maxStoredBytes?: number;
   /**
-   * Development check of borrowed bytes: a message lent by a reused receive buffer
+   * Development check of lent bytes: a message lent by a reused receive buffer
    * (`BorrowedBytes`, only with `reuseReceiveBuffer: true`) is handed to the callback as a copy
    * that is detached when the callback returns, so that keeping it, or reading it after an `await`,
    * reads zero bytes or throws `TypeError` (detached ArrayBuffer) instead of silently reading
