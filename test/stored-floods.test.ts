@@ -77,8 +77,8 @@ function firstMessage(kind: Kind, size: number): Buffer {
   return Buffer.concat([prefix(size), payload]);
 }
 
-/** Polls `report` until `done` holds for it, or `ms` passed; returns the last report. */
-async function until(node: JsonChild, done: (r: Report) => boolean, ms: number): Promise<Report> {
+/** Polls the child's report until `done` holds for it, or `ms` passed; returns the last report (the caller asserts on it). */
+async function reportWhen(node: JsonChild, done: (r: Report) => boolean, ms: number): Promise<Report> {
   const deadline = Date.now() + ms;
   for (;;) {
     const r = await node.ask<Report>('report', 'report');
@@ -112,7 +112,7 @@ async function floodStream(kind: Kind, consumer: Consumer, flood: Flood, count: 
   const firstSize = 512 * KiB;
   socket!.write(firstMessage(kind, firstSize));
   // The iterator takes the first message and stops; without a consumer it is stored.
-  const before = await until(node, (r) => (consumer === 'iterator' ? r.messages === 1 : false), consumer === 'iterator' ? 10_000 : 500);
+  const before = await reportWhen(node, (r) => (consumer === 'iterator' ? r.messages === 1 : false), consumer === 'iterator' ? 10_000 : 500);
   const size = flood === 'one-byte' ? 1 : 0;
   const bytes = kind === 'tcp' ? firstMessage('tcp', 4 * MiB).subarray(firstSize % 256) : floodBytes(kind, size, count, firstSize, flood === 'empty-text');
   socket!.write(bytes);
@@ -137,7 +137,7 @@ async function floodStream(kind: Kind, consumer: Consumer, flood: Flood, count: 
   // The consumer takes events again: everything arrives, in order.
   await node.ask('drain', 'draining');
   const expectedBytes = firstSize + (kind === 'tcp' ? bytes.length : count * size);
-  const after = await until(node, (r) => r.bytes >= expectedBytes && (kind === 'tcp' || r.messages >= count + 1), 30_000);
+  const after = await reportWhen(node, (r) => r.bytes >= expectedBytes && (kind === 'tcp' || r.messages >= count + 1), 30_000);
   expect(after.bytes).toBe(expectedBytes);
   if (kind !== 'tcp') expect(after.messages).toBe(count + 1);
   expect(after.disorder).toBe(0);
@@ -164,7 +164,7 @@ async function floodUdp(kind: Kind, consumer: Consumer, flood: Flood, count: num
   const port = kind === 'udp-connected' ? await hi : Number(addr.slice(addr.lastIndexOf(':') + 1));
   const send = (data: Uint8Array): Promise<void> => new Promise((done) => peer.send(data, port, '127.0.0.1', () => done()));
   await send(firstMessage('tcp', 1024));
-  const before = await until(node, (r) => (consumer === 'iterator' ? r.messages === 1 : false), consumer === 'iterator' ? 10_000 : 500);
+  const before = await reportWhen(node, (r) => (consumer === 'iterator' ? r.messages === 1 : false), consumer === 'iterator' ? 10_000 : 500);
   const size = flood === 'empty' ? 0 : 1;
   for (let sent = 0; sent < count; sent += 1000) {
     const batch: Promise<void>[] = [];

@@ -6,6 +6,9 @@ import type { LookupFunction } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectError, Endpoint, InvalidAddressError, InvalidArgumentError, ListenError, SendStatus, split } from '@message-io/core';
 import { Udp } from '@message-io/udp';
+
+/** Lets one turn of the event loop pass. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 import { echo, messages, portOf, sleep, stopNodes, testNode, until } from './support.js';
 
 const T = 15_000;
@@ -65,14 +68,14 @@ describe('lifecycle', () => {
       const listener = await net.listen(Udp, '127.0.0.1:0');
       const source = await net.listen(Udp, '127.0.0.1:0');
       net.remove(source.id);
-      await until(() => true);
+      await nextTurn(); // the sockets close on a later turn
       const ep = await net.connectAndWait(Udp, listener.addr, { sourceAddress: source.addr });
       expect(await bindable('127.0.0.1', portOf(source.addr))).toBe(false);
       expect(await bindable('127.0.0.1', portOf(listener.addr))).toBe(false);
       expect(net.remove(ep.resourceId)).toBe(true);
       expect(net.remove(listener.id)).toBe(true);
       expect(net.remove(listener.id)).toBe(false);
-      await until(() => true);
+      await nextTurn(); // the sockets close on a later turn
       expect(await bindable('127.0.0.1', portOf(source.addr))).toBe(true);
       expect(await bindable('127.0.0.1', portOf(listener.addr))).toBe(true);
       expect(net.send(ep, Uint8Array.of(1))).toBe(SendStatus.ResourceNotFound);
