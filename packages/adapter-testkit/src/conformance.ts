@@ -1,4 +1,5 @@
 import { describe } from 'vitest';
+import { registerDutyCases } from './cases/duties.js';
 import { registerIntegrationCases } from './cases/integration.js';
 import { registerLifecycleCases } from './cases/lifecycle.js';
 import { registerLimitCases } from './cases/limits.js';
@@ -35,5 +36,6 @@ export function registerConformanceTests<C, L>(options: ConformanceOptions<C, L>
     describe('limits', () => registerLimitCases(h));
     describe('ownership of received and sent bytes', () => registerOwnershipCases(h));
     describe('options', () => registerOptionCases(h));
+    describe('duties: backpressure, size limit, whole messages, closing', () => registerDutyCases(h));
   });
 }

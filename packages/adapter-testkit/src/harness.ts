@@ -1,7 +1,7 @@
 import { it } from 'vitest';
 import { SendStatus, type Endpoint, type ListenResult, type NodeEvent, type NodeHandler } from '@message-io/core';
 import type { CaseName, Settings } from './options.js';
-import { testNode, type OnEvent, type TestNode } from './support.js';
+import { testNode, until, type OnEvent, type TestNode } from './support.js';
 
 /** Resource kinds Node reports for sockets and servers; timers and the test runner's own are left out. */
 const SOCKET_RESOURCE = /Wrap$/;
@@ -20,6 +20,27 @@ export const echo: OnEvent<never> = (event, handler) => {
 
 /** True for a `connected` event with `ok: true`. */
 export const isConnectedOk = <S>(event: NodeEvent<S>): boolean => event.type === 'connected' && event.ok;
+
+/** The events of `events` as a short list (`message(12 B)`, `disconnected(MessageTooLargeError)`), for failure messages. */
+export function describeEvents(events: readonly NodeEvent<unknown>[]): string {
+  const shown = events.map((e) => {
+    if (e.type === 'message') return `message(${e.data.byteLength} B)`;
+    if (e.type === 'connected') return `connected(${e.ok})`;
+    if (e.type === 'disconnected') return `disconnected(${e.error === undefined ? 'no error' : `${e.error.name}: ${e.error.message}`})`;
+    return e.type;
+  });
+  const last = shown.slice(-12);
+  return (shown.length > last.length ? `… ${shown.length - last.length} more, ` : '') + (last.join(', ') || 'nothing');
+}
+
+/** Like `until`, and on timeout says what was seen instead (`seen()`). */
+export async function awaitSeeing(condition: () => boolean, what: string, timeout: number, seen: () => string): Promise<void> {
+  try {
+    await until(condition, { timeout, what });
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; saw instead: ${seen()}`);
+  }
+}
 
 /**
  * What every case uses: nodes that are stopped after the case, and `listen`/`connect` with the

@@ -4,6 +4,7 @@
 import {
   InvalidAddressError,
   ListenError,
+  MessageTooLargeError,
   PendingStatus,
   SendStatus,
   commonOptionKeys,
@@ -276,7 +277,9 @@ class MemoryRemote implements Remote {
       const data = this.inbound.shift()!;
       this.inboundBytes -= data.byteLength;
       if (data.byteLength > this.maxMessageSize) {
-        this.report(new Error(`a memory message of ${data.byteLength} bytes is over this connection's maxMessageSize of ${this.maxMessageSize}`));
+        this.report(
+          new MessageTooLargeError(`a memory message of ${data.byteLength} bytes is over this connection's maxMessageSize of ${this.maxMessageSize}`),
+        );
         return;
       }
       if (!this.watch!.received(data)) this.paused = true;

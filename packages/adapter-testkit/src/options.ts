@@ -24,7 +24,11 @@ export type CaseName =
   | 'kept messages stay intact'
   | 'messages read after an await stay intact'
   | 'send takes the bytes when called'
-  | 'unknown option';
+  | 'unknown option'
+  | 'backpressure and writable'
+  | 'inbound size limit'
+  | 'whole messages in order under a slow reader'
+  | 'remove delivers what was queued within linger';
 
 /** What {@link registerConformanceTests} needs to know about the transport under test. */
 export interface ConformanceOptions<C = unknown, L = unknown> {
@@ -46,6 +50,12 @@ export interface ConformanceOptions<C = unknown, L = unknown> {
    * `maxMessageSize` capability.
    */
   readonly maxMessageSize?: number;
+  /**
+   * The `connect`/`listen` option that sets a connection's largest message, for the "inbound size
+   * limit" case (which listens with 1 KiB and connects with 64 KiB); `false` when the transport
+   * takes none (the case is then skipped with that reason). Default `'maxMessageSize'`.
+   */
+  readonly limitOption?: string | false;
   /**
    * Size of the message of the "largest message" case when the largest is unbounded or above
    * 16 MiB (too big to echo in a unit test). Default 8 MiB.
@@ -69,6 +79,7 @@ export interface Settings {
   readonly connectOptions: unknown;
   readonly listenOptions: unknown;
   readonly maxMessageSize: number;
+  readonly limitOption: string | false;
   readonly largeMessageSize: number;
   readonly burstCount: number;
   readonly clients: number;
@@ -96,6 +107,7 @@ export function resolveSettings<C, L>(options: ConformanceOptions<C, L>): Settin
     connectOptions: options.connectOptions,
     listenOptions: options.listenOptions,
     maxMessageSize: options.maxMessageSize ?? transport.maxMessageSize,
+    limitOption: options.limitOption ?? 'maxMessageSize',
     largeMessageSize: options.largeMessageSize ?? 8 * 1024 * 1024,
     burstCount: options.burstCount ?? (transport.connectionOriented ? 20_000 : 200),
     clients: options.clients ?? 100,

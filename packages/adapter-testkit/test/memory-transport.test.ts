@@ -8,6 +8,7 @@ import {
   InvalidAddressError,
   InvalidOptionError,
   ListenError,
+  MessageTooLargeError,
   PendingStatus,
   SendStatus,
   type Acceptor,
@@ -147,6 +148,7 @@ describe('memoryTransport', () => {
     expect(client.send(new Uint8Array(101))).toBe(SendStatus.MaxPacketSizeExceeded);
     expect(client.send(new Uint8Array(50))).toBe(SendStatus.Sent);
     await until(() => s.log.closed.length === 1, { timeout: 1_000, what: 'the oversize message to close the connection' });
+    expect(s.log.closed[0]).toBeInstanceOf(MessageTooLargeError);
     expect(s.log.received).toEqual([]);
     expect(() => transport.adapter.connect(addr, { maxMessageSize: 101 }, context)).toThrow(InvalidOptionError);
   });

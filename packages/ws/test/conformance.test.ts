@@ -14,5 +14,6 @@ for (const bindAddr of ['127.0.0.1:0', '[::1]:0']) {
     connectOptions: { maxPayload: MiB },
     listenOptions: { maxPayload: MiB },
     maxMessageSize: MiB,
+    limitOption: 'maxPayload', // the inbound size limit case sets the limit under the name this run uses
   });
 }

@@ -2,7 +2,7 @@
 // until forEach, connected/accepted -> messages -> disconnected at most once, nothing after remove/stop.
 import { expect } from 'vitest';
 import { split, type Endpoint, type NodeEvent, type NodeHandler } from '@message-io/core';
-import { echo, type Harness } from '../harness.js';
+import { awaitSeeing, describeEvents, echo, type Harness } from '../harness.js';
 import { bytesOf, eventsOf, sleep, text, until, utf8 } from '../support.js';
 
 const MESSAGES = 5;
@@ -168,7 +168,7 @@ function flood(h: Harness, client: { handler: NodeHandler<never> }, endpoint: En
   for (let i = 0; i < 200; i++) h.sendOk(client.handler, endpoint, flagged(2, i));
 }
 
-async function nothingAfterRemove(h: Harness): Promise<void> {
+export async function nothingAfterRemove(h: Harness): Promise<void> {
   const { transport, wait } = h.settings;
   let removed: Endpoint | undefined;
   let removedAt = -1;
@@ -183,9 +183,16 @@ async function nothingAfterRemove(h: Harness): Promise<void> {
   const endpoint = await h.connectAndWait(client.handler, addr);
   flood(h, client, endpoint);
   await until(() => removed !== undefined, { timeout: wait, what: 'the first message' });
-  if (transport.connectionOriented) await client.waitFor((e) => e.type === 'disconnected' && e.endpoint === endpoint, wait);
+  if (transport.connectionOriented) {
+    await awaitSeeing(
+      () => client.events.some((e) => e.type === 'disconnected' && e.endpoint === endpoint),
+      'disconnected on the peer of the removed connection',
+      wait,
+      () => describeEvents(eventsOf(client.events, endpoint)),
+    );
+  }
   await sleep(100);
-  expect(eventsOf(server.events.slice(removedAt), removed!)).toEqual([]);
+  expect(eventsOf(server.events.slice(removedAt), removed!), 'events of the connection after remove()').toEqual([]);
   expect(server.handler.network().isReady(removed!.resourceId)).toBeUndefined();
   if (transport.connectionOriented) return;
   const before = client.events.length;

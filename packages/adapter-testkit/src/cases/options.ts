@@ -18,7 +18,7 @@ function expectRefused(error: unknown, call: 'connect' | 'listen'): void {
   expect((error as Error).message, `the message of ${call} names the unknown key`).toContain(UNKNOWN);
 }
 
-async function unknownOption(h: Harness): Promise<void> {
+export async function unknownOption(h: Harness): Promise<void> {
   const { transport, connectOptions, listenOptions } = h.settings;
   const server = h.node();
   const { addr } = await h.listen(server.handler);
