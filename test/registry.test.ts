@@ -216,6 +216,7 @@ describe.skipIf(skipReason !== undefined)('the release path against a local npm 
     // Published ranges that the registry resolves: the versions the release just made.
     expect(pkg.peerDependencies['@message-io/core']).toBe(`^${publishedVersions['@message-io/core']}`);
     expect(pkg.dependencies['@message-io/node-net']).toBe(`^${publishedVersions['@message-io/node-net']}`);
+    expect(readFileSync(join(target, 'README.md'), 'utf8')).toContain('## Publishing');
     await run('npm', ['install'], target, 300_000);
     expect(readFileSync(join(target, 'package-lock.json'), 'utf8')).not.toMatch(/"resolved": "file:|"link": true/);
     await run('npm', ['run', 'build'], target, 120_000);

@@ -55,18 +55,30 @@ export function standalonePackageJson(text: string, versions: Versions): string 
   return `${JSON.stringify(result, null, 2)}\n`;
 }
 
+/** The README section of a standalone package on publishing it as a community adapter (templates/standalone/). */
+const PUBLISHING_SECTION = 'README-publishing.md.hbs';
+
+/** `readme` with `section` put right before the line `heading` (at the end when there is none). */
+function withSectionBefore(readme: string, heading: string, section: string): string {
+  const at = readme.indexOf(`\n${heading}\n`);
+  return at < 0 ? `${readme.trimEnd()}\n\n${section}` : `${readme.slice(0, at + 1)}${section}${readme.slice(at + 1)}`;
+}
+
 /** The files of a standalone package: path relative to the package, and text. */
 export function standaloneFiles(bundle: TemplateBundle, data: TemplateData): Map<string, string> {
   const values = data as unknown as Record<string, string>;
   const files = new Map<string, string>();
+  let publishing = '';
   for (const [path, template] of Object.entries(bundle.files)) {
     const [folder, ...rest] = path.split('/');
     const inner = rest.join('/');
     const text = path.endsWith('.hbs') ? render(template, values, path) : template;
-    if (folder === 'adapter' || folder === 'standalone') files.set(outputPath(inner, values), text);
+    if (folder === 'standalone' && inner === PUBLISHING_SECTION) publishing = text;
+    else if (folder === 'adapter' || folder === 'standalone') files.set(outputPath(inner, values), text);
     else if (folder === 'changeset') files.set(`.changeset/${outputPath(inner, values)}`, text);
   }
   files.set('package.json', standalonePackageJson(files.get('package.json')!, bundle.versions));
+  files.set('README.md', withSectionBefore(files.get('README.md')!, '## License', publishing));
   return files;
 }
 

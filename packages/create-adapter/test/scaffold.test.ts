@@ -42,6 +42,11 @@ describe('scaffold', () => {
     expect(adapter).toContain('new MyLinkLocal(');
     expect(result.files.some((file) => file.includes('{{'))).toBe(false);
     expect(readFileSync(join(result.dir, '.changeset/first-release.md'), 'utf8')).toContain("'message-io-my-link': minor");
+    // Its README says how to publish it as a community adapter, right before the license.
+    const readme = readFileSync(join(result.dir, 'README.md'), 'utf8');
+    expect(readme).toMatch(/## Publishing\n[\s\S]*`message-io-my-link`[\s\S]*message-io-adapter[\s\S]*peer dependency[\s\S]*conformance[\s\S]*## License/);
+    expect(readme).not.toContain('{{');
+    expect(result.files).not.toContain('README-publishing.md');
   });
 
   it('gives a package.json of the template shape, with its own tools and no workspace links', () => {
