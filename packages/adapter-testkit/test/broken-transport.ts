@@ -30,7 +30,11 @@ export type Broken =
   /** `close` drops what `send` queued at once (as with `linger: 0`) and resets the connection. */
   | 'close drops queued data'
   /** `close` forgets the connection but leaves it open: the peer is never told. */
-  | 'close leaves the connection open';
+  | 'close leaves the connection open'
+  /** After the first (the connection is ready), `notify('writable')` is never called. */
+  | 'writable never notified'
+  /** After `close`, messages, readiness and a close keep coming to the watch for 200 ms; then the connection closes. */
+  | 'keeps reporting after close';
 
 type Options = { maxMessageSize?: number } | undefined;
 
@@ -56,6 +60,18 @@ class BrokenRemote implements Remote {
 
   source(watch: RemoteWatch): void {
     this.watch = watch;
+    if (this.broken === 'writable never notified') {
+      let ready = false;
+      return this.inner.source({
+        notify: (readiness) => {
+          if (readiness === 'writable' && ready) return;
+          ready = true;
+          watch.notify(readiness);
+        },
+        closed: (error) => watch.closed(error),
+        received: (data) => watch.received(data),
+      });
+    }
     if (this.broken !== 'messages merged under a slow reader') return this.inner.source(watch);
     this.inner.source({
       notify: (readiness) => watch.notify(readiness),
@@ -96,6 +112,16 @@ class BrokenRemote implements Remote {
   }
 
   close(): void {
+    if (this.broken === 'keeps reporting after close') {
+      const watch = this.watch!;
+      watch.notify('writable');
+      watch.received(Uint8Array.of(1, 2, 3));
+      setTimeout(() => {
+        watch.closed(new Error('late close'));
+        this.inner.close();
+      }, 200);
+      return;
+    }
     if (this.broken !== 'close leaves the connection open') this.inner.close();
   }
 }
