@@ -51,6 +51,9 @@ function env(): NodeJS.ProcessEnv {
     npm_config_userconfig: userconfig,
     npm_config_registry: registry,
     npm_config_update_notifier: 'false',
+    // A cache of its own: npm's shared one may hold a package of ours by the same name and version
+    // from an earlier run (npm exec reuses what it installed before).
+    npm_config_cache: join(work, 'npm-cache'),
     NO_COLOR: '1',
     FORCE_COLOR: '0',
   };
