@@ -2,8 +2,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-// One project per package that has tests: packages/<name>/test/**/*.test.ts.
+// One project per package that has tests: packages/<name>/test/**/*.test.ts, and the same for the
+// community adapters kept as worked examples (community/<name>).
 const packages = readdirSync('packages').filter((name) => existsSync(`packages/${name}/test`));
+const community = existsSync('community') ? readdirSync('community').filter((name) => existsSync(`community/${name}/test`)) : [];
 
 /**
  * Tests run from source: each entry of a workspace package (`@message-io/core`,
@@ -39,6 +41,10 @@ export default defineConfig({
       ...packages.map((name) => ({
         resolve: { alias },
         test: { name, include: [`packages/${name}/test/**/*.test.ts`], testTimeout: 15_000, hookTimeout: 15_000 },
+      })),
+      ...community.map((name) => ({
+        resolve: { alias },
+        test: { name, include: [`community/${name}/test/**/*.test.ts`], testTimeout: 15_000, hookTimeout: 15_000 },
       })),
       { resolve: { alias }, test: { name: 'repo', include: ['test/**/*.test.ts', 'examples/*/test/**/*.test.ts'], testTimeout: 30_000 } },
     ],

@@ -76,6 +76,20 @@ describe('docs/architecture.md', () => {
     }
   });
 
+  it('a community adapter imports core only through its published entries', () => {
+    const published = ['@message-io/core', '@message-io/core/adapter', '@message-io/node-net'];
+    const own: Record<string, string[]> = { webrtc: ['werift'] };
+    for (const dir of readdirSync(join(root, 'community'))) {
+      expect(own, `community/${dir}: list the libraries it may import`).toHaveProperty(dir);
+      for (const file of sources(join(root, 'community', dir, 'src'))) {
+        for (const spec of importsOf(file)) {
+          if (spec.startsWith('.') || spec.startsWith('node:')) continue;
+          expect([...published, ...own[dir]!], `${relative(root, file)} imports ${spec}`).toContain(spec);
+        }
+      }
+    }
+  });
+
   it('only the internals files touch fields that Node or ws do not document', () => {
     const allowed = new Set(['packages/node-net/src/node-internals.ts', 'packages/ws/src/ws-internals.ts']);
     // `_handle`, `_server`, `_peername`, `_receiver`, `_bufferedBytes`, `_writableState`, a `.write =`.

@@ -36,6 +36,7 @@ interface PackageJson {
   engines?: Record<string, string>;
   exports?: Record<string, unknown>;
   workspaces?: string[];
+  keywords?: string[];
   dependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
@@ -113,13 +114,23 @@ async function packedFiles(dir: string): Promise<string[]> {
 
 const all = workspaces();
 const byName = new Map(all.map((w) => [w.pkg.name, w]));
-const publishable = all.filter((w) => w.path.startsWith('packages/') && w.pkg.private !== true);
+const publishable = all.filter((w) => (w.path.startsWith('packages/') || w.path.startsWith('community/')) && w.pkg.private !== true);
+/** Community adapters kept as worked examples (community/*): published under their own `message-io-*` names. */
+const community = all.filter((w) => w.path.startsWith('community/'));
 const adapters = publishable.filter((w) => !NOT_TRANSPORTS.has(w.pkg.name));
 
 describe('the workspaces', () => {
   it('include the packages that exist today', () => {
     expect(publishable.map((w) => w.pkg.name)).toEqual(expect.arrayContaining(['@message-io/core', '@message-io/tcp', 'message-io']));
     expect(adapters.map((w) => w.pkg.name)).toContain('@message-io/tcp');
+  });
+});
+
+describe.each(community.map((w) => [w.path, w] as const))('community adapter %s', (_path, { pkg }) => {
+  it('is publishable, named message-io-*, outside the @message-io scope, found by the message-io-adapter keyword', () => {
+    expect(pkg.private).toBeUndefined();
+    expect(pkg.name).toMatch(/^message-io-[a-z0-9-]+$/);
+    expect(pkg.keywords).toEqual(expect.arrayContaining(['message-io', 'message-io-adapter']));
   });
 });
 
@@ -222,7 +233,7 @@ describe('tsconfig.typecheck.json (npm run typecheck)', () => {
     const referenced = (tsconfig.references ?? []).map((ref) => relative(root, resolve(root, ref.path))).sort();
     expect(referenced).toEqual(
       all
-        .filter((w) => w.path.startsWith('packages/'))
+        .filter((w) => w.path.startsWith('packages/') || w.path.startsWith('community/'))
         .map((w) => w.path)
         .sort(),
     );

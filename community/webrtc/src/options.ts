@@ -1,0 +1,34 @@
+import { commonOptionKeys, optionReader, type ConnectOptions, type ListenOptions } from '@message-io/core/adapter';
+
+/** Options of `connect` with WebRtc. The core's own (`maxBufferedBytes`, `connectTimeout`, `linger`) come with `ConnectOptions`. */
+export interface WebRtcConnectOptions extends ConnectOptions {
+  /** Largest message sent or accepted, in bytes. Default and most: {@link MAX_MESSAGE_SIZE}. */
+  maxMessageSize?: number;
+}
+
+/** Options of `listen` with WebRtc. They apply to every connection the listener accepts. */
+export interface WebRtcListenOptions extends ListenOptions {
+  /** As {@link WebRtcConnectOptions.maxMessageSize}, for accepted connections. */
+  maxMessageSize?: number;
+}
+
+/** The options `connect` takes: the core's and ours. */
+export const connectOptionKeys: Readonly<Record<keyof WebRtcConnectOptions, true>> = { ...commonOptionKeys, maxMessageSize: true };
+
+/** The options `listen` takes: the core's and ours. */
+export const listenOptionKeys: Readonly<Record<keyof WebRtcListenOptions, true>> = { ...commonOptionKeys, maxMessageSize: true };
+
+/**
+ * The SCTP max-message-size werift 0.24 advertises in its SDP (`a=max-message-size:65536`) and
+ * enforces on send; each of our data-channel messages spends one byte on a header (so that an
+ * empty message still is one), which leaves 65535 bytes for the user's message.
+ */
+export const SCTP_MAX_MESSAGE_SIZE = 65_536;
+
+/** Largest message: the SCTP limit less our one-byte header. */
+export const MAX_MESSAGE_SIZE: number = SCTP_MAX_MESSAGE_SIZE - 1;
+
+/** Reads `maxMessageSize`. @throws InvalidOptionError */
+export function resolveMaxMessageSize(options: { maxMessageSize?: number } | undefined): number {
+  return optionReader.integer(options, 'maxMessageSize', MAX_MESSAGE_SIZE, 0, MAX_MESSAGE_SIZE);
+}
