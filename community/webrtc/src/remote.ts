@@ -8,6 +8,16 @@ const MESSAGE_HEADER = 0;
 /** A one-byte channel message after the last one: the sender closes gracefully (the peer ends cleanly). */
 const GOODBYE = Buffer.of(1);
 
+/**
+ * Most bytes handed to werift's SCTP and not yet acknowledged. werift 0.24 stalls when a burst
+ * larger than the peer's receive window (1 MiB) is queued at once; kept under it, it flows. What
+ * is over waits in the adapter's own queue.
+ */
+const SCTP_WINDOW = 256 * 1024;
+
+/** Bytes counted for each chunk in SCTP's sent (unacknowledged) queue: its largest chunk. */
+const SCTP_CHUNK_BYTES = 1200;
+
 /** How long a peer waits, after its signalling socket closed, for the goodbye before it ends the connection. */
 const GOODBYE_GRACE_MS = 250;
 
@@ -15,6 +25,13 @@ const GOODBYE_GRACE_MS = 250;
 interface SctpQueues {
   outboundQueue?: { userData?: Uint8Array }[];
   sentQueue?: unknown[];
+}
+
+/** Bytes werift's SCTP holds: queued, and sent but not acknowledged (counted as full chunks). */
+function sctpHeld(queues: SctpQueues | undefined): number {
+  let bytes = (queues?.sentQueue?.length ?? 0) * SCTP_CHUNK_BYTES;
+  for (const chunk of queues?.outboundQueue ?? []) bytes += chunk.userData?.byteLength ?? 0;
+  return bytes;
 }
 
 /**
@@ -49,17 +66,20 @@ export class WebRtcRemote implements Remote {
   }
 
   /**
-   * Bytes accepted by `send` not yet sent: the channel's `bufferedAmount` (not handed to SCTP yet)
-   * and the bytes in SCTP's outbound queue (summed at most once per event-loop turn: a burst of
-   * sends in one turn is counted by `bufferedAmount`, which grows with each).
+   * Bytes accepted by `send` not yet acknowledged by the peer: the adapter's own queue, the
+   * channel's `bufferedAmount` (not handed to SCTP yet) and what SCTP holds (summed at most once
+   * per event-loop turn; sends within a turn are counted by the other two, which grow with each).
    */
   get bufferedBytes(): number {
+    return this.backlogBytes + this.handedBytes();
+  }
+
+  /** Bytes handed to werift and not yet acknowledged. */
+  private handedBytes(): number {
     const channel = this.channel;
     if (channel === undefined) return 0;
     if (this.sctpBytes < 0) {
-      let bytes = 0;
-      for (const chunk of this.queues()?.outboundQueue ?? []) bytes += chunk.userData?.byteLength ?? 0;
-      this.sctpBytes = bytes;
+      this.sctpBytes = sctpHeld(this.queues());
       setImmediate(() => {
         this.sctpBytes = -1;
       });
@@ -67,8 +87,34 @@ export class WebRtcRemote implements Remote {
     return channel.bufferedAmount + this.sctpBytes;
   }
 
-  /** Bytes in SCTP's outbound queue as counted this turn; -1: not counted yet. */
+  /** Bytes in SCTP's queues as counted this turn; -1: not counted yet. */
   private sctpBytes = -1;
+  /** Messages accepted by `send` and not handed to werift yet (see {@link SCTP_WINDOW}). */
+  private readonly backlog: Buffer[] = [];
+  private backlogBytes = 0;
+  private feedTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Hands queued messages to werift while it holds less than {@link SCTP_WINDOW}; retries shortly while some wait. */
+  private feed(): void {
+    const channel = this.channel;
+    if (channel === undefined || channel.readyState !== 'open') return;
+    while (this.backlog.length > 0 && this.handedBytes() < SCTP_WINDOW) {
+      const wire = this.backlog.shift()!;
+      this.backlogBytes -= wire.byteLength;
+      try {
+        channel.send(wire);
+      } catch (error) {
+        this.end(error as Error);
+        return;
+      }
+    }
+    if (this.backlog.length > 0 && this.feedTimer === undefined) {
+      this.feedTimer = setTimeout(() => {
+        this.feedTimer = undefined;
+        this.feed();
+      }, 1);
+    }
+  }
 
   private queues(): SctpQueues | undefined {
     return this.channel?.sctp.sctp as unknown as SctpQueues | undefined;
@@ -77,7 +123,7 @@ export class WebRtcRemote implements Remote {
   /** Whether everything sent is handed to SCTP, sent and acknowledged. */
   private idle(): boolean {
     const queues = this.queues();
-    return this.bufferedBytes === 0 && (queues?.sentQueue?.length ?? 0) === 0;
+    return this.backlog.length === 0 && (this.channel?.bufferedAmount ?? 0) === 0 && sctpHeld(queues) === 0;
   }
 
   /** The signalling socket stays open for the connection's life: its close tells that the peer is gone. */
@@ -132,6 +178,8 @@ export class WebRtcRemote implements Remote {
     clearTimeout(this.lingerTimer);
     clearTimeout(this.graceTimer);
     clearInterval(this.writableTimer);
+    clearTimeout(this.feedTimer);
+    this.backlog.length = 0;
   }
 
   pending(): PendingStatus {
@@ -176,15 +224,12 @@ export class WebRtcRemote implements Remote {
   }
 
   send(data: Uint8Array): SendStatus {
-    const channel = this.channel!;
     const wire = Buffer.allocUnsafe(data.byteLength + 1);
     wire[0] = MESSAGE_HEADER;
     wire.set(data, 1);
-    try {
-      channel.send(wire);
-    } catch {
-      return SendStatus.MaxPacketSizeExceeded;
-    }
+    this.backlog.push(wire);
+    this.backlogBytes += wire.byteLength;
+    this.feed();
     if (this.bufferedBytes >= this.maxBufferedBytes) this.awaitWritable();
     return SendStatus.Sent;
   }
@@ -226,6 +271,7 @@ export class WebRtcRemote implements Remote {
     const channel = this.channel;
     const finish = (): void => {
       clearTimeout(this.lingerTimer);
+      clearTimeout(this.feedTimer);
       this.signal?.destroy();
       void this.pc.close();
     };
@@ -234,6 +280,7 @@ export class WebRtcRemote implements Remote {
     const deadline = Date.now() + this.linger;
     let saidGoodbye = false;
     const poll = (): void => {
+      this.feed();
       if (this.idle() || Date.now() >= deadline) {
         if (saidGoodbye || Date.now() >= deadline) return finish();
         saidGoodbye = true;
