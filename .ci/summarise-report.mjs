@@ -1,6 +1,7 @@
 // Reads vitest's JSON report and prints what the run did, for `.ci/run`:
 //   node .ci/summarise-report.mjs <report.json> [exit status of the test command]
-// It prints one line per kind of trouble (test files that did not load, with the first line of their
+// It prints one line per failed test (its file, its name, the first line of its failure; 20 at most),
+// one line per kind of trouble (test files that did not load, with the first line of their
 // error; files that failed outside their tests, as in a hook), then, last, the line
 //   `N passed, N failed, N skipped; N test files, N failed (N did not load)`
 // with `; run did not succeed` appended when it did not. A file that throws at import (or while its
@@ -49,6 +50,15 @@ const failedOutside = failedFiles.filter(
 const name = (result) => relative(process.cwd(), String(result.name ?? '(unnamed file)'));
 const described = (result) => `${name(result)} (${firstLine(result.message)})`;
 
+// Each failed test, with its file and the first line of its first failure, so that the end of the
+// output, which is what is kept of a long run, says what failed without the rest.
+const failedTests = files.flatMap((result) =>
+  (result.assertionResults ?? [])
+    .filter((test) => test.status === 'failed')
+    .map((test) => `${name(result)} > ${test.fullName ?? test.title ?? '(unnamed test)'} (${firstLine(test.failureMessages?.[0])})`),
+);
+for (const line of failedTests.slice(0, 20)) console.log(`failed: ${line}`);
+if (failedTests.length > 20) console.log(`failed: ${failedTests.length - 20} more, listed in vitest's output above`);
 if (notLoaded.length > 0) console.log(`did not load: ${notLoaded.map(described).join('; ')}`);
 if (failedOutside.length > 0) console.log(`failed outside its tests: ${failedOutside.map(described).join('; ')}`);
 const unexplained = report !== undefined && failed === 0 && failedFiles.length === 0;
