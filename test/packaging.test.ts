@@ -5,12 +5,12 @@
 // compile against the packed types with the repository's tsc, one per moduleResolution mode.
 // Then the publish file lists (`npm publish --dry-run`) and the changesets release plan.
 // Bounded: about 5 minutes in all, each step with its own limit.
-import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { run } from './support/commands.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -49,19 +49,9 @@ function withOurDependencies(names: string[]): string[] {
   return [...found];
 }
 
-/** The environment of the steps: this run's own vitest and npm settings left out. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(VITEST|npm_|NODE_OPTIONS$|NODE_PATH$|INIT_CWD$|TEST$)/.test(key)));
-}
-
-/** Runs a command (killed after `timeout` ms); resolves with stdout, rejects with all the output. */
-function run(command: string, args: string[], cwd: string, timeout: number): Promise<string> {
-  return new Promise((done, fail) => {
-    execFile(command, args, { cwd, timeout, killSignal: 'SIGKILL', env: cleanEnv(), maxBuffer: 32 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) fail(new Error(`${command} ${args.join(' ')} failed in ${cwd}: ${error.message}\n${stdout}\n${stderr}`));
-      else done(stdout);
-    });
-  });
+/** Runs a step; resolves with its standard output. */
+async function step(command: string, args: string[], cwd: string, timeout: number): Promise<string> {
+  return (await run(command, args, { cwd, timeout })).stdout;
 }
 
 /** Runs `tasks` at most `limit` at a time (the machine has two cores). */
@@ -104,7 +94,7 @@ function consumer(name: string, packages: string[], extra: Record<string, string
 }
 
 async function install(c: Consumer): Promise<void> {
-  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], c.dir, 180_000);
+  await step('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], c.dir, 180_000);
 }
 
 /** An entry of the consumer's package-lock.json. */
@@ -116,7 +106,7 @@ interface LockEntry {
 
 /** Every package of ours in the installed tree: how npm got it and where it really is on disk. */
 async function ourPackages(c: Consumer): Promise<{ name: string; entry: LockEntry; real: string }[]> {
-  await run('npm', ['ls', '--all'], c.dir, 60_000); // fails on a missing, invalid or extraneous package
+  await step('npm', ['ls', '--all'], c.dir, 60_000); // fails on a missing, invalid or extraneous package
   const lock = readJson<{ packages: Record<string, LockEntry> }>(join(c.dir, 'package-lock.json'));
   return Object.entries(lock.packages)
     .map(([path, entry]) => ({ name: path.replace(/^.*node_modules\//, ''), path, entry }))
@@ -146,7 +136,7 @@ beforeAll(async () => {
   await limited(
     2,
     publishable.map(({ dir, pkg }) => async () => {
-      const out = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', tarballDir], dir, 60_000);
+      const out = await step('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', tarballDir], dir, 60_000);
       const [report] = JSON.parse(out.slice(out.indexOf('['))) as { filename: string }[];
       tarballs.set(pkg.name, join(tarballDir, report!.filename));
     }),
@@ -197,7 +187,7 @@ describe('consumers installed from the tarballs, outside the workspace', () => {
   it.each(['tcp', 'udp', 'ws', 'ipc'])('@message-io/core + @message-io/%s alone: echo works', async (name) => {
     const c = byName(name);
     for (const [exportName, module, address] of transports().filter(([, module]) => module === `@message-io/${name}`)) {
-      const out = await run('node', ['echo.mjs', '@message-io/core', module, exportName, address], c.dir, 20_000);
+      const out = await step('node', ['echo.mjs', '@message-io/core', module, exportName, address], c.dir, 20_000);
       expect(out.trim()).toBe(`echo ${exportName} hello`);
     }
   });
@@ -205,7 +195,7 @@ describe('consumers installed from the tarballs, outside the workspace', () => {
   it('message-io alone: echo works on every transport', async () => {
     const c = byName('message-io');
     for (const [exportName, , address] of transports()) {
-      const out = await run('node', ['echo.mjs', 'message-io', 'message-io', exportName, address], c.dir, 20_000);
+      const out = await step('node', ['echo.mjs', 'message-io', 'message-io', exportName, address], c.dir, 20_000);
       expect(out.trim()).toBe(`echo ${exportName} hello`);
     }
   });
@@ -217,9 +207,9 @@ describe('consumers installed from the tarballs, outside the workspace', () => {
 
   it.each(['nodenext', 'bundler'])('types resolve with moduleResolution %s (the repository tsc), and the output runs', async (mode) => {
     const c = byName(`types-${mode}`);
-    await run(tsc, ['-p', 'tsconfig.json'], c.dir, 120_000);
+    await step(tsc, ['-p', 'tsconfig.json'], c.dir, 120_000);
     if (mode === 'nodenext') {
-      const out = await run('node', ['dist/index.js'], c.dir, 20_000);
+      const out = await step('node', ['dist/index.js'], c.dir, 20_000);
       expect(out.trim()).toBe('typed 7 7 65507 26 1024 0');
     } else {
       expect(existsSync(join(c.dir, 'dist/index.js'))).toBe(true);
@@ -235,7 +225,7 @@ interface PackedFile {
 describe.each(publishable.map(({ dir, pkg }) => [pkg.name, dir, pkg] as const))('npm publish --dry-run of %s', (_name, dir, pkg) => {
   it('lists README, LICENSE, package.json and the types; no tests, no build info, no sources', async () => {
     // Works offline and without a login: npm only warns that publishing would need one.
-    const out = await run('npm', ['publish', '--dry-run', '--json', '--ignore-scripts', '--offline'], dir, 60_000);
+    const out = await step('npm', ['publish', '--dry-run', '--json', '--ignore-scripts', '--offline'], dir, 60_000);
     const report = JSON.parse(out.slice(out.indexOf('{'))) as Record<string, { name: string; version: string; files: PackedFile[] }>;
     const entry = report[pkg.name] ?? (report as unknown as { name: string; version: string; files: PackedFile[] });
     expect(entry.name).toBe(pkg.name);

@@ -8,13 +8,14 @@
 // packages (ws, typescript, vitest) come through it from the npm registry, so the test needs that
 // registry: without it the test is skipped with the reason, or fails when CI is set.
 // Bounded: each step has its own time limit, about 5 minutes in all.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanEnv, run } from './support/commands.js';
 import { inCi } from './support/peers.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -45,9 +46,7 @@ const userconfig = join(work, 'npmrc');
 
 /** The environment of the steps: this run's own vitest and npm settings left out, the local registry in. */
 function env(): NodeJS.ProcessEnv {
-  const kept = Object.entries(process.env).filter(([key]) => !/^(VITEST|npm_|NODE_OPTIONS$|NODE_PATH$|INIT_CWD$|TEST$)/i.test(key));
-  return {
-    ...Object.fromEntries(kept),
+  return cleanEnv({
     npm_config_userconfig: userconfig,
     npm_config_registry: registry,
     npm_config_update_notifier: 'false',
@@ -56,17 +55,12 @@ function env(): NodeJS.ProcessEnv {
     npm_config_cache: join(work, 'npm-cache'),
     NO_COLOR: '1',
     FORCE_COLOR: '0',
-  };
+  });
 }
 
-/** Runs a command (killed after `timeout` ms); resolves with its output, rejects with all of it. */
-function run(command: string, args: string[], cwd: string, timeout: number): Promise<string> {
-  return new Promise((done, fail) => {
-    execFile(command, args, { cwd, timeout, killSignal: 'SIGKILL', env: env(), maxBuffer: 32 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) fail(new Error(`${command} ${args.join(' ')} failed in ${cwd}: ${error.message}\n${stdout}\n${stderr}`));
-      else done(`${stdout}\n${stderr}`);
-    });
-  });
+/** Runs a step with the registry's environment; resolves with both outputs. */
+async function step(command: string, args: string[], cwd: string, timeout: number): Promise<string> {
+  return (await run(command, args, { cwd, timeout, env: env() })).output;
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -152,14 +146,14 @@ async function addUser(): Promise<string> {
  */
 async function copyOfRepository(into: string): Promise<void> {
   const archive = join(work, 'repository.tar');
-  await run('git', ['archive', '--format=tar', '-o', archive, 'HEAD'], root, 60_000);
-  await run('tar', ['-xf', archive, '-C', into], root, 60_000);
+  await step('git', ['archive', '--format=tar', '-o', archive, 'HEAD'], root, 60_000);
+  await step('tar', ['-xf', archive, '-C', into], root, 60_000);
   symlinkSync(join(root, 'node_modules'), join(into, 'node_modules'));
   // changeset publish tags what it publishes: the copy is a repository of its own.
   const as = ['-c', 'user.name=release-test', '-c', 'user.email=release-test@example.invalid'];
-  await run('git', ['init', '-q'], into, 30_000);
-  await run('git', [...as, 'add', '-A'], into, 30_000);
-  await run('git', [...as, 'commit', '-q', '-m', 'the released commit'], into, 30_000);
+  await step('git', ['init', '-q'], into, 30_000);
+  await step('git', [...as, 'add', '-A'], into, 30_000);
+  await step('git', [...as, 'commit', '-q', '-m', 'the released commit'], into, 30_000);
 }
 
 const released = join(work, 'repository');
@@ -176,9 +170,9 @@ beforeAll(async () => {
   await copyOfRepository(released);
   // The release, as `npm run release` runs it (docs/contributing.md), against the local registry.
   const changeset = join(root, 'node_modules/.bin/changeset');
-  await run(changeset, ['version'], released, 120_000);
-  await run('npm', ['run', 'build'], released, 300_000);
-  const published = await run(changeset, ['publish'], released, 300_000);
+  await step(changeset, ['version'], released, 120_000);
+  await step('npm', ['run', 'build'], released, 300_000);
+  const published = await step(changeset, ['publish'], released, 300_000);
   publishedVersions = Object.fromEntries([...published.matchAll(/New tag:\s+(\S+)@(\d+\.\d+\.\d+\S*)/g)].map((m) => [m[1]!, m[2]!]));
 }, 720_000);
 
@@ -209,7 +203,7 @@ describe.skipIf(skipReason !== undefined)('the release path against a local npm 
     const dir = join(work, 'author');
     mkdirSync(dir);
     writeFileSync(join(dir, 'notes.txt'), 'not empty: the package goes into ./my-transport\n');
-    const created = await run('npm', ['create', '--yes', '@message-io/adapter', 'my-transport', '--', '--yes'], dir, 180_000);
+    const created = await step('npm', ['create', '--yes', '@message-io/adapter', 'my-transport', '--', '--yes'], dir, 180_000);
     expect(created).toContain('Wrote message-io-my-transport');
     const target = join(dir, 'my-transport');
     const pkg = JSON.parse(readFileSync(join(target, 'package.json'), 'utf8')) as Record<
@@ -220,10 +214,10 @@ describe.skipIf(skipReason !== undefined)('the release path against a local npm 
     expect(pkg.peerDependencies['@message-io/core']).toBe(`^${publishedVersions['@message-io/core']}`);
     expect(pkg.dependencies['@message-io/node-net']).toBe(`^${publishedVersions['@message-io/node-net']}`);
     expect(readFileSync(join(target, 'README.md'), 'utf8')).toContain('## Publishing');
-    await run('npm', ['install'], target, 300_000);
+    await step('npm', ['install'], target, 300_000);
     expect(readFileSync(join(target, 'package-lock.json'), 'utf8')).not.toMatch(/"resolved": "file:|"link": true/);
-    await run('npm', ['run', 'build'], target, 120_000);
-    const tested = await run('npm', ['test'], target, 180_000);
+    await step('npm', ['run', 'build'], target, 120_000);
+    const tested = await step('npm', ['test'], target, 180_000);
     expect(tested).toMatch(/Test Files\s+\d+ passed/);
     expect(tested).not.toMatch(/\bfailed\b/);
   }, 900_000);
@@ -235,9 +229,9 @@ describe.skipIf(skipReason !== undefined)('the release path against a local npm 
     '%s: a program runs an echo',
     async (_title, packages, coreModule, transportModule, exportName, address) => {
       const dir = emptyProject(`consumer-${exportName.toLowerCase()}`);
-      await run('npm', ['install', ...packages], dir, 300_000);
+      await step('npm', ['install', ...packages], dir, 300_000);
       cpSync(join(root, 'test/fixtures/packaging/echo.mjs'), join(dir, 'echo.mjs'));
-      const out = await run('node', ['echo.mjs', coreModule, transportModule, exportName, address], dir, 30_000);
+      const out = await step('node', ['echo.mjs', coreModule, transportModule, exportName, address], dir, 30_000);
       expect(out.trim()).toBe(`echo ${exportName} hello`);
       const lock = readFileSync(join(dir, 'package-lock.json'), 'utf8');
       expect(lock).toContain(`${registry}@message-io/core/-/core-${publishedVersions['@message-io/core']}.tgz`);
