@@ -1,10 +1,12 @@
-import { createServer, type LookupFunction, type Socket } from 'node:net';
+import { createServer, type LookupFunction, type Server, type Socket } from 'node:net';
+import { connect as tlsConnect, createServer as createTlsServer, type ConnectionOptions, type TlsOptions } from 'node:tls';
 import { readingSocket } from '@message-io/node-net';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import {
   IdleTimeoutError,
   InvalidAddressError,
+  InvalidOptionError,
   ListenError,
   isUrlAddr,
   optionReader,
@@ -19,6 +21,7 @@ import { TcpLocal } from './listener.js';
 import { framedTcpConnectKeys, framedTcpListenKeys, tcpConnectKeys, tcpListenKeys } from './option-keys.js';
 import { resolveSocketSettings, resolveSourceAddress, type FramedTcpConnectOptions, type FramedTcpListenOptions, type SocketSettings } from './options.js';
 import { FramedTcpRemote, onReadFor, TcpRemote, type RemoteSettings } from './remote.js';
+import { resolveTlsConnect, resolveTlsListen } from './tls.js';
 
 /**
  * A socket's high-water mark: at most the cap, so that a queue reaching the cap has made `write`
@@ -55,11 +58,22 @@ interface BindSettings {
   readonly ipv6Only: boolean;
 }
 
-function bind(settings: SocketSettings, bindSettings: BindSettings, host: string, port: number, context: RemoteContext) {
+/** A plain server, or a TLS one (which throws InvalidOptionError for TLS material Node refuses). */
+function makeServer(settings: SocketSettings, tls: TlsOptions | undefined, context: RemoteContext): Server {
+  if (tls === undefined) {
+    // Accepted sockets wait, unread, for the listener to re-wrap them (TcpLocal) or for `receive`.
+    return createServer({ highWaterMark: highWaterMark(context), noDelay: settings.noDelay, pauseOnConnect: true });
+  }
+  try {
+    return createTlsServer({ ...tls, highWaterMark: highWaterMark(context), noDelay: settings.noDelay });
+  } catch (cause) {
+    throw new InvalidOptionError(`option tls does not make a TLS server: ${(cause as Error).message}`, { cause });
+  }
+}
+
+function bind(server: Server, bindSettings: BindSettings, host: string, port: number) {
   const { backlog, ipv6Only } = bindSettings;
-  // Accepted sockets wait, unread, for the listener to re-wrap them (TcpLocal) or for `receive`.
-  const server = createServer({ highWaterMark: highWaterMark(context), noDelay: settings.noDelay, pauseOnConnect: true });
-  return new Promise<typeof server>((resolve, reject) => {
+  return new Promise<Server>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ host, port, backlog, ipv6Only }, () => {
       server.off('error', reject);
@@ -85,6 +99,33 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
     return clientSettings;
   };
 
+  /** An outgoing TLS connection: ready once its handshake is done; its messages always own their bytes. */
+  const connectTls = (addr: SocketAddr, tls: ConnectionOptions, source: SocketAddr | undefined, settings: SocketSettings, context: RemoteContext) => {
+    let socket: Socket;
+    try {
+      socket = tlsConnect({
+        ...tls,
+        host: addr.host,
+        port: addr.port,
+        highWaterMark: highWaterMark(context),
+        ...(source !== undefined && { localAddress: source.host, localPort: source.port }),
+        ...(settings.lookup !== undefined && { lookup: settings.lookup }),
+      } as ConnectionOptions); // Node passes highWaterMark to the socket; its types leave it out
+    } catch (cause) {
+      throw new InvalidOptionError(`option tls does not make a TLS connection: ${(cause as Error).message}`, { cause });
+    }
+    const remoteSettings: RemoteSettings = {
+      maxMessageSize: settings.maxMessageSize,
+      linger: context.linger,
+      readsShared: false,
+      lend: false,
+      writableAt: context.maxBufferedBytes,
+    };
+    const remote = new Connection(socket, remoteSettings, true);
+    configure(socket, settings);
+    return remote;
+  };
+
   return {
     connect(addr: RemoteAddr, options: FramedTcpConnectOptions | undefined, context: RemoteContext) {
       if (isUrlAddr(addr)) throw new InvalidAddressError(`Tcp connects to host:port addresses, not URLs (${addr.url})`);
@@ -92,6 +133,8 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
       const settings = resolveSocketSettings(options, framed);
       refuseUnknownOptions(options, connectKeys, `${name} connect`);
       const source = resolveSourceAddress(options);
+      const tls = resolveTlsConnect(options);
+      if (tls !== undefined) return connectTls(addr, tls, source, settings, context);
       // The socket reads into the receive buffer shared by every connection (`onread`).
       const socket = readingSocket({ writableHighWaterMark: highWaterMark(context), onread: onReadFor(settings.reuseReceiveBuffer) });
       const remote = new Connection(socket, clientSettingsFor(settings, context));
@@ -112,15 +155,16 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
         backlog: optionReader.integer(options, 'backlog', 511, 0, 65535),
         ipv6Only: optionReader.boolean(options, 'ipv6Only', false),
       };
+      const tls = resolveTlsListen(options);
+      const server = makeServer(settings, tls, context);
       let host: string;
       try {
         host = await resolveHost(addr.host, settings.lookup);
       } catch (cause) {
         throw new ListenError(`cannot resolve ${addr.host}`, { cause });
       }
-      let server: Awaited<ReturnType<typeof bind>>;
       try {
-        server = await bind(settings, bindSettings, host, addr.port, context);
+        await bind(server, bindSettings, host, addr.port);
       } catch (cause) {
         throw new ListenError(`cannot listen on ${host}:${addr.port}: ${(cause as Error).message}`, { cause });
       }
@@ -129,12 +173,24 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
       // for those that cannot (a Node that does not allow it: they read `'data'` chunks, the user's).
       const { maxMessageSize, reuseReceiveBuffer: lend } = settings;
       const readingShared: RemoteSettings = { maxMessageSize, linger: context.linger, readsShared: true, lend };
-      const readingData: RemoteSettings = { maxMessageSize, linger: context.linger, readsShared: false, lend: false };
-      const reading = { onread: onReadFor(lend), writableHighWaterMark: highWaterMark(context) };
-      const local = new TcpLocal(server, reading, (socket, readsShared) => {
-        configure(socket, settings);
-        return new Connection(socket, readsShared ? readingShared : readingData);
-      });
+      const readingData: RemoteSettings = {
+        maxMessageSize,
+        linger: context.linger,
+        readsShared: false,
+        lend: false,
+        ...(tls !== undefined && { writableAt: context.maxBufferedBytes }),
+      };
+      // A TLS socket reads through Node's TLS layer: it cannot read into the shared buffer.
+      const reading = tls === undefined ? { onread: onReadFor(lend), writableHighWaterMark: highWaterMark(context) } : undefined;
+      const local = new TcpLocal(
+        server,
+        reading,
+        (socket, readsShared) => {
+          configure(socket, settings);
+          return new Connection(socket, readsShared ? readingShared : readingData);
+        },
+        tls !== undefined,
+      );
       if (bound === null || typeof bound === 'string') throw new ListenError('the server has no address');
       return { local, addr: { host: bound.address, port: bound.port } };
     },

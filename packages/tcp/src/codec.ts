@@ -4,19 +4,22 @@ import { varintLength, writeVarint } from './varint.js';
 // Up to node-net's BATCH_COPY_LIMIT a message is copied into the write batch (with its prefix), so
 // that many small messages leave in one write; larger ones through `WriteBatch.writeCopy`.
 
-/** Tcp: writes the message as it is, from a copy (the caller keeps its buffer). */
-export function writeStream(out: WriteBatch, data: Uint8Array): void {
-  if (data.byteLength > COPY_LIMIT) return out.writeCopy(data);
+/**
+ * Tcp: writes the message as it is, from a copy (the caller keeps its buffer). `written`, if
+ * given, runs once the message is written out (the message then leaves by itself, not in the slab).
+ */
+export function writeStream(out: WriteBatch, data: Uint8Array, written?: (error?: Error | null) => void): void {
+  if (data.byteLength > COPY_LIMIT || written !== undefined) return out.writeCopy(data, written);
   const at = out.reserve(data.byteLength); // before reading target: reserve may start a new slab
   out.target.set(data, at);
   out.commit();
 }
 
-/** FramedTcp: writes the message behind its LEB128 length prefix, from a copy (the caller keeps its buffer). */
-export function writeFramed(out: WriteBatch, data: Uint8Array): void {
+/** FramedTcp: writes the message behind its LEB128 length prefix, from a copy (the caller keeps its buffer); `written` as for {@link writeStream}. */
+export function writeFramed(out: WriteBatch, data: Uint8Array, written?: (error?: Error | null) => void): void {
   const length = data.byteLength;
   const prefixLength = varintLength(length);
-  if (length <= COPY_LIMIT) {
+  if (length <= COPY_LIMIT && written === undefined) {
     const at = out.reserve(prefixLength + length);
     const target = out.target;
     writeVarint(length, target, at);
@@ -26,5 +29,5 @@ export function writeFramed(out: WriteBatch, data: Uint8Array): void {
   }
   const at = out.reserve(prefixLength);
   writeVarint(length, out.target, at);
-  out.writeCopy(data);
+  out.writeCopy(data, written);
 }

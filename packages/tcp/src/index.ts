@@ -12,3 +12,4 @@ export {
   type TcpConnectOptions,
   type TcpListenOptions,
 } from './options.js';
+export { DEFAULT_TLS_HANDSHAKE_TIMEOUT, type Pem, type TcpTlsConnectOptions, type TcpTlsListenOptions, type TlsVersion } from './tls.js';

@@ -2,20 +2,32 @@ import type { Server, Socket } from 'node:net';
 import type { Acceptor, Local, LocalWatch } from '@message-io/core/adapter';
 import { forgetCachedPeer, takeOverSocket, type ReadingOptions } from '@message-io/node-net';
 
+function ignore(): void {}
+
 /** How a listener wraps each accepted socket for the core. */
 export type Wrap = (socket: Socket, readsShared: boolean) => Parameters<Acceptor['remote']>[0];
 
 /**
- * A Tcp or FramedTcp listener: hands each accepted socket, wrapped by `wrap`, to the core. The
+ * A Tcp or FramedTcp listener: hands each accepted socket, wrapped by `wrap`, to the core. A plain
  * server pauses what it accepts (`pauseOnConnect`); a socket then reads into the shared receive
  * buffer (with `reading`, when Node allows it: `wrap` is told) or once the connection receives.
+ * A TLS server (`secure`) hands over only sockets whose handshake is done (`'secureConnection'`);
+ * those that fail it are closed by Node and never seen.
  */
 export class TcpLocal implements Local {
+  /** The server's event that gives a connection. */
+  private readonly event: 'connection' | 'secureConnection';
+
   constructor(
     private readonly server: Server,
     private readonly reading: ReadingOptions | undefined,
     private readonly wrap: Wrap,
-  ) {}
+    secure = false,
+  ) {
+    this.event = secure ? 'secureConnection' : 'connection';
+    // A failed handshake: Node destroys the socket; listening here keeps that from being an error.
+    if (secure) server.on('tlsClientError', ignore);
+  }
 
   source(watch: LocalWatch): void {
     this.server.on('error', (error) => {
@@ -24,7 +36,7 @@ export class TcpLocal implements Local {
   }
 
   accept(acceptor: Acceptor): void {
-    this.server.on('connection', (accepted: Socket) => {
+    this.server.on(this.event, (accepted: Socket) => {
       const host = accepted.remoteAddress;
       const port = accepted.remotePort;
       // The core keeps the address in the endpoint: Node's cached copy (about 90 bytes) goes.
@@ -40,8 +52,8 @@ export class TcpLocal implements Local {
   }
 
   close(): void {
-    this.server.removeAllListeners('connection');
-    this.server.on('connection', (socket: Socket) => socket.destroy());
+    this.server.removeAllListeners(this.event);
+    this.server.on(this.event, (socket: Socket) => socket.destroy());
     this.server.close();
   }
 }

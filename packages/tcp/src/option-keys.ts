@@ -13,6 +13,7 @@ export const tcpConnectKeys: Readonly<Record<keyof TcpConnectOptions, true>> = {
   lookup: true,
   idleTimeout: true,
   reuseReceiveBuffer: true,
+  tls: true,
 };
 
 /** The options `listen` takes with Tcp. */
@@ -25,6 +26,7 @@ export const tcpListenKeys: Readonly<Record<keyof TcpListenOptions, true>> = {
   lookup: true,
   idleTimeout: true,
   reuseReceiveBuffer: true,
+  tls: true,
 };
 
 /** The options `connect` takes with FramedTcp. */

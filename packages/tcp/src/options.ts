@@ -1,5 +1,6 @@
 import type { LookupFunction } from 'node:net';
 import { constants } from 'node:buffer';
+import type { TcpTlsConnectOptions, TcpTlsListenOptions } from './tls.js';
 import {
   InvalidOptionError,
   isIPv4,
@@ -36,6 +37,12 @@ export interface TcpConnectOptions extends ConnectOptions {
    * again), so it may be stored or read after an `await`.
    */
   reuseReceiveBuffer?: boolean;
+  /**
+   * TLS (`node:tls`): the connection is ready (`connected`) once the handshake is done; a failed
+   * handshake gives `connected` with `ok: false` and the reason. `true` for Node's defaults.
+   * Messages received over TLS always own their bytes (`reuseReceiveBuffer` has no effect).
+   */
+  tls?: TcpTlsConnectOptions | true;
 }
 
 /** Options of `listen` with Tcp. */
@@ -54,6 +61,11 @@ export interface TcpListenOptions extends ListenOptions {
   idleTimeout?: number;
   /** As {@link TcpConnectOptions.reuseReceiveBuffer}, for accepted connections. Default `false`. */
   reuseReceiveBuffer?: boolean;
+  /**
+   * TLS (`node:tls`): a connection is `accepted` once its handshake is done; one whose handshake
+   * fails (plaintext, a refused client certificate, too slow) is closed and never seen.
+   */
+  tls?: TcpTlsListenOptions;
 }
 
 /** Options of `connect` with FramedTcp. */
@@ -82,7 +94,7 @@ export interface SocketSettings {
   readonly reuseReceiveBuffer: boolean;
 }
 
-type AnyOptions = FramedTcpConnectOptions & FramedTcpListenOptions;
+type AnyOptions = Omit<FramedTcpConnectOptions, 'tls'> & Omit<FramedTcpListenOptions, 'tls'>;
 
 /** Validates the options both sides share. @throws InvalidOptionError */
 export function resolveSocketSettings(options: AnyOptions | undefined, framed: boolean): SocketSettings {

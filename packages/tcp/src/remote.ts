@@ -21,6 +21,13 @@ export interface RemoteSettings {
    * are views of that copy.
    */
   readonly lend: boolean;
+  /**
+   * TLS sockets, whose writable high-water mark cannot be set to the cap (an accepted one keeps
+   * Node's default), so a `'drain'` may not follow a queue that reached the cap: a send that
+   * brings the queue to this many bytes carries a callback that tells the core `writable` once it
+   * is written. `undefined` for plain sockets (their high-water mark is at most the cap).
+   */
+  readonly writableAt?: number;
 }
 
 /** Where a socket's shared listeners find their connection. */
@@ -37,6 +44,11 @@ function onClose(this: OwnedSocket): void {
 }
 function onWritable(this: OwnedSocket): void {
   this[REMOTE].writable();
+}
+function onSecure(this: OwnedSocket): void {
+  const remote = this[REMOTE];
+  handshaking.delete(remote);
+  remote.writable();
 }
 function onData(this: OwnedSocket, chunk: Buffer): void {
   this[REMOTE].data(chunk);
@@ -89,6 +101,9 @@ export function onReadFor(lend: boolean): OnRead {
   return lend ? lendingOnRead : owningOnRead;
 }
 
+/** Outgoing TLS connections whose handshake is not done yet (rare: not a field). */
+const handshaking = new WeakSet<TcpRemote>();
+
 /** The linger timers of the connections closing gracefully (kept here, not in every connection). */
 const lingering = new Map<TcpRemote, ReturnType<typeof setTimeout>>();
 /** The first error of each connection whose socket failed, until it closes (rare: not a field). */
@@ -116,12 +131,17 @@ export class TcpRemote extends WriteBatch<Socket> implements Remote {
   /** The core's watch, from `source` until `close`. */
   protected watch: RemoteWatch | undefined = undefined;
 
-  /** Wraps `socket`, connected or connecting. */
+  /**
+   * Wraps `socket`, connected or connecting. `handshake`: an outgoing TLS socket, ready once its
+   * handshake is done (`'secureConnect'`), not once it is connected.
+   */
   constructor(
     socket: Socket,
     protected readonly settings: RemoteSettings,
+    handshake = false,
   ) {
     super(socket);
+    if (handshake) handshaking.add(this);
     (socket as OwnedSocket)[REMOTE] = this;
     if (settings.readsShared) early.set(this, []);
     socket.on('error', onError);
@@ -140,13 +160,14 @@ export class TcpRemote extends WriteBatch<Socket> implements Remote {
   source(watch: RemoteWatch): void {
     this.watch = watch;
     // An accepted socket is connected already and never emits 'connect'.
-    if (this.sink.connecting) this.sink.once('connect', onWritable);
+    if (handshaking.has(this)) this.sink.once('secureConnect', onSecure);
+    else if (this.sink.connecting) this.sink.once('connect', onWritable);
     this.sink.on('drain', onWritable);
   }
 
   pending(): PendingStatus {
     if (this.sink.destroyed) return PendingStatus.Disconnected;
-    return this.sink.connecting ? PendingStatus.Incomplete : PendingStatus.Ready;
+    return this.sink.connecting || handshaking.has(this) ? PendingStatus.Incomplete : PendingStatus.Ready;
   }
 
   receive(): void {
@@ -206,8 +227,17 @@ export class TcpRemote extends WriteBatch<Socket> implements Remote {
   }
 
   send(data: Uint8Array): SendStatus {
-    writeStream(this, data);
+    writeStream(this, data, this.whenWritten(data.byteLength));
     return SendStatus.Sent;
+  }
+
+  /** For a send of `length` bytes: the callback it carries, if it brings a TLS socket's queue to the cap (see `writableAt`). */
+  protected whenWritten(length: number): ((error?: Error | null) => void) | undefined {
+    const at = this.settings.writableAt;
+    if (at === undefined || this.bufferedBytes + length < at) return undefined;
+    return (error) => {
+      if (error == null) this.writable();
+    };
   }
 
   close(): void {
@@ -301,7 +331,7 @@ export class FramedTcpRemote extends TcpRemote {
   private decoder: FrameDecoder | undefined = undefined;
 
   override send(data: Uint8Array): SendStatus {
-    writeFramed(this, data);
+    writeFramed(this, data, this.whenWritten(data.byteLength));
     return SendStatus.Sent;
   }
 
