@@ -11,11 +11,13 @@
  * - Sockets: {@link readingSocket} and {@link takeOverSocket} make sockets that read with `onread`,
  *   {@link forgetCachedPeer} drops Node's cached peer address. They are the only code of message-io
  *   that uses what Node does not document (src/node-internals.ts), each with a fallback.
+ * - TLS: {@link peerCertificateOf} gives a verified peer's certificate in core's shape.
  *
  * Import the adapter contract itself from `@message-io/core/adapter`.
  */
 export { forgetCachedPeer, readingSocket, takeOverSocket, type ReadingOptions } from './node-internals.js';
 export { joinPiece, keepJoined } from './joined-frame.js';
+export { peerCertificateOf } from './peer-certificate.js';
 export { OwnedReads, ReceiveBuffer, type OnRead } from './receive-buffer.js';
 export { giveBackBuffer, takeBuffer } from './spare-buffers.js';
 export { BATCH_COPY_LIMIT, WriteBatch, type BatchSink } from './write-batch.js';

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
-import { BorrowedBytes, HeldRest, PendingStatus, SendStatus, type Remote, type RemoteWatch } from '@message-io/core/adapter';
-import { OwnedReads, ReceiveBuffer, WriteBatch, type OnRead } from '@message-io/node-net';
+import { BorrowedBytes, HeldRest, PendingStatus, SendStatus, type PeerCertificate, type Remote, type RemoteWatch } from '@message-io/core/adapter';
+import { OwnedReads, peerCertificateOf, ReceiveBuffer, WriteBatch, type OnRead } from '@message-io/node-net';
 import { writeFramed, writeStream } from './codec.js';
 import { copyOf, copyWholeFrames, decodeWholeFrames, FrameDecoder, sinkStopped, wholeFramesLength } from './decoder.js';
 
@@ -155,6 +155,11 @@ export class TcpRemote extends WriteBatch<Socket> implements Remote {
 
   get bufferedBytes(): number {
     return this.sink.writableLength + this.pendingBytes;
+  }
+
+  /** The peer's certificate, when the socket is a TLS one whose handshake verified it. */
+  get peerCertificate(): PeerCertificate | undefined {
+    return peerCertificateOf(this.sink);
   }
 
   source(watch: RemoteWatch): void {

@@ -4,6 +4,7 @@
 // handshake, backpressure below the TLS socket's high-water mark, the framing seen by a raw TLS
 // peer, and the validation of the `tls` option.
 import { createServer as createNetServer, connect as netConnect, type AddressInfo, type Server, type Socket } from 'node:net';
+import { X509Certificate } from 'node:crypto';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConnectError, ConnectTimeoutError, InvalidOptionError, SendStatus, type Endpoint, type NodeEvent, type NodeHandler } from '@message-io/core';
@@ -119,6 +120,35 @@ describe.skipIf(noOpenssl)('TLS', () => {
       expect(server.events.filter((e) => e.type === 'accepted')).toHaveLength(1);
       expect(server.events.filter((e) => e.type === 'message')).toHaveLength(1);
     }
+  });
+
+  it('peerCertificate: the client sees the server’s, the listener the client’s under requestCert; none without TLS or without asking', async () => {
+    const fingerprint = (pem: string): string => new X509Certificate(pem).fingerprint256;
+    const mutual = await tlsServer(FramedTcp, '127.0.0.1:0', { tls: serverTls({ ca: pki.ca, requestCert: true }) });
+    const { client, endpoint } = await connect(FramedTcp, mutual.addr, { tls: { ca: pki.ca, cert: pki.client.cert, key: pki.client.key } });
+    const seen = client.handler.network().peerCertificate(endpoint);
+    expect(seen?.subject.CN).toBe('localhost');
+    expect(seen?.issuer.CN).toBe('message-io test CA');
+    expect(seen?.fingerprint256).toBe(fingerprint(pki.server.cert));
+    expect(Buffer.from(seen!.raw).equals(new X509Certificate(pki.server.cert).raw)).toBe(true);
+    const accepted = await mutual.server.waitFor((e) => e.type === 'accepted', 5_000);
+    const ofClient = mutual.server.handler.network().peerCertificate(accepted.endpoint);
+    expect(ofClient?.subject.CN).toBe('client-1');
+    expect(ofClient?.fingerprint256).toBe(fingerprint(pki.client.cert));
+
+    // A listener that does not ask for client certificates has none; a plain connection neither.
+    const oneWay = await tlsServer(FramedTcp);
+    await connect(FramedTcp, oneWay.addr, { tls: { ca: pki.ca } });
+    const oneWayAccepted = await oneWay.server.waitFor((e) => e.type === 'accepted', 5_000);
+    expect(oneWay.server.handler.network().peerCertificate(oneWayAccepted.endpoint)).toBeUndefined();
+    const plain = node(echo);
+    const { addr } = await plain.handler.network().listen(FramedTcp, '127.0.0.1:0');
+    const plainClient = await connect(FramedTcp, String(addr), {});
+    expect(plainClient.client.handler.network().peerCertificate(plainClient.endpoint)).toBeUndefined();
+    // Not verified (rejectUnauthorized: false against a CA it does not trust): none either.
+    const unchecked = await connect(FramedTcp, oneWay.addr, { tls: { ca: pki.otherCa, rejectUnauthorized: false } });
+    expect(unchecked.event.ok).toBe(true);
+    expect(unchecked.client.handler.network().peerCertificate(unchecked.endpoint)).toBeUndefined();
   });
 
   it('plaintext bytes sent to a TLS listener end that connection only; a TLS connection goes on', async () => {

@@ -25,6 +25,7 @@ import {
   type WsListenSettings,
 } from './options.js';
 import { WsRemote } from './remote.js';
+import { peerCertificateOf } from '@message-io/node-net';
 import { dialUrl } from './dial-url.js';
 
 export { DEFAULT_PATH } from './defaults.js';
@@ -42,6 +43,8 @@ function clientOptions(settings: WsConnectSettings): ClientOptions {
     ...(settings.headers !== undefined && { headers: { ...settings.headers } }),
     ...(settings.ca !== undefined && { ca: settings.ca }),
     ...(settings.servername !== undefined && { servername: settings.servername }),
+    ...(settings.cert !== undefined && { cert: settings.cert, key: settings.key }),
+    ...(settings.passphrase !== undefined && { passphrase: settings.passphrase }),
   } as ClientOptions;
 }
 
@@ -49,7 +52,15 @@ function createServer(settings: WsListenSettings): Server {
   const tls = settings.tls;
   if (tls === undefined) return createHttpServer();
   try {
-    return createHttpsServer({ cert: tls.cert, key: tls.key, passphrase: tls.passphrase, handshakeTimeout: settings.handshakeTimeout });
+    return createHttpsServer({
+      cert: tls.cert,
+      key: tls.key,
+      passphrase: tls.passphrase,
+      handshakeTimeout: settings.handshakeTimeout,
+      requestCert: tls.requestCert,
+      rejectUnauthorized: tls.requestCert,
+      ...(tls.ca !== undefined && { ca: tls.ca }),
+    });
   } catch (cause) {
     throw new InvalidOptionError(`options cert and key do not make a TLS server: ${(cause as Error).message}`, { cause });
   }
@@ -80,7 +91,10 @@ export const wsAdapter: Adapter<WsConnectOptions, WsListenOptions> = {
       const message = `cannot dial ${url}: ${(cause as Error).message}`;
       throw cause instanceof SyntaxError ? new InvalidAddressError(message, { cause }) : new InvalidOptionError(message, { cause });
     }
-    return new WsRemote(ws, settings, context.maxBufferedBytes);
+    const remote = new WsRemote(ws, settings, context.maxBufferedBytes);
+    // wss: the server's certificate, once the upgrade answered (its socket is the TLS one).
+    if (url.startsWith('wss:')) ws.once('upgrade', (response) => remote.verifiedPeer(peerCertificateOf(response.socket)));
+    return remote;
   },
 
   async listen(addr: RemoteAddr, options: WsListenOptions | undefined, context: RemoteContext): Promise<Listening> {

@@ -18,8 +18,8 @@ import type { WsConnectOptions, WsListenOptions } from './options.js';
 
 const MAX_DELAY = 2 ** 31 - 1;
 const MAX_SIZE = 2 ** 32;
-/** Options that only Node can honour: a page cannot set headers, choose CAs or send pings. */
-const NODE_ONLY = ['headers', 'ca', 'servername', 'rejectUnauthorized'] as const;
+/** Options that only Node can honour: a page cannot set headers, choose CAs or client certificates, or send pings. */
+const NODE_ONLY = ['headers', 'ca', 'servername', 'rejectUnauthorized', 'cert', 'key', 'passphrase'] as const;
 
 /**
  * Validates the options of `connect` in a browser and returns the largest message (`maxMessageSize` or `maxPayload`). `maxFrameSize`,

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { WebSocketServer, type VerifyClientCallbackAsync, type WebSocket } from 'ws';
 import { formatSocketAddr, type Acceptor, type Local, type LocalWatch } from '@message-io/core/adapter';
-import { takeOverSocket } from '@message-io/node-net';
+import { peerCertificateOf, takeOverSocket } from '@message-io/node-net';
 import { originAllowed, type WsListenSettings } from './options.js';
 import { onReadFor, WsRemote } from './remote.js';
 
@@ -203,6 +203,7 @@ export class WsLocal implements Local {
     const { remoteAddress: host, remotePort: port } = request.socket;
     const acceptor = this.acceptor;
     const remote = new WsRemote(ws, this.settings, this.cap, socket, readsShared, readsShared && this.settings.reuseReceiveBuffer);
+    if (this.settings.tls?.requestCert === true) remote.verifiedPeer(peerCertificateOf(request.socket));
     if (!this.endHandshake(socket) || this.closed || acceptor === undefined || host === undefined || port === undefined) {
       ws.terminate();
       return;
@@ -239,7 +240,8 @@ export class WsLocal implements Local {
     if (authenticate === undefined) return true;
     const { remoteAddress, remotePort } = request.socket;
     const addr = formatSocketAddr({ host: remoteAddress ?? '', port: remotePort ?? 0 });
-    const answer: unknown = authenticate({ path: target, headers: request.headers, addr, secure, request });
+    const peerCertificate = peerCertificateOf(request.socket);
+    const answer: unknown = authenticate({ path: target, headers: request.headers, addr, secure, request, peerCertificate });
     // A hook written in JavaScript may return anything: a number must not become the HTTP status
     // (`ws` throws on some and sends a success line for others). Only booleans and promises pass.
     if (typeof answer === 'boolean') return answer;

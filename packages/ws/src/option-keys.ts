@@ -23,6 +23,9 @@ export const wsConnectKeys: Readonly<Record<keyof WsConnectOptions, true>> = {
   ca: true,
   servername: true,
   rejectUnauthorized: true,
+  cert: true,
+  key: true,
+  passphrase: true,
 };
 
 /** The options `listen` takes with Ws. */
@@ -37,5 +40,7 @@ export const wsListenKeys: Readonly<Record<keyof WsListenOptions, true>> = {
   cert: true,
   key: true,
   passphrase: true,
+  ca: true,
+  requestCert: true,
   reuseReceiveBuffer: true,
 };

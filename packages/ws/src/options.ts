@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { constants } from 'node:buffer';
 import { DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_PAYLOAD, DEFAULT_MAX_PENDING_HANDSHAKES } from './defaults.js';
-import { InvalidOptionError, optionReader, type ConnectOptions, type ListenOptions, type RemoteContext } from '@message-io/core/adapter';
+import { InvalidOptionError, optionReader, type ConnectOptions, type ListenOptions, type PeerCertificate, type RemoteContext } from '@message-io/core/adapter';
 import { readMaxMessageSize } from './message-size.js';
 
 export { DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_PAYLOAD, DEFAULT_MAX_PENDING_HANDSHAKES } from './defaults.js';
@@ -40,6 +40,12 @@ export interface WsConnectOptions extends ConnectOptions, WsCommonOptions {
   servername?: string;
   /** `wss://`: refuse a server whose certificate does not verify. Default `true`. */
   rejectUnauthorized?: boolean;
+  /** `wss://`: the client's certificate chain (PEM), for a listener that asks for one (`requestCert`). With `key`. */
+  cert?: string | Uint8Array;
+  /** `wss://`: the client's private key (PEM), with `cert`. */
+  key?: string | Uint8Array;
+  /** `wss://`: passphrase of `key`, if it is encrypted. */
+  passphrase?: string;
 }
 
 /** What the `authenticate` hook of a Ws listener is told about a client's upgrade request. */
@@ -52,6 +58,11 @@ export interface WsHandshake {
   readonly addr: string;
   /** True on a TLS (wss) listener. */
   readonly secure: boolean;
+  /**
+   * The client's certificate, verified against the listener's `ca`, under `requestCert` (mutual
+   * TLS); `undefined` otherwise. The same is on the connection later: `network().peerCertificate(endpoint)`.
+   */
+  readonly peerCertificate: PeerCertificate | undefined;
   /** Node's request object, for anything else (such as the TLS socket). */
   readonly request: IncomingMessage;
 }
@@ -100,6 +111,14 @@ export interface WsListenOptions extends ListenOptions, WsCommonOptions {
   /** Passphrase of `key`, if it is encrypted. */
   passphrase?: string;
   /**
+   * Mutual TLS (with `cert` and `key`): every client must present a certificate that chains to
+   * `ca`; one that sends none, or another, fails its TLS handshake and never reaches the upgrade
+   * or `authenticate`. Default `false`.
+   */
+  requestCert?: boolean;
+  /** Certificate authorities that client certificates must chain to (PEM), with `requestCert`. Default: Node's roots. */
+  ca?: string | Uint8Array | readonly (string | Uint8Array)[];
+  /**
    * Opt-in zero-copy receiving. `true`: accepted connections (without TLS) read into one receive
    * buffer shared by all of them, and messages are handed over as `BorrowedBytes`, valid only until
    * the callback returns (copy what you keep). Default `false`: every message owns its bytes and
@@ -124,6 +143,9 @@ export interface WsTlsSettings {
   readonly cert: string | Buffer;
   readonly key: string | Buffer;
   readonly passphrase: string | undefined;
+  /** Ask clients for a certificate and refuse those that do not verify against `ca`. */
+  readonly requestCert: boolean;
+  readonly ca: string | Buffer | (string | Buffer)[] | undefined;
 }
 
 /** Resolved listener settings. */
@@ -144,6 +166,10 @@ export interface WsConnectSettings extends WsSettings {
   readonly ca: string | Buffer | (string | Buffer)[] | undefined;
   readonly servername: string | undefined;
   readonly rejectUnauthorized: boolean;
+  /** The client's certificate and key, for mutual TLS. */
+  readonly cert: string | Buffer | undefined;
+  readonly key: string | Buffer | undefined;
+  readonly passphrase: string | undefined;
 }
 
 const MAX_DELAY = 2 ** 31 - 1;
@@ -245,12 +271,15 @@ function resolveTls(options: WsListenOptions | undefined): WsTlsSettings | undef
   const cert = pem(options, 'cert');
   const key = pem(options, 'key');
   const passphrase = text(options, 'passphrase');
+  const requestCert = optionReader.boolean(options, 'requestCert', false);
+  const ca = resolveCa(options);
   if (cert === undefined && key === undefined) {
     if (passphrase !== undefined) throw new InvalidOptionError('option passphrase needs cert and key');
+    if (requestCert || ca !== undefined) throw new InvalidOptionError('options requestCert and ca need cert and key (a wss listener)');
     return undefined;
   }
   if (cert === undefined || key === undefined) throw new InvalidOptionError('options cert and key go together (a wss listener needs both)');
-  return { cert, key, passphrase };
+  return { cert, key, passphrase, requestCert, ca };
 }
 
 /** Validates the options of `listen`. @throws InvalidOptionError */
@@ -275,7 +304,7 @@ function resolveHeaders(options: WsConnectOptions | undefined): WsConnectSetting
   return headers as WsConnectSettings['headers'];
 }
 
-function resolveCa(options: WsConnectOptions | undefined): WsConnectSettings['ca'] {
+function resolveCa(options: WsConnectOptions | WsListenOptions | undefined): WsConnectSettings['ca'] {
   const ca = optionReader.own(options, 'ca');
   if (ca === undefined) return undefined;
   if (isPem(ca)) return asBuffer(ca);
@@ -291,5 +320,15 @@ export function resolveConnectSettings(options: WsConnectOptions | undefined, co
     ca: resolveCa(options),
     servername: text(options, 'servername'),
     rejectUnauthorized: optionReader.boolean(options, 'rejectUnauthorized', true),
+    ...resolveClientCert(options),
   };
+}
+
+function resolveClientCert(options: WsConnectOptions | undefined): Pick<WsConnectSettings, 'cert' | 'key' | 'passphrase'> {
+  const cert = pem(options, 'cert');
+  const key = pem(options, 'key');
+  const passphrase = text(options, 'passphrase');
+  if ((cert === undefined) !== (key === undefined)) throw new InvalidOptionError('options cert and key go together (a client certificate needs both)');
+  if (passphrase !== undefined && key === undefined) throw new InvalidOptionError('option passphrase needs cert and key');
+  return { cert, key, passphrase };
 }

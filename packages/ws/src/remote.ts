@@ -8,6 +8,7 @@ import {
   PendingStatus,
   ProtocolError,
   SendStatus,
+  type PeerCertificate,
   type Remote,
   type RemoteWatch,
 } from '@message-io/core/adapter';
@@ -153,6 +154,9 @@ function settlingWrite(this: Duplex & { [kSink]?: SocketSink }, chunk: unknown, 
   return sink.original.call(this, chunk, encoding, callback);
 }
 
+/** The verified certificates of the peers of wss connections that have one (rare: not a field). */
+const peerCertificates = new WeakMap<WsRemote, PeerCertificate>();
+
 /**
  * One Ws connection, client or server side. The first send of a synchronous run leaves at once;
  * the following ones are framed into node-net's `WriteBatch` and leave in one write on the next tick.
@@ -218,6 +222,16 @@ export class WsRemote implements Remote {
   /** The connection's largest message, from `maxPayload`. */
   get maxMessageSize(): number {
     return this.settings.maxPayload;
+  }
+
+  /** The peer's certificate, if a TLS handshake verified it (see {@link WsRemote.verifiedPeer}). */
+  get peerCertificate(): PeerCertificate | undefined {
+    return peerCertificates.get(this);
+  }
+
+  /** Keeps the peer's verified certificate (`undefined`: none, nothing kept): the server's on a wss client, the client's under mutual TLS. */
+  verifiedPeer(certificate: PeerCertificate | undefined): void {
+    if (certificate !== undefined) peerCertificates.set(this, certificate);
   }
 
   get bufferedBytes(): number {

@@ -76,6 +76,7 @@ async function limits(port: number, closedPort: number): Promise<Record<string, 
     }
   };
   result.headers = attempt(() => net.connect(Ws, `127.0.0.1:${port}`, { headers: { a: 'b' } }));
+  result.clientCert = attempt(() => net.connect(Ws, `127.0.0.1:${port}`, { cert: 'pem', key: 'pem' }));
   result.heartbeat = attempt(() => net.connect(Ws, `127.0.0.1:${port}`, { heartbeatInterval: 1000 }));
   result.http = attempt(() => net.connect(Ws, `http://127.0.0.1:${port}/`));
   const capped = net.connect(Ws, `ws://127.0.0.1:${port}/capped`, { maxPayload: 16 });

@@ -80,6 +80,7 @@ describe.skipIf(skipWithout('chromium'))('Ws in a browser (headless Chromium)', 
       const result = await run<Record<string, unknown>>('limits', port, await closedPort());
       expect(result.listen).toBe('UnsupportedError:ERR_UNSUPPORTED');
       expect(result.headers).toBe('InvalidOptionError:ERR_INVALID_OPTION');
+      expect(result.clientCert).toBe('InvalidOptionError:ERR_INVALID_OPTION');
       expect(result.heartbeat).toBe('InvalidOptionError:ERR_INVALID_OPTION');
       expect(result.http).toBe('InvalidAddressError:ERR_INVALID_ADDRESS');
       expect(result.capped).toEqual(['MaxPacketSizeExceeded', 'Sent']);

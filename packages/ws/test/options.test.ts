@@ -116,9 +116,9 @@ describe('options', () => {
     };
     const bogus = connectError({ bogus: true });
     expect(bogus).toBeInstanceOf(InvalidOptionError);
-    expect(bogus.message).toMatch(/^unknown option bogus for Ws connect; Ws connect takes maxBufferedBytes, .*rejectUnauthorized$/);
+    expect(bogus.message).toMatch(/^unknown option bogus for Ws connect; Ws connect takes maxBufferedBytes, .*rejectUnauthorized, cert, key, passphrase$/);
     // Listen options on connect, and a typo.
-    expect(connectError({ cert: 'pem', key: 'pem' }).message).toContain('unknown option cert for Ws connect');
+    expect(connectError({ requestCert: true }).message).toContain('unknown option requestCert for Ws connect');
     expect(connectError({ path: '/chat' }).message).toContain('unknown option path for Ws connect');
     expect(connectError({ maxPaylod: 10 }).message).toContain('(did you mean maxPayload?)');
     const listen = await rejection(net.listen(Ws, '127.0.0.1:0', { bogus: true } as WsListenOptions));

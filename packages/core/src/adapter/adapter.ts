@@ -33,6 +33,7 @@
  * `@message-io/core/adapter` (this contract, statuses, errors, option readers, `HeldRest`). Nothing
  * here is Node-specific; helpers for adapters on Node's sockets are in `@message-io/node-net`.
  */
+import type { PeerCertificate } from './peer-certificate.js';
 import type { RemoteAddr, SocketAddr } from './address.js';
 import type { PendingStatus, SendStatus } from './status.js';
 
@@ -175,6 +176,14 @@ export interface Remote {
    * `maxMessageSize` capability (for example a per-connection option). The core refuses larger sends.
    */
   readonly maxMessageSize?: number;
+
+  /**
+   * Optional. Read by the core for `handler.network().peerCertificate(endpoint)`, at any time while
+   * the connection is known. The peer's certificate when a TLS handshake verified it (a client:
+   * the server's, checked against its authorities; a listener: the client's, under mutual TLS),
+   * else `undefined`. Transports without TLS leave it out.
+   */
+  readonly peerCertificate?: PeerCertificate;
 
   /**
    * Called by the core exactly once: on `remove()`, on `stop()`, or after `watch.closed`.

@@ -20,6 +20,7 @@ export {
   type SocketAddr,
 } from './address.js';
 export { BorrowedBytes } from './borrowed.js';
+export type { PeerCertificate } from './peer-certificate.js';
 export * from './errors.js';
 export {
   commonOptionKeys,

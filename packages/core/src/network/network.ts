@@ -1,5 +1,6 @@
 import type { Local, Remote } from '../adapter/adapter.js';
 import type { BorrowedBytes } from '../adapter/borrowed.js';
+import type { PeerCertificate } from '../adapter/peer-certificate.js';
 import { CLOSED, Connections, READY, RemoteEntry, RemoteGroup } from './connection.js';
 import { connectFailureReason } from './connect-failure.js';
 import { waitSignal, type ConnectWaitOptions } from './connect-wait.js';
@@ -242,6 +243,17 @@ export class NetworkController {
   bufferedBytes(endpoint: Endpoint): number | undefined {
     const entry = this.find(endpoint.resourceId);
     return entry?.kind === 'remote' ? entry.remote.bufferedBytes : undefined;
+  }
+
+  /**
+   * The certificate the peer of a connection proved it holds, when a TLS handshake verified it: a
+   * server's, on a connection made with `connect` and TLS; a client's, on a connection accepted
+   * under mutual TLS. `undefined` otherwise (no TLS, no certificate asked for, not verified, an
+   * unknown endpoint, or a transport that does not tell).
+   */
+  peerCertificate(endpoint: Endpoint): PeerCertificate | undefined {
+    const entry = this.find(endpoint.resourceId);
+    return entry?.kind === 'remote' ? entry.remote.peerCertificate : undefined;
   }
 
   /**
