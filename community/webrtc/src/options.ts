@@ -1,4 +1,11 @@
-import { commonOptionKeys, optionReader, type ConnectOptions, type ListenOptions } from '@message-io/core/adapter';
+import {
+  commonOptionKeys,
+  connectionLimitKeys,
+  optionReader,
+  type ConnectionLimitOptions,
+  type ConnectOptions,
+  type ListenOptions,
+} from '@message-io/core/adapter';
 
 /** Options of `connect` with WebRtc. The core's own (`maxBufferedBytes`, `connectTimeout`, `linger`) come with `ConnectOptions`. */
 export interface WebRtcConnectOptions extends ConnectOptions {
@@ -7,7 +14,7 @@ export interface WebRtcConnectOptions extends ConnectOptions {
 }
 
 /** Options of `listen` with WebRtc. They apply to every connection the listener accepts. */
-export interface WebRtcListenOptions extends ListenOptions {
+export interface WebRtcListenOptions extends ListenOptions, ConnectionLimitOptions {
   /** As {@link WebRtcConnectOptions.maxMessageSize}, for accepted connections. */
   maxMessageSize?: number;
 }
@@ -16,7 +23,7 @@ export interface WebRtcListenOptions extends ListenOptions {
 export const connectOptionKeys: Readonly<Record<keyof WebRtcConnectOptions, true>> = { ...commonOptionKeys, maxMessageSize: true };
 
 /** The options `listen` takes: the core's and ours. */
-export const listenOptionKeys: Readonly<Record<keyof WebRtcListenOptions, true>> = { ...commonOptionKeys, maxMessageSize: true };
+export const listenOptionKeys: Readonly<Record<keyof WebRtcListenOptions, true>> = { ...commonOptionKeys, ...connectionLimitKeys, maxMessageSize: true };
 
 /**
  * The SCTP max-message-size werift 0.24 advertises in its SDP (`a=max-message-size:65536`) and

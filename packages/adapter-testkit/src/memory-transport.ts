@@ -8,6 +8,7 @@ import {
   PendingStatus,
   SendStatus,
   commonOptionKeys,
+  connectionLimitKeys,
   isUrlAddr,
   optionReader,
   refuseUnknownOptions,
@@ -15,6 +16,7 @@ import {
   type Adapter,
   type ConnectOptions,
   type Listening,
+  type ConnectionLimitOptions,
   type ListenOptions,
   type Local,
   type LocalWatch,
@@ -48,7 +50,7 @@ export interface MemoryConnectOptions extends ConnectOptions {
 }
 
 /** Options of `listen` on a memory transport; they apply to the connections it accepts. */
-export interface MemoryListenOptions extends ListenOptions {
+export interface MemoryListenOptions extends ListenOptions, ConnectionLimitOptions {
   /** Largest message the accepted connections send and accept, at most the transport's. */
   maxMessageSize?: number;
 }
@@ -64,7 +66,7 @@ const nodeSetImmediate = (globalThis as { setImmediate?: (fn: () => void) => unk
 const later: (fn: () => void) => void = typeof nodeSetImmediate === 'function' ? (fn) => void nodeSetImmediate(fn) : (fn) => void setTimeout(fn, 0);
 
 const connectKeys: Readonly<Record<keyof MemoryConnectOptions, true>> = { ...commonOptionKeys, maxMessageSize: true };
-const listenKeys: Readonly<Record<keyof MemoryListenOptions, true>> = { ...commonOptionKeys, maxMessageSize: true };
+const listenKeys: Readonly<Record<keyof MemoryListenOptions, true>> = { ...commonOptionKeys, ...connectionLimitKeys, maxMessageSize: true };
 
 /** First port given to `listen` on port 0 and to connecting remotes; the ports above it are used in turn. */
 const FIRST_EPHEMERAL_PORT = 49_152;

@@ -28,7 +28,8 @@ export type CaseName =
   | 'backpressure and writable'
   | 'inbound size limit'
   | 'whole messages in order under a slow reader'
-  | 'remove delivers what was queued within linger';
+  | 'remove delivers what was queued within linger'
+  | 'maxConnections';
 
 /** What {@link registerConformanceTests} needs to know about the transport under test. */
 export interface ConformanceOptions<C = unknown, L = unknown> {

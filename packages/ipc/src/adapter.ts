@@ -1,5 +1,13 @@
 import { createServer, Socket } from 'node:net';
-import { optionReader, refuseUnknownOptions, type Adapter, type Listening, type RemoteAddr, type RemoteContext } from '@message-io/core/adapter';
+import {
+  optionReader,
+  refuseUnknownOptions,
+  type Adapter,
+  type ListenContext,
+  type Listening,
+  type RemoteAddr,
+  type RemoteContext,
+} from '@message-io/core/adapter';
 import { parseIpcAddr } from './address.js';
 import { bind } from './bind.js';
 import { IpcLocal } from './listener.js';
@@ -38,7 +46,7 @@ export const ipcAdapter: Adapter<IpcConnectOptions, IpcListenOptions> = {
    * socket file first), and resolve with the Local and the URL listened on. Reject with
    * `ListenError` when binding fails, with the system's error as `cause`.
    */
-  async listen(addr: RemoteAddr, options: IpcListenOptions | undefined, context: RemoteContext): Promise<Listening> {
+  async listen(addr: RemoteAddr, options: IpcListenOptions | undefined, context: ListenContext): Promise<Listening> {
     const where = parseIpcAddr(addr);
     refuseUnknownOptions(options, ipcListenKeys, 'Ipc listen');
     const maxMessageSize = resolveMaxMessageSize(options);
@@ -48,6 +56,9 @@ export const ipcAdapter: Adapter<IpcConnectOptions, IpcListenOptions> = {
       writableAll: optionReader.boolean(options, 'writableAll', false),
     };
     const server = createServer({ highWaterMark: highWaterMark(context) });
+    // Past maxConnections Node closes a new connection before it builds a socket for it.
+    const maxConnections = context.maxConnections ?? Infinity;
+    if (maxConnections !== Infinity) server.maxConnections = maxConnections;
     await bind(server, where, settings);
     // Unix socket clients have no address of their own: an accepted connection is known by the listener's.
     const peer = { url: where.url };

@@ -1,4 +1,4 @@
-import { commonOptionKeys } from '@message-io/core/adapter';
+import { commonOptionKeys, connectionLimitKeys } from '@message-io/core/adapter';
 import type { IpcConnectOptions, IpcListenOptions } from './options.js';
 
 // Typed against the option interfaces: an option added to one of them without being listed here
@@ -10,6 +10,7 @@ export const ipcConnectKeys: Readonly<Record<keyof IpcConnectOptions, true>> = {
 /** The options `listen` takes with Ipc. */
 export const ipcListenKeys: Readonly<Record<keyof IpcListenOptions, true>> = {
   ...commonOptionKeys,
+  ...connectionLimitKeys,
   maxMessageSize: true,
   backlog: true,
   readableAll: true,

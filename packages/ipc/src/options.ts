@@ -1,5 +1,5 @@
 import { constants } from 'node:buffer';
-import { optionReader, type ConnectOptions, type ListenOptions } from '@message-io/core/adapter';
+import { optionReader, type ConnectOptions, type ConnectionLimitOptions, type ListenOptions } from '@message-io/core/adapter';
 import { MAX_FRAME_LENGTH } from './framing.js';
 
 /** Options of `connect` with Ipc. The core's own (`maxBufferedBytes`, `connectTimeout`, `linger`) come with `ConnectOptions`. */
@@ -9,7 +9,7 @@ export interface IpcConnectOptions extends ConnectOptions {
 }
 
 /** Options of `listen` with Ipc. They apply to every connection the listener accepts. */
-export interface IpcListenOptions extends ListenOptions {
+export interface IpcListenOptions extends ListenOptions, ConnectionLimitOptions {
   /** As {@link IpcConnectOptions.maxMessageSize}, for accepted connections. Default 64 MiB. */
   maxMessageSize?: number;
   /** Length of the queue of connections the system accepted and the node has not taken yet. Default 511. */

@@ -12,6 +12,7 @@ import {
   optionReader,
   refuseUnknownOptions,
   type Adapter,
+  type ListenContext,
   type Listening,
   type RemoteAddr,
   type RemoteContext,
@@ -148,7 +149,7 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
       return remote;
     },
 
-    async listen(addr: SocketAddr, options: FramedTcpListenOptions | undefined, context: RemoteContext): Promise<Listening> {
+    async listen(addr: SocketAddr, options: FramedTcpListenOptions | undefined, context: ListenContext): Promise<Listening> {
       const settings = resolveSocketSettings(options, framed);
       refuseUnknownOptions(options, listenKeys, `${name} listen`);
       const bindSettings: BindSettings = {
@@ -157,6 +158,10 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
       };
       const tls = resolveTlsListen(options);
       const server = makeServer(settings, tls, context);
+      // Past maxConnections Node closes a new connection before it builds a socket for it (the
+      // core would close it anyway): taken-over sockets keep Node's count (node-net).
+      const maxConnections = context.maxConnections ?? Infinity;
+      if (maxConnections !== Infinity) server.maxConnections = maxConnections;
       let host: string;
       try {
         host = await resolveHost(addr.host, settings.lookup);

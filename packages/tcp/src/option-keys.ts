@@ -1,4 +1,4 @@
-import { commonOptionKeys } from '@message-io/core/adapter';
+import { commonOptionKeys, connectionLimitKeys } from '@message-io/core/adapter';
 import type { FramedTcpConnectOptions, FramedTcpListenOptions, TcpConnectOptions, TcpListenOptions } from './options.js';
 
 // Typed against the option interfaces: an option added to one of them without being listed here
@@ -19,6 +19,7 @@ export const tcpConnectKeys: Readonly<Record<keyof TcpConnectOptions, true>> = {
 /** The options `listen` takes with Tcp. */
 export const tcpListenKeys: Readonly<Record<keyof TcpListenOptions, true>> = {
   ...commonOptionKeys,
+  ...connectionLimitKeys,
   noDelay: true,
   keepAlive: true,
   backlog: true,

@@ -9,6 +9,7 @@ import {
   parseSocketAddr,
   type AddressInput,
   type ConnectOptions,
+  type ConnectionLimitOptions,
   type ListenOptions,
   type SocketAddr,
 } from '@message-io/core/adapter';
@@ -46,7 +47,7 @@ export interface TcpConnectOptions extends ConnectOptions {
 }
 
 /** Options of `listen` with Tcp. */
-export interface TcpListenOptions extends ListenOptions {
+export interface TcpListenOptions extends ListenOptions, ConnectionLimitOptions {
   /** As {@link TcpConnectOptions.noDelay}, for accepted connections. Default `true`. */
   noDelay?: boolean;
   /** As {@link TcpConnectOptions.keepAlive}, for accepted connections. Default `false`. */

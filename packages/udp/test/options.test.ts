@@ -101,6 +101,9 @@ describe('validation', () => {
       expect(bogus.message).toMatch(/^unknown option bogus for Udp listen; .*ipv6Only/);
       const source = await rejection(net.listen(Udp, '127.0.0.1:0', { sourceAddress: '127.0.0.1:0' } as never));
       expect(source.message).toContain('unknown option sourceAddress for Udp listen');
+      // Not connection-oriented: no connections to limit.
+      const limit = await rejection(net.listen(Udp, '127.0.0.1:0', { maxConnections: 2 } as never));
+      expect(limit.message).toContain('unknown option maxConnections for Udp listen');
       // Keys set to undefined are taken.
       await net.listen(Udp, '127.0.0.1:0', { bogus: undefined } as never);
     } finally {

@@ -9,6 +9,7 @@ import {
   ListenError,
   refuseUnknownOptions,
   type Adapter,
+  type ListenContext,
   type Listening,
   type RemoteAddr,
   type RemoteContext,
@@ -97,13 +98,13 @@ export const wsAdapter: Adapter<WsConnectOptions, WsListenOptions> = {
     return remote;
   },
 
-  async listen(addr: RemoteAddr, options: WsListenOptions | undefined, context: RemoteContext): Promise<Listening> {
+  async listen(addr: RemoteAddr, options: WsListenOptions | undefined, context: ListenContext): Promise<Listening> {
     // Ws lists no URL schemes, so the core hands `listen` socket addresses only.
     if (isUrlAddr(addr)) throw new InvalidAddressError(`Ws listens on host:port addresses, not URLs (${addr.url})`);
     refuseUnknownOptions(options, wsListenKeys, 'Ws listen');
     const settings = resolveListenSettings(options, context);
     const server = createServer(settings);
-    const local = new WsLocal(server, settings, context.maxBufferedBytes);
+    const local = new WsLocal(server, settings, context.maxBufferedBytes, context.maxConnections ?? Infinity);
     try {
       await bind(server, addr);
     } catch (error) {

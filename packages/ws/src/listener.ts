@@ -57,13 +57,17 @@ export class WsLocal implements Local {
   private readonly wss: WebSocketServer;
   private acceptor: Acceptor | undefined;
   private closed = false;
+  /** Upgraded connections handed to the core and not closed yet, for `maxConnections`. */
+  private live = 0;
 
+  /** `maxConnections`: `Infinity` for no limit; past it a handshake is answered 503 before the upgrade. */
   constructor(
     private readonly server: Server,
     private readonly settings: WsListenSettings,
     private readonly cap: number,
+    private readonly maxConnections: number = Infinity,
   ) {
-    const needsVerify = settings.path !== undefined || settings.origins !== undefined || settings.authenticate !== undefined;
+    const needsVerify = settings.path !== undefined || settings.origins !== undefined || settings.authenticate !== undefined || maxConnections !== Infinity;
     // `closeTimeout` is a ws 8.23 option that its type definitions lack.
     this.wss = new WebSocketServer({
       noServer: true,
@@ -208,6 +212,10 @@ export class WsLocal implements Local {
       ws.terminate();
       return;
     }
+    if (this.maxConnections !== Infinity) {
+      this.live++;
+      ws.once('close', () => this.live--);
+    }
     acceptor.remote(remote, { host, port });
   }
 
@@ -233,6 +241,8 @@ export class WsLocal implements Local {
    */
   private decide(request: IncomingMessage, secure: boolean): boolean | number | Promise<boolean> {
     const { path, origins, authenticate } = this.settings;
+    // Full: 503 before anything else is looked at (the core would close the connection anyway).
+    if (this.live >= this.maxConnections) return 503;
     const target = request.url ?? '/';
     const query = target.indexOf('?');
     if (path !== undefined && !path(query < 0 ? target : target.slice(0, query))) return 404;

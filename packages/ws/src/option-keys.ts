@@ -1,4 +1,4 @@
-import { commonOptionKeys } from '@message-io/core/adapter';
+import { commonOptionKeys, connectionLimitKeys } from '@message-io/core/adapter';
 import type { WsCommonOptions, WsConnectOptions, WsListenOptions } from './options.js';
 
 // Typed against the option interfaces: an option added to one of them without being listed here
@@ -31,6 +31,7 @@ export const wsConnectKeys: Readonly<Record<keyof WsConnectOptions, true>> = {
 /** The options `listen` takes with Ws. */
 export const wsListenKeys: Readonly<Record<keyof WsListenOptions, true>> = {
   ...commonOptionKeys,
+  ...connectionLimitKeys,
   ...bothSides,
   path: true,
   origins: true,

@@ -1,7 +1,15 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { constants } from 'node:buffer';
 import { DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_PAYLOAD, DEFAULT_MAX_PENDING_HANDSHAKES } from './defaults.js';
-import { InvalidOptionError, optionReader, type ConnectOptions, type ListenOptions, type PeerCertificate, type RemoteContext } from '@message-io/core/adapter';
+import {
+  InvalidOptionError,
+  optionReader,
+  type ConnectionLimitOptions,
+  type ConnectOptions,
+  type ListenOptions,
+  type PeerCertificate,
+  type RemoteContext,
+} from '@message-io/core/adapter';
 import { readMaxMessageSize } from './message-size.js';
 
 export { DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_PAYLOAD, DEFAULT_MAX_PENDING_HANDSHAKES } from './defaults.js';
@@ -68,7 +76,7 @@ export interface WsHandshake {
 }
 
 /** Options of `listen` with Ws. Set `cert` and `key` for a TLS (wss) listener. */
-export interface WsListenOptions extends ListenOptions, WsCommonOptions {
+export interface WsListenOptions extends ListenOptions, ConnectionLimitOptions, WsCommonOptions {
   /**
    * Accept only these paths (compared with the request's path without its query): a path such as
    * `'/message-io-default'`, or a predicate. Default: every path. Others get HTTP 404.

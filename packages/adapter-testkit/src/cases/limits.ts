@@ -1,7 +1,7 @@
 // Limits and send outcomes that hold for every adapter (docs/reliability.md FT-05, LC-06 cases 1 to 4).
 import { expect } from 'vitest';
 import { SendStatus, split, type NodeEvent, type NodeListener } from '@message-io/core';
-import { isConnectedOk, type Harness } from '../harness.js';
+import { echo, isConnectedOk, type Harness } from '../harness.js';
 import { bytesOf, eventsOf, messagesOf, sleep, text, until, utf8 } from '../support.js';
 
 async function oversizeSend(h: Harness): Promise<void> {
@@ -117,6 +117,39 @@ async function readAll(listener: NodeListener<never>, consumer: 'forEach' | 'ite
   return seq;
 }
 
+/**
+ * `maxConnections: 2` on a listener: two clients are accepted; a third is never `accepted` (its
+ * client sees `connected` with `ok: false`, or `connected` then `disconnected`: the adapter may
+ * refuse it before or after its handshake); the two established ones still echo; once one is
+ * removed, a new client is accepted.
+ */
+async function maxConnections(h: Harness): Promise<void> {
+  const { transport, listenOptions, wait } = h.settings;
+  const server = h.node(echo);
+  const { addr } = await server.handler.network().listen(transport, h.settings.bindAddr(), { ...(listenOptions as object), maxConnections: 2 } as never);
+  const accepted = (): number => server.events.filter((e) => e.type === 'accepted').length;
+  const client = h.node();
+  const first = await h.connectAndWait(client.handler, addr);
+  const second = await h.connectAndWait(client.handler, addr);
+  await until(() => accepted() === 2, { timeout: wait, what: 'the server to accept the first two clients' });
+  const third = h.connect(client.handler, addr);
+  const ended = (): boolean =>
+    client.events.some((e) => (e.type === 'connected' && e.endpoint === third && !e.ok) || (e.type === 'disconnected' && e.endpoint === third));
+  await until(ended, { timeout: wait, what: 'the third client to be refused (connected ok: false) or closed (disconnected)' });
+  await sleep(100);
+  expect(accepted(), 'connections the server accepted with maxConnections 2').toBe(2);
+  for (const endpoint of [first, second]) {
+    h.sendOk(client.handler, endpoint, utf8('still here'));
+    await until(() => text(bytesOf(client.events, endpoint)) === 'still here', { timeout: wait, what: 'the echo on an established connection' });
+  }
+  expect(client.handler.network().remove(first.resourceId)).toBe(true);
+  await until(() => server.events.some((e) => e.type === 'disconnected'), { timeout: wait, what: 'the server to see the first client go' });
+  const fourth = await h.connectAndWait(client.handler, addr);
+  await until(() => accepted() === 3, { timeout: wait, what: 'the server to accept a client once a slot is free' });
+  h.sendOk(client.handler, fourth, utf8('in the freed slot'));
+  await until(() => text(bytesOf(client.events, fourth)) === 'in the freed slot', { timeout: wait, what: 'the echo in the freed slot' });
+}
+
 /** Registers the limit and send-outcome cases. */
 export function registerLimitCases(h: Harness): void {
   const bounded = Number.isFinite(h.settings.maxMessageSize) || 'maxMessageSize is unbounded';
@@ -131,4 +164,5 @@ export function registerLimitCases(h: Harness): void {
       : true;
   h.case('a consumer behind: events before forEach are bounded', () => consumerBehind(h, 'forEach'), streams);
   h.case('a consumer behind: an iteration that does not pull is bounded', () => consumerBehind(h, 'iterator'), streams);
+  h.case('maxConnections', () => maxConnections(h), connectionOriented || 'not connection-oriented');
 }

@@ -57,6 +57,17 @@ export interface RemoteContext {
   readonly linger: number;
 }
 
+/** Given by the core to `Adapter.listen`: what its connections are given, and the listener's limit. */
+export interface ListenContext extends RemoteContext {
+  /**
+   * The listener's `maxConnections`: `Infinity` when the option is absent (the core always sets it;
+   * a caller that calls `listen` itself, as a test may, can leave it out: no limit). The core closes
+   * an accepted connection past it (never `accepted`); an adapter may refuse one earlier and
+   * cheaper, before it builds anything for it, as long as it never refuses one the core would take.
+   */
+  readonly maxConnections?: number;
+}
+
 /**
  * Given by the core to `Remote.source`. The adapter calls these from its socket's events.
  * Calls after the resource closed are ignored, so an adapter need not unhook its listeners.
@@ -271,7 +282,8 @@ export interface Adapter<ConnectOptions = unknown, ListenOptions = unknown> {
    * resolve with the Local and the bound address. `addr` is a `{ host, port }`, or a URL when the
    * transport lists its scheme in `urlSchemes` (the core refuses other URLs before calling this).
    * Reject with `ListenError` (the OS error as `cause`) when binding fails, `InvalidOptionError` for
-   * bad options. `context` applies to the connections this listener accepts.
+   * bad options. `context` applies to the connections this listener accepts, and carries the
+   * listener's `maxConnections` (see {@link ListenContext}).
    */
-  listen(addr: RemoteAddr, options: ListenOptions | undefined, context: RemoteContext): Promise<Listening>;
+  listen(addr: RemoteAddr, options: ListenOptions | undefined, context: ListenContext): Promise<Listening>;
 }

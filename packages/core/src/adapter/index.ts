@@ -6,7 +6,7 @@
  * adapter built on Node's sockets finds its speed helpers in `@message-io/node-net`. Applications
  * import `@message-io/core` instead, which re-exports all of this too.
  */
-export type { Acceptor, Adapter, Listening, Local, LocalWatch, Readiness, Remote, RemoteContext, RemoteWatch } from './adapter.js';
+export type { Acceptor, Adapter, Listening, ListenContext, Local, LocalWatch, Readiness, Remote, RemoteContext, RemoteWatch } from './adapter.js';
 export {
   formatRemoteAddr,
   formatSocketAddr,
@@ -24,6 +24,7 @@ export type { PeerCertificate } from './peer-certificate.js';
 export * from './errors.js';
 export {
   commonOptionKeys,
+  connectionLimitKeys,
   DEFAULT_CONNECT_TIMEOUT,
   DEFAULT_LINGER,
   DEFAULT_MAX_BUFFERED_BYTES,
@@ -31,11 +32,14 @@ export {
   optionReader,
   refuseUnknownOptions,
   resolveCommonOptions,
+  resolveListenOptions,
   type ResolvedCommonOptions,
+  type ResolvedListenOptions,
 } from './options.js';
 export { PendingStatus, SendStatus } from './status.js';
 export {
   isTransport,
+  type ConnectionLimitOptions,
   type ConnectOptions,
   type ConnectOptionsOf,
   type ListenOptions,

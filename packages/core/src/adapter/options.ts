@@ -1,6 +1,6 @@
 import { InvalidOptionError } from './errors.js';
 import type { RemoteContext } from './adapter.js';
-import type { ConnectOptions, ListenOptions } from './transport.js';
+import type { ConnectionLimitOptions, ConnectOptions, ListenOptions } from './transport.js';
 
 /** Default cap on unsent bytes per connection: 16 MiB. */
 export const DEFAULT_MAX_BUFFERED_BYTES: number = 16 * 1024 * 1024;
@@ -14,6 +14,12 @@ export const DEFAULT_LINGER: number = 1_000;
 /** The core's share of a connection's options, resolved to values. */
 export interface ResolvedCommonOptions extends RemoteContext {
   readonly connectTimeout: number;
+}
+
+/** The core's share of a listener's options, resolved: those of its connections, and its limit. */
+export interface ResolvedListenOptions extends ResolvedCommonOptions {
+  /** `maxConnections`, or `Infinity` when absent. */
+  readonly maxConnections: number;
 }
 
 /** Longest delay a timer takes (2^31 - 1 ms, about 24.8 days); Node fires longer ones at once. */
@@ -54,6 +60,17 @@ export function resolveCommonOptions(options: unknown): ResolvedCommonOptions {
     connectTimeout: read(options, 'connectTimeout', DEFAULT_CONNECT_TIMEOUT, 1, MAX_DELAY),
     linger: read(options, 'linger', DEFAULT_LINGER, 0, MAX_DELAY),
   };
+}
+
+/**
+ * As {@link resolveCommonOptions}, for `listen`: also reads `maxConnections` (see
+ * `ConnectionLimitOptions`), `Infinity` when absent.
+ * @throws InvalidOptionError
+ */
+export function resolveListenOptions(options: unknown): ResolvedListenOptions {
+  const common = resolveCommonOptions(options);
+  const maxConnections = options === undefined ? Infinity : read(options as object, 'maxConnections', Infinity, 1, Number.MAX_SAFE_INTEGER);
+  return { ...common, maxConnections };
 }
 
 /**
@@ -108,6 +125,12 @@ export const commonOptionKeys: Readonly<Record<keyof ConnectOptions | keyof List
   connectTimeout: true,
   linger: true,
 });
+
+/**
+ * The key of `ConnectionLimitOptions` (`maxConnections`), for the listen keys of a
+ * connection-oriented adapter that takes it: `{ ...commonOptionKeys, ...connectionLimitKeys, ... }`.
+ */
+export const connectionLimitKeys: Readonly<Record<keyof ConnectionLimitOptions, true>> = Object.freeze({ maxConnections: true });
 
 /**
  * Refuses the options that `known` does not list: a misspelt name (`maxMesageSize`), another

@@ -50,6 +50,22 @@ export interface ListenOptions {
   linger?: number;
 }
 
+/**
+ * The listen option that caps a listener's connections, for connection-oriented transports whose
+ * adapter takes it (its listen options extend this interface and its list of known keys spreads
+ * `connectionLimitKeys`). The core enforces it for every such adapter; the adapter may refuse
+ * earlier and cheaper (Tcp: before Node builds a socket; Ws: HTTP 503 before the upgrade).
+ */
+export interface ConnectionLimitOptions {
+  /**
+   * Most connections the listener holds at once. Past it, a new connection is closed as soon as
+   * it arrives, is never `accepted`, and established ones are unaffected; a slot frees when one of
+   * them ends or is removed. An integer of at least 1. Default: no limit (the process's file
+   * descriptors are).
+   */
+  maxConnections?: number;
+}
+
 /** Connect options of a transport value. */
 export type ConnectOptionsOf<T> = T extends Transport<infer C, unknown> ? C : never;
 /** Listen options of a transport value. */

@@ -26,12 +26,13 @@ export class RemoteGroup {
   /** Largest message sent, or `undefined` for no limit (kept so: `Infinity` would cost a boxed number). */
   readonly maxMessageSize: number | undefined;
 
-  /** `maxMessageSize` is `Infinity` for no limit. */
+  /** `maxMessageSize` is `Infinity` for no limit; `admission` counts the connections of a listener with `maxConnections`. */
   constructor(
     readonly connections: Connections,
     readonly listenerId: ResourceId | undefined,
     readonly cap: number,
     maxMessageSize: number,
+    readonly admission: Admission | undefined = undefined,
   ) {
     this.maxMessageSize = maxMessageSize === Infinity ? undefined : maxMessageSize;
   }
@@ -40,6 +41,16 @@ export class RemoteGroup {
   fits(cap: number, maxMessageSize: number): boolean {
     return this.cap === cap && this.maxMessageSize === (maxMessageSize === Infinity ? undefined : maxMessageSize);
   }
+}
+
+/** The connections a listener with `maxConnections` holds, shared by the groups of its connections. */
+export interface Admission {
+  /** The listener's `maxConnections`. */
+  readonly max: number;
+  /** Connections it accepted that are not closed yet. */
+  live: number;
+  /** Connections closed on arrival because `live` was at `max`. */
+  refused: number;
 }
 
 /** A connection's state: connecting or waiting for `receive`. */
@@ -312,6 +323,8 @@ export class Connections {
     clearTimeout(entry.timer);
     entry.timer = undefined;
     this.resources.delete(entry.id.id);
+    const admission = entry.group.admission;
+    if (admission !== undefined) admission.live--;
     try {
       entry.remote.close();
     } catch {

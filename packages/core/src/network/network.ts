@@ -1,7 +1,7 @@
 import type { Local, Remote } from '../adapter/adapter.js';
 import type { BorrowedBytes } from '../adapter/borrowed.js';
 import type { PeerCertificate } from '../adapter/peer-certificate.js';
-import { CLOSED, Connections, READY, RemoteEntry, RemoteGroup } from './connection.js';
+import { CLOSED, Connections, READY, RemoteEntry, RemoteGroup, type Admission } from './connection.js';
 import { connectFailureReason } from './connect-failure.js';
 import { waitSignal, type ConnectWaitOptions } from './connect-wait.js';
 import { formatRemoteAddr, isUrlAddr, parseRemoteAddr, type AddressInput, type RemoteAddr } from '../adapter/address.js';
@@ -17,7 +17,7 @@ import {
   NodeStoppedError,
 } from '../adapter/errors.js';
 import type { NetEvent } from '../node/events.js';
-import { resolveCommonOptions, type ResolvedCommonOptions } from '../adapter/options.js';
+import { resolveCommonOptions, resolveListenOptions, type ResolvedCommonOptions } from '../adapter/options.js';
 import { ResourceId } from './resource-id.js';
 import { SendStatus } from '../adapter/status.js';
 import { isTransport, type Transport } from '../adapter/transport.js';
@@ -29,6 +29,8 @@ interface LocalEntry {
   closed: boolean;
   /** The group of the connections it accepted last, for the next ones to share. */
   group: RemoteGroup | undefined;
+  /** Its count of connections, with `maxConnections`; `undefined` without a limit. */
+  readonly admission: Admission | undefined;
 }
 
 /** What `listen` resolves with: the listener's id and the address actually bound. */
@@ -158,7 +160,7 @@ export class NetworkController {
     this.checkRunning();
     const adapterId = this.mount(transport);
     const listenAddr = parseAddrFor(transport, addr, true);
-    const common = resolveCommonOptions(options);
+    const common = resolveListenOptions(options);
     let listening: { local: Local; addr: RemoteAddr };
     try {
       listening = await transport.adapter.listen(listenAddr, options, common);
@@ -171,7 +173,8 @@ export class NetworkController {
       throw new NodeStoppedError('the node stopped while listen() was binding');
     }
     const id = new ResourceId(adapterId, 'local', this.nextId++);
-    const entry: LocalEntry = { kind: 'local', id, local: listening.local, closed: false, group: undefined };
+    const admission = common.maxConnections === Infinity ? undefined : { max: common.maxConnections, live: 0, refused: 0 };
+    const entry: LocalEntry = { kind: 'local', id, local: listening.local, closed: false, group: undefined, admission };
     this.resources.set(id.id, entry);
     try {
       this.startLocal(entry, transport, common);
@@ -326,7 +329,7 @@ export class NetworkController {
     const cap = common.maxBufferedBytes;
     let group = listener === undefined ? this.clientGroup : listener.group;
     if (group === undefined || !group.fits(cap, maxMessageSize)) {
-      group = new RemoteGroup(this.connections, listener?.id, cap, maxMessageSize);
+      group = new RemoteGroup(this.connections, listener?.id, cap, maxMessageSize, listener?.admission);
       if (listener === undefined) this.clientGroup = group;
       else listener.group = group;
     }
@@ -351,6 +354,16 @@ export class NetworkController {
     if (listener.closed || !this.running) {
       remote.close();
       return;
+    }
+    const admission = listener.admission;
+    if (admission !== undefined) {
+      if (admission.live >= admission.max) {
+        // Past maxConnections: closed as it arrives, never `accepted`.
+        admission.refused++;
+        remote.close();
+        return;
+      }
+      admission.live++;
     }
     const id = new ResourceId(listener.id.adapterId, 'remote', this.nextId++);
     const entry = this.register(id, new Endpoint(id, formatRemoteAddr(peer)), remote, transport, common, listener);
