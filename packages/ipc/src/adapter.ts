@@ -12,7 +12,7 @@ import { parseIpcAddr } from './address.js';
 import { bind } from './bind.js';
 import { IpcLocal } from './listener.js';
 import { ipcConnectKeys, ipcListenKeys } from './option-keys.js';
-import { resolveBacklog, resolveMaxMessageSize, type IpcConnectOptions, type IpcListenOptions } from './options.js';
+import { resolveBacklog, resolveIdleTimeout, resolveMaxMessageSize, watchIdle, type IpcConnectOptions, type IpcListenOptions } from './options.js';
 import { IpcRemote } from './remote.js';
 
 /**
@@ -34,10 +34,12 @@ export const ipcAdapter: Adapter<IpcConnectOptions, IpcListenOptions> = {
     const target = parseIpcAddr(addr);
     refuseUnknownOptions(options, ipcConnectKeys, 'Ipc connect');
     const maxMessageSize = resolveMaxMessageSize(options);
+    const idleTimeout = resolveIdleTimeout(options);
     // Node forwards stream options to the socket, though its types omit them.
     const socket = new Socket({ writableHighWaterMark: highWaterMark(context) } as ConstructorParameters<typeof Socket>[0]);
     const remote = new IpcRemote(socket, maxMessageSize, context.linger);
     socket.connect({ path: target.path });
+    watchIdle(socket, idleTimeout);
     return remote;
   },
 
@@ -50,6 +52,7 @@ export const ipcAdapter: Adapter<IpcConnectOptions, IpcListenOptions> = {
     const where = parseIpcAddr(addr);
     refuseUnknownOptions(options, ipcListenKeys, 'Ipc listen');
     const maxMessageSize = resolveMaxMessageSize(options);
+    const idleTimeout = resolveIdleTimeout(options);
     const settings = {
       backlog: resolveBacklog(options),
       readableAll: optionReader.boolean(options, 'readableAll', false),
@@ -62,7 +65,10 @@ export const ipcAdapter: Adapter<IpcConnectOptions, IpcListenOptions> = {
     await bind(server, where, settings);
     // Unix socket clients have no address of their own: an accepted connection is known by the listener's.
     const peer = { url: where.url };
-    const local = new IpcLocal(server, (socket) => ({ remote: new IpcRemote(socket, maxMessageSize, context.linger), addr: peer }));
+    const local = new IpcLocal(server, (socket) => {
+      watchIdle(socket, idleTimeout);
+      return { remote: new IpcRemote(socket, maxMessageSize, context.linger), addr: peer };
+    });
     return { local, addr: peer };
   },
 };

@@ -5,13 +5,14 @@ import type { IpcConnectOptions, IpcListenOptions } from './options.js';
 // does not compile, so the runtime lists cannot drift from the types.
 
 /** The options `connect` takes with Ipc. */
-export const ipcConnectKeys: Readonly<Record<keyof IpcConnectOptions, true>> = { ...commonOptionKeys, maxMessageSize: true };
+export const ipcConnectKeys: Readonly<Record<keyof IpcConnectOptions, true>> = { ...commonOptionKeys, maxMessageSize: true, idleTimeout: true };
 
 /** The options `listen` takes with Ipc. */
 export const ipcListenKeys: Readonly<Record<keyof IpcListenOptions, true>> = {
   ...commonOptionKeys,
   ...connectionLimitKeys,
   maxMessageSize: true,
+  idleTimeout: true,
   backlog: true,
   readableAll: true,
   writableAll: true,
