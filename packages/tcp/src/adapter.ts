@@ -92,12 +92,15 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
   // The settings of the last outgoing connection, shared by the next ones alike.
   let clientSettings: RemoteSettings | undefined;
   const clientSettingsFor = (settings: SocketSettings, context: RemoteContext): RemoteSettings => {
-    const { maxMessageSize, reuseReceiveBuffer: lend } = settings;
+    const { maxMessageSize, reuseReceiveBuffer: lend, messageTimeout } = settings;
     const { linger } = context;
-    if (clientSettings?.maxMessageSize !== maxMessageSize || clientSettings.linger !== linger || clientSettings.lend !== lend) {
-      clientSettings = { maxMessageSize, linger, readsShared: true, lend };
-    }
-    return clientSettings;
+    const same =
+      clientSettings?.maxMessageSize === maxMessageSize &&
+      clientSettings.linger === linger &&
+      clientSettings.lend === lend &&
+      clientSettings.messageTimeout === messageTimeout;
+    if (!same) clientSettings = { maxMessageSize, linger, readsShared: true, lend, messageTimeout };
+    return clientSettings!;
   };
 
   /** An outgoing TLS connection: ready once its handshake is done; its messages always own their bytes. */
@@ -117,6 +120,7 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
     }
     const remoteSettings: RemoteSettings = {
       maxMessageSize: settings.maxMessageSize,
+      messageTimeout: settings.messageTimeout,
       linger: context.linger,
       readsShared: false,
       lend: false,
@@ -176,10 +180,11 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
       const bound = server.address();
       // Shared by the listener's connections: one for those that read into the shared buffer, one
       // for those that cannot (a Node that does not allow it: they read `'data'` chunks, the user's).
-      const { maxMessageSize, reuseReceiveBuffer: lend } = settings;
-      const readingShared: RemoteSettings = { maxMessageSize, linger: context.linger, readsShared: true, lend };
+      const { maxMessageSize, reuseReceiveBuffer: lend, messageTimeout } = settings;
+      const readingShared: RemoteSettings = { maxMessageSize, linger: context.linger, readsShared: true, lend, messageTimeout };
       const readingData: RemoteSettings = {
         maxMessageSize,
+        messageTimeout,
         linger: context.linger,
         readsShared: false,
         lend: false,

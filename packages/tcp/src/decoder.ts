@@ -184,11 +184,20 @@ export class FrameDecoder {
   /** The frame being received, filled as its pieces come. */
   private frame: Uint8Array | undefined = undefined;
   private received = 0;
+  private begun = 0;
 
   constructor(
     readonly maxMessageSize: number,
     private readonly lend = false,
   ) {}
+
+  /**
+   * Frames this decoder began (its first prefix byte read), from its start. With {@link idle}, it
+   * tells a watchdog whether the frame in progress now is the one in progress when it last looked.
+   */
+  get framesBegun(): number {
+    return this.begun;
+  }
 
   /** Bytes received of a frame not yet complete (held in a buffer of at most twice that). */
   get pendingBytes(): number {
@@ -232,6 +241,7 @@ export class FrameDecoder {
     let offset = 0;
     while (offset < end) {
       if (this.expected < 0) {
+        if (this.prefixBytes === 0) this.begun++;
         const byte = chunk[offset++]!;
         if (this.prefixBytes === MAX_VARINT_BYTES - 1 && byte > 1) {
           return malformedPrefix();

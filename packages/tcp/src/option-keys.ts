@@ -31,7 +31,7 @@ export const tcpListenKeys: Readonly<Record<keyof TcpListenOptions, true>> = {
 };
 
 /** The options `connect` takes with FramedTcp. */
-export const framedTcpConnectKeys: Readonly<Record<keyof FramedTcpConnectOptions, true>> = { ...tcpConnectKeys, maxMessageSize: true };
+export const framedTcpConnectKeys: Readonly<Record<keyof FramedTcpConnectOptions, true>> = { ...tcpConnectKeys, maxMessageSize: true, messageTimeout: true };
 
 /** The options `listen` takes with FramedTcp. */
-export const framedTcpListenKeys: Readonly<Record<keyof FramedTcpListenOptions, true>> = { ...tcpListenKeys, maxMessageSize: true };
+export const framedTcpListenKeys: Readonly<Record<keyof FramedTcpListenOptions, true>> = { ...tcpListenKeys, maxMessageSize: true, messageTimeout: true };

@@ -73,12 +73,21 @@ export interface TcpListenOptions extends ListenOptions, ConnectionLimitOptions 
 export interface FramedTcpConnectOptions extends TcpConnectOptions {
   /** Largest message sent or accepted, in bytes. Default 64 MiB. A peer announcing more is disconnected. */
   maxMessageSize?: number;
+  /**
+   * Milliseconds a message may take to arrive, from its first byte to its last: past it the
+   * connection is closed, with `disconnected` carrying a `MessageTimeoutError` (checked at this
+   * interval: a message is cut off between once and twice this after it began). Time while the
+   * node itself stopped reading (its consumer behind) does not count. Default 0: off.
+   */
+  messageTimeout?: number;
 }
 
 /** Options of `listen` with FramedTcp. */
 export interface FramedTcpListenOptions extends TcpListenOptions {
   /** As {@link FramedTcpConnectOptions.maxMessageSize}, for accepted connections. Default 64 MiB. */
   maxMessageSize?: number;
+  /** As {@link FramedTcpConnectOptions.messageTimeout}, for accepted connections. Default 0: off. */
+  messageTimeout?: number;
 }
 
 /** FramedTcp's default largest message: 64 MiB, the Rust peer's (tungstenite-like) message cap. */
@@ -93,6 +102,8 @@ export interface SocketSettings {
   readonly lookup: LookupFunction | undefined;
   readonly idleTimeout: number;
   readonly reuseReceiveBuffer: boolean;
+  /** FramedTcp: milliseconds a message may take to arrive (0: off). */
+  readonly messageTimeout: number;
 }
 
 type AnyOptions = Omit<FramedTcpConnectOptions, 'tls'> & Omit<FramedTcpListenOptions, 'tls'>;
@@ -103,8 +114,10 @@ export function resolveSocketSettings(options: AnyOptions | undefined, framed: b
   if (keepAlive !== undefined && typeof keepAlive !== 'boolean' && !(Number.isInteger(keepAlive) && keepAlive >= 0)) {
     throw new InvalidOptionError(`option keepAlive must be a boolean or a delay in milliseconds, got ${String(keepAlive)}`);
   }
-  if (!framed && optionReader.own(options, 'maxMessageSize') !== undefined) {
-    throw new InvalidOptionError('option maxMessageSize applies to FramedTcp; Tcp is a byte stream');
+  for (const key of ['maxMessageSize', 'messageTimeout']) {
+    if (!framed && optionReader.own(options, key) !== undefined) {
+      throw new InvalidOptionError(`option ${key} applies to FramedTcp; Tcp is a byte stream`);
+    }
   }
   return {
     noDelay: optionReader.boolean(options, 'noDelay', true),
@@ -114,6 +127,7 @@ export function resolveSocketSettings(options: AnyOptions | undefined, framed: b
     lookup: optionReader.func<LookupFunction>(options, 'lookup'),
     idleTimeout: optionReader.integer(options, 'idleTimeout', 0, 0, 2 ** 31 - 1),
     reuseReceiveBuffer: optionReader.boolean(options, 'reuseReceiveBuffer', false),
+    messageTimeout: framed ? optionReader.integer(options, 'messageTimeout', 0, 0, 2 ** 31 - 1) : 0,
   };
 }
 

@@ -1,5 +1,14 @@
 import type { Socket } from 'node:net';
-import { BorrowedBytes, HeldRest, PendingStatus, SendStatus, type PeerCertificate, type Remote, type RemoteWatch } from '@message-io/core/adapter';
+import {
+  BorrowedBytes,
+  HeldRest,
+  MessageTimeoutError,
+  PendingStatus,
+  SendStatus,
+  type PeerCertificate,
+  type Remote,
+  type RemoteWatch,
+} from '@message-io/core/adapter';
 import { OwnedReads, peerCertificateOf, ReceiveBuffer, WriteBatch, type OnRead } from '@message-io/node-net';
 import { writeFramed, writeStream } from './codec.js';
 import { copyOf, copyWholeFrames, decodeWholeFrames, FrameDecoder, sinkStopped, wholeFramesLength } from './decoder.js';
@@ -28,6 +37,8 @@ export interface RemoteSettings {
    * is written. `undefined` for plain sockets (their high-water mark is at most the cap).
    */
   readonly writableAt?: number;
+  /** FramedTcp: milliseconds a message may take to arrive, from its first byte to its last (0: off). */
+  readonly messageTimeout?: number;
 }
 
 /** Where a socket's shared listeners find their connection. */
@@ -99,6 +110,25 @@ const owningOnRead: OnRead = {
  */
 export function onReadFor(lend: boolean): OnRead {
   return lend ? lendingOnRead : owningOnRead;
+}
+
+/** What a FramedTcp connection's watchdog saw when it was armed: the frame in progress then. */
+interface FrameWatch {
+  readonly decoder: FrameDecoder;
+  readonly begun: number;
+  readonly timer: ReturnType<typeof setTimeout>;
+  /** The node stopped reading meanwhile: the peer could not send, so the frame gets more time. */
+  interrupted: boolean;
+}
+
+/** The watchdogs of FramedTcp connections in the middle of a frame, with `messageTimeout` (rare: not a field). */
+const frameWatches = new Map<TcpRemote, FrameWatch>();
+
+function stopFrameWatch(remote: TcpRemote): void {
+  const watch = frameWatches.get(remote);
+  if (watch === undefined) return;
+  clearTimeout(watch.timer);
+  frameWatches.delete(remote);
 }
 
 /** Outgoing TLS connections whose handshake is not done yet (rare: not a field). */
@@ -189,6 +219,8 @@ export class TcpRemote extends WriteBatch<Socket> implements Remote {
   pauseReceive(): void {
     this.sink.pause();
     stalls.get(this)?.pause();
+    const frameWatch = frameWatches.get(this);
+    if (frameWatch !== undefined) frameWatch.interrupted = true;
   }
 
   resumeReceive(): void {
@@ -249,6 +281,7 @@ export class TcpRemote extends WriteBatch<Socket> implements Remote {
     const socket = this.sink;
     this.watch = undefined;
     early.delete(this);
+    stopFrameWatch(this);
     stalls.get(this)?.drop();
     stalls.delete(this);
     socket.removeListener('data', onData);
@@ -275,6 +308,7 @@ export class TcpRemote extends WriteBatch<Socket> implements Remote {
 
   /** The socket closed. */
   ended(): void {
+    stopFrameWatch(this);
     const timer = lingering.get(this);
     if (timer !== undefined) {
       clearTimeout(timer);
@@ -345,6 +379,47 @@ export class FramedTcpRemote extends TcpRemote {
    * says stop after a frame, the rest of the chunk waits for it to read again ({@link hold}).
    */
   override data(chunk: Uint8Array): void {
+    this.decodeChunk(chunk);
+    if (this.decoder !== undefined && this.settings.messageTimeout) this.frameInProgress();
+  }
+
+  protected override readOwned(chunk: BorrowedBytes): void {
+    this.decodeOwned(chunk);
+    if (this.decoder !== undefined && this.settings.messageTimeout) this.frameInProgress();
+  }
+
+  /** A frame is in progress: arms the watchdog of `messageTimeout`, unless it is armed. */
+  private frameInProgress(): void {
+    if (frameWatches.has(this) || this.watch === undefined) return;
+    const decoder = this.decoder!;
+    const frameWatch: FrameWatch = {
+      decoder,
+      begun: decoder.framesBegun,
+      timer: setTimeout(() => this.frameDue(frameWatch), this.settings.messageTimeout),
+      interrupted: false,
+    };
+    frameWatch.timer.unref();
+    frameWatches.set(this, frameWatch);
+  }
+
+  /**
+   * The watchdog fired: the connection fails if the frame in progress is the one seen when it was
+   * armed and the node kept reading all along; otherwise it watches the frame in progress now.
+   */
+  private frameDue(seen: FrameWatch): void {
+    frameWatches.delete(this);
+    const decoder = this.decoder;
+    if (decoder === undefined || this.watch === undefined) return;
+    const same = decoder === seen.decoder && decoder.framesBegun === seen.begun && !decoder.idle;
+    if (same && !seen.interrupted && !this.sink.isPaused() && stalls.get(this)?.holding !== true) {
+      const time = this.settings.messageTimeout;
+      return this.fail(new MessageTimeoutError(`a message began to arrive and was not complete within ${time} ms (messageTimeout)`));
+    }
+    this.frameInProgress();
+  }
+
+  /** Decodes one chunk (see {@link data}). */
+  private decodeChunk(chunk: Uint8Array): void {
     const watch = this.watch; // kept: a message may make the user remove the connection
     if (watch === undefined || this.stalled(chunk)) return;
     let decoder = this.decoder;
@@ -363,7 +438,8 @@ export class FramedTcpRemote extends TcpRemote {
     if (sinkStopped()) this.hold(rest, at);
   }
 
-  protected override readOwned(chunk: BorrowedBytes): void {
+  /** Decodes one read into the shared buffer, for a user who owns what is received (see {@link readOwned}). */
+  private decodeOwned(chunk: BorrowedBytes): void {
     const watch = this.watch;
     if (watch === undefined || this.stalled(chunk)) return;
     const max = this.settings.maxMessageSize;

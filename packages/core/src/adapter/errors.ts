@@ -76,6 +76,14 @@ export class IdleTimeoutError extends MessageIoError {
   override readonly code: 'ERR_IDLE_TIMEOUT' = 'ERR_IDLE_TIMEOUT';
 }
 
+/**
+ * A message began to arrive and was not complete within the connection's `messageTimeout`; the
+ * connection was closed (given as `disconnected.error`).
+ */
+export class MessageTimeoutError extends MessageIoError {
+  override readonly code: 'ERR_MESSAGE_TIMEOUT' = 'ERR_MESSAGE_TIMEOUT';
+}
+
 /** A peer announced a message larger than the connection's `maxMessageSize`; the connection was closed before buffering it. */
 export class MessageTooLargeError extends MessageIoError {
   override readonly code: 'ERR_MESSAGE_TOO_LARGE' = 'ERR_MESSAGE_TOO_LARGE';
