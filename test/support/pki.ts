@@ -6,6 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { missingPeers, requirePeers } from './peers.js';
 
 /** A certificate (PEM) and its private key (PEM). */
 export interface KeyPair {
@@ -100,4 +102,19 @@ export function makePki(): Pki {
     stranger,
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/**
+ * For a test file: the certificates, made before its tests when openssl is there and removed
+ * after them; each test fails when openssl is missing (skip the tests with `skipWithout('openssl')`
+ * outside CI). The object is filled in before the first test.
+ */
+export function usePki(): Pki {
+  const pki = {} as Pki;
+  beforeAll(() => {
+    if (missingPeers('openssl').length === 0) Object.assign(pki, makePki());
+  });
+  beforeEach(() => requirePeers('openssl'));
+  afterAll(() => pki.remove?.());
+  return pki;
 }

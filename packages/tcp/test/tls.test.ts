@@ -6,20 +6,15 @@
 import { createServer as createNetServer, connect as netConnect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { X509Certificate } from 'node:crypto';
 import { connect as tlsConnect } from 'node:tls';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectError, ConnectTimeoutError, InvalidOptionError, SendStatus, type Endpoint, type NodeEvent, type NodeHandler } from '@message-io/core';
 import { FramedTcp, Tcp, type FramedTcpConnectOptions, type FramedTcpListenOptions, type TcpTlsListenOptions } from '@message-io/tcp';
-import { missingPeers, requirePeers, skipWithout } from '../../../test/support/peers.js';
-import { makePki, type Pki } from '../../../test/support/pki.js';
+import { skipWithout } from '../../../test/support/peers.js';
+import { usePki } from '../../../test/support/pki.js';
 import { randomBytes, rng, sleep, testNode, until, type TestNode } from './support.js';
 
 const noOpenssl = skipWithout('openssl');
-let pki: Pki;
-beforeAll(() => {
-  if (missingPeers('openssl').length === 0) pki = makePki();
-});
-beforeEach(() => requirePeers('openssl'));
-afterAll(() => pki?.remove());
+const pki = usePki();
 
 const nodes: TestNode[] = [];
 const sockets: Socket[] = [];

@@ -3,19 +3,14 @@
 // certificate is accepted and the `authenticate` hook and the endpoint both see its certificate;
 // one without a certificate, or with the stranger's, never reaches the upgrade.
 import { X509Certificate } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidOptionError, type NodeEvent, type NodeHandler } from '@message-io/core';
 import { Ws, type WsConnectOptions, type WsHandshake } from '@message-io/ws';
-import { missingPeers, requirePeers, skipWithout } from '../../../test/support/peers.js';
-import { makePki, type Pki } from '../../../test/support/pki.js';
+import { skipWithout } from '../../../test/support/peers.js';
+import { usePki } from '../../../test/support/pki.js';
 import { sleep, testNode, type TestNode } from './support.js';
 
-let pki: Pki;
-beforeAll(() => {
-  if (missingPeers('openssl').length === 0) pki = makePki();
-});
-beforeEach(() => requirePeers('openssl'));
-afterAll(() => pki?.remove());
+const pki = usePki();
 
 const nodes: TestNode[] = [];
 afterEach(() => {
