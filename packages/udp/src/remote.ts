@@ -35,7 +35,9 @@ function checkTarget(target: ResolvedHost, source: SocketAddr | undefined, setti
 /**
  * One Udp connection: a connected UDP socket, made once the peer's name is resolved (its family
  * picks the socket's). It is ready once bound and connected and never disconnects: errors the
- * system reports later (an ICMP port unreachable, a lost send) go to the `onError` option only.
+ * system reports later (a lost send, ...) go to the `onError` option. An ICMP port unreachable
+ * from the peer (the system's `ECONNREFUSED`) goes there too, and makes the next `send` answer
+ * `ResourceNotFound` without sending, as the Rust message-io does; the one after tries again.
  */
 export class UdpRemote implements Remote {
   private socket: Socket | undefined;
@@ -45,6 +47,8 @@ export class UdpRemote implements Remote {
   private limit: number;
   /** True while the node is throttled: received datagrams are dropped. */
   private dropping = false;
+  /** The system said the peer refused a datagram (ICMP port unreachable) since the last `send`. */
+  private refused = false;
   /** Set by `close` while queued datagrams are flushed: completed sends call it. */
   private flushed: (() => void) | undefined;
   /** The limit the core checks before `send`; for a host name, `send` applies the family's limit too. */
@@ -95,6 +99,10 @@ export class UdpRemote implements Remote {
     if (socket === undefined || this.state !== READY) return SendStatus.ResourceNotFound;
     const size = data.byteLength;
     if (size > this.limit) return SendStatus.MaxPacketSizeExceeded;
+    if (this.refused) {
+      this.refused = false;
+      return SendStatus.ResourceNotFound;
+    }
     // A send callback costs a closure and a tick per datagram (a quarter of the rate of small
     // datagrams): it is given only when its answer is wanted: errors for `onError`; and once
     // datagrams queue, the drain the core waits for and the flush of a close. The datagram that
@@ -149,12 +157,16 @@ export class UdpRemote implements Remote {
   };
 
   private readonly onSocketError = (error: Error): void => {
-    if (this.state === READY) this.report(error);
+    if (this.state !== READY) return;
+    if ((error as NodeJS.ErrnoException).code === 'ECONNREFUSED') this.refused = true;
+    this.report(error);
   };
 
   private sent(error: Error | null, size: number): void {
     if (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EMSGSIZE') this.limit = Math.min(this.limit, size - 1);
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EMSGSIZE') this.limit = Math.min(this.limit, size - 1);
+      if (code === 'ECONNREFUSED' && this.state === READY) this.refused = true;
       this.report(error);
     }
     if (this.flushed !== undefined) this.flushed();
