@@ -12,7 +12,15 @@ import { parseIpcAddr } from './address.js';
 import { bind } from './bind.js';
 import { IpcLocal } from './listener.js';
 import { ipcConnectKeys, ipcListenKeys } from './option-keys.js';
-import { resolveBacklog, resolveIdleTimeout, resolveMaxMessageSize, watchIdle, type IpcConnectOptions, type IpcListenOptions } from './options.js';
+import {
+  resolveBacklog,
+  resolveIdleTimeout,
+  resolveMaxMessageSize,
+  resolveMessageTimeout,
+  watchIdle,
+  type IpcConnectOptions,
+  type IpcListenOptions,
+} from './options.js';
 import { IpcRemote } from './remote.js';
 
 /**
@@ -35,9 +43,10 @@ export const ipcAdapter: Adapter<IpcConnectOptions, IpcListenOptions> = {
     refuseUnknownOptions(options, ipcConnectKeys, 'Ipc connect');
     const maxMessageSize = resolveMaxMessageSize(options);
     const idleTimeout = resolveIdleTimeout(options);
+    const messageTimeout = resolveMessageTimeout(options);
     // Node forwards stream options to the socket, though its types omit them.
     const socket = new Socket({ writableHighWaterMark: highWaterMark(context) } as ConstructorParameters<typeof Socket>[0]);
-    const remote = new IpcRemote(socket, maxMessageSize, context.linger);
+    const remote = new IpcRemote(socket, maxMessageSize, context.linger, messageTimeout);
     socket.connect({ path: target.path });
     watchIdle(socket, idleTimeout);
     return remote;
@@ -53,6 +62,7 @@ export const ipcAdapter: Adapter<IpcConnectOptions, IpcListenOptions> = {
     refuseUnknownOptions(options, ipcListenKeys, 'Ipc listen');
     const maxMessageSize = resolveMaxMessageSize(options);
     const idleTimeout = resolveIdleTimeout(options);
+    const messageTimeout = resolveMessageTimeout(options);
     const settings = {
       backlog: resolveBacklog(options),
       readableAll: optionReader.boolean(options, 'readableAll', false),
@@ -67,7 +77,7 @@ export const ipcAdapter: Adapter<IpcConnectOptions, IpcListenOptions> = {
     const peer = { url: where.url };
     const local = new IpcLocal(server, (socket) => {
       watchIdle(socket, idleTimeout);
-      return { remote: new IpcRemote(socket, maxMessageSize, context.linger), addr: peer };
+      return { remote: new IpcRemote(socket, maxMessageSize, context.linger, messageTimeout), addr: peer };
     });
     return { local, addr: peer };
   },

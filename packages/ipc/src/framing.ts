@@ -40,6 +40,7 @@ export class FrameDecoder {
   /** The message being received across chunks, `received` bytes of it filled (made on its first piece). */
   private message: Uint8Array | undefined = undefined;
   private received = 0;
+  private begun = 0;
 
   /**
    * After `decode`: -1, or, when the sink said stop (the node's consumer is behind), the offset in
@@ -50,6 +51,19 @@ export class FrameDecoder {
 
   constructor(private readonly maxMessageSize: number) {}
 
+  /** True between messages: no byte of the next one (prefix or payload) received yet. */
+  get idle(): boolean {
+    return this.expected < 0 && this.prefixFilled === 0;
+  }
+
+  /**
+   * Messages this decoder began (a first prefix byte read), from its start. With {@link idle}, it
+   * tells a watchdog whether the message in progress now is the one in progress when it last looked.
+   */
+  get messagesBegun(): number {
+    return this.begun;
+  }
+
   /**
    * Decodes one chunk and hands each complete message to `sink.received`. Returns an error when the
    * peer declared a message over `maxMessageSize` (nothing of it is buffered): end the connection.
@@ -59,6 +73,7 @@ export class FrameDecoder {
     let offset = 0;
     while (offset < chunk.byteLength) {
       if (this.expected < 0) {
+        if (this.prefixFilled === 0) this.begun++;
         const taken = Math.min(PREFIX_BYTES - this.prefixFilled, chunk.byteLength - offset);
         this.prefix.set(chunk.subarray(offset, offset + taken), this.prefixFilled);
         this.prefixFilled += taken;

@@ -5,7 +5,12 @@ import type { IpcConnectOptions, IpcListenOptions } from './options.js';
 // does not compile, so the runtime lists cannot drift from the types.
 
 /** The options `connect` takes with Ipc. */
-export const ipcConnectKeys: Readonly<Record<keyof IpcConnectOptions, true>> = { ...commonOptionKeys, maxMessageSize: true, idleTimeout: true };
+export const ipcConnectKeys: Readonly<Record<keyof IpcConnectOptions, true>> = {
+  ...commonOptionKeys,
+  maxMessageSize: true,
+  idleTimeout: true,
+  messageTimeout: true,
+};
 
 /** The options `listen` takes with Ipc. */
 export const ipcListenKeys: Readonly<Record<keyof IpcListenOptions, true>> = {
@@ -13,6 +18,7 @@ export const ipcListenKeys: Readonly<Record<keyof IpcListenOptions, true>> = {
   ...connectionLimitKeys,
   maxMessageSize: true,
   idleTimeout: true,
+  messageTimeout: true,
   backlog: true,
   readableAll: true,
   writableAll: true,

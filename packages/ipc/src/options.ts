@@ -12,6 +12,13 @@ export interface IpcConnectOptions extends ConnectOptions {
    * `disconnected` carrying an `IdleTimeoutError`. Default 0: off.
    */
   idleTimeout?: number;
+  /**
+   * Milliseconds a message may take to arrive, from its first byte to its last: past it the
+   * connection is closed, with `disconnected` carrying a `MessageTimeoutError` (checked at this
+   * interval: a message is cut off between once and twice this after it began). Time while the
+   * node itself stopped reading (its consumer behind) does not count. Default 0: off.
+   */
+  messageTimeout?: number;
 }
 
 /** Options of `listen` with Ipc. They apply to every connection the listener accepts. */
@@ -20,6 +27,8 @@ export interface IpcListenOptions extends ListenOptions, ConnectionLimitOptions 
   maxMessageSize?: number;
   /** As {@link IpcConnectOptions.idleTimeout}, for accepted connections. Default 0: off. */
   idleTimeout?: number;
+  /** As {@link IpcConnectOptions.messageTimeout}, for accepted connections. Default 0: off. */
+  messageTimeout?: number;
   /** Length of the queue of connections the system accepted and the node has not taken yet. Default 511. */
   backlog?: number;
   /** Let every user read the socket file (its mode gets `o+r`, `g+r`). Default `false`: as the process's umask allows. */
@@ -45,6 +54,11 @@ export function resolveIdleTimeout(options: { idleTimeout?: number } | undefined
 export function watchIdle(socket: Socket, idleTimeout: number): void {
   if (idleTimeout === 0) return;
   socket.setTimeout(idleTimeout, () => socket.destroy(new IdleTimeoutError(`no byte read or written for ${idleTimeout} ms`)));
+}
+
+/** Reads `messageTimeout` (0: off). @throws InvalidOptionError */
+export function resolveMessageTimeout(options: { messageTimeout?: number } | undefined): number {
+  return optionReader.integer(options, 'messageTimeout', 0, 0, 2 ** 31 - 1);
 }
 
 /** Reads `backlog`. @throws InvalidOptionError */

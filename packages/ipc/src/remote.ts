@@ -1,6 +1,14 @@
 import type { Socket } from 'node:net';
-import { HeldRest, PendingStatus, SendStatus, type HeldRestOwner, type Remote, type RemoteWatch } from '@message-io/core/adapter';
+import { HeldRest, MessageTimeoutError, PendingStatus, SendStatus, type HeldRestOwner, type Remote, type RemoteWatch } from '@message-io/core/adapter';
 import { FrameDecoder, frame } from './framing.js';
+
+/** What the watchdog of `messageTimeout` saw when it was armed: the message in progress then. */
+interface MessageWatch {
+  readonly begun: number;
+  readonly timer: ReturnType<typeof setTimeout>;
+  /** The node stopped reading meanwhile: the peer could not send, so the message gets more time. */
+  interrupted: boolean;
+}
 
 /**
  * One connection: a Node stream socket carrying length-prefixed messages. Sends of one event-loop
@@ -14,17 +22,22 @@ export class IpcRemote implements Remote, HeldRestOwner {
   private error: Error | undefined;
   private corked = false;
   private lingerTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The watchdog of `messageTimeout` while a message is in progress: the message it saw. */
+  private messageWatch: MessageWatch | undefined;
 
+  /** `messageTimeout`: milliseconds a message may take from its first byte to its last (0: no limit). */
   constructor(
     private readonly socket: Socket,
     readonly maxMessageSize: number,
     private readonly linger: number,
+    private readonly messageTimeout = 0,
   ) {
     socket.on('error', (error) => {
       this.error ??= error;
     });
     socket.on('close', () => {
       clearTimeout(this.lingerTimer);
+      clearTimeout(this.messageWatch?.timer);
       this.watch?.closed(this.error);
     });
   }
@@ -83,7 +96,35 @@ export class IpcRemote implements Remote, HeldRestOwner {
       this.socket.pause();
       this.held = new HeldRest(this);
       this.held.keep(chunk.subarray(decoder.stoppedAt));
+    } else if (this.messageTimeout > 0 && !decoder.idle) this.watchMessage();
+  }
+
+  /** A message is in progress: arms the watchdog of `messageTimeout`, unless it is armed. */
+  private watchMessage(): void {
+    if (this.messageWatch !== undefined) return;
+    const seen: MessageWatch = {
+      begun: this.decoder!.messagesBegun,
+      interrupted: false,
+      timer: setTimeout(() => this.messageDue(seen), this.messageTimeout),
+    };
+    seen.timer.unref();
+    this.messageWatch = seen;
+  }
+
+  /**
+   * The watchdog fired: the connection ends if the message in progress is the one seen when it was
+   * armed and the node kept reading all along; otherwise it watches the message in progress now.
+   */
+  private messageDue(seen: MessageWatch): void {
+    this.messageWatch = undefined;
+    const decoder = this.decoder;
+    if (decoder === undefined || this.watch === undefined || decoder.idle) return;
+    if (decoder.messagesBegun === seen.begun && !seen.interrupted && !this.socket.isPaused() && this.held?.holding !== true) {
+      this.error ??= new MessageTimeoutError(`a message began to arrive and was not complete within ${this.messageTimeout} ms (messageTimeout)`);
+      this.socket.destroy();
+      return;
     }
+    this.watchMessage();
   }
 
   /** HeldRestOwner: decodes what a stop left, once the node reads again. */
@@ -115,6 +156,7 @@ export class IpcRemote implements Remote, HeldRestOwner {
   pauseReceive(): void {
     this.socket.pause();
     this.held?.pause();
+    if (this.messageWatch !== undefined) this.messageWatch.interrupted = true;
   }
 
   /** Called by the core when the consumer caught up: read again (first, on a later turn, what a stop left). */
@@ -130,6 +172,8 @@ export class IpcRemote implements Remote, HeldRestOwner {
   close(): void {
     const socket = this.socket;
     this.watch = undefined;
+    clearTimeout(this.messageWatch?.timer);
+    this.messageWatch = undefined;
     this.held?.drop();
     socket.removeAllListeners('data');
     if (socket.destroyed) return;

@@ -148,7 +148,8 @@ describe('options', () => {
     }
     expect(error).toMatchObject({
       code: 'ERR_INVALID_OPTION',
-      message: 'unknown option backlog for Ipc connect; Ipc connect takes maxBufferedBytes, connectTimeout, linger, maxMessageSize, idleTimeout',
+      message:
+        'unknown option backlog for Ipc connect; Ipc connect takes maxBufferedBytes, connectTimeout, linger, maxMessageSize, idleTimeout, messageTimeout',
     });
     await expect(handler.network().listen(Ipc, ipcUrl(path), { bogus: true } as never)).rejects.toMatchObject({
       code: 'ERR_INVALID_OPTION',

@@ -26,7 +26,7 @@ const code = (e: Error): string => (e as NodeJS.ErrnoException).code ?? e.messag
 
 describe('UDP-03 ICMP port unreachable on a connected socket', () => {
   it.each(['127.0.0.1', '::1'])(
-    '%s: the send after a refusal answers ResourceNotFound (nothing sent), the next one tries again; errors go to onError; no disconnected; it works once a listener exists',
+    '%s: the send after a refusal answers ResourceNotFound (nothing sent), the next tries again; onError hears of it; no disconnected; a listener ends it',
     async (host) => {
       const port = await closedPort(host);
       const peer = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
