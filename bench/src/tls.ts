@@ -1,7 +1,7 @@
 // FramedTcp over TLS against what an expert writes with plain `node:tls` (the same wire: a LEB128
-// length before each message; the writes of a turn corked together; a frame reader linear in the
-// bytes). Two processes on loopback: the receiver in a child, the sender here. The contenders
-// alternate, round after round, and the load average is printed before each round.
+// length before each message; the writes of a turn corked together; the frame reader of the expert
+// native peer, linear in the bytes). Two processes on loopback: the receiver in a child, the sender
+// here. The contenders alternate, round after round, and the load average is printed before each.
 // Usage: node dist/tls.js [--rounds 3] [--quick]. Needs openssl (a self-signed certificate is made
 // in a temporary folder). Reports figures; asserts nothing.
 import { execFileSync, fork } from 'node:child_process';
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { connect as tlsConnect, createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { FramedTcp, SendStatus, split } from 'message-io';
+import { encodeLength, linearFrameCounter } from './peers/native.js';
 
 type Impl = 'ours' | 'expert';
 interface TlsJob {
@@ -28,54 +29,6 @@ const argValue = (name: string): string | undefined => {
   return at > 0 ? process.argv[at + 1] : undefined;
 };
 
-function encodeLength(length: number): Buffer {
-  const bytes: number[] = [];
-  while (length >= 128) {
-    bytes.push((length % 128) | 0x80);
-    length = Math.floor(length / 128);
-  }
-  bytes.push(length);
-  return Buffer.from(bytes);
-}
-
-/** Counts the frames of a FramedTcp stream, copying each byte of a frame over several chunks once. */
-function frameCounter(onFrame: (length: number) => void): (chunk: Buffer) => void {
-  let length = 0;
-  let scale = 1;
-  let frame: Buffer | undefined;
-  let filled = 0;
-  return (chunk) => {
-    let at = 0;
-    while (at < chunk.length) {
-      if (frame !== undefined) {
-        const take = Math.min(frame.length - filled, chunk.length - at);
-        chunk.copy(frame, filled, at, at + take);
-        filled += take;
-        at += take;
-        if (filled < frame.length) return;
-        const whole = frame;
-        frame = undefined;
-        onFrame(whole.length);
-        continue;
-      }
-      const byte = chunk[at++]!;
-      length += (byte & 0x7f) * scale;
-      scale *= 128;
-      if (byte & 0x80) continue;
-      const size = length;
-      length = 0;
-      scale = 1;
-      if (chunk.length - at >= size) {
-        onFrame(size);
-        at += size;
-      } else {
-        frame = Buffer.allocUnsafe(size);
-        filled = 0;
-      }
-    }
-  };
-}
-
 /** The receiver, in the child: listens, counts `count` messages, reports the time from the first to the last. */
 async function receive(impl: Impl, job: TlsJob, pem: Pem): Promise<void> {
   let messages = 0;
@@ -92,7 +45,7 @@ async function receive(impl: Impl, job: TlsJob, pem: Pem): Promise<void> {
     const server = createTlsServer({ cert: pem.cert, key: pem.key }, (socket: TLSSocket) => {
       socket.on(
         'data',
-        frameCounter(() => counted() && done()),
+        linearFrameCounter(() => counted() && done()),
       );
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -7,7 +7,8 @@ import { createSocket } from 'node:dgram';
 import { connect, createServer, type Socket } from 'node:net';
 import { dueBy, UDP_IDLE_MS, type ConnectingReceiver, type ListeningSender, type Receiver, type Sender } from '../job.js';
 
-function encodeLength(length: number): Buffer {
+/** The LEB128 length prefix of a FramedTcp message. */
+export function encodeLength(length: number): Buffer {
   const bytes: number[] = [];
   while (length >= 128) {
     bytes.push((length % 128) | 0x80);
@@ -48,7 +49,7 @@ function frameCounter(onFrame: (frame: Buffer) => void): (chunk: Buffer) => void
  * A FramedTcp reader whose cost is linear in the bytes: a frame within a chunk is a view of it; a
  * frame over several chunks is copied piece by piece into a buffer of its declared length.
  */
-function linearFrameCounter(onFrame: (frame: Buffer) => void): (chunk: Buffer) => void {
+export function linearFrameCounter(onFrame: (frame: Buffer) => void): (chunk: Buffer) => void {
   let length = 0;
   let scale = 1;
   let frame: Buffer | undefined;
