@@ -49,8 +49,6 @@ export interface Admission {
   readonly max: number;
   /** Connections it accepted that are not closed yet. */
   live: number;
-  /** Connections closed on arrival because `live` was at `max`. */
-  refused: number;
 }
 
 /** A connection's state: connecting or waiting for `receive`. */

@@ -173,7 +173,7 @@ export class NetworkController {
       throw new NodeStoppedError('the node stopped while listen() was binding');
     }
     const id = new ResourceId(adapterId, 'local', this.nextId++);
-    const admission = common.maxConnections === Infinity ? undefined : { max: common.maxConnections, live: 0, refused: 0 };
+    const admission = common.maxConnections === Infinity ? undefined : { max: common.maxConnections, live: 0 };
     const entry: LocalEntry = { kind: 'local', id, local: listening.local, closed: false, group: undefined, admission };
     this.resources.set(id.id, entry);
     try {
@@ -359,7 +359,6 @@ export class NetworkController {
     if (admission !== undefined) {
       if (admission.live >= admission.max) {
         // Past maxConnections: closed as it arrives, never `accepted`.
-        admission.refused++;
         remote.close();
         return;
       }
