@@ -2,13 +2,15 @@ import {
   commonOptionKeys,
   connectionLimitKeys,
   optionReader,
+  reconnectKeys,
   type ConnectionLimitOptions,
   type ConnectOptions,
   type ListenOptions,
+  type ReconnectOptions,
 } from '@message-io/core/adapter';
 
 /** Options of `connect` with WebRtc. The core's own (`maxBufferedBytes`, `connectTimeout`, `linger`) come with `ConnectOptions`. */
-export interface WebRtcConnectOptions extends ConnectOptions {
+export interface WebRtcConnectOptions extends ConnectOptions, ReconnectOptions {
   /** Largest message sent or accepted, in bytes. Default and most: {@link MAX_MESSAGE_SIZE}. */
   maxMessageSize?: number;
 }
@@ -20,7 +22,7 @@ export interface WebRtcListenOptions extends ListenOptions, ConnectionLimitOptio
 }
 
 /** The options `connect` takes: the core's and ours. */
-export const connectOptionKeys: Readonly<Record<keyof WebRtcConnectOptions, true>> = { ...commonOptionKeys, maxMessageSize: true };
+export const connectOptionKeys: Readonly<Record<keyof WebRtcConnectOptions, true>> = { ...commonOptionKeys, ...reconnectKeys, maxMessageSize: true };
 
 /** The options `listen` takes: the core's and ours. */
 export const listenOptionKeys: Readonly<Record<keyof WebRtcListenOptions, true>> = { ...commonOptionKeys, ...connectionLimitKeys, maxMessageSize: true };

@@ -11,6 +11,7 @@ import {
   connectionLimitKeys,
   isUrlAddr,
   optionReader,
+  reconnectKeys,
   refuseUnknownOptions,
   type Acceptor,
   type Adapter,
@@ -24,6 +25,7 @@ import {
   type Remote,
   type RemoteAddr,
   type RemoteContext,
+  type ReconnectOptions,
   type RemoteWatch,
   type SocketAddr,
   type Transport,
@@ -44,7 +46,7 @@ export interface MemoryTransportOptions {
 }
 
 /** Options of `connect` on a memory transport. */
-export interface MemoryConnectOptions extends ConnectOptions {
+export interface MemoryConnectOptions extends ConnectOptions, ReconnectOptions {
   /** Largest message this connection sends and accepts, at most the transport's. */
   maxMessageSize?: number;
 }
@@ -65,7 +67,7 @@ const nodeSetImmediate = (globalThis as { setImmediate?: (fn: () => void) => unk
 /** Runs `fn` on a later turn of the event loop, after pending I/O when the host says which. */
 const later: (fn: () => void) => void = typeof nodeSetImmediate === 'function' ? (fn) => void nodeSetImmediate(fn) : (fn) => void setTimeout(fn, 0);
 
-const connectKeys: Readonly<Record<keyof MemoryConnectOptions, true>> = { ...commonOptionKeys, maxMessageSize: true };
+const connectKeys: Readonly<Record<keyof MemoryConnectOptions, true>> = { ...commonOptionKeys, ...reconnectKeys, maxMessageSize: true };
 const listenKeys: Readonly<Record<keyof MemoryListenOptions, true>> = { ...commonOptionKeys, ...connectionLimitKeys, maxMessageSize: true };
 
 /** First port given to `listen` on port 0 and to connecting remotes; the ports above it are used in turn. */

@@ -29,7 +29,8 @@ export type CaseName =
   | 'inbound size limit'
   | 'whole messages in order under a slow reader'
   | 'remove delivers what was queued within linger'
-  | 'maxConnections';
+  | 'maxConnections'
+  | 'reconnect';
 
 /** What {@link registerConformanceTests} needs to know about the transport under test. */
 export interface ConformanceOptions<C = unknown, L = unknown> {

@@ -10,7 +10,17 @@
 export * from './adapter/index.js';
 export { Endpoint } from './network/endpoint.js';
 export { EventQueue, type SignalSender, type TimerId } from './node/event-queue.js';
-export type { AcceptedEvent, ConnectedEvent, DisconnectedEvent, MessageEvent, NetEvent, NodeEvent, SignalEvent, WritableEvent } from './node/events.js';
+export type {
+  AcceptedEvent,
+  ConnectedEvent,
+  DisconnectedEvent,
+  MessageEvent,
+  NetEvent,
+  NodeEvent,
+  ReconnectingEvent,
+  SignalEvent,
+  WritableEvent,
+} from './node/events.js';
 export type { ConnectWaitOptions } from './network/connect-wait.js';
 export { NetworkController, type ListenResult } from './network/network.js';
 export { STORED_EVENT_COST, type CallbackResult } from './node/dispatcher.js';

@@ -1,4 +1,4 @@
-import { commonOptionKeys, connectionLimitKeys } from '@message-io/core/adapter';
+import { commonOptionKeys, connectionLimitKeys, reconnectKeys } from '@message-io/core/adapter';
 import type { IpcConnectOptions, IpcListenOptions } from './options.js';
 
 // Typed against the option interfaces: an option added to one of them without being listed here
@@ -7,6 +7,7 @@ import type { IpcConnectOptions, IpcListenOptions } from './options.js';
 /** The options `connect` takes with Ipc. */
 export const ipcConnectKeys: Readonly<Record<keyof IpcConnectOptions, true>> = {
   ...commonOptionKeys,
+  ...reconnectKeys,
   maxMessageSize: true,
   idleTimeout: true,
   messageTimeout: true,

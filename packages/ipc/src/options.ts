@@ -1,10 +1,17 @@
 import { constants } from 'node:buffer';
 import type { Socket } from 'node:net';
-import { IdleTimeoutError, optionReader, type ConnectOptions, type ConnectionLimitOptions, type ListenOptions } from '@message-io/core/adapter';
+import {
+  IdleTimeoutError,
+  optionReader,
+  type ConnectOptions,
+  type ConnectionLimitOptions,
+  type ListenOptions,
+  type ReconnectOptions,
+} from '@message-io/core/adapter';
 import { MAX_FRAME_LENGTH } from './framing.js';
 
 /** Options of `connect` with Ipc. The core's own (`maxBufferedBytes`, `connectTimeout`, `linger`) come with `ConnectOptions`. */
-export interface IpcConnectOptions extends ConnectOptions {
+export interface IpcConnectOptions extends ConnectOptions, ReconnectOptions {
   /** Largest message sent or accepted, in bytes. Default 64 MiB. A peer announcing more is disconnected. */
   maxMessageSize?: number;
   /**

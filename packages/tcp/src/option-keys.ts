@@ -1,4 +1,4 @@
-import { commonOptionKeys, connectionLimitKeys } from '@message-io/core/adapter';
+import { commonOptionKeys, connectionLimitKeys, reconnectKeys } from '@message-io/core/adapter';
 import type { FramedTcpConnectOptions, FramedTcpListenOptions, TcpConnectOptions, TcpListenOptions } from './options.js';
 
 // Typed against the option interfaces: an option added to one of them without being listed here
@@ -7,6 +7,7 @@ import type { FramedTcpConnectOptions, FramedTcpListenOptions, TcpConnectOptions
 /** The options `connect` takes with Tcp. */
 export const tcpConnectKeys: Readonly<Record<keyof TcpConnectOptions, true>> = {
   ...commonOptionKeys,
+  ...reconnectKeys,
   noDelay: true,
   keepAlive: true,
   sourceAddress: true,

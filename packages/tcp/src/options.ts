@@ -11,11 +11,12 @@ import {
   type ConnectOptions,
   type ConnectionLimitOptions,
   type ListenOptions,
+  type ReconnectOptions,
   type SocketAddr,
 } from '@message-io/core/adapter';
 
 /** Options of `connect` with Tcp. */
-export interface TcpConnectOptions extends ConnectOptions {
+export interface TcpConnectOptions extends ConnectOptions, ReconnectOptions {
   /** Disable Nagle's algorithm. Default `true`: small messages leave at once (sends in one event-loop turn are batched anyway). */
   noDelay?: boolean;
   /** TCP keep-alive: `false` (default), `true`, or the idle time in milliseconds before the first probe. */

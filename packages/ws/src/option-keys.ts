@@ -1,4 +1,4 @@
-import { commonOptionKeys, connectionLimitKeys } from '@message-io/core/adapter';
+import { commonOptionKeys, connectionLimitKeys, reconnectKeys } from '@message-io/core/adapter';
 import type { WsCommonOptions, WsConnectOptions, WsListenOptions } from './options.js';
 
 // Typed against the option interfaces: an option added to one of them without being listed here
@@ -18,6 +18,7 @@ const bothSides: Record<keyof WsCommonOptions, true> = {
 /** The options `connect` takes with Ws. */
 export const wsConnectKeys: Readonly<Record<keyof WsConnectOptions, true>> = {
   ...commonOptionKeys,
+  ...reconnectKeys,
   ...bothSides,
   headers: true,
   ca: true,

@@ -7,6 +7,7 @@ import {
   type ConnectionLimitOptions,
   type ConnectOptions,
   type ListenOptions,
+  type ReconnectOptions,
   type PeerCertificate,
   type RemoteContext,
 } from '@message-io/core/adapter';
@@ -39,7 +40,7 @@ export interface WsCommonOptions {
 }
 
 /** Options of `connect` with Ws. `connectTimeout` bounds the TCP connect, the TLS handshake and the upgrade together. */
-export interface WsConnectOptions extends ConnectOptions, WsCommonOptions {
+export interface WsConnectOptions extends ConnectOptions, ReconnectOptions, WsCommonOptions {
   /** Extra HTTP headers of the upgrade request, such as `{ authorization: 'Bearer …' }`. */
   headers?: Readonly<Record<string, string>>;
   /** `wss://`: certificate authorities to trust instead of Node's defaults (PEM). */

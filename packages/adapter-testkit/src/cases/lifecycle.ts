@@ -1,7 +1,7 @@
 // The guarantees of docs/design/guarantees.md that hold for every adapter: no re-entrant callback, events kept
 // until forEach, connected/accepted -> messages -> disconnected at most once, nothing after remove/stop.
 import { expect } from 'vitest';
-import { split, type Endpoint, type NodeEvent, type NodeHandler } from '@message-io/core';
+import { SendStatus, split, type Endpoint, type NodeEvent, type NodeHandler } from '@message-io/core';
 import { awaitSeeing, describeEvents, echo, type Harness } from '../harness.js';
 import { bytesOf, eventsOf, sleep, text, until, utf8 } from '../support.js';
 
@@ -225,6 +225,47 @@ async function nothingAfterStop(h: Harness): Promise<void> {
   expect(server.events.at(-1)?.type).toBe('message');
 }
 
+/**
+ * The `reconnect` connect option (done by the core; the adapter must take the key and must make a
+ * new connection each time its `connect` is called): the server node stops, so the client sees
+ * `reconnecting`, not `disconnected`, and its sends answer `ResourceNotAvailable`; a new server
+ * listens on the same address, so the client is `connected` again (`reconnected: true`) with the
+ * same endpoint, which echoes.
+ */
+async function reconnect(h: Harness): Promise<void> {
+  const { transport, listenOptions, connectOptions, wait } = h.settings;
+  const first = h.node(echo);
+  const { addr } = await h.listen(first.handler);
+  const client = h.node();
+  const options = {
+    ...(connectOptions as object),
+    reconnect: { initialDelay: 50, maxDelay: 200 },
+  };
+  const endpoint = await client.handler.network().connectAndWait(transport, addr, options as never);
+  h.sendOk(client.handler, endpoint, utf8('before'));
+  await until(() => text(bytesOf(client.events, endpoint)) === 'before', {
+    timeout: wait,
+    what: 'the echo before the server stops',
+  });
+  first.handler.stop();
+  const seen = (): string => describeEvents(client.events);
+  await awaitSeeing(() => client.events.some((e) => e.type === 'reconnecting'), 'reconnecting once the server stopped', wait, seen);
+  expect(
+    client.events.some((e) => e.type === 'disconnected'),
+    'disconnected while reconnecting',
+  ).toBe(false);
+  expect(client.handler.network().send(endpoint, utf8('lost')), 'send while reconnecting').toBe(SendStatus.ResourceNotAvailable);
+  const second = h.node(echo);
+  await second.handler.network().listen(transport, addr, listenOptions as never);
+  const back = (): boolean => client.events.some((e) => e.type === 'connected' && e.ok && e.reconnected === true && e.endpoint === endpoint);
+  await awaitSeeing(back, 'connected (reconnected: true) once a server listens again', wait, seen);
+  h.sendOk(client.handler, endpoint, utf8(' after'));
+  await until(() => text(bytesOf(client.events, endpoint)) === 'before after', {
+    timeout: wait,
+    what: 'the echo through the new connection',
+  });
+}
+
 /** Registers the lifecycle guarantees. */
 export function registerLifecycleCases(h: Harness): void {
   h.case('no re-entrant callback', () => noReentry(h));
@@ -232,4 +273,5 @@ export function registerLifecycleCases(h: Harness): void {
   h.case('event order per connection', () => eventOrder(h));
   h.case('nothing after remove', () => nothingAfterRemove(h));
   h.case('nothing after stop', () => nothingAfterStop(h));
+  h.case('reconnect', () => reconnect(h), h.settings.transport.connectionOriented || 'not connection-oriented');
 }

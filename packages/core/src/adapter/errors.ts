@@ -61,6 +61,15 @@ export class ConnectAbortedError extends MessageIoError {
   override readonly code: 'ERR_CONNECT_ABORTED' = 'ERR_CONNECT_ABORTED';
 }
 
+/**
+ * A connection with the `reconnect` option gave up: its policy's `maxAttempts` or `maxTime` ran
+ * out. `cause` is why the last attempt failed. Given as `disconnected.error` for a connection that
+ * was ready once, as `connected.error` (and by `connectAndWait`) for one that never was.
+ */
+export class ReconnectFailedError extends MessageIoError {
+  override readonly code: 'ERR_RECONNECT_FAILED' = 'ERR_RECONNECT_FAILED';
+}
+
 /** The node was stopped: `connect()` and `listen()` are refused after `stop()`. */
 export class NodeStoppedError extends MessageIoError {
   override readonly code: 'ERR_NODE_STOPPED' = 'ERR_NODE_STOPPED';

@@ -30,11 +30,14 @@ export {
   DEFAULT_MAX_BUFFERED_BYTES,
   DEFAULT_MAX_STORED_BYTES,
   optionReader,
+  reconnectKeys,
   refuseUnknownOptions,
   resolveCommonOptions,
   resolveListenOptions,
+  resolveReconnect,
   type ResolvedCommonOptions,
   type ResolvedListenOptions,
+  type ResolvedReconnectPolicy,
 } from './options.js';
 export { PendingStatus, SendStatus } from './status.js';
 export {
@@ -44,6 +47,8 @@ export {
   type ConnectOptionsOf,
   type ListenOptions,
   type ListenOptionsOf,
+  type ReconnectOptions,
+  type ReconnectPolicy,
   type Transport,
   type TransportCapabilities,
 } from './transport.js';

@@ -1,6 +1,6 @@
 import { InvalidOptionError } from './errors.js';
 import type { RemoteContext } from './adapter.js';
-import type { ConnectionLimitOptions, ConnectOptions, ListenOptions } from './transport.js';
+import type { ConnectionLimitOptions, ConnectOptions, ListenOptions, ReconnectOptions } from './transport.js';
 
 /** Default cap on unsent bytes per connection: 16 MiB. */
 export const DEFAULT_MAX_BUFFERED_BYTES: number = 16 * 1024 * 1024;
@@ -131,6 +131,65 @@ export const commonOptionKeys: Readonly<Record<keyof ConnectOptions | keyof List
  * connection-oriented adapter that takes it: `{ ...commonOptionKeys, ...connectionLimitKeys, ... }`.
  */
 export const connectionLimitKeys: Readonly<Record<keyof ConnectionLimitOptions, true>> = Object.freeze({ maxConnections: true });
+
+/**
+ * The key of `ReconnectOptions` (`reconnect`), for the connect keys of a connection-oriented
+ * adapter: `{ ...commonOptionKeys, ...reconnectKeys, ... }`. The core does the reconnecting.
+ */
+export const reconnectKeys: Readonly<Record<keyof ReconnectOptions, true>> = Object.freeze({ reconnect: true });
+
+/** A `ReconnectPolicy` with every default applied. */
+export interface ResolvedReconnectPolicy {
+  readonly initialDelay: number;
+  readonly maxDelay: number;
+  readonly jitter: number;
+  readonly maxAttempts: number;
+  readonly maxTime: number;
+}
+
+const policyKeys = ['initialDelay', 'maxDelay', 'jitter', 'maxAttempts', 'maxTime'];
+
+/**
+ * Reads the `reconnect` connect option: `undefined` when it is absent or `false`, the resolved
+ * policy otherwise (`true` takes every default).
+ * @throws InvalidOptionError for a value of the wrong type, a field out of range or an unknown field
+ */
+export function resolveReconnect(options: unknown): ResolvedReconnectPolicy | undefined {
+  const value = typeof options === 'object' && options !== null ? own(options, 'reconnect') : undefined;
+  if (value === undefined || value === false) return undefined;
+  if (value !== true && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    throw new InvalidOptionError(`option reconnect must be a boolean or an object, got ${value === null ? 'null' : typeof value}`);
+  }
+  const policy = value === true ? {} : value;
+  for (const key of Object.keys(policy)) {
+    if (!policyKeys.includes(key) && (policy as Record<string, unknown>)[key] !== undefined) {
+      throw new InvalidOptionError(`unknown field ${key} of option reconnect; it takes ${policyKeys.join(', ')}`);
+    }
+  }
+  const field = (key: string, fallback: number, min: number, max: number): number => {
+    try {
+      return read(policy, key, fallback, min, max);
+    } catch {
+      throw new InvalidOptionError(`option reconnect.${key} must be an integer from ${min} to ${max}, got ${String(own(policy, key))}`);
+    }
+  };
+  const jitter = own(policy, 'jitter') ?? 0.5;
+  if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) {
+    throw new InvalidOptionError(`option reconnect.jitter must be a number from 0 to 1, got ${String(jitter)}`);
+  }
+  const initialDelay = field('initialDelay', 500, 0, MAX_DELAY);
+  const maxDelay = field('maxDelay', Math.max(30_000, initialDelay), 0, MAX_DELAY);
+  if (maxDelay < initialDelay) {
+    throw new InvalidOptionError(`option reconnect.maxDelay (${maxDelay}) must be at least reconnect.initialDelay (${initialDelay})`);
+  }
+  return {
+    initialDelay,
+    maxDelay,
+    jitter,
+    maxAttempts: field('maxAttempts', Infinity, 1, Number.MAX_SAFE_INTEGER),
+    maxTime: field('maxTime', Infinity, 1, Number.MAX_SAFE_INTEGER),
+  };
+}
 
 /**
  * Refuses the options that `known` does not list: a misspelt name (`maxMesageSize`), another

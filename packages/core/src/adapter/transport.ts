@@ -66,6 +66,46 @@ export interface ConnectionLimitOptions {
   maxConnections?: number;
 }
 
+/**
+ * How a connection made with `connect` and the `reconnect` option is made again: when to retry
+ * and when to give up. Every field is optional; `reconnect: true` takes every default.
+ *
+ * The delay before retry number n (from 1) is `min(maxDelay, initialDelay * 2^(n-1))`, less a
+ * random share of up to `jitter` of it, so that many clients that lost the same server do not
+ * all come back in the same millisecond.
+ */
+export interface ReconnectPolicy {
+  /** Milliseconds before the first retry. Default 500. */
+  initialDelay?: number;
+  /** Cap on the delay between two retries, in milliseconds. Default 30,000. */
+  maxDelay?: number;
+  /** Share of each delay taken off at random, from 0 (none) to 1. Default 0.5. */
+  jitter?: number;
+  /** Retries after which the node gives up, counted from the loss (or the first failed connect). Default: no limit. */
+  maxAttempts?: number;
+  /** Milliseconds after the loss (or the first failed connect) past which no retry starts. Default: no limit. */
+  maxTime?: number;
+}
+
+/**
+ * The connect option that makes a connection come back on its own, for connection-oriented
+ * transports whose adapter takes it (its connect options extend this interface and its list of
+ * known keys spreads `reconnectKeys`). The core does the work for every such adapter: it calls
+ * the adapter's `connect` again with the same address and options.
+ */
+export interface ReconnectOptions {
+  /**
+   * Retry when the connection is lost or cannot be made: `true` for the default
+   * {@link ReconnectPolicy}, or a policy. While it retries, the node emits `reconnecting` (not
+   * `disconnected`), the endpoint stays the same, and `send` answers `ResourceNotAvailable`
+   * (nothing is queued); `connected` with `ok: true` and `reconnected: true` tells it is back.
+   * When it gives up, a connection that was ever ready emits `disconnected`, one that never was
+   * emits `connected` with `ok: false`, both with a `ReconnectFailedError`. `remove()` and
+   * `stop()` end the retries at once. Default: off.
+   */
+  reconnect?: boolean | ReconnectPolicy;
+}
+
 /** Connect options of a transport value. */
 export type ConnectOptionsOf<T> = T extends Transport<infer C, unknown> ? C : never;
 /** Listen options of a transport value. */

@@ -1,10 +1,11 @@
 import type { Readiness, Remote, RemoteWatch } from '../adapter/adapter.js';
 import type { Endpoint } from './endpoint.js';
 import { connectFailureReason } from './connect-failure.js';
-import { AdapterError, ConnectError, ConnectTimeoutError, MessageIoError } from '../adapter/errors.js';
+import { AdapterError, ConnectError, ConnectTimeoutError, MessageIoError, ReconnectFailedError } from '../adapter/errors.js';
 import type { NetEvent } from '../node/events.js';
 import { PendingStatus } from '../adapter/status.js';
 import type { ResourceId } from './resource-id.js';
+import { WAITING_REMOTE, type Reconnection } from './reconnect.js';
 
 /** A `connectAndWait` promise waiting for a connection. */
 interface Waiter {
@@ -191,11 +192,29 @@ export class Connections {
   /** True while the node's consumer is behind (set by the NetworkController): connections do not read. */
   throttled = false;
 
+  /** The connections made with the `reconnect` option, by endpoint id, for as long as they may come back. */
+  private readonly reconnections = new Map<number, Reconnection>();
+
   /** `emit` hands events to the node's dispatcher. */
   constructor(
     readonly emit: (event: NetEvent) => void,
     private readonly resources: Map<number, unknown>,
   ) {}
+
+  /** Makes `entry`, a connection just made with `connect`, come back after a loss as `reconnection` says. */
+  reconnects(entry: RemoteEntry, reconnection: Reconnection): void {
+    this.reconnections.set(entry.id.id, reconnection);
+  }
+
+  /** Closes a connection for the user (`remove`, `stop`, an aborted wait): no retry follows. */
+  close(entry: RemoteEntry): void {
+    const reconnection = this.reconnections.get(entry.id.id);
+    if (reconnection !== undefined) {
+      reconnection.cancel();
+      this.reconnections.delete(entry.id.id);
+    }
+    this.closeRemote(entry);
+  }
 
   /**
    * Wires a new connection (#1 `source`) and asks `pending` on the next microtask; arms its
@@ -247,7 +266,16 @@ export class Connections {
     entry.timer = undefined;
     entry.state = READY;
     if (entry.listenerId === undefined) {
-      this.emit({ type: 'connected', endpoint: entry.endpoint, ok: true });
+      const reconnection = this.reconnections.get(entry.id.id);
+      if (reconnection?.everReady === true)
+        this.emit({
+          type: 'connected',
+          endpoint: entry.endpoint,
+          ok: true,
+          reconnected: true,
+        });
+      else this.emit({ type: 'connected', endpoint: entry.endpoint, ok: true });
+      reconnection?.ready();
       const waiters = entry.waiters;
       entry.waiters = undefined;
       waiters?.forEach((w) => w.resolve(entry.endpoint));
@@ -297,14 +325,92 @@ export class Connections {
       return this.failPending(entry, reason);
     }
     this.closeRemote(entry);
+    const reconnection = this.reconnections.get(entry.id.id);
+    if (reconnection !== undefined) return this.retry(entry, reconnection, error);
     this.emit(error === undefined ? { type: 'disconnected', endpoint: entry.endpoint } : { type: 'disconnected', endpoint: entry.endpoint, error });
   }
 
   private failPending(entry: RemoteEntry, error: Error): void {
     if (entry.state !== PENDING) return;
     this.closeRemote(entry);
+    const reconnection = entry.listenerId === undefined ? this.reconnections.get(entry.id.id) : undefined;
+    if (reconnection !== undefined) return this.retry(entry, reconnection, error);
     this.settleWaiters(entry, error);
-    if (entry.listenerId === undefined) this.emit({ type: 'connected', endpoint: entry.endpoint, ok: false, error });
+    if (entry.listenerId === undefined)
+      this.emit({
+        type: 'connected',
+        endpoint: entry.endpoint,
+        ok: false,
+        error,
+      });
+  }
+
+  /**
+   * `entry` (closed) was lost or failed and has a reconnection: a waiting entry takes its place in
+   * the registry until the retry is due, and `reconnecting` is emitted; or, when the policy says
+   * so, the node gives up with `disconnected` or `connected` (`ok: false`).
+   */
+  private retry(entry: RemoteEntry, reconnection: Reconnection, error: Error | undefined): void {
+    const delay = reconnection.next(Date.now(), Math.random());
+    if (delay === undefined) return this.giveUp(entry, reconnection, error);
+    const waiting = new RemoteEntry(entry.group, entry.endpoint, WAITING_REMOTE);
+    waiting.waiters = entry.waiters;
+    entry.waiters = undefined;
+    this.resources.set(entry.id.id, waiting);
+    reconnection.timer = setTimeout(() => this.redial(waiting, reconnection), delay);
+    const attempt = reconnection.attempt;
+    const event = {
+      type: 'reconnecting',
+      endpoint: entry.endpoint,
+      attempt,
+      delay,
+    } as const;
+    this.emit(error === undefined ? event : { ...event, error });
+  }
+
+  /** The retry is due: the adapter's `connect` again, its Remote in place of the waiting entry. */
+  private redial(waiting: RemoteEntry, reconnection: Reconnection): void {
+    reconnection.timer = undefined;
+    if (waiting.state !== PENDING || this.resources.get(waiting.id.id) !== waiting) return;
+    let remote: Remote;
+    try {
+      remote = reconnection.dial();
+    } catch (cause) {
+      const error =
+        cause instanceof MessageIoError ? cause : new ConnectError(`connection to ${waiting.endpoint.addr} failed: ${connectFailureReason(cause)}`, { cause });
+      return this.failPending(waiting, error);
+    }
+    const entry = new RemoteEntry(waiting.group, waiting.endpoint, remote);
+    entry.waiters = waiting.waiters;
+    waiting.waiters = undefined;
+    waiting.state = CLOSED;
+    this.resources.set(entry.id.id, entry);
+    this.start(entry, reconnection.connectTimeout);
+  }
+
+  /** The policy ran out: the connection is gone for good, with a {@link ReconnectFailedError}. */
+  private giveUp(entry: RemoteEntry, reconnection: Reconnection, error: Error | undefined): void {
+    this.reconnections.delete(entry.id.id);
+    const tries = reconnection.attempt;
+    const reason = error === undefined ? 'the peer closed the connection' : error.message;
+    const failure = new ReconnectFailedError(`gave up reconnecting to ${entry.endpoint.addr} after ${tries} ${tries === 1 ? 'retry' : 'retries'}: ${reason}`, {
+      cause: error,
+    });
+    if (reconnection.everReady) {
+      this.emit({
+        type: 'disconnected',
+        endpoint: entry.endpoint,
+        error: failure,
+      });
+      return;
+    }
+    this.settleWaiters(entry, failure);
+    this.emit({
+      type: 'connected',
+      endpoint: entry.endpoint,
+      ok: false,
+      error: failure,
+    });
   }
 
   /** Rejects the `connectAndWait` promises of a connection that will never be ready. */

@@ -12,12 +12,14 @@ import {
   ConnectError,
   InvalidAddressError,
   InvalidArgumentError,
+  InvalidOptionError,
   ListenError,
   MessageIoError,
   NodeStoppedError,
 } from '../adapter/errors.js';
 import type { NetEvent } from '../node/events.js';
-import { resolveCommonOptions, resolveListenOptions, type ResolvedCommonOptions } from '../adapter/options.js';
+import { resolveCommonOptions, resolveListenOptions, resolveReconnect, type ResolvedCommonOptions } from '../adapter/options.js';
+import { Reconnection } from './reconnect.js';
 import { ResourceId } from './resource-id.js';
 import { SendStatus } from '../adapter/status.js';
 import { isTransport, type Transport } from '../adapter/transport.js';
@@ -93,6 +95,8 @@ export class NetworkController {
   /**
    * Starts a connection and returns its endpoint at once. A `connected` event follows, with
    * `ok: true` when ready or `ok: false` when it failed (refused, unreachable, `connectTimeout`).
+   * With the `reconnect` option (connection-oriented transports), a failed or lost connection is
+   * made again, with the same endpoint: see `ReconnectOptions`.
    * @throws InvalidAddressError, InvalidOptionError, InvalidArgumentError for bad input;
    *   NodeStoppedError after `stop()`.
    */
@@ -101,6 +105,10 @@ export class NetworkController {
     const adapterId = this.mount(transport);
     const remoteAddr = parseAddrFor(transport, addr, false);
     const common = resolveCommonOptions(options);
+    const policy = resolveReconnect(options);
+    if (policy !== undefined && !transport.connectionOriented) {
+      throw new InvalidOptionError(`option reconnect is for connection-oriented transports; ${transport.name} has no connection to lose`);
+    }
     let remote: Remote;
     try {
       remote = transport.adapter.connect(remoteAddr, options, common);
@@ -110,6 +118,10 @@ export class NetworkController {
     }
     const id = new ResourceId(adapterId, 'remote', this.nextId++);
     const entry = this.register(id, new Endpoint(id, formatRemoteAddr(remoteAddr)), remote, transport, common, undefined);
+    if (policy !== undefined) {
+      const dial = (): Remote => transport.adapter.connect(remoteAddr, options, common);
+      this.connections.reconnects(entry, new Reconnection(policy, common.connectTimeout, dial));
+    }
     this.connections.start(entry, common.connectTimeout);
     return entry.endpoint;
   }
@@ -133,8 +145,11 @@ export class NetworkController {
         return;
       }
       const abort = (): void => {
-        this.connections.settleWaiters(entry, new ConnectAbortedError(`connecting to ${endpoint.addr} was aborted`, { cause: signal.reason }));
-        this.connections.closeRemote(entry);
+        // With `reconnect`, the entry of the current attempt may have replaced the first one.
+        const current = this.find(endpoint.resourceId);
+        if (current?.kind !== 'remote') return;
+        this.connections.settleWaiters(current, new ConnectAbortedError(`connecting to ${endpoint.addr} was aborted`, { cause: signal.reason }));
+        this.connections.close(current);
       };
       signal.addEventListener('abort', abort, { once: true });
       const settled = (): void => signal.removeEventListener('abort', abort);
@@ -230,7 +245,7 @@ export class NetworkController {
       return true;
     }
     this.connections.settleWaiters(entry, new ConnectAbortedError(`connection to ${entry.endpoint.addr} was removed before it was ready`));
-    this.connections.closeRemote(entry);
+    this.connections.close(entry);
     this.forget(id);
     return true;
   }
@@ -280,7 +295,7 @@ export class NetworkController {
       if (entry.kind === 'local') this.closeLocal(entry);
       else {
         this.connections.settleWaiters(entry, new ConnectAbortedError('the node stopped before the connection was ready'));
-        this.connections.closeRemote(entry);
+        this.connections.close(entry);
       }
     }
   }

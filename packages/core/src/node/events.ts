@@ -9,6 +9,29 @@ export interface ConnectedEvent {
   readonly ok: boolean;
   /** Why the connection failed, when `ok` is false: a `ConnectError`, `ConnectTimeoutError` or an adapter's error. */
   readonly error?: Error;
+  /**
+   * True when a connection made with the `reconnect` option is ready again after `reconnecting`
+   * (the first `connected` of a connection has it false). Send again what the peer must know
+   * (a login, subscriptions): it is a new connection to the peer.
+   */
+  readonly reconnected?: boolean;
+}
+
+/**
+ * A connection made with the `reconnect` option was lost (or could not be made) and will be tried
+ * again after `delay` ms. Emitted in place of `disconnected` (and of `connected` with `ok: false`)
+ * while the policy allows retries; the endpoint stays the same and `send` answers
+ * `ResourceNotAvailable` until `connected` comes with `ok: true`.
+ */
+export interface ReconnectingEvent {
+  readonly type: 'reconnecting';
+  readonly endpoint: Endpoint;
+  /** The number of the retry that starts after `delay`: 1 for the first since the loss. */
+  readonly attempt: number;
+  /** Milliseconds until that retry. */
+  readonly delay: number;
+  /** Why the connection or the last attempt ended, when it was not a clean close by the peer. */
+  readonly error?: Error;
 }
 
 /** A listener accepted a connection. Not emitted by connectionless transports (Udp). */
@@ -54,7 +77,7 @@ export interface WritableEvent {
 }
 
 /** A network event. `type` tells which. */
-export type NetEvent = ConnectedEvent | AcceptedEvent | MessageEvent | DisconnectedEvent | WritableEvent;
+export type NetEvent = ConnectedEvent | AcceptedEvent | MessageEvent | DisconnectedEvent | WritableEvent | ReconnectingEvent;
 
 /** A signal sent with `handler.signals()`. */
 export interface SignalEvent<S> {
