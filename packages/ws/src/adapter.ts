@@ -78,6 +78,23 @@ function bind(server: Server, addr: SocketAddr): Promise<void> {
   });
 }
 
+/**
+ * Listens on the application's server (the `server` option): no port of our own. The server must
+ * be listening on TCP, on the port of `addr` (or `addr` has port 0).
+ */
+function attach(server: Server, addr: SocketAddr, settings: WsListenSettings, context: ListenContext): Listening {
+  const bound = server.address();
+  if (!server.listening || bound === null) {
+    throw new ListenError('the server given as option server is not listening: call server.listen() and wait for its listening event first');
+  }
+  if (typeof bound === 'string') throw new ListenError(`the server given as option server listens on ${bound}; Ws attaches to servers listening on TCP`);
+  if (addr.port !== 0 && addr.port !== bound.port) {
+    throw new InvalidAddressError(`the server given as option server listens on port ${bound.port}, not ${addr.port} (give its address, or port 0)`);
+  }
+  const local = new WsLocal(server, settings, context.maxBufferedBytes, context.maxConnections ?? Infinity);
+  return { local, addr: { host: bound.address, port: bound.port } };
+}
+
 /** The Ws adapter: `ws` clients, and `ws` on an HTTP or HTTPS server for listeners. */
 export const wsAdapter: Adapter<WsConnectOptions, WsListenOptions> = {
   connect(addr: RemoteAddr, options: WsConnectOptions | undefined, context: RemoteContext): WsRemote {
@@ -86,7 +103,7 @@ export const wsAdapter: Adapter<WsConnectOptions, WsListenOptions> = {
     const url = dialUrl(addr);
     let ws: WebSocket;
     try {
-      ws = new WebSocket(url, clientOptions(settings));
+      ws = new WebSocket(url, settings.protocols === undefined ? undefined : [...settings.protocols], clientOptions(settings));
     } catch (cause) {
       // `ws` throws a SyntaxError for the URL; Node throws for bad headers or TLS material.
       const message = `cannot dial ${url}: ${(cause as Error).message}`;
@@ -103,6 +120,7 @@ export const wsAdapter: Adapter<WsConnectOptions, WsListenOptions> = {
     if (isUrlAddr(addr)) throw new InvalidAddressError(`Ws listens on host:port addresses, not URLs (${addr.url})`);
     refuseUnknownOptions(options, wsListenKeys, 'Ws listen');
     const settings = resolveListenSettings(options, context);
+    if (settings.server !== undefined) return attach(settings.server, addr, settings, context);
     const server = createServer(settings);
     const local = new WsLocal(server, settings, context.maxBufferedBytes, context.maxConnections ?? Infinity);
     try {

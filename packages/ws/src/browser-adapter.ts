@@ -14,6 +14,7 @@ import { BrowserWsRemote, type NativeWebSocketConstructor } from './browser-remo
 import { DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_PAYLOAD } from './defaults.js';
 import { dialUrl } from './dial-url.js';
 import { wsConnectKeys, wsListenKeys } from './option-keys.js';
+import { resolveProtocols } from './protocols.js';
 import type { WsConnectOptions, WsListenOptions } from './options.js';
 
 const MAX_DELAY = 2 ** 31 - 1;
@@ -54,9 +55,11 @@ export const browserWsAdapter: Adapter<WsConnectOptions, WsListenOptions> = {
     refuseUnknownOptions(options, wsConnectKeys, 'Ws connect');
     const NativeWebSocket = nativeWebSocket();
     const maxPayload = resolveBrowserMaxPayload(options, context);
+    const protocols = resolveProtocols(options);
     const url = dialUrl(addr);
     try {
-      return new BrowserWsRemote(new NativeWebSocket(url), maxPayload, context.maxBufferedBytes);
+      const ws = protocols === undefined ? new NativeWebSocket(url) : new NativeWebSocket(url, [...protocols]);
+      return new BrowserWsRemote(ws, maxPayload, context.maxBufferedBytes);
     } catch (cause) {
       // A SyntaxError for the URL, or a SecurityError for a blocked port or ws:// from an https page.
       throw new InvalidAddressError(`cannot dial ${url}: ${(cause as Error).message}`, { cause });

@@ -7,17 +7,19 @@ import { MessageTooLargeError, PendingStatus, SendStatus, type Remote, type Remo
 export interface NativeWebSocket {
   readonly readyState: number;
   readonly bufferedAmount: number;
+  /** The subprotocol the server chose, `''` for none. */
+  readonly protocol: string;
   binaryType: string;
   onopen: ((event: unknown) => void) | null;
   onmessage: ((event: { readonly data: unknown }) => void) | null;
   onerror: ((event: unknown) => void) | null;
   onclose: ((event: { readonly code: number; readonly reason: string; readonly wasClean: boolean }) => void) | null;
-  send(data: Uint8Array): void;
+  send(data: Uint8Array | string): void;
   close(code?: number, reason?: string): void;
 }
 
-/** `new WebSocket(url)`, as browsers (and Deno, Bun, Node 22) provide it. */
-export type NativeWebSocketConstructor = new (url: string) => NativeWebSocket;
+/** `new WebSocket(url, protocols)`, as browsers (and Deno, Bun, Node 22) provide it. */
+export type NativeWebSocketConstructor = new (url: string, protocols?: string[]) => NativeWebSocket;
 
 // The states of the browser's WebSocket (its `readyState`, which is the state machine here): connecting,
 // open, closing; 3 is closed.
@@ -30,6 +32,8 @@ export const CLOSE_TOO_LARGE = 4009;
 const DRAIN_POLL_MS = 10;
 
 const encoder = new TextEncoder();
+/** Text messages kept before `receive`, to be flagged when handed over. */
+const earlyText = new WeakSet<Uint8Array>();
 
 /**
  * One Ws connection on the browser's `WebSocket`. Binary messages arrive as views of their
@@ -63,6 +67,11 @@ export class BrowserWsRemote implements Remote {
     return this.maxPayload;
   }
 
+  /** The subprotocol the server chose, if any. */
+  get protocol(): string | undefined {
+    return this.ws.protocol === '' ? undefined : this.ws.protocol;
+  }
+
   get bufferedBytes(): number {
     return this.ws.bufferedAmount;
   }
@@ -81,7 +90,7 @@ export class BrowserWsRemote implements Remote {
   receive(): void {
     const early = this.early ?? [];
     this.early = undefined;
-    for (const data of early) this.watch?.received(data);
+    for (const data of early) this.watch?.received(data, earlyText.has(data) || undefined);
   }
 
   send(data: Uint8Array): SendStatus {
@@ -91,20 +100,30 @@ export class BrowserWsRemote implements Remote {
     return SendStatus.Sent;
   }
 
+  /** Sends `text` as one text message (the browser frames it). */
+  sendText(text: string): SendStatus {
+    if (this.ws.readyState !== OPEN) return SendStatus.ResourceNotFound;
+    this.ws.send(text);
+    if (this.ws.bufferedAmount >= this.cap / 2) this.watchDrain();
+    return SendStatus.Sent;
+  }
+
   close(): void {
     this.shutdown(1000);
   }
 
   /** One message: kept until `receive`, then to the core; dropped once closed (no watch then). */
-  private deliver(data: Uint8Array): void {
-    if (this.early !== undefined) this.early.push(data);
-    else this.watch?.received(data);
+  private deliver(data: Uint8Array, text: boolean): void {
+    if (this.early !== undefined) {
+      if (text) earlyText.add(data);
+      this.early.push(data);
+    } else this.watch?.received(data, text || undefined);
   }
 
   private onMessage(data: unknown): void {
     const bytes = typeof data === 'string' ? encoder.encode(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : undefined;
     if (bytes === undefined) return;
-    if (bytes.byteLength <= this.maxPayload) return this.deliver(bytes);
+    if (bytes.byteLength <= this.maxPayload) return this.deliver(bytes, typeof data === 'string');
     const watch = this.watch;
     this.shutdown(CLOSE_TOO_LARGE, 'message over maxPayload');
     watch?.closed(new MessageTooLargeError(`the peer sent a message of ${bytes.byteLength} bytes, over maxPayload (${this.maxPayload})`));

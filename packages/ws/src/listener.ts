@@ -5,7 +5,7 @@ import type { TLSSocket } from 'node:tls';
 import { WebSocketServer, type VerifyClientCallbackAsync, type WebSocket } from 'ws';
 import { formatSocketAddr, type Acceptor, type Local, type LocalWatch } from '@message-io/core/adapter';
 import { peerCertificateOf, takeOverSocket } from '@message-io/node-net';
-import { originAllowed, type WsListenSettings } from './options.js';
+import { originAllowed, type WsHandshake, type WsListenSettings } from './options.js';
 import { onReadFor, WsRemote } from './remote.js';
 
 type Verify = Parameters<VerifyClientCallbackAsync>[1];
@@ -14,6 +14,53 @@ function refuseRequest(_request: IncomingMessage, response: ServerResponse): voi
   const body = 'Upgrade Required: this is a WebSocket endpoint\n';
   response.writeHead(426, { Connection: 'close', Upgrade: 'websocket', 'Content-Type': 'text/plain', 'Content-Length': body.length });
   response.end(body);
+}
+
+/** Our listeners attached to each application server (the `server` option), and the one `upgrade` handler that serves them. */
+const attachedTo = new WeakMap<Server, { readonly locals: Set<WsLocal>; readonly upgrade: (request: IncomingMessage, socket: Duplex, head: Buffer) => void }>();
+
+/** The path of a request target, without its query. */
+function pathOf(request: IncomingMessage): string {
+  const target = request.url ?? '/';
+  const query = target.indexOf('?');
+  return query < 0 ? target : target.slice(0, query);
+}
+
+/**
+ * Attaches `local` to the application's `server`: the first attached listener whose `path` takes
+ * an upgrade request gets it; one that none takes is left to the server's other `upgrade`
+ * handlers, or answered 404 when there are none (else nobody would ever end that socket).
+ */
+function attach(server: Server, local: WsLocal): void {
+  let entry = attachedTo.get(server);
+  if (entry === undefined) {
+    const locals = new Set<WsLocal>();
+    const upgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+      for (const candidate of locals) if (candidate.takes(request)) return candidate.upgradeAttached(request, socket, head);
+      if (server.listenerCount('upgrade') > 1) return;
+      socket.on('error', ignoreError);
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n', () => socket.destroy());
+    };
+    entry = { locals, upgrade };
+    attachedTo.set(server, entry);
+    server.on('upgrade', upgrade);
+  }
+  entry.locals.add(local);
+}
+
+/** Detaches `local` from the application's `server`; the last one removes the `upgrade` handler. */
+function detach(server: Server, local: WsLocal): void {
+  const entry = attachedTo.get(server);
+  if (entry === undefined || !entry.locals.delete(local) || entry.locals.size > 0) return;
+  server.off('upgrade', entry.upgrade);
+  attachedTo.delete(server);
+}
+
+/** What the `authenticate` and `selectProtocol` hooks are told about an upgrade request. */
+function handshakeOf(request: IncomingMessage, target: string, secure: boolean): WsHandshake {
+  const { remoteAddress, remotePort } = request.socket;
+  const addr = formatSocketAddr({ host: remoteAddress ?? '', port: remotePort ?? 0 });
+  return { path: target, headers: request.headers, addr, secure, request, peerCertificate: peerCertificateOf(request.socket) };
 }
 
 /** Keeps a socket's errors from crashing the process until `ws` listens to them (or it closes). */
@@ -46,6 +93,10 @@ interface Handshake {
  * At most `maxPendingHandshakes` sockets are between their TCP connection and a completed upgrade:
  * past that a new one is destroyed as it is accepted. Only completed upgrades reach the core,
  * already open.
+ *
+ * Attached to the application's server (the `server` option), it owns neither the server nor its
+ * HTTP requests: it takes the upgrade requests its `path` accepts, times their handshake from the
+ * upgrade request, and never closes the server.
  */
 export class WsLocal implements Local {
   private readonly handshakes = new Map<Duplex, Handshake>();
@@ -59,6 +110,10 @@ export class WsLocal implements Local {
   private closed = false;
   /** Upgraded connections handed to the core and not closed yet, for `maxConnections`. */
   private live = 0;
+  /** True on the application's server (the `server` option). */
+  private readonly attached: boolean;
+  /** Attached: reports the server's close to the core. */
+  private serverClosed: (() => void) | undefined;
 
   /** `maxConnections`: `Infinity` for no limit; past it a handshake is answered 503 before the upgrade. */
   constructor(
@@ -77,8 +132,14 @@ export class WsLocal implements Local {
       skipUTF8Validation: false,
       closeTimeout: settings.closeTimeout,
       ...(needsVerify && { verifyClient: this.verify }),
+      ...(settings.selectProtocol !== undefined && { handleProtocols: this.chooseProtocol }),
     } as ConstructorParameters<typeof WebSocketServer>[0]);
     this.wss.on('error', () => undefined);
+    this.attached = settings.server !== undefined;
+    if (this.attached) {
+      attach(server, this);
+      return;
+    }
     server.on('connection', this.admit);
     if (settings.tls !== undefined) server.on('secureConnection', this.secured);
     server.on('request', refuseRequest);
@@ -86,7 +147,28 @@ export class WsLocal implements Local {
   }
 
   source(watch: LocalWatch): void {
-    this.server.on('error', (error) => watch.closed(error));
+    if (!this.attached) {
+      this.server.on('error', (error) => watch.closed(error));
+      return;
+    }
+    this.serverClosed = () => watch.closed();
+    this.server.once('close', this.serverClosed);
+  }
+
+  /** Attached: true when this listener takes `request` (its `path` accepts it, or it has none). */
+  takes(request: IncomingMessage): boolean {
+    const path = this.settings.path;
+    return path === undefined || path(pathOf(request));
+  }
+
+  /** Attached: an upgrade request this listener takes. Its handshake starts now, within `maxPendingHandshakes`. */
+  upgradeAttached(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (this.closed || this.handshakes.size >= this.settings.maxPendingHandshakes) {
+      socket.destroy();
+      return;
+    }
+    this.startHandshake(socket);
+    this.upgrade(request, socket, head);
   }
 
   accept(acceptor: Acceptor): void {
@@ -96,7 +178,10 @@ export class WsLocal implements Local {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.server.close();
+    if (this.attached) {
+      detach(this.server, this);
+      if (this.serverClosed !== undefined) this.server.off('close', this.serverClosed);
+    } else this.server.close();
     this.wss.close();
     for (const [socket, { timer }] of this.handshakes) {
       clearTimeout(timer);
@@ -186,7 +271,9 @@ export class WsLocal implements Local {
    * 0008), keeping its handshake deadline. Undefined, changing nothing, when it cannot.
    */
   private readShared(socket: Duplex): Socket | undefined {
-    if (this.settings.tls !== undefined || !(socket instanceof Socket) || socket.readableLength !== 0) return undefined;
+    if (this.settings.tls !== undefined || !(socket instanceof Socket) || (socket as Partial<TLSSocket>).encrypted === true || socket.readableLength !== 0) {
+      return undefined;
+    }
     // Read now, so that Node caches them: past the move the old socket (still the request's) has no
     // stream to ask, and `upgraded` and `authenticate` read them from the request.
     if (socket.remoteAddress === undefined) return undefined;
@@ -207,7 +294,7 @@ export class WsLocal implements Local {
     const { remoteAddress: host, remotePort: port } = request.socket;
     const acceptor = this.acceptor;
     const remote = new WsRemote(ws, this.settings, this.cap, socket, readsShared, readsShared && this.settings.reuseReceiveBuffer);
-    if (this.settings.tls?.requestCert === true) remote.verifiedPeer(peerCertificateOf(request.socket));
+    if (this.settings.tls?.requestCert === true || this.attached) remote.verifiedPeer(peerCertificateOf(request.socket));
     if (!this.endHandshake(socket) || this.closed || acceptor === undefined || host === undefined || port === undefined) {
       ws.terminate();
       return;
@@ -218,6 +305,17 @@ export class WsLocal implements Local {
     }
     acceptor.remote(remote, { host, port });
   }
+
+  /** `selectProtocol` (through `ws`'s `handleProtocols`): its choice if it is one offered; else, or on a throw, none. */
+  private readonly chooseProtocol = (offered: Set<string>, request: IncomingMessage): string | false => {
+    try {
+      const secure = (request.socket as Partial<TLSSocket>).encrypted === true;
+      const chosen: unknown = this.settings.selectProtocol?.([...offered], handshakeOf(request, request.url ?? '/', secure));
+      return typeof chosen === 'string' && offered.has(chosen) ? chosen : false;
+    } catch {
+      return false;
+    }
+  };
 
   private readonly verify = (info: { req: IncomingMessage; secure: boolean }, done: Verify): void => {
     let answer: boolean | number | Promise<boolean>;
@@ -244,14 +342,10 @@ export class WsLocal implements Local {
     // Full: 503 before anything else is looked at (the core would close the connection anyway).
     if (this.live >= this.maxConnections) return 503;
     const target = request.url ?? '/';
-    const query = target.indexOf('?');
-    if (path !== undefined && !path(query < 0 ? target : target.slice(0, query))) return 404;
+    if (path !== undefined && !path(pathOf(request))) return 404;
     if (origins !== undefined && !originAllowed(origins, request.headers.origin)) return 403;
     if (authenticate === undefined) return true;
-    const { remoteAddress, remotePort } = request.socket;
-    const addr = formatSocketAddr({ host: remoteAddress ?? '', port: remotePort ?? 0 });
-    const peerCertificate = peerCertificateOf(request.socket);
-    const answer: unknown = authenticate({ path: target, headers: request.headers, addr, secure, request, peerCertificate });
+    const answer: unknown = authenticate(handshakeOf(request, target, secure));
     // A hook written in JavaScript may return anything: a number must not become the HTTP status
     // (`ws` throws on some and sends a success line for others). Only booleans and promises pass.
     if (typeof answer === 'boolean') return answer;

@@ -27,6 +27,7 @@ export const wsConnectKeys: Readonly<Record<keyof WsConnectOptions, true>> = {
   cert: true,
   key: true,
   passphrase: true,
+  protocols: true,
 };
 
 /** The options `listen` takes with Ws. */
@@ -45,4 +46,6 @@ export const wsListenKeys: Readonly<Record<keyof WsListenOptions, true>> = {
   ca: true,
   requestCert: true,
   reuseReceiveBuffer: true,
+  server: true,
+  selectProtocol: true,
 };

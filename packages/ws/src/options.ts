@@ -1,4 +1,5 @@
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import { constants } from 'node:buffer';
 import { DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_PAYLOAD, DEFAULT_MAX_PENDING_HANDSHAKES } from './defaults.js';
 import {
@@ -12,6 +13,7 @@ import {
   type RemoteContext,
 } from '@message-io/core/adapter';
 import { readMaxMessageSize } from './message-size.js';
+import { resolveProtocols } from './protocols.js';
 
 export { DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_PAYLOAD, DEFAULT_MAX_PENDING_HANDSHAKES } from './defaults.js';
 
@@ -41,6 +43,12 @@ export interface WsCommonOptions {
 
 /** Options of `connect` with Ws. `connectTimeout` bounds the TCP connect, the TLS handshake and the upgrade together. */
 export interface WsConnectOptions extends ConnectOptions, ReconnectOptions, WsCommonOptions {
+  /**
+   * Subprotocols to offer in the upgrade request, in order of preference, such as `['chat.v2', 'chat.v1']`.
+   * The server's choice is on the connection once it is ready: `network().protocol(endpoint)`.
+   * A server that answers with one not offered fails the connection. Default: none offered.
+   */
+  protocols?: readonly string[];
   /** Extra HTTP headers of the upgrade request, such as `{ authorization: 'Bearer …' }`. */
   headers?: Readonly<Record<string, string>>;
   /** `wss://`: certificate authorities to trust instead of Node's defaults (PEM). */
@@ -78,6 +86,27 @@ export interface WsHandshake {
 
 /** Options of `listen` with Ws. Set `cert` and `key` for a TLS (wss) listener. */
 export interface WsListenOptions extends ListenOptions, ConnectionLimitOptions, WsCommonOptions {
+  /**
+   * An `http.Server` or `https.Server` of the application (the one an Express, Koa or Fastify app
+   * listens with), already listening, to take WebSocket upgrades on instead of binding a port of
+   * its own. Its HTTP requests stay the application's; the listener takes only the upgrade
+   * requests whose path `path` accepts (all of them without `path`) and leaves the others to the
+   * server's other `upgrade` handlers (one that nobody takes is answered 404). The address given to
+   * `listen` must be the server's (`host:port`, or port 0 for whatever it listens on); `listen`
+   * resolves with the server's address. `remove()` detaches the listener and leaves the server
+   * open; closing the server closes the listener. TLS is the server's: `cert`, `key`, `ca` and
+   * `requestCert` are refused with it (a verified client certificate still shows in
+   * `authenticate` and `peerCertificate`). `handshakeTimeout` counts from the upgrade request.
+   */
+  server?: HttpServer | HttpsServer;
+  /**
+   * Choose the subprotocol of a connection from those its client offers (`Sec-WebSocket-Protocol`),
+   * in the client's order of preference: return one of them, or `undefined` for none (the
+   * connection opens without a subprotocol; a client that insists then closes it). Called after
+   * `authenticate` accepted. The chosen one is on the connection: `network().protocol(endpoint)`.
+   * Default: none is chosen.
+   */
+  selectProtocol?: (offered: readonly string[], handshake: WsHandshake) => string | undefined;
   /**
    * Accept only these paths (compared with the request's path without its query): a path such as
    * `'/message-io-default'`, or a predicate. Default: every path. Others get HTTP 404.
@@ -167,6 +196,9 @@ export interface WsListenSettings extends WsSettings {
   readonly maxPendingHandshakes: number;
   readonly tls: WsTlsSettings | undefined;
   readonly reuseReceiveBuffer: boolean;
+  /** The application's server to attach to, instead of one of our own. */
+  readonly server: HttpServer | undefined;
+  readonly selectProtocol: WsListenOptions['selectProtocol'];
 }
 
 /** Resolved client settings: the `ws` client options plus ours. */
@@ -179,6 +211,7 @@ export interface WsConnectSettings extends WsSettings {
   readonly cert: string | Buffer | undefined;
   readonly key: string | Buffer | undefined;
   readonly passphrase: string | undefined;
+  readonly protocols: readonly string[] | undefined;
 }
 
 const MAX_DELAY = 2 ** 31 - 1;
@@ -291,8 +324,26 @@ function resolveTls(options: WsListenOptions | undefined): WsTlsSettings | undef
   return { cert, key, passphrase, requestCert, ca };
 }
 
+/** The `server` option: something with the shape of a Node HTTP(S) server, without TLS options of ours. */
+function resolveServer(options: WsListenOptions | undefined, tls: WsTlsSettings | undefined): HttpServer | undefined {
+  const server = optionReader.own(options, 'server') as Partial<HttpServer> | undefined;
+  if (server === undefined) return undefined;
+  if (
+    typeof server !== 'object' ||
+    server === null ||
+    typeof server.on !== 'function' ||
+    typeof server.address !== 'function' ||
+    typeof server.listening !== 'boolean'
+  ) {
+    throw new InvalidOptionError('option server must be an http.Server or https.Server');
+  }
+  if (tls !== undefined) throw new InvalidOptionError('options cert and key cannot go with server: TLS is set on the https.Server given as server');
+  return server as HttpServer;
+}
+
 /** Validates the options of `listen`. @throws InvalidOptionError */
 export function resolveListenSettings(options: WsListenOptions | undefined, context: RemoteContext): WsListenSettings {
+  const tls = resolveTls(options);
   return {
     ...resolveSettings(options, context),
     path: resolvePath(options),
@@ -300,8 +351,10 @@ export function resolveListenSettings(options: WsListenOptions | undefined, cont
     authenticate: optionReader.func<WsListenOptions['authenticate']>(options, 'authenticate'),
     handshakeTimeout: optionReader.integer(options, 'handshakeTimeout', DEFAULT_HANDSHAKE_TIMEOUT, 1, MAX_DELAY),
     maxPendingHandshakes: optionReader.integer(options, 'maxPendingHandshakes', DEFAULT_MAX_PENDING_HANDSHAKES, 1, Number.MAX_SAFE_INTEGER),
-    tls: resolveTls(options),
+    tls,
     reuseReceiveBuffer: optionReader.boolean(options, 'reuseReceiveBuffer', false),
+    server: resolveServer(options, tls),
+    selectProtocol: optionReader.func<WsListenOptions['selectProtocol']>(options, 'selectProtocol'),
   };
 }
 
@@ -330,6 +383,7 @@ export function resolveConnectSettings(options: WsConnectOptions | undefined, co
     servername: text(options, 'servername'),
     rejectUnauthorized: optionReader.boolean(options, 'rejectUnauthorized', true),
     ...resolveClientCert(options),
+    protocols: resolveProtocols(options),
   };
 }
 

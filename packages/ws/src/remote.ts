@@ -156,6 +156,8 @@ function settlingWrite(this: Duplex & { [kSink]?: SocketSink }, chunk: unknown, 
 
 /** The verified certificates of the peers of wss connections that have one (rare: not a field). */
 const peerCertificates = new WeakMap<WsRemote, PeerCertificate>();
+/** Text messages kept before `receive`, to be flagged when handed over. */
+const textMessages = new WeakSet<Uint8Array>();
 
 /**
  * One Ws connection, client or server side. The first send of a synchronous run leaves at once;
@@ -229,6 +231,11 @@ export class WsRemote implements Remote {
     return peerCertificates.get(this);
   }
 
+  /** The subprotocol agreed in the upgrade, if any. */
+  get protocol(): string | undefined {
+    return this.ws.protocol === '' ? undefined : this.ws.protocol;
+  }
+
   /** Keeps the peer's verified certificate (`undefined`: none, nothing kept): the server's on a wss client, the client's under mutual TLS. */
   verifiedPeer(certificate: PeerCertificate | undefined): void {
     if (certificate !== undefined) peerCertificates.set(this, certificate);
@@ -255,7 +262,7 @@ export class WsRemote implements Remote {
     const early = this.early;
     this.early = undefined;
     this.reading = READING;
-    if (early !== undefined) for (const data of early) this.watch?.received(data);
+    if (early !== undefined) for (const data of early) this.watch?.received(data, textMessages.has(data) || undefined);
     this.heartbeat?.start();
   }
 
@@ -322,6 +329,24 @@ export class WsRemote implements Remote {
     return SendStatus.Sent;
   }
 
+  /** Sends `text` as one text message: a text frame, or text fragments past `maxFrameSize`. Through `ws`, which encodes it. */
+  sendText(text: string): SendStatus {
+    const ws = this.ws;
+    if (ws.readyState !== WebSocket.OPEN) return SendStatus.ResourceNotFound;
+    const data = Buffer.from(text, 'utf8');
+    const before = this.bufferedBytes;
+    const after = before + data.byteLength + MAX_FRAME_HEADER;
+    const flushed = after >= this.cap || (before < this.cap / 2 && after >= this.cap / 2) ? this.whenFlushed() : undefined;
+    // What we batched is handed to the socket first, so that this frame follows it.
+    this.out?.settle();
+    const frame = this.settings.maxFrameSize;
+    for (let offset = 0; offset < data.byteLength || offset === 0; offset += frame) {
+      const last = offset + frame >= data.byteLength;
+      ws.send(data.subarray(offset, offset + frame), { binary: false, fin: last }, last ? flushed : undefined);
+    }
+    return SendStatus.Sent;
+  }
+
   close(): void {
     this.watch = undefined;
     this.early = undefined;
@@ -339,11 +364,18 @@ export class WsRemote implements Remote {
     } else if (state === WebSocket.CONNECTING) this.ws.terminate();
   }
 
-  /** One received message, from `ws` or the fast path: to the core, or kept (a copy if lent) until `receive`. */
-  deliver(data: Uint8Array): void {
+  /**
+   * One received message, from `ws` or the fast path (`text`: a text frame, from `ws` only): to the
+   * core, or kept (a copy if lent) until `receive`.
+   */
+  deliver(data: Uint8Array, text?: boolean): void {
     if (this.reading === READING) {
-      if (this.watch?.received(data) === false) this.stopped = true;
-    } else if (this.reading === EARLY) (this.early ??= []).push(data instanceof BorrowedBytes ? Buffer.from(data) : (data as Buffer));
+      if (this.watch?.received(data, text) === false) this.stopped = true;
+    } else if (this.reading === EARLY) {
+      const kept = data instanceof BorrowedBytes ? Buffer.from(data) : (data as Buffer);
+      if (text === true) textMessages.add(kept);
+      (this.early ??= []).push(kept);
+    }
   }
 
   /**
@@ -411,8 +443,9 @@ export class WsRemote implements Remote {
     this[kRemote]!.opened();
   }
 
-  private static onMessage(this: Tagged<WebSocket>, data: Buffer): void {
-    this[kRemote]!.deliver(data);
+  private static onMessage(this: Tagged<WebSocket>, data: Buffer, isBinary: boolean): void {
+    if (isBinary) this[kRemote]!.deliver(data);
+    else this[kRemote]!.deliver(data, true);
   }
 
   private static onError(this: Tagged<WebSocket>, error: Error): void {

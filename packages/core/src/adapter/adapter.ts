@@ -108,8 +108,11 @@ export interface RemoteWatch {
    * later turn, once `resumeReceive` is called. One read can hold a million empty frames: a
    * decoder that ignores `false` makes the node store every one of them. The conformance suite
    * checks that floods of empty messages stay within the bound.
+   *
+   * `text`: pass `true` for a message that arrived as text (a WebSocket text frame), `data` then
+   * being its UTF-8 bytes; the `message` event says so in its `text` field. Leave it out otherwise.
    */
-  received(data: Uint8Array): boolean;
+  received(data: Uint8Array, text?: boolean): boolean;
 }
 
 /** One connection, made by `Adapter.connect` or handed to `Acceptor.remote` by a listener. */
@@ -195,6 +198,21 @@ export interface Remote {
    * else `undefined`. Transports without TLS leave it out.
    */
   readonly peerCertificate?: PeerCertificate;
+
+  /**
+   * Optional, for transports that tell text messages from binary ones (Ws). Called by the core on
+   * `handler.network().sendText(endpoint, text)`, after the same checks as `send` (ready, size of
+   * the UTF-8 encoding, buffered bytes): send `text` as one text message. Same duties and answers
+   * as `send`. Without it, `sendText` throws `UnsupportedError`.
+   */
+  sendText?(text: string): SendStatus;
+
+  /**
+   * Optional. Read by the core for `handler.network().protocol(endpoint)` while the connection is
+   * ready. The application protocol the two ends agreed on during the handshake (a WebSocket
+   * subprotocol, a TLS ALPN name), or `undefined` when none was.
+   */
+  readonly protocol?: string;
 
   /**
    * Called by the core exactly once: on `remove()`, on `stop()`, or after `watch.closed`.

@@ -168,10 +168,13 @@ export class RemoteEntry implements RemoteWatch {
     else this.group.connections.lost(this, error);
   }
 
-  /** RemoteWatch: emits each received message while the connection is ready; false once the node is throttled. */
-  received(data: Uint8Array): boolean {
+  /** RemoteWatch: emits each received message (a text one flagged) while the connection is ready; false once the node is throttled. */
+  received(data: Uint8Array, text?: boolean): boolean {
     const connections = this.group.connections;
-    if (this.state === READY) connections.emit({ type: 'message', endpoint: this.endpoint, data });
+    if (this.state === READY) {
+      if (text === true) connections.emit({ type: 'message', endpoint: this.endpoint, data, text: true });
+      else connections.emit({ type: 'message', endpoint: this.endpoint, data });
+    }
     return !connections.throttled;
   }
 }

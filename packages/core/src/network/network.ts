@@ -16,10 +16,11 @@ import {
   ListenError,
   MessageIoError,
   NodeStoppedError,
+  UnsupportedError,
 } from '../adapter/errors.js';
 import type { NetEvent } from '../node/events.js';
 import { resolveCommonOptions, resolveListenOptions, resolveReconnect, type ResolvedCommonOptions } from '../adapter/options.js';
-import { Reconnection } from './reconnect.js';
+import { Reconnection, WAITING_REMOTE } from './reconnect.js';
 import { ResourceId } from './resource-id.js';
 import { SendStatus } from '../adapter/status.js';
 import { isTransport, type Transport } from '../adapter/transport.js';
@@ -55,6 +56,21 @@ function parseAddrFor(transport: Transport<never, never>, addr: AddressInput, li
     throw new InvalidAddressError(`${transport.name} does not ${listening ? 'listen on' : 'connect to'} ${scheme}: URLs (${parsed.url})`);
   }
   return parsed;
+}
+
+/** Bytes of the UTF-8 encoding of `text` (a lone surrogate counts as U+FFFD, 3 bytes, as TextEncoder writes it). */
+function utf8Length(text: string): number {
+  let length = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) length += 1;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      length += 2; // a pair: 4 bytes for 2 units
+      i++;
+    } else length += 2;
+  }
+  return length;
 }
 
 function isDetached(data: Uint8Array): boolean {
@@ -232,6 +248,40 @@ export class NetworkController {
   }
 
   /**
+   * Sends `text` as one text message, on transports that tell text from binary (Ws: a text frame,
+   * which a browser's `WebSocket` receives as a string). The same checks and answers as
+   * {@link send}, the size being that of its UTF-8 encoding. `send` stays the way to send binary,
+   * which is what the Rust message-io sends and reads (it ignores text frames).
+   * @throws InvalidArgumentError when `text` is not a string; UnsupportedError on a transport
+   *   without text messages (Tcp, FramedTcp, Udp, Ipc) or for a listener's endpoint.
+   */
+  sendText(endpoint: Endpoint, text: string): SendStatus {
+    if (!(endpoint instanceof Endpoint)) throw new InvalidArgumentError('sendText needs an Endpoint');
+    if (typeof text !== 'string') throw new InvalidArgumentError(`sendText needs the message as a string, got ${text === null ? 'null' : typeof text}`);
+    const entry = this.find(endpoint.resourceId);
+    if (entry === undefined) return SendStatus.ResourceNotFound;
+    if (entry.kind === 'local') throw new UnsupportedError('sendText needs a connection: a listener has no text messages');
+    if (entry.remote.sendText === undefined) {
+      if (entry.remote === WAITING_REMOTE) return SendStatus.ResourceNotAvailable;
+      throw new UnsupportedError(`this transport has no text messages (${endpoint.addr}); send bytes with send()`);
+    }
+    if (entry.state !== READY) return SendStatus.ResourceNotAvailable;
+    if (entry.maxMessageSize !== undefined && text.length > entry.maxMessageSize / 3 && utf8Length(text) > entry.maxMessageSize) {
+      return SendStatus.MaxPacketSizeExceeded;
+    }
+    if (entry.remote.bufferedBytes >= entry.cap) {
+      entry.backpressured = true;
+      return SendStatus.Backpressure;
+    }
+    try {
+      return entry.remote.sendText(text);
+    } catch (cause) {
+      queueMicrotask(() => this.connections.lost(entry, new AdapterError('the adapter threw from sendText', { cause })));
+      return SendStatus.ResourceNotFound;
+    }
+  }
+
+  /**
    * Closes a listener or a connection. A connection flushes what it queued (within `linger`) and
    * emits nothing more: no `disconnected`, as in message-io. Connections accepted by a removed
    * listener stay up. Returns false when the id is unknown or already removed.
@@ -272,6 +322,17 @@ export class NetworkController {
   peerCertificate(endpoint: Endpoint): PeerCertificate | undefined {
     const entry = this.find(endpoint.resourceId);
     return entry?.kind === 'remote' ? entry.remote.peerCertificate : undefined;
+  }
+
+  /**
+   * The application protocol the two ends of a ready connection agreed on during their handshake:
+   * the WebSocket subprotocol (Ws: offered with the connect option `protocols`, chosen by the
+   * listener's `selectProtocol`). `undefined` when none was agreed, while the connection is not
+   * ready, for an unknown endpoint, or on a transport that has none.
+   */
+  protocol(endpoint: Endpoint): string | undefined {
+    const entry = this.find(endpoint.resourceId);
+    return entry?.kind === 'remote' && entry.state === READY ? entry.remote.protocol : undefined;
   }
 
   /**

@@ -41,9 +41,7 @@ const sizeOf = <S>(event: NodeEvent<S>): number => (event.type === 'message' ? S
  * every other message already owns its bytes.
  */
 function owned<S>(event: NodeEvent<S>): NodeEvent<S> {
-  return event.type === 'message' && event.data instanceof BorrowedBytes
-    ? { type: 'message', endpoint: event.endpoint, data: new Uint8Array(event.data) }
-    : event;
+  return event.type === 'message' && event.data instanceof BorrowedBytes ? { ...event, data: new Uint8Array(event.data) } : event;
 }
 
 /** What a `forEach` callback may return: nothing, or a promise the next event waits for. */

@@ -57,6 +57,12 @@ export interface MessageEvent {
   readonly type: 'message';
   readonly endpoint: Endpoint;
   readonly data: Uint8Array;
+  /**
+   * `true` when the message arrived as text (a WebSocket text frame, from a browser or any peer
+   * that sent a string): `data` holds its UTF-8 bytes (`new TextDecoder().decode(data)`). Absent
+   * for binary messages and on transports without text.
+   */
+  readonly text?: true;
 }
 
 /**
