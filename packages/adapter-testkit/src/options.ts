@@ -30,7 +30,8 @@ export type CaseName =
   | 'whole messages in order under a slow reader'
   | 'remove delivers what was queued within linger'
   | 'maxConnections'
-  | 'reconnect';
+  | 'reconnect'
+  | 'idle timeout';
 
 /** What {@link registerConformanceTests} needs to know about the transport under test. */
 export interface ConformanceOptions<C = unknown, L = unknown> {
@@ -59,6 +60,12 @@ export interface ConformanceOptions<C = unknown, L = unknown> {
    */
   readonly limitOption?: string | false;
   /**
+   * The `listen` option, in milliseconds, after which a connection with no traffic is closed with
+   * an `IdleTimeoutError`, for the "idle timeout" case (such as `'idleTimeout'`). Default: none,
+   * and the case is skipped saying so.
+   */
+  readonly idleTimeoutOption?: string;
+  /**
    * Size of the message of the "largest message" case when the largest is unbounded or above
    * 16 MiB (too big to echo in a unit test). Default 8 MiB.
    */
@@ -82,6 +89,7 @@ export interface Settings {
   readonly listenOptions: unknown;
   readonly maxMessageSize: number;
   readonly limitOption: string | false;
+  readonly idleTimeoutOption: string | undefined;
   readonly largeMessageSize: number;
   readonly burstCount: number;
   readonly clients: number;
@@ -110,6 +118,7 @@ export function resolveSettings<C, L>(options: ConformanceOptions<C, L>): Settin
     listenOptions: options.listenOptions,
     maxMessageSize: options.maxMessageSize ?? transport.maxMessageSize,
     limitOption: options.limitOption ?? 'maxMessageSize',
+    idleTimeoutOption: options.idleTimeoutOption,
     largeMessageSize: options.largeMessageSize ?? 8 * 1024 * 1024,
     burstCount: options.burstCount ?? (transport.connectionOriented ? 20_000 : 200),
     clients: options.clients ?? 100,

@@ -13,7 +13,7 @@ const dir = mkdtempSync(join(tmpdir(), 'mio-ipc-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 let count = 0;
-const limits = { connectOptions: { maxMessageSize: MiB }, listenOptions: { maxMessageSize: MiB }, maxMessageSize: MiB };
+const limits = { connectOptions: { maxMessageSize: MiB }, listenOptions: { maxMessageSize: MiB }, maxMessageSize: MiB, idleTimeoutOption: 'idleTimeout' };
 
 registerConformanceTests({
   transport: Ipc,

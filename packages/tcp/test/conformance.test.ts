@@ -5,7 +5,7 @@ import { FramedTcp, Tcp } from '@message-io/tcp';
 const MiB = 1024 * 1024;
 
 for (const bindAddr of ['127.0.0.1:0', '[::1]:0']) {
-  registerConformanceTests({ transport: Tcp, bindAddr, name: `Tcp conformance on ${bindAddr}` });
+  registerConformanceTests({ transport: Tcp, bindAddr, name: `Tcp conformance on ${bindAddr}`, idleTimeoutOption: 'idleTimeout' });
   registerConformanceTests({
     transport: FramedTcp,
     bindAddr,
@@ -13,6 +13,7 @@ for (const bindAddr of ['127.0.0.1:0', '[::1]:0']) {
     connectOptions: { maxMessageSize: MiB },
     listenOptions: { maxMessageSize: MiB },
     maxMessageSize: MiB,
+    idleTimeoutOption: 'idleTimeout',
   });
 }
 

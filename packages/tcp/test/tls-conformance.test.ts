@@ -18,6 +18,7 @@ if (missingPeers('openssl').length === 0) {
     name: 'Tcp conformance over TLS',
     connectOptions: { tls: { ca: pki.ca } },
     listenOptions: { tls: listenTls },
+    idleTimeoutOption: 'idleTimeout',
   });
   registerConformanceTests({
     transport: FramedTcp,
@@ -26,6 +27,7 @@ if (missingPeers('openssl').length === 0) {
     connectOptions: { tls: { ca: pki.ca }, maxMessageSize: MiB },
     listenOptions: { tls: listenTls, maxMessageSize: MiB },
     maxMessageSize: MiB,
+    idleTimeoutOption: 'idleTimeout',
   });
 } else {
   describe.skipIf(skipWithout('openssl'))('Tcp and FramedTcp conformance over TLS', () => {

@@ -32,7 +32,16 @@ describe('the browser bundle of core + Ws', () => {
       .filter((input) => input.includes('packages/ws/'))
       .map((input) => input.replace(/.*\//, ''))
       .sort();
-    expect(wsFiles).toEqual(['browser-adapter.js', 'browser-remote.js', 'browser.js', 'defaults.js', 'dial-url.js', 'message-size.js', 'option-keys.js', 'protocols.js']);
+    expect(wsFiles).toEqual([
+      'browser-adapter.js',
+      'browser-remote.js',
+      'browser.js',
+      'defaults.js',
+      'dial-url.js',
+      'message-size.js',
+      'option-keys.js',
+      'protocols.js',
+    ]);
     expect(code).not.toMatch(/["'`]node:|\brequire\(|\bBuffer\.|\bprocess\.|\bglobal\./);
     const gzipped = gzipSync(code, { level: 9 }).byteLength;
     console.log(`core + Ws browser client: ${code.length} bytes minified, ${gzipped} bytes gzipped`);

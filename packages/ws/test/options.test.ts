@@ -116,7 +116,9 @@ describe('options', () => {
     };
     const bogus = connectError({ bogus: true });
     expect(bogus).toBeInstanceOf(InvalidOptionError);
-    expect(bogus.message).toMatch(/^unknown option bogus for Ws connect; Ws connect takes maxBufferedBytes, .*rejectUnauthorized, cert, key, passphrase, protocols$/);
+    expect(bogus.message).toMatch(
+      /^unknown option bogus for Ws connect; Ws connect takes maxBufferedBytes, .*rejectUnauthorized, cert, key, passphrase, protocols$/,
+    );
     // Listen options on connect, and a typo.
     expect(connectError({ requestCert: true }).message).toContain('unknown option requestCert for Ws connect');
     expect(connectError({ path: '/chat' }).message).toContain('unknown option path for Ws connect');

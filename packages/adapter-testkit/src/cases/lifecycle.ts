@@ -266,6 +266,33 @@ async function reconnect(h: Harness): Promise<void> {
   });
 }
 
+/**
+ * The listen option `idleTimeoutOption` (1 s): of two clients, the quiet one is closed by the
+ * listener with `IdleTimeoutError` (and sees `disconnected`), the one sending every 100 ms for
+ * 2.5 s is not.
+ */
+async function idleTimeout(h: Harness, key: string): Promise<void> {
+  const { transport, listenOptions, wait } = h.settings;
+  const server = h.node(echo);
+  const { addr } = await server.handler.network().listen(transport, h.settings.bindAddr(), { ...(listenOptions as object), [key]: 1_000 } as never);
+  const client = h.node();
+  const quiet = await h.connectAndWait(client.handler, addr);
+  const busy = await h.connectAndWait(client.handler, addr);
+  for (let i = 0; i < 25; i++) {
+    h.sendOk(client.handler, busy, utf8('.'));
+    await sleep(100);
+  }
+  const idled = (e: NodeEvent<never>): boolean => e.type === 'disconnected' && (e.error as { code?: string } | undefined)?.code === 'ERR_IDLE_TIMEOUT';
+  const seen = (): string => describeEvents(server.events);
+  await awaitSeeing(() => server.events.some(idled), `disconnected with IdleTimeoutError after ${key} 1000 on the listener`, wait, seen);
+  await until(() => client.events.some((e) => e.type === 'disconnected' && e.endpoint === quiet), { timeout: wait, what: 'the quiet client to be closed' });
+  expect(server.events.filter((e) => e.type === 'disconnected').length, 'connections the listener closed').toBe(1);
+  expect(
+    client.events.some((e) => e.type === 'disconnected' && e.endpoint === busy),
+    'the busy client was closed',
+  ).toBe(false);
+}
+
 /** Registers the lifecycle guarantees. */
 export function registerLifecycleCases(h: Harness): void {
   h.case('no re-entrant callback', () => noReentry(h));
@@ -274,4 +301,11 @@ export function registerLifecycleCases(h: Harness): void {
   h.case('nothing after remove', () => nothingAfterRemove(h));
   h.case('nothing after stop', () => nothingAfterStop(h));
   h.case('reconnect', () => reconnect(h), h.settings.transport.connectionOriented || 'not connection-oriented');
+  const idleKey = h.settings.idleTimeoutOption;
+  const idle: true | string = !h.settings.transport.connectionOriented
+    ? 'not connection-oriented'
+    : idleKey === undefined
+      ? 'no idleTimeoutOption given: the transport declares no idle timeout'
+      : true;
+  h.case('idle timeout', () => idleTimeout(h, idleKey ?? ''), idle);
 }
