@@ -37,6 +37,9 @@ export function resolveBrowserMaxPayload(options: WsConnectOptions | undefined, 
   const heartbeat = optionReader.integer(options, 'heartbeatInterval', 0, 0, MAX_DELAY);
   optionReader.integer(options, 'heartbeatTimeout', 1, 1, MAX_DELAY);
   if (heartbeat !== 0) throw new InvalidOptionError('option heartbeatInterval is not available in a browser: a page cannot send WebSocket pings');
+  if (optionReader.integer(options, 'messageTimeout', 0, 0, MAX_DELAY) !== 0) {
+    throw new InvalidOptionError('option messageTimeout is not available in a browser: the browser hands a page whole messages only');
+  }
   optionReader.integer(options, 'maxFrameSize', DEFAULT_MAX_FRAME_SIZE, 1, MAX_SIZE);
   optionReader.integer(options, 'closeTimeout', Math.max(context.linger, 1), 1, MAX_DELAY);
   optionReader.boolean(options, 'perMessageDeflate', false);

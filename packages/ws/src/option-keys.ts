@@ -12,6 +12,7 @@ const bothSides: Record<keyof WsCommonOptions, true> = {
   closeTimeout: true,
   heartbeatInterval: true,
   heartbeatTimeout: true,
+  messageTimeout: true,
   perMessageDeflate: true,
 };
 

@@ -37,6 +37,14 @@ export interface WsCommonOptions {
   heartbeatInterval?: number;
   /** With a heartbeat, close the connection when nothing arrives within this many milliseconds of a ping. Default: `heartbeatInterval`. */
   heartbeatTimeout?: number;
+  /**
+   * Milliseconds a message may take to arrive, from its first byte to its last: past it the
+   * connection is closed, with `disconnected` carrying a `MessageTimeoutError` (checked at this
+   * interval: a message is cut off between once and twice this after it began). Time while the
+   * node itself stopped reading (its consumer behind) does not count. Not enforced on a connection
+   * that negotiated `perMessageDeflate`. Default 0: off.
+   */
+  messageTimeout?: number;
   /** Negotiate permessage-deflate compression. Default `false` (CPU and memory cost; the Rust message-io does not offer it). */
   perMessageDeflate?: boolean;
 }
@@ -173,6 +181,7 @@ export interface WsSettings {
   readonly closeTimeout: number;
   readonly heartbeatInterval: number;
   readonly heartbeatTimeout: number;
+  readonly messageTimeout: number;
   readonly perMessageDeflate: boolean;
 }
 
@@ -247,6 +256,7 @@ export function resolveSettings(options: WsCommonOptions | undefined, context: R
     closeTimeout: optionReader.integer(options, 'closeTimeout', Math.max(context.linger, 1), 1, MAX_DELAY),
     heartbeatInterval,
     heartbeatTimeout: optionReader.integer(options, 'heartbeatTimeout', Math.max(heartbeatInterval, 1), 1, MAX_DELAY),
+    messageTimeout: optionReader.integer(options, 'messageTimeout', 0, 0, MAX_DELAY),
     perMessageDeflate: optionReader.boolean(options, 'perMessageDeflate', false),
   };
 }

@@ -147,6 +147,17 @@ export class FastReceive implements HeldRestOwner {
     return fast;
   }
 
+  /**
+   * Messages (a frame, or all the fragments of one message) whose receiving began here and did not
+   * end within the chunk they began in: with {@link messageInProgress}, what `messageTimeout` watches.
+   */
+  messagesBegun = 0;
+
+  /** True while a message is partly received here (a header, a frame or a fragmented message cut by a chunk boundary). */
+  get messageInProgress(): boolean {
+    return this.mode === FAST && (this.headerBytes > 0 || this.expected >= 0 || this.messageOpcode !== 0);
+  }
+
   /** True once `ws` takes the rest of the stream (a method may have just decided it). */
   private get passing(): boolean {
     return this.mode === PASSING;
@@ -252,6 +263,7 @@ export class FastReceive implements HeldRestOwner {
         continue;
       }
       // The frame goes on in the next chunks.
+      if (this.messageOpcode === 0) this.messagesBegun++;
       this.beginFrame(length, chunk.subarray(start, offset));
       offset = this.continueFrame(chunk, offset);
     }
@@ -303,6 +315,7 @@ export class FastReceive implements HeldRestOwner {
     }
     if ((opcode !== 1 && opcode !== 2) || length > this.maxPayload) return undefined;
     if (final) return opcode === 2 ? DATA : FORWARD;
+    this.messagesBegun++;
     this.messageOpcode = opcode;
     this.messageLimit = this.maxPayload;
     return FRAGMENT;
@@ -409,6 +422,7 @@ export class FastReceive implements HeldRestOwner {
 
   /** Keeps the first bytes of a header cut by a chunk boundary. */
   private saveHeader(chunk: Buffer, offset: number): void {
+    if (this.messageOpcode === 0) this.messagesBegun++;
     chunk.copy((this.header ??= Buffer.alloc(MAX_HEADER)), 0, offset);
     this.headerBytes = chunk.length - offset;
   }

@@ -4,6 +4,7 @@ import { WebSocket } from 'ws';
 import {
   BorrowedBytes,
   IdleTimeoutError,
+  MessageTimeoutError,
   MessageTooLargeError,
   PendingStatus,
   ProtocolError,
@@ -186,6 +187,12 @@ export class WsRemote implements Remote {
   private fast: FastReceive | undefined = undefined;
   /** The node said stop after the last message (its consumer is behind), until `resumeReceive` (FrameTarget). */
   stopped = false;
+  /** The `messageTimeout` check, while reading with it set. */
+  private messageCheck: ReturnType<typeof setInterval> | undefined = undefined;
+  /** What the last check saw: the count of messages begun, or -1 when none was in progress. */
+  private lastBegun = -1;
+  /** The node stopped reading since the last check: the peer could not send, the message gets more time. */
+  private pausedSinceCheck = false;
 
   /**
    * `socket` is given for an accepted connection (server side: unmasked frames); a client learns
@@ -264,9 +271,14 @@ export class WsRemote implements Remote {
     this.reading = READING;
     if (early !== undefined) for (const data of early) this.watch?.received(data, textMessages.has(data) || undefined);
     this.heartbeat?.start();
+    if (this.settings.messageTimeout > 0 && this.reading === READING) {
+      this.messageCheck = setInterval(this.checkMessage, this.settings.messageTimeout);
+      this.messageCheck.unref();
+    }
   }
 
   pauseReceive(): void {
+    this.pausedSinceCheck = true;
     this.ws.pause();
     this.fast?.pause();
   }
@@ -352,6 +364,7 @@ export class WsRemote implements Remote {
     this.early = undefined;
     this.reading = CLOSED;
     this.heartbeat?.stop();
+    this.stopMessageCheck();
     const state = this.ws.readyState;
     // `ws` sends the Close frame after the queued data and destroys the socket after `closeTimeout`.
     if (state === WebSocket.OPEN) {
@@ -428,6 +441,29 @@ export class WsRemote implements Remote {
     this.fast = FastReceive.install(this.ws, this.settings.maxPayload, !this.masked, this, this.lend);
   }
 
+  /**
+   * Every `messageTimeout`: fails the connection when the message in progress is the one in
+   * progress at the last check and the node kept reading all along.
+   */
+  private readonly checkMessage = (): void => {
+    const fast = this.fast;
+    const begun = fast?.messageInProgress === true ? fast.messagesBegun : -1;
+    const paused = this.pausedSinceCheck || this.stopped || fast?.holding === true;
+    this.pausedSinceCheck = false;
+    if (begun >= 0 && begun === this.lastBegun && !paused) {
+      this.stopMessageCheck();
+      this.ws.terminate();
+      this.fail(new MessageTimeoutError(`a message began to arrive and was not complete within ${this.settings.messageTimeout} ms (messageTimeout)`));
+      return;
+    }
+    this.lastBegun = begun;
+  };
+
+  private stopMessageCheck(): void {
+    clearInterval(this.messageCheck);
+    this.messageCheck = undefined;
+  }
+
   private dead(): void {
     this.ws.terminate();
     this.fail(new IdleTimeoutError(`the peer sent nothing within ${this.settings.heartbeatTimeout} ms of a ping (heartbeat)`));
@@ -455,6 +491,7 @@ export class WsRemote implements Remote {
   private static onClose(this: Tagged<WebSocket>): void {
     const remote = this[kRemote]!;
     remote.heartbeat?.stop();
+    remote.stopMessageCheck();
     remote.watch?.closed(remote.error);
   }
 }
