@@ -108,19 +108,27 @@ async function textIn(url: string): Promise<object> {
   const [handler, listener] = split();
   const net = handler.network();
   const received: number[][] = [];
-  const server = net.connect(Ws, url);
+  const texts: boolean[] = [];
+  let protocol: string | undefined;
+  let sentText: string | undefined;
+  const server = net.connect(Ws, url, { protocols: ['chat.v1'] });
   const guard = setTimeout(() => handler.stop(), 10_000);
   await listener.forEach((event) => {
     if (event.type === 'connected' && !event.ok) handler.stop();
+    if (event.type === 'connected' && event.ok) {
+      protocol = net.protocol(server);
+      sentText = net.sendText(server, 'from the page ✓');
+    }
     if (event.type !== 'message') return;
     received.push([...event.data]);
+    texts.push(event.text === true);
     if (received.length === 2) {
       net.remove(server.resourceId);
       handler.stop();
     }
   });
   clearTimeout(guard);
-  return { received, text: received[0] === undefined ? undefined : decoder.decode(Uint8Array.from(received[0])) };
+  return { received, texts, protocol, sentText, text: received[0] === undefined ? undefined : decoder.decode(Uint8Array.from(received[0])) };
 }
 
 /** docs/reliability.md WS-07: the browser's own WebSocket against a message-io listener. */

@@ -92,20 +92,29 @@ describe.skipIf(skipWithout('chromium'))('Ws in a browser (headless Chromium)', 
     }
   }, 30_000);
 
-  it('delivers text from a server as UTF-8 bytes, and remove() sends Close 1000', async () => {
-    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  it('delivers text from a server as UTF-8 bytes flagged text, sends text with sendText, agrees a subprotocol, and remove() sends Close 1000', async () => {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: (offered) => (offered.has('chat.v1') ? 'chat.v1' : false) });
     const closes: number[] = [];
+    const heard: { data: string; binary: boolean }[] = [];
     wss.on('connection', (socket) => {
       socket.send('héllo ✓');
       socket.send(Uint8Array.of(9, 8, 7));
+      socket.on('message', (data, binary) => heard.push({ data: String(data), binary }));
       socket.on('close', (code) => closes.push(code));
     });
     try {
       await new Promise((resolve) => wss.once('listening', resolve));
       const { port } = wss.address() as AddressInfo;
-      const result = await run<{ received: number[][]; text: string }>('textIn', `ws://127.0.0.1:${port}/text`);
+      const result = await run<{ received: number[][]; text: string; texts: boolean[]; protocol: string; sentText: string }>(
+        'textIn',
+        `ws://127.0.0.1:${port}/text`,
+      );
       expect(result.text).toBe('héllo ✓');
       expect(result.received[1]).toEqual([9, 8, 7]);
+      expect(result.texts).toEqual([true, false]);
+      expect(result.protocol).toBe('chat.v1');
+      expect(result.sentText).toBe('Sent');
+      expect(heard).toEqual([{ data: 'from the page ✓', binary: false }]);
       for (let i = 0; i < 100 && closes.length === 0; i++) await sleep(20);
       expect(closes).toEqual([1000]);
     } finally {
