@@ -148,8 +148,15 @@ describe('options', () => {
     }
     expect(error).toMatchObject({
       code: 'ERR_INVALID_OPTION',
-      message:
-        'unknown option backlog for Ipc connect; Ipc connect takes maxBufferedBytes, connectTimeout, linger, reconnect, maxMessageSize, idleTimeout, messageTimeout',
+      message: `unknown option backlog for Ipc connect; Ipc connect takes ${[
+        'maxBufferedBytes',
+        'connectTimeout',
+        'linger',
+        'reconnect',
+        'maxMessageSize',
+        'idleTimeout',
+        'messageTimeout',
+      ].join(', ')}`,
     });
     await expect(handler.network().listen(Ipc, ipcUrl(path), { bogus: true } as never)).rejects.toMatchObject({
       code: 'ERR_INVALID_OPTION',
