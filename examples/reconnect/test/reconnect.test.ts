@@ -25,11 +25,7 @@ async function nextEcho(client: Program, from: number): Promise<void> {
 }
 
 const cases = [
-  {
-    transport: 'framed-tcp',
-    bind: '127.0.0.1:0',
-    dial: (addr: string) => addr,
-  },
+  { transport: 'framed-tcp', bind: '127.0.0.1:0', dial: (addr: string) => addr },
   { transport: 'tcp', bind: '127.0.0.1:0', dial: (addr: string) => addr },
   {
     transport: 'ws',

@@ -37,14 +37,10 @@ describe('reconnect: a lost connection comes back with the same endpoint', () =>
       reconnect: { initialDelay: 50, jitter: 0 },
     });
     expect(client.handler.network().send(endpoint, utf8('one'))).toBe(SendStatus.Sent);
-    await until(() => client.events.some((e) => e.type === 'message'), {
-      what: 'the first echo',
-    });
+    await until(() => client.events.some((e) => e.type === 'message'), { what: 'the first echo' });
 
     first.node.stop();
-    await until(() => reconnectings(client.events).length === 1, {
-      what: 'reconnecting after the server stopped',
-    });
+    await until(() => reconnectings(client.events).length === 1, { what: 'reconnecting after the server stopped' });
     const [lost] = reconnectings(client.events);
     expect(lost).toMatchObject({ endpoint, attempt: 1, delay: 50 });
     expect(client.events.some((e) => e.type === 'disconnected')).toBe(false);
@@ -53,19 +49,11 @@ describe('reconnect: a lost connection comes back with the same endpoint', () =>
     expect(client.handler.network().bufferedBytes(endpoint)).toBe(0);
 
     const second = await server(first.addr);
-    await until(() => connecteds(client.events).length === 2, {
-      what: 'connected again once the server is back',
-    });
-    expect(connecteds(client.events)[1]).toMatchObject({
-      endpoint,
-      ok: true,
-      reconnected: true,
-    });
+    await until(() => connecteds(client.events).length === 2, { what: 'connected again once the server is back' });
+    expect(connecteds(client.events)[1]).toMatchObject({ endpoint, ok: true, reconnected: true });
     expect(connecteds(client.events)[0]).not.toHaveProperty('reconnected');
     expect(client.handler.network().send(endpoint, utf8('two'))).toBe(SendStatus.Sent);
-    await until(() => second.node.events.some((e) => e.type === 'message'), {
-      what: 'the message on the new server',
-    });
+    await until(() => second.node.events.some((e) => e.type === 'message'), { what: 'the message on the new server' });
     await until(() => client.events.filter((e) => e.type === 'message').length === 2, { what: 'the second echo' });
     const echoed = client.events.filter((e) => e.type === 'message');
     expect(echoed.map((e) => text(e.data))).toEqual(['one', 'two']);
@@ -80,9 +68,7 @@ describe('reconnect: a lost connection comes back with the same endpoint', () =>
     const waiting = client.handler.network().connectAndWait(Memory, probe.addr, {
       reconnect: { initialDelay: 20, maxDelay: 20 },
     });
-    await until(() => reconnectings(client.events).length >= 2, {
-      what: 'two retries against a closed port',
-    });
+    await until(() => reconnectings(client.events).length >= 2, { what: 'two retries against a closed port' });
     expect(connecteds(client.events)).toEqual([]);
     expect(reconnectings(client.events)[0]!.error).toBeInstanceOf(ConnectError);
     await server(probe.addr);
@@ -97,9 +83,7 @@ describe('reconnect: a lost connection comes back with the same endpoint', () =>
     client.handler.network().connect(Memory, probe.addr, {
       reconnect: { initialDelay: 5, maxDelay: 40, jitter: 0 },
     });
-    await until(() => reconnectings(client.events).length >= 6, {
-      what: 'six retries',
-    });
+    await until(() => reconnectings(client.events).length >= 6, { what: 'six retries' });
     expect(
       reconnectings(client.events)
         .slice(0, 6)
@@ -113,22 +97,16 @@ describe('reconnect: a lost connection comes back with the same endpoint', () =>
       [6, 40],
     ]);
     const back = await server(probe.addr);
-    await until(() => connecteds(client.events).length === 1, {
-      what: 'connected',
-    });
+    await until(() => connecteds(client.events).length === 1, { what: 'connected' });
     back.node.stop();
-    await until(() => reconnectings(client.events).at(-1)!.delay === 5, {
-      what: 'a retry after the new loss',
-    });
+    await until(() => reconnectings(client.events).at(-1)!.delay === 5, { what: 'a retry after the new loss' });
     expect(reconnectings(client.events).at(-1)!.attempt).toBe(1);
 
     const jittered = recorder();
     jittered.handler.network().connect(Memory, probe.addr, {
       reconnect: { initialDelay: 100, maxDelay: 100, jitter: 0.5 },
     });
-    await until(() => reconnectings(jittered.events).length >= 1, {
-      what: 'a jittered retry',
-    });
+    await until(() => reconnectings(jittered.events).length >= 1, { what: 'a jittered retry' });
     const delay = reconnectings(jittered.events)[0]!.delay;
     expect(delay).toBeGreaterThanOrEqual(50);
     expect(delay).toBeLessThanOrEqual(100);
@@ -148,9 +126,7 @@ describe('reconnect: giving up', () => {
     expect((error as ReconnectFailedError).code).toBe('ERR_RECONNECT_FAILED');
     expect((error as Error).message).toMatch(/after 2 retries/);
     expect((error as Error).cause).toBeInstanceOf(ConnectError);
-    await until(() => connecteds(client.events).length === 1, {
-      what: 'the failed connected event',
-    });
+    await until(() => connecteds(client.events).length === 1, { what: 'the failed connected event' });
     expect(reconnectings(client.events).map((e) => e.attempt)).toEqual([1, 2]);
     expect(connecteds(client.events)[0]).toMatchObject({ ok: false, error });
     await sleep(50);
@@ -164,15 +140,9 @@ describe('reconnect: giving up', () => {
       reconnect: { initialDelay: 10, maxTime: 100 },
     });
     first.node.stop();
-    await until(() => client.events.some((e) => e.type === 'disconnected'), {
-      what: 'disconnected once maxTime ran out',
-      timeout: 3000,
-    });
+    await until(() => client.events.some((e) => e.type === 'disconnected'), { what: 'disconnected once maxTime ran out', timeout: 3000 });
     const end = client.events.find((e) => e.type === 'disconnected')!;
-    expect(end).toMatchObject({
-      endpoint,
-      error: expect.any(ReconnectFailedError),
-    });
+    expect(end).toMatchObject({ endpoint, error: expect.any(ReconnectFailedError) });
     expect(reconnectings(client.events).length).toBeGreaterThanOrEqual(2);
     expect(client.handler.network().send(endpoint, utf8('x'))).toBe(SendStatus.ResourceNotFound);
   });
@@ -184,9 +154,7 @@ describe('reconnect: the user ends it', () => {
     const client = recorder();
     const endpoint = await client.handler.network().connectAndWait(Memory, first.addr, { reconnect: { initialDelay: 100 } });
     first.node.stop();
-    await until(() => reconnectings(client.events).length === 1, {
-      what: 'reconnecting',
-    });
+    await until(() => reconnectings(client.events).length === 1, { what: 'reconnecting' });
     expect(client.handler.network().remove(endpoint.resourceId)).toBe(true);
     expect(client.handler.network().remove(endpoint.resourceId)).toBe(false);
     const second = await server(first.addr);
@@ -201,9 +169,7 @@ describe('reconnect: the user ends it', () => {
     const client = recorder();
     const controller = new AbortController();
     const waiting = client.handler.network().connectAndWait(Memory, probe.addr, { reconnect: { initialDelay: 20 } }, { signal: controller.signal });
-    await until(() => reconnectings(client.events).length >= 2, {
-      what: 'two retries',
-    });
+    await until(() => reconnectings(client.events).length >= 2, { what: 'two retries' });
     controller.abort();
     await expect(waiting).rejects.toBeInstanceOf(ConnectAbortedError);
     const seen = client.events.length;
@@ -218,9 +184,7 @@ describe('reconnect: the user ends it', () => {
     probe.node.stop();
     const client = recorder();
     client.handler.network().connect(Memory, probe.addr, { reconnect: { initialDelay: 20 } });
-    await until(() => reconnectings(client.events).length >= 1, {
-      what: 'a retry',
-    });
+    await until(() => reconnectings(client.events).length >= 1, { what: 'a retry' });
     client.handler.stop();
     const back = await server(probe.addr);
     await sleep(200);
@@ -249,11 +213,7 @@ describe('reconnect: option checks', () => {
 
   it('is refused for a transport that is not connection-oriented', () => {
     const client = recorder();
-    const datagrams: Transport = {
-      ...Memory,
-      name: 'Datagrams',
-      connectionOriented: false,
-    };
+    const datagrams: Transport = { ...Memory, name: 'Datagrams', connectionOriented: false };
     const error = thrown(() => client.handler.network().connect(datagrams, '127.0.0.1:1', { reconnect: true }));
     expect(error).toBeInstanceOf(InvalidOptionError);
     expect((error as Error).message).toMatch(/Datagrams has no connection to lose/);
@@ -264,9 +224,7 @@ describe('reconnect: option checks', () => {
     const client = recorder();
     await client.handler.network().connectAndWait(Memory, first.addr, { reconnect: false });
     first.node.stop();
-    await until(() => client.events.some((e) => e.type === 'disconnected'), {
-      what: 'disconnected',
-    });
+    await until(() => client.events.some((e) => e.type === 'disconnected'), { what: 'disconnected' });
     expect(reconnectings(client.events)).toEqual([]);
     expect(portOf(first.addr)).toBeGreaterThan(0);
   });

@@ -270,13 +270,7 @@ export class Connections {
     entry.state = READY;
     if (entry.listenerId === undefined) {
       const reconnection = this.reconnections.get(entry.id.id);
-      if (reconnection?.everReady === true)
-        this.emit({
-          type: 'connected',
-          endpoint: entry.endpoint,
-          ok: true,
-          reconnected: true,
-        });
+      if (reconnection?.everReady === true) this.emit({ type: 'connected', endpoint: entry.endpoint, ok: true, reconnected: true });
       else this.emit({ type: 'connected', endpoint: entry.endpoint, ok: true });
       reconnection?.ready();
       const waiters = entry.waiters;
@@ -339,13 +333,7 @@ export class Connections {
     const reconnection = entry.listenerId === undefined ? this.reconnections.get(entry.id.id) : undefined;
     if (reconnection !== undefined) return this.retry(entry, reconnection, error);
     this.settleWaiters(entry, error);
-    if (entry.listenerId === undefined)
-      this.emit({
-        type: 'connected',
-        endpoint: entry.endpoint,
-        ok: false,
-        error,
-      });
+    if (entry.listenerId === undefined) this.emit({ type: 'connected', endpoint: entry.endpoint, ok: false, error });
   }
 
   /**
@@ -362,12 +350,7 @@ export class Connections {
     this.resources.set(entry.id.id, waiting);
     reconnection.timer = setTimeout(() => this.redial(waiting, reconnection), delay);
     const attempt = reconnection.attempt;
-    const event = {
-      type: 'reconnecting',
-      endpoint: entry.endpoint,
-      attempt,
-      delay,
-    } as const;
+    const event = { type: 'reconnecting', endpoint: entry.endpoint, attempt, delay } as const;
     this.emit(error === undefined ? event : { ...event, error });
   }
 
@@ -396,24 +379,11 @@ export class Connections {
     this.reconnections.delete(entry.id.id);
     const tries = reconnection.attempt;
     const reason = error === undefined ? 'the peer closed the connection' : error.message;
-    const failure = new ReconnectFailedError(`gave up reconnecting to ${entry.endpoint.addr} after ${tries} ${tries === 1 ? 'retry' : 'retries'}: ${reason}`, {
-      cause: error,
-    });
-    if (reconnection.everReady) {
-      this.emit({
-        type: 'disconnected',
-        endpoint: entry.endpoint,
-        error: failure,
-      });
-      return;
-    }
+    const message = `gave up reconnecting to ${entry.endpoint.addr} after ${tries} ${tries === 1 ? 'retry' : 'retries'}: ${reason}`;
+    const failure = new ReconnectFailedError(message, { cause: error });
+    if (reconnection.everReady) return this.emit({ type: 'disconnected', endpoint: entry.endpoint, error: failure });
     this.settleWaiters(entry, failure);
-    this.emit({
-      type: 'connected',
-      endpoint: entry.endpoint,
-      ok: false,
-      error: failure,
-    });
+    this.emit({ type: 'connected', endpoint: entry.endpoint, ok: false, error: failure });
   }
 
   /** Rejects the `connectAndWait` promises of a connection that will never be ready. */
