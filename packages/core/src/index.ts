@@ -22,6 +22,16 @@ export type {
   WritableEvent,
 } from './node/events.js';
 export type { ConnectWaitOptions } from './network/connect-wait.js';
+export {
+  DIAGNOSTICS_CHANNELS,
+  type AcceptDiagnostic,
+  type BackpressureDiagnostic,
+  type ConnectDiagnostic,
+  type DisconnectDiagnostic,
+  type DisconnectReason,
+  type ErrorDiagnostic,
+  type ListenDiagnostic,
+} from './network/diagnostics.js';
 export { NetworkController, type ListenResult } from './network/network.js';
 export { STORED_EVENT_COST, type CallbackResult } from './node/dispatcher.js';
 export { CHECK_BORROWED_ENV, NodeHandler, NodeListener, split, type NodeOptions } from './node/node.js';

@@ -6,6 +6,7 @@ import type { NetEvent } from '../node/events.js';
 import { PendingStatus } from '../adapter/status.js';
 import type { ResourceId } from './resource-id.js';
 import { WAITING_REMOTE, type Reconnection } from './reconnect.js';
+import { diagnostics, publishDisconnect } from './diagnostics.js';
 
 /** A `connectAndWait` promise waiting for a connection. */
 interface Waiter {
@@ -278,6 +279,8 @@ export class Connections {
       waiters?.forEach((w) => w.resolve(entry.endpoint));
     } else {
       this.emit({ type: 'accepted', endpoint: entry.endpoint, listenerId: entry.listenerId });
+      const channel = diagnostics.accept;
+      if (channel?.hasSubscribers === true) channel.publish({ endpoint: entry.endpoint, listenerId: entry.listenerId });
     }
     if (entry.state !== READY) return;
     try {
@@ -308,6 +311,8 @@ export class Connections {
     if (entry.backpressured && entry.state === READY && entry.remote.bufferedBytes < entry.cap) {
       entry.backpressured = false;
       this.emit({ type: 'writable', endpoint: entry.endpoint });
+      const channel = diagnostics.backpressure;
+      if (channel?.hasSubscribers === true) channel.publish({ endpoint: entry.endpoint, state: 'writable', bufferedBytes: entry.remote.bufferedBytes });
     }
   }
 
@@ -322,6 +327,7 @@ export class Connections {
       return this.failPending(entry, reason);
     }
     this.closeRemote(entry);
+    publishDisconnect(entry.endpoint, error === undefined ? 'closed' : 'error', error);
     const reconnection = this.reconnections.get(entry.id.id);
     if (reconnection !== undefined) return this.retry(entry, reconnection, error);
     this.emit(error === undefined ? { type: 'disconnected', endpoint: entry.endpoint } : { type: 'disconnected', endpoint: entry.endpoint, error });
@@ -330,6 +336,7 @@ export class Connections {
   private failPending(entry: RemoteEntry, error: Error): void {
     if (entry.state !== PENDING) return;
     this.closeRemote(entry);
+    publishDisconnect(entry.endpoint, 'failed', error);
     const reconnection = entry.listenerId === undefined ? this.reconnections.get(entry.id.id) : undefined;
     if (reconnection !== undefined) return this.retry(entry, reconnection, error);
     this.settleWaiters(entry, error);

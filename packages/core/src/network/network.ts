@@ -21,6 +21,7 @@ import {
 import type { NetEvent } from '../node/events.js';
 import { resolveCommonOptions, resolveListenOptions, resolveReconnect, type ResolvedCommonOptions } from '../adapter/options.js';
 import { Reconnection, WAITING_REMOTE } from './reconnect.js';
+import { diagnostics, publishDisconnect } from './diagnostics.js';
 import { ResourceId } from './resource-id.js';
 import { SendStatus } from '../adapter/status.js';
 import { isTransport, type Transport } from '../adapter/transport.js';
@@ -138,6 +139,8 @@ export class NetworkController {
       const dial = (): Remote => transport.adapter.connect(remoteAddr, options, common);
       this.connections.reconnects(entry, new Reconnection(policy, common.connectTimeout, dial));
     }
+    const channel = diagnostics.connect;
+    if (channel?.hasSubscribers === true) channel.publish({ endpoint: entry.endpoint, transport: transport.name });
     this.connections.start(entry, common.connectTimeout);
     return entry.endpoint;
   }
@@ -213,7 +216,10 @@ export class NetworkController {
       this.closeLocal(entry);
       throw new AdapterError(`${transport.name} threw while starting its listener`, { cause });
     }
-    return { id, addr: formatRemoteAddr(listening.addr) };
+    const result = { id, addr: formatRemoteAddr(listening.addr) };
+    const channel = diagnostics.listen;
+    if (channel?.hasSubscribers === true) channel.publish({ listenerId: id, transport: transport.name, addr: result.addr });
+    return result;
   }
 
   /**
@@ -235,10 +241,7 @@ export class NetworkController {
     if (entry.kind === 'local') return this.sendFromListener(entry, endpoint, data);
     if (entry.state !== READY) return SendStatus.ResourceNotAvailable;
     if (entry.maxMessageSize !== undefined && data.byteLength > entry.maxMessageSize) return SendStatus.MaxPacketSizeExceeded;
-    if (entry.remote.bufferedBytes >= entry.cap) {
-      entry.backpressured = true;
-      return SendStatus.Backpressure;
-    }
+    if (entry.remote.bufferedBytes >= entry.cap) return this.backpressure(entry);
     try {
       return entry.remote.send(data);
     } catch (cause) {
@@ -269,10 +272,7 @@ export class NetworkController {
     if (entry.maxMessageSize !== undefined && text.length > entry.maxMessageSize / 3 && utf8Length(text) > entry.maxMessageSize) {
       return SendStatus.MaxPacketSizeExceeded;
     }
-    if (entry.remote.bufferedBytes >= entry.cap) {
-      entry.backpressured = true;
-      return SendStatus.Backpressure;
-    }
+    if (entry.remote.bufferedBytes >= entry.cap) return this.backpressure(entry);
     try {
       return entry.remote.sendText(text);
     } catch (cause) {
@@ -296,6 +296,7 @@ export class NetworkController {
     }
     this.connections.settleWaiters(entry, new ConnectAbortedError(`connection to ${entry.endpoint.addr} was removed before it was ready`));
     this.connections.close(entry);
+    publishDisconnect(entry.endpoint, 'removed');
     this.forget(id);
     return true;
   }
@@ -357,8 +358,19 @@ export class NetworkController {
       else {
         this.connections.settleWaiters(entry, new ConnectAbortedError('the node stopped before the connection was ready'));
         this.connections.close(entry);
+        publishDisconnect(entry.endpoint, 'stopped');
       }
     }
+  }
+
+  /** `send` answers `Backpressure`: `writable` is due once the connection drains (published the first time). */
+  private backpressure(entry: RemoteEntry): SendStatus {
+    if (!entry.backpressured) {
+      entry.backpressured = true;
+      const channel = diagnostics.backpressure;
+      if (channel?.hasSubscribers === true) channel.publish({ endpoint: entry.endpoint, state: 'full', bufferedBytes: entry.remote.bufferedBytes });
+    }
+    return SendStatus.Backpressure;
   }
 
   private checkRunning(): void {
@@ -417,7 +429,13 @@ export class NetworkController {
   /** Wires a new listener: #6 `source`, then #8 `accept`. */
   private startLocal(entry: LocalEntry, transport: Transport<never, never>, common: ResolvedCommonOptions): void {
     const id = entry.id;
-    entry.local.source({ closed: () => this.closeLocal(entry) });
+    entry.local.source({
+      closed: (error) => {
+        const channel = diagnostics.error;
+        if (error !== undefined && !entry.closed && channel?.hasSubscribers === true) channel.publish({ resourceId: id, error });
+        this.closeLocal(entry);
+      },
+    });
     entry.local.accept({
       remote: (remote, peer) => this.accepted(entry, transport, common, remote, peer),
       data: (peer, data) => {
