@@ -1,10 +1,14 @@
 // All-in-one echo server: listens on every transport and sends each message back to its sender.
-// Usage: node dist/server.js [port]   (FramedTcp and Udp on port, default 3042; Tcp on port + 1;
-// Ws on port + 2; Ipc on the local socket @message-io-echo-<port>)
+// Usage: node dist/server.js [port] [--verbose]   (FramedTcp and Udp on port, default 3042; Tcp on
+// port + 1; Ws on port + 2; Ipc on the local socket @message-io-echo-<port>). --verbose prints what
+// message-io publishes on its diagnostics channels (src/verbose.ts).
 import { split } from 'message-io';
 import { transports } from './transports.js';
+import { logDiagnostics } from './verbose.js';
 
-const base = Number(process.argv[2] ?? 3042);
+const args = process.argv.slice(2);
+if (args.includes('--verbose')) logDiagnostics();
+const base = Number(args.find((arg) => arg !== '--verbose') ?? 3042);
 const [handler, listener] = split();
 
 for (const { transport, address } of transports) {

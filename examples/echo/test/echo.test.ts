@@ -66,4 +66,20 @@ describe('echo example', () => {
     server.child.kill('SIGINT');
     expect(await server.exit).toBe(0);
   });
+
+  it('--verbose prints one line per diagnostics message: the listeners, a client arriving and leaving', async () => {
+    const port = String(10001 + 2 * Math.floor(Math.random() * 10000));
+    const server = run('server.js', [port, '--verbose']);
+    await waitOutput(server.output, 'echo server: Ipc on', 5000);
+    expect(server.output()).toMatch(new RegExp(`message-io:listen \\{"listenerId":"[^"]+","transport":"FramedTcp","addr":"127\\.0\\.0\\.1:${port}"\\}`));
+    const client = run('client.js', ['framed-tcp', port]);
+    await waitOutput(client.output, 'echo: hello', 5000);
+    await waitOutput(server.output, 'message-io:accept 127.0.0.1:', 5000);
+    client.child.kill('SIGINT');
+    expect(await client.exit).toBe(0);
+    await waitOutput(server.output, '{"reason":"closed"}', 5000);
+    expect(server.output()).toMatch(/message-io:disconnect 127\.0\.0\.1:\d+ \{"reason":"closed"\}/);
+    server.child.kill('SIGINT');
+    expect(await server.exit).toBe(0);
+  });
 });
