@@ -142,6 +142,7 @@ class BrokenLocal implements Local {
     this.inner.accept({
       remote: (remote, addr) => acceptor.remote(new BrokenRemote(remote, this.broken, this.size), addr),
       data: (addr, data) => acceptor.data(addr, data),
+      refused: (refusal) => acceptor.refused(refusal),
     });
   }
 

@@ -124,6 +124,7 @@ class FaultyLocal implements Local {
     this.inner.accept({
       remote: (remote, addr) => acceptor.remote(new FaultyRemote(remote, this.faults, false), addr),
       data: (addr, data) => acceptor.data(addr, data),
+      refused: (refusal) => acceptor.refused(refusal),
     });
   }
 

@@ -38,7 +38,7 @@ async function pair(options: { client?: RemoteContext; server?: RemoteContext; a
   const transport = memoryTransport({ receiveWindow: options.window ?? 4096 });
   const { local, addr } = await transport.adapter.listen({ host: '127.0.0.1', port: 0 }, undefined, options.server ?? context);
   const accepted: Remote[] = [];
-  const acceptor: Acceptor = { remote: (remote) => void accepted.push(remote), data: () => undefined };
+  const acceptor: Acceptor = { remote: (remote) => void accepted.push(remote), data: () => undefined, refused: () => undefined };
   local.accept(acceptor);
   const client = transport.adapter.connect(addr, undefined, options.client ?? context);
   const c = recordingWatch();
@@ -135,7 +135,7 @@ describe('memoryTransport', () => {
     const transport = memoryTransport({ maxMessageSize: 100 });
     const { local, addr } = await transport.adapter.listen({ host: '127.0.0.1', port: 0 }, { maxMessageSize: 10 }, context);
     const accepted: Remote[] = [];
-    local.accept({ remote: (remote) => void accepted.push(remote), data: () => undefined });
+    local.accept({ remote: (remote) => void accepted.push(remote), data: () => undefined, refused: () => undefined });
     const client = transport.adapter.connect(addr, undefined, context);
     const c = recordingWatch();
     client.source(c.watch);

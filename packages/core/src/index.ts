@@ -31,7 +31,9 @@ export {
   type DisconnectReason,
   type ErrorDiagnostic,
   type ListenDiagnostic,
+  type RefuseDiagnostic,
 } from './network/diagnostics.js';
+export type { ListenerStats, NetworkStats, TrafficStats } from './network/stats.js';
 export { NetworkController, type ListenResult } from './network/network.js';
 export { STORED_EVENT_COST, type CallbackResult } from './node/dispatcher.js';
 export { CHECK_BORROWED_ENV, NodeHandler, NodeListener, split, type NodeOptions } from './node/node.js';

@@ -1,5 +1,6 @@
 import type { Server, Socket } from 'node:net';
 import type { Acceptor, Local, LocalWatch, Remote, RemoteAddr } from '@message-io/core/adapter';
+import { reportDrops } from '@message-io/node-net';
 
 /** Makes the Remote of an accepted socket and tells where it comes from (`undefined`: refuse it). */
 export type Accepting = (socket: Socket) => { remote: Remote; addr: RemoteAddr } | undefined;
@@ -21,9 +22,11 @@ export class IpcLocal implements Local {
 
   /**
    * #8. Called by the core once, right after `source`. From now on hand every new connection to
-   * `acceptor.remote`; the core makes it an endpoint and emits `accepted` once it is ready.
+   * `acceptor.remote`; the core makes it an endpoint and emits `accepted` once it is ready. Those
+   * Node drops past `maxConnections` are reported to `acceptor.refused` (node-net's `reportDrops`).
    */
   accept(acceptor: Acceptor): void {
+    reportDrops(this.server, acceptor);
     this.server.on('connection', (socket: Socket) => {
       const accepted = this.wrap(socket);
       if (accepted === undefined) {

@@ -1,6 +1,6 @@
 import type { Server, Socket } from 'node:net';
 import type { Acceptor, Local, LocalWatch } from '@message-io/core/adapter';
-import { forgetCachedPeer, takeOverSocket, type ReadingOptions } from '@message-io/node-net';
+import { forgetCachedPeer, reportDrops, reportTlsFailures, takeOverSocket, type ReadingOptions } from '@message-io/node-net';
 
 function ignore(): void {}
 
@@ -12,7 +12,8 @@ export type Wrap = (socket: Socket, readsShared: boolean) => Parameters<Acceptor
  * server pauses what it accepts (`pauseOnConnect`); a socket then reads into the shared receive
  * buffer (with `reading`, when Node allows it: `wrap` is told) or once the connection receives.
  * A TLS server (`secure`) hands over only sockets whose handshake is done (`'secureConnection'`);
- * those that fail it are closed by Node and never seen.
+ * those that fail it are closed by Node and reported to the core as refused, as are connections
+ * Node drops past `maxConnections`.
  */
 export class TcpLocal implements Local {
   /** The server's event that gives a connection. */
@@ -22,7 +23,7 @@ export class TcpLocal implements Local {
     private readonly server: Server,
     private readonly reading: ReadingOptions | undefined,
     private readonly wrap: Wrap,
-    secure = false,
+    private readonly secure = false,
   ) {
     this.event = secure ? 'secureConnection' : 'connection';
     // A failed handshake: Node destroys the socket; listening here keeps that from being an error.
@@ -36,6 +37,8 @@ export class TcpLocal implements Local {
   }
 
   accept(acceptor: Acceptor): void {
+    reportDrops(this.server, acceptor);
+    if (this.secure) reportTlsFailures(this.server, acceptor);
     this.server.on(this.event, (accepted: Socket) => {
       const host = accepted.remoteAddress;
       const port = accepted.remotePort;

@@ -1,10 +1,13 @@
-// The core's diagnostics channels on real FramedTcp sockets: a listener, a connection and its
-// accept, and a peer that breaks the framing (its disconnect carries the error).
+// The core's diagnostics channels and counters on real sockets: a listener, a connection and its
+// accept, a peer that breaks the framing (its disconnect carries the error), connections refused
+// by Tcp and FramedTcp (maxConnections, TLS), and the counts of real traffic.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { connect as rawConnect } from 'node:net';
+import { connect as rawConnect, type Socket } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DIAGNOSTICS_CHANNELS, MessageTooLargeError } from '@message-io/core';
-import { FramedTcp } from '@message-io/tcp';
+import { FramedTcp, Tcp } from '@message-io/tcp';
+import { skipWithout } from '../../../test/support/peers.js';
+import { usePki } from '../../../test/support/pki.js';
 import { testNode, until, type TestNode } from './support.js';
 
 const seen: { channel: string; message: Record<string, unknown> }[] = [];
@@ -49,4 +52,72 @@ describe('diagnostics channels on FramedTcp', () => {
       raw.destroy();
     }
   });
+});
+
+const pki = usePki();
+
+/** A raw TCP client of `addr` (`host:port`); resolves once connected, with its local port. */
+async function rawClient(addr: string, sockets: Socket[]): Promise<number> {
+  const socket = rawConnect({ host: addr.slice(0, addr.lastIndexOf(':')), port: Number(addr.slice(addr.lastIndexOf(':') + 1)) });
+  socket.on('error', () => undefined);
+  sockets.push(socket);
+  await new Promise((resolve) => socket.once('connect', resolve));
+  return socket.localPort!;
+}
+
+describe('refusals and counters on Tcp and FramedTcp', () => {
+  const sockets: Socket[] = [];
+  afterEach(() => {
+    for (const s of sockets.splice(0)) s.destroy();
+  });
+
+  it('a connection past maxConnections, closed by Node before it is a socket: refused (limit), with its address', async () => {
+    const server = testNode();
+    nodes.push(server);
+    const { id, addr } = await server.handler.network().listen(FramedTcp, '127.0.0.1:0', { maxConnections: 1 });
+    await rawClient(addr, sockets);
+    await until(() => server.handler.network().stats().connections === 1, { what: 'the first connection' });
+    const port = await rawClient(addr, sockets);
+    await until(() => on('message-io:refuse').length === 1, { what: 'the refusal' });
+    expect(on('message-io:refuse')).toEqual([{ listenerId: id, reason: 'limit', addr: `127.0.0.1:${port}`, detail: 'maxConnections (1)' }]);
+    expect(server.handler.network().stats()).toMatchObject({ connections: 1, refused: 1, byListener: [{ id, connections: 1, refused: 1 }] });
+  });
+
+  it('counts the messages and bytes of real traffic, both ways', async () => {
+    const server = testNode((event, handler) => {
+      if (event.type === 'message') handler.network().send(event.endpoint, event.data.subarray(0, 1));
+    });
+    nodes.push(server);
+    const { addr } = await server.handler.network().listen(FramedTcp, '127.0.0.1:0');
+    const client = testNode();
+    nodes.push(client);
+    const endpoint = await client.handler.network().connectAndWait(FramedTcp, addr);
+    for (let i = 1; i <= 100; i++) client.handler.network().send(endpoint, new Uint8Array(i));
+    await until(() => client.events.filter((e) => e.type === 'message').length === 100, { what: 'the 100 answers' });
+    const sum = (100 * 101) / 2;
+    expect(server.handler.network().stats()).toMatchObject({ messagesIn: 100, bytesIn: sum, messagesOut: 100, bytesOut: 100, connections: 1 });
+    expect(client.handler.network().stats()).toMatchObject({ messagesOut: 100, bytesOut: sum, messagesIn: 100, bytesIn: 100, connections: 1 });
+  });
+
+  it.skipIf(skipWithout('openssl'))(
+    'TLS: a failed handshake is refused (tls, with the error), a silent client past handshakeTimeout too (timeout)',
+    async () => {
+      const server = testNode();
+      nodes.push(server);
+      const { id, addr } = await server.handler
+        .network()
+        .listen(Tcp, '127.0.0.1:0', { tls: { cert: pki.server.cert, key: pki.server.key, handshakeTimeout: 300 } });
+      // Not TLS at all: the server's handshake fails on the first bytes.
+      const garbage = await rawClient(addr, sockets);
+      sockets.at(-1)!.write('GET / HTTP/1.1\r\n\r\n');
+      await until(() => on('message-io:refuse').length === 1, { what: 'the failed handshake' });
+      expect(on('message-io:refuse')[0]).toMatchObject({ listenerId: id, reason: 'tls', addr: `127.0.0.1:${garbage}`, error: expect.any(Error) });
+      // Says nothing.
+      const silent = await rawClient(addr, sockets);
+      await until(() => on('message-io:refuse').length === 2, { timeout: 3000, what: 'the handshake timeout' });
+      expect(on('message-io:refuse')[1]).toMatchObject({ listenerId: id, reason: 'timeout', addr: `127.0.0.1:${silent}` });
+      expect(server.handler.network().stats()).toMatchObject({ refused: 2, connections: 0 });
+      expect(server.events.filter((e) => e.type === 'accepted')).toEqual([]);
+    },
+  );
 });

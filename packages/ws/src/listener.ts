@@ -3,17 +3,25 @@ import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { WebSocketServer, type VerifyClientCallbackAsync, type WebSocket } from 'ws';
-import { formatSocketAddr, type Acceptor, type Local, type LocalWatch } from '@message-io/core/adapter';
-import { peerCertificateOf, takeOverSocket } from '@message-io/node-net';
+import { formatSocketAddr, type Acceptor, type Local, type LocalWatch, type RefuseReason, type SocketAddr } from '@message-io/core/adapter';
+import { peerCertificateOf, reportTlsFailures, takeOverSocket } from '@message-io/node-net';
 import { originAllowed, type WsHandshake, type WsListenSettings } from './options.js';
 import { onReadFor, WsRemote } from './remote.js';
 
 type Verify = Parameters<VerifyClientCallbackAsync>[1];
 
-function refuseRequest(_request: IncomingMessage, response: ServerResponse): void {
-  const body = 'Upgrade Required: this is a WebSocket endpoint\n';
-  response.writeHead(426, { Connection: 'close', Upgrade: 'websocket', 'Content-Type': 'text/plain', 'Content-Length': body.length });
-  response.end(body);
+/** Why a handshake answered with an HTTP status was refused. */
+function reasonOf(status: number): RefuseReason {
+  if (status === 503) return 'limit';
+  if (status === 404) return 'path';
+  if (status === 403) return 'origin';
+  return 'authenticate'; // 401, or 500 for a hook that failed
+}
+
+/** The peer of a socket, while Node knows it. */
+function peerOf(socket: Duplex): { addr: SocketAddr } | undefined {
+  const { remoteAddress: host, remotePort: port } = socket as Partial<Socket>;
+  return host === undefined || port === undefined ? undefined : { addr: { host, port } };
 }
 
 /** Our listeners attached to each application server (the `server` option), and the one `upgrade` handler that serves them. */
@@ -135,6 +143,8 @@ export class WsLocal implements Local {
       ...(settings.selectProtocol !== undefined && { handleProtocols: this.chooseProtocol }),
     } as ConstructorParameters<typeof WebSocketServer>[0]);
     this.wss.on('error', () => undefined);
+    // A request `ws` finds malformed (not GET, a bad key or version): answered here, so that it is counted.
+    this.wss.on('wsClientError', this.malformed);
     this.attached = settings.server !== undefined;
     if (this.attached) {
       attach(server, this);
@@ -142,7 +152,7 @@ export class WsLocal implements Local {
     }
     server.on('connection', this.admit);
     if (settings.tls !== undefined) server.on('secureConnection', this.secured);
-    server.on('request', refuseRequest);
+    server.on('request', this.refuseRequest);
     server.on('upgrade', this.upgrade);
   }
 
@@ -164,6 +174,7 @@ export class WsLocal implements Local {
   /** Attached: an upgrade request this listener takes. Its handshake starts now, within `maxPendingHandshakes`. */
   upgradeAttached(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (this.closed || this.handshakes.size >= this.settings.maxPendingHandshakes) {
+      if (!this.closed) this.refuse(socket, 'limit', `maxPendingHandshakes (${this.settings.maxPendingHandshakes})`);
       socket.destroy();
       return;
     }
@@ -173,6 +184,7 @@ export class WsLocal implements Local {
 
   accept(acceptor: Acceptor): void {
     this.acceptor = acceptor;
+    if (this.settings.tls !== undefined && !this.attached) reportTlsFailures(this.server, acceptor);
   }
 
   close(): void {
@@ -199,6 +211,7 @@ export class WsLocal implements Local {
    */
   private readonly admit = (socket: Socket): void => {
     if (this.closed || this.handshakes.size + this.inTls.size >= this.settings.maxPendingHandshakes) {
+      if (!this.closed) this.refuse(socket, 'limit', `maxPendingHandshakes (${this.settings.maxPendingHandshakes})`);
       socket.destroy();
       return;
     }
@@ -232,7 +245,10 @@ export class WsLocal implements Local {
     socket.on('error', ignoreError);
     const handshake: Handshake = {
       socket,
-      timer: setTimeout(() => handshake.socket.destroy(), this.settings.handshakeTimeout),
+      timer: setTimeout(() => {
+        this.refuse(handshake.socket, 'timeout', `handshakeTimeout (${this.settings.handshakeTimeout} ms)`);
+        handshake.socket.destroy();
+      }, this.settings.handshakeTimeout),
       onClose: () => void this.endHandshake(handshake.socket),
     };
     handshake.timer.unref();
@@ -324,12 +340,41 @@ export class WsLocal implements Local {
     } catch {
       answer = 500;
     }
-    if (typeof answer === 'number') return done(false, answer);
+    const refused = (status: number): void => {
+      this.refuse(info.req.socket, reasonOf(status), `HTTP ${status}`);
+      done(false, status);
+    };
+    if (typeof answer === 'number') return refused(answer);
     if (answer === true) return done(true);
     Promise.resolve(answer).then(
       // Only `true` accepts and only `false` is a 401: any other value is the hook's mistake.
-      (accepted) => (accepted === true ? done(true) : done(false, accepted === false ? 401 : 500)),
-      () => done(false, 500),
+      (accepted) => (accepted === true ? done(true) : refused(accepted === false ? 401 : 500)),
+      () => refused(500),
+    );
+  };
+
+  /** Tells the core of a peer turned away (nothing once the listener closed). */
+  private refuse(socket: Duplex, reason: RefuseReason, detail: string): void {
+    if (!this.closed) this.acceptor?.refused({ reason, ...peerOf(socket), detail });
+  }
+
+  /** A plain HTTP request to a listener of its own: answered 426, and counted. */
+  private readonly refuseRequest = (request: IncomingMessage, response: ServerResponse): void => {
+    this.refuse(request.socket, 'protocol', 'HTTP 426: a plain HTTP request');
+    const body = 'Upgrade Required: this is a WebSocket endpoint\n';
+    response.writeHead(426, { Connection: 'close', Upgrade: 'websocket', 'Content-Type': 'text/plain', 'Content-Length': body.length });
+    response.end(body);
+  };
+
+  /** An upgrade request `ws` found malformed: 405 for a method other than GET, else 400, as `ws` itself answers. */
+  private readonly malformed = (error: Error, socket: Duplex, request: IncomingMessage): void => {
+    const status = request.method === 'GET' ? 400 : 405;
+    this.refuse(socket, 'protocol', `HTTP ${status}: ${error.message}`);
+    const body = `${error.message}\n`;
+    socket.once('finish', () => socket.destroy());
+    socket.end(
+      `HTTP/1.1 ${status} ${status === 400 ? 'Bad Request' : 'Method Not Allowed'}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     );
   };
 

@@ -228,6 +228,29 @@ export interface LocalWatch {
   closed(error?: Error): void;
 }
 
+/**
+ * Why a listener turned a connection or handshake away, in a {@link Refusal}:
+ * - `limit`: a limit was reached (`maxConnections`, pending handshakes, descriptors);
+ * - `timeout`: the handshake did not complete in time;
+ * - `path`: the request asked for a path the listener does not serve (HTTP 404);
+ * - `origin`: the request's Origin is not allowed (HTTP 403);
+ * - `authenticate`: the application's `authenticate` hook refused it, or failed (HTTP 401, 500);
+ * - `tls`: the TLS handshake failed (no or a bad client certificate, a protocol mismatch);
+ * - `protocol`: the peer does not speak the listener's protocol (a malformed or plain HTTP request).
+ */
+export type RefuseReason = 'limit' | 'timeout' | 'path' | 'origin' | 'authenticate' | 'tls' | 'protocol';
+
+/** What an adapter tells `Acceptor.refused` about a connection it turned away. */
+export interface Refusal {
+  readonly reason: RefuseReason;
+  /** The peer's address, when the adapter knows it. */
+  readonly addr?: RemoteAddr;
+  /** A short human-readable detail, such as `HTTP 401` or `maxPendingHandshakes (1024)`. */
+  readonly detail?: string;
+  /** The error behind it, if there is one (a TLS error). */
+  readonly error?: Error;
+}
+
 /** Given by the core to `Local.accept`: where the listener hands what it receives. */
 export interface Acceptor {
   /**
@@ -243,6 +266,14 @@ export interface Acceptor {
    * socket buffer would) rather than store them.
    */
   data(addr: SocketAddr, data: Uint8Array): void;
+  /**
+   * A connection or handshake was turned away before it could be handed to `remote`: by a limit,
+   * a path, the `authenticate` hook, a failed TLS handshake, a timeout. Call it once per refused
+   * peer, where the refusal happens; calls after the listener closed are ignored. The core counts it in `stats().refused` and publishes it on
+   * the `message-io:refuse` diagnostics channel; nothing else happens, and nothing is emitted to
+   * the application. Cheap when nobody watches; still, do not call it for ordinary closes.
+   */
+  refused(refusal: Refusal): void;
 }
 
 /** One listener, made by `Adapter.listen`. */

@@ -80,6 +80,15 @@ export class ListenerInUseError extends MessageIoError {
   override readonly code: 'ERR_LISTENER_IN_USE' = 'ERR_LISTENER_IN_USE';
 }
 
+/**
+ * A listener stopped accepting by itself: its server closed (a Ws listener on an application's
+ * server that the application closed) or its socket ended. The core removed it. Published on the
+ * `message-io:error` diagnostics channel; a listener whose socket failed publishes that error.
+ */
+export class ListenerClosedError extends MessageIoError {
+  override readonly code: 'ERR_LISTENER_CLOSED' = 'ERR_LISTENER_CLOSED';
+}
+
 /** A connection saw no traffic for its `idleTimeout` and was closed (given as `disconnected.error`). */
 export class IdleTimeoutError extends MessageIoError {
   override readonly code: 'ERR_IDLE_TIMEOUT' = 'ERR_IDLE_TIMEOUT';

@@ -6,7 +6,20 @@
  * adapter built on Node's sockets finds its speed helpers in `@message-io/node-net`. Applications
  * import `@message-io/core` instead, which re-exports all of this too.
  */
-export type { Acceptor, Adapter, Listening, ListenContext, Local, LocalWatch, Readiness, Remote, RemoteContext, RemoteWatch } from './adapter.js';
+export type {
+  Acceptor,
+  Adapter,
+  Listening,
+  ListenContext,
+  Local,
+  LocalWatch,
+  Readiness,
+  Refusal,
+  RefuseReason,
+  Remote,
+  RemoteContext,
+  RemoteWatch,
+} from './adapter.js';
 export {
   formatRemoteAddr,
   formatSocketAddr,

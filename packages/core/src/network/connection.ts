@@ -7,6 +7,7 @@ import { PendingStatus } from '../adapter/status.js';
 import type { ResourceId } from './resource-id.js';
 import { WAITING_REMOTE, type Reconnection } from './reconnect.js';
 import { diagnostics, publishDisconnect } from './diagnostics.js';
+import type { Counters } from './stats.js';
 
 /** A `connectAndWait` promise waiting for a connection. */
 interface Waiter {
@@ -28,13 +29,17 @@ export class RemoteGroup {
   /** Largest message sent, or `undefined` for no limit (kept so: `Infinity` would cost a boxed number). */
   readonly maxMessageSize: number | undefined;
 
-  /** `maxMessageSize` is `Infinity` for no limit; `admission` counts the connections of a listener with `maxConnections`. */
+  /**
+   * `maxMessageSize` is `Infinity` for no limit; `counters` are those of the listener that accepted
+   * the connections, or the node's for its outgoing ones (they count the open connections, which
+   * `maxConnections` is held against).
+   */
   constructor(
     readonly connections: Connections,
     readonly listenerId: ResourceId | undefined,
     readonly cap: number,
     maxMessageSize: number,
-    readonly admission: Admission | undefined = undefined,
+    readonly counters: Counters,
   ) {
     this.maxMessageSize = maxMessageSize === Infinity ? undefined : maxMessageSize;
   }
@@ -43,14 +48,6 @@ export class RemoteGroup {
   fits(cap: number, maxMessageSize: number): boolean {
     return this.cap === cap && this.maxMessageSize === (maxMessageSize === Infinity ? undefined : maxMessageSize);
   }
-}
-
-/** The connections a listener with `maxConnections` holds, shared by the groups of its connections. */
-export interface Admission {
-  /** The listener's `maxConnections`. */
-  readonly max: number;
-  /** Connections it accepted that are not closed yet. */
-  live: number;
 }
 
 /** A connection's state: connecting or waiting for `receive`. */
@@ -171,8 +168,12 @@ export class RemoteEntry implements RemoteWatch {
 
   /** RemoteWatch: emits each received message (a text one flagged) while the connection is ready; false once the node is throttled. */
   received(data: Uint8Array, text?: boolean): boolean {
-    const connections = this.group.connections;
+    const group = this.group;
+    const connections = group.connections;
     if (this.state === READY) {
+      const counters = group.counters;
+      counters.messagesIn++;
+      counters.bytesIn += data.byteLength;
       if (text === true) connections.emit({ type: 'message', endpoint: this.endpoint, data, text: true });
       else connections.emit({ type: 'message', endpoint: this.endpoint, data });
     }
@@ -228,6 +229,7 @@ export class Connections {
     // Whatever happens during source() is handled on the next microtask, so that connect() returns
     // before any event about the connection.
     let failure: Error | undefined;
+    entry.group.counters.connections++;
     entry.sourcing = true;
     try {
       entry.remote.source(entry);
@@ -407,8 +409,8 @@ export class Connections {
     clearTimeout(entry.timer);
     entry.timer = undefined;
     this.resources.delete(entry.id.id);
-    const admission = entry.group.admission;
-    if (admission !== undefined) admission.live--;
+    // A waiting entry (between two attempts of a reconnection) was never started, so never counted.
+    if (entry.remote !== WAITING_REMOTE) entry.group.counters.connections--;
     try {
       entry.remote.close();
     } catch {

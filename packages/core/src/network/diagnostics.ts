@@ -1,3 +1,4 @@
+import type { RefuseReason } from '../adapter/adapter.js';
 import type { Endpoint } from './endpoint.js';
 import type { ResourceId } from './resource-id.js';
 
@@ -49,6 +50,19 @@ export interface DisconnectDiagnostic {
   readonly error?: Error;
 }
 
+/** `message-io:refuse`: a listener turned a connection or handshake away before accepting it (it never becomes an `accepted` event). */
+export interface RefuseDiagnostic {
+  readonly listenerId: ResourceId;
+  /** Why: a limit, a timeout, a path, an Origin, `authenticate`, TLS, or a peer that does not speak the protocol. */
+  readonly reason: RefuseReason;
+  /** The peer's address (`127.0.0.1:50123`), when the transport knows it. */
+  readonly addr?: string;
+  /** A short detail from the transport, such as `HTTP 401`. */
+  readonly detail?: string;
+  /** The error behind it, when there is one (a failed TLS handshake). */
+  readonly error?: Error;
+}
+
 /** `message-io:error`: a failure the application would otherwise not see, such as a listener whose socket failed. */
 export interface ErrorDiagnostic {
   /** The listener or connection it happened to. */
@@ -70,6 +84,7 @@ export const DIAGNOSTICS_CHANNELS = {
   connect: 'message-io:connect',
   accept: 'message-io:accept',
   disconnect: 'message-io:disconnect',
+  refuse: 'message-io:refuse',
   error: 'message-io:error',
   backpressure: 'message-io:backpressure',
 } as const;
@@ -103,6 +118,7 @@ export const diagnostics: {
   readonly connect: Channel<ConnectDiagnostic> | undefined;
   readonly accept: Channel<AcceptDiagnostic> | undefined;
   readonly disconnect: Channel<DisconnectDiagnostic> | undefined;
+  readonly refuse: Channel<RefuseDiagnostic> | undefined;
   readonly error: Channel<ErrorDiagnostic> | undefined;
   readonly backpressure: Channel<BackpressureDiagnostic> | undefined;
 } = {
@@ -110,6 +126,7 @@ export const diagnostics: {
   connect: channel(DIAGNOSTICS_CHANNELS.connect),
   accept: channel(DIAGNOSTICS_CHANNELS.accept),
   disconnect: channel(DIAGNOSTICS_CHANNELS.disconnect),
+  refuse: channel(DIAGNOSTICS_CHANNELS.refuse),
   error: channel(DIAGNOSTICS_CHANNELS.error),
   backpressure: channel(DIAGNOSTICS_CHANNELS.backpressure),
 };

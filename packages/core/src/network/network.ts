@@ -1,7 +1,7 @@
-import type { Local, Remote } from '../adapter/adapter.js';
+import type { Local, Refusal, Remote } from '../adapter/adapter.js';
 import type { BorrowedBytes } from '../adapter/borrowed.js';
 import type { PeerCertificate } from '../adapter/peer-certificate.js';
-import { CLOSED, Connections, READY, RemoteEntry, RemoteGroup, type Admission } from './connection.js';
+import { CLOSED, Connections, READY, RemoteEntry, RemoteGroup } from './connection.js';
 import { connectFailureReason } from './connect-failure.js';
 import { waitSignal, type ConnectWaitOptions } from './connect-wait.js';
 import { formatRemoteAddr, isUrlAddr, parseRemoteAddr, type AddressInput, type RemoteAddr } from '../adapter/address.js';
@@ -14,6 +14,7 @@ import {
   InvalidArgumentError,
   InvalidOptionError,
   ListenError,
+  ListenerClosedError,
   MessageIoError,
   NodeStoppedError,
   UnsupportedError,
@@ -23,6 +24,7 @@ import { resolveCommonOptions, resolveListenOptions, resolveReconnect, type Reso
 import { Reconnection, WAITING_REMOTE } from './reconnect.js';
 import { diagnostics, publishDisconnect } from './diagnostics.js';
 import { ResourceId } from './resource-id.js';
+import { Counters, type ListenerStats, type NetworkStats } from './stats.js';
 import { SendStatus } from '../adapter/status.js';
 import { isTransport, type Transport } from '../adapter/transport.js';
 
@@ -33,8 +35,13 @@ interface LocalEntry {
   closed: boolean;
   /** The group of the connections it accepted last, for the next ones to share. */
   group: RemoteGroup | undefined;
-  /** Its count of connections, with `maxConnections`; `undefined` without a limit. */
-  readonly admission: Admission | undefined;
+  /** Its `maxConnections` (`Infinity` without a limit), held against `counters.connections`. */
+  readonly maxConnections: number;
+  /** What it and its connections did, for `stats()`. */
+  readonly counters: Counters;
+  /** Its transport's name and bound address, for `stats()`. */
+  readonly transport: string;
+  readonly addr: string;
 }
 
 /** What `listen` resolves with: the listener's id and the address actually bound. */
@@ -97,6 +104,12 @@ export class NetworkController {
   private readonly connections: Connections;
   /** The group of the last outgoing connection, for the next ones to share. */
   private clientGroup: RemoteGroup | undefined;
+  /** The counters of the connections made with `connect`. */
+  private readonly outgoing = new Counters();
+  /** The counts of listeners closed since, once their last connection closed too. */
+  private readonly retired = new Counters();
+  /** The counters of closed listeners whose accepted connections are not all closed yet. */
+  private closedListeners: Counters[] = [];
 
   /**
    * Created by `split()`; `emit` hands events to the node's dispatcher, and `forget` drops those it
@@ -105,6 +118,7 @@ export class NetworkController {
   constructor(
     private readonly emit: (event: NetEvent) => void,
     private readonly forget: (id: ResourceId) => void = () => undefined,
+    private readonly stored: () => { readonly bytes: number; readonly events: number } = () => ({ bytes: 0, events: 0 }),
   ) {
     this.connections = new Connections(emit, this.resources);
   }
@@ -207,8 +221,19 @@ export class NetworkController {
       throw new NodeStoppedError('the node stopped while listen() was binding');
     }
     const id = new ResourceId(adapterId, 'local', this.nextId++);
-    const admission = common.maxConnections === Infinity ? undefined : { max: common.maxConnections, live: 0 };
-    const entry: LocalEntry = { kind: 'local', id, local: listening.local, closed: false, group: undefined, admission };
+    const addrBound = formatRemoteAddr(listening.addr);
+    const entry: LocalEntry = {
+      kind: 'local',
+      id,
+      local: listening.local,
+      closed: false,
+      group: undefined,
+      maxConnections: common.maxConnections,
+      counters: new Counters(),
+      transport: transport.name,
+      addr: addrBound,
+    };
+    this.retireListeners();
     this.resources.set(id.id, entry);
     try {
       this.startLocal(entry, transport, common);
@@ -216,7 +241,7 @@ export class NetworkController {
       this.closeLocal(entry);
       throw new AdapterError(`${transport.name} threw while starting its listener`, { cause });
     }
-    const result = { id, addr: formatRemoteAddr(listening.addr) };
+    const result = { id, addr: addrBound };
     const channel = diagnostics.listen;
     if (channel?.hasSubscribers === true) channel.publish({ listenerId: id, transport: transport.name, addr: result.addr });
     return result;
@@ -243,7 +268,13 @@ export class NetworkController {
     if (entry.maxMessageSize !== undefined && data.byteLength > entry.maxMessageSize) return SendStatus.MaxPacketSizeExceeded;
     if (entry.remote.bufferedBytes >= entry.cap) return this.backpressure(entry);
     try {
-      return entry.remote.send(data);
+      const status = entry.remote.send(data);
+      if (status === SendStatus.Sent) {
+        const counters = entry.group.counters;
+        counters.messagesOut++;
+        counters.bytesOut += data.byteLength;
+      }
+      return status;
     } catch (cause) {
       queueMicrotask(() => this.connections.lost(entry, new AdapterError('the adapter threw from send', { cause })));
       return SendStatus.ResourceNotFound;
@@ -274,7 +305,13 @@ export class NetworkController {
     }
     if (entry.remote.bufferedBytes >= entry.cap) return this.backpressure(entry);
     try {
-      return entry.remote.sendText(text);
+      const status = entry.remote.sendText(text);
+      if (status === SendStatus.Sent) {
+        const counters = entry.group.counters;
+        counters.messagesOut++;
+        counters.bytesOut += text.length;
+      }
+      return status;
     } catch (cause) {
       queueMicrotask(() => this.connections.lost(entry, new AdapterError('the adapter threw from sendText', { cause })));
       return SendStatus.ResourceNotFound;
@@ -365,6 +402,7 @@ export class NetworkController {
 
   /** `send` answers `Backpressure`: `writable` is due once the connection drains (published the first time). */
   private backpressure(entry: RemoteEntry): SendStatus {
+    entry.group.counters.backpressure++;
     if (!entry.backpressured) {
       entry.backpressured = true;
       const channel = diagnostics.backpressure;
@@ -398,7 +436,12 @@ export class NetworkController {
       throw new InvalidArgumentError('this transport cannot send from a listener; send through a connection');
     }
     try {
-      return entry.local.sendTo(listenerAddrOf(endpoint), data);
+      const status = entry.local.sendTo(listenerAddrOf(endpoint), data);
+      if (status === SendStatus.Sent) {
+        entry.counters.messagesOut++;
+        entry.counters.bytesOut += data.byteLength;
+      } else if (status === SendStatus.Backpressure) entry.counters.backpressure++;
+      return status;
     } catch (cause) {
       if (cause instanceof MessageIoError) throw cause;
       return SendStatus.ResourceNotFound;
@@ -417,7 +460,7 @@ export class NetworkController {
     const cap = common.maxBufferedBytes;
     let group = listener === undefined ? this.clientGroup : listener.group;
     if (group === undefined || !group.fits(cap, maxMessageSize)) {
-      group = new RemoteGroup(this.connections, listener?.id, cap, maxMessageSize, listener?.admission);
+      group = new RemoteGroup(this.connections, listener?.id, cap, maxMessageSize, listener?.counters ?? this.outgoing);
       if (listener === undefined) this.clientGroup = group;
       else listener.group = group;
     }
@@ -432,14 +475,23 @@ export class NetworkController {
     entry.local.source({
       closed: (error) => {
         const channel = diagnostics.error;
-        if (error !== undefined && !entry.closed && channel?.hasSubscribers === true) channel.publish({ resourceId: id, error });
+        if (!entry.closed && channel?.hasSubscribers === true) {
+          const failure = error ?? new ListenerClosedError(`the ${entry.transport} listener on ${entry.addr} stopped accepting: its socket or server closed`);
+          channel.publish({ resourceId: id, error: failure });
+        }
         this.closeLocal(entry);
       },
     });
     entry.local.accept({
       remote: (remote, peer) => this.accepted(entry, transport, common, remote, peer),
       data: (peer, data) => {
-        if (!entry.closed && !this.throttled) this.emit({ type: 'message', endpoint: Endpoint.fromListener(id, peer), data });
+        if (entry.closed || this.throttled) return;
+        entry.counters.messagesIn++;
+        entry.counters.bytesIn += data.byteLength;
+        this.emit({ type: 'message', endpoint: Endpoint.fromListener(id, peer), data });
+      },
+      refused: (refusal) => {
+        if (!entry.closed) this.refuse(entry, refusal);
       },
     });
   }
@@ -449,23 +501,84 @@ export class NetworkController {
       remote.close();
       return;
     }
-    const admission = listener.admission;
-    if (admission !== undefined) {
-      if (admission.live >= admission.max) {
-        // Past maxConnections: closed as it arrives, never `accepted`.
-        remote.close();
-        return;
-      }
-      admission.live++;
+    if (listener.counters.connections >= listener.maxConnections) {
+      // Past maxConnections: closed as it arrives, never `accepted`.
+      remote.close();
+      this.refuse(listener, { reason: 'limit', addr: peer, detail: `maxConnections (${listener.maxConnections})` });
+      return;
     }
     const id = new ResourceId(listener.id.adapterId, 'remote', this.nextId++);
     const entry = this.register(id, new Endpoint(id, formatRemoteAddr(peer)), remote, transport, common, listener);
     this.connections.start(entry, common.connectTimeout);
   }
 
+  /** A listener turned a peer away: counted, and published on `message-io:refuse`. */
+  private refuse(listener: LocalEntry, refusal: Refusal): void {
+    listener.counters.refused++;
+    const channel = diagnostics.refuse;
+    if (channel?.hasSubscribers !== true) return;
+    const { reason, addr, detail, error } = refusal;
+    channel.publish({
+      listenerId: listener.id,
+      reason,
+      ...(addr !== undefined && { addr: formatRemoteAddr(addr) }),
+      ...(detail !== undefined && { detail }),
+      ...(error !== undefined && { error }),
+    });
+  }
+
+  /** Folds into the node's totals the counts of closed listeners none of whose connections is open. */
+  private retireListeners(): void {
+    if (this.closedListeners.length === 0) return;
+    this.closedListeners = this.closedListeners.filter((counters) => {
+      if (counters.connections > 0) return true;
+      this.retired.add(counters);
+      return false;
+    });
+  }
+
+  /**
+   * What the network did since the node started, and what it holds now: the node's totals
+   * (listeners removed since included) and each open listener's counters. Counting costs a few
+   * additions per message; this call sums them, and walks the open connections once for their
+   * buffered bytes, so it costs O(connections): call it when you scrape, not per message.
+   */
+  stats(): NetworkStats {
+    this.retireListeners();
+    const total = new Counters();
+    total.add(this.outgoing);
+    total.add(this.retired);
+    for (const counters of this.closedListeners) total.add(counters);
+    const locals: LocalEntry[] = [];
+    const buffered = new Map<Counters, number>();
+    let bufferedBytes = 0;
+    for (const entry of this.resources.values()) {
+      if (entry.kind === 'local') {
+        locals.push(entry);
+        total.add(entry.counters);
+        continue;
+      }
+      const bytes = entry.remote.bufferedBytes;
+      if (bytes === 0) continue;
+      bufferedBytes += bytes;
+      const counters = entry.group.counters;
+      buffered.set(counters, (buffered.get(counters) ?? 0) + bytes);
+    }
+    const byListener: ListenerStats[] = locals.map((local) => ({
+      id: local.id,
+      transport: local.transport,
+      addr: local.addr,
+      ...local.counters.snapshot(buffered.get(local.counters) ?? 0),
+    }));
+    const stored = this.stored();
+    return { ...total.snapshot(bufferedBytes), listeners: locals.length, storedBytes: stored.bytes, storedEvents: stored.events, byListener };
+  }
+
   private closeLocal(entry: LocalEntry): void {
     if (entry.closed) return;
     entry.closed = true;
+    if (entry.counters.connections > 0) this.closedListeners.push(entry.counters);
+    else this.retired.add(entry.counters);
     this.resources.delete(entry.id.id);
     try {
       entry.local.close();

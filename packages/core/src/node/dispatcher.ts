@@ -148,6 +148,11 @@ export class Dispatcher<S> {
     }
   }
 
+  /** The events stored for the consumer now, and their bytes as `maxStoredBytes` counts them. */
+  storedLoad(): { readonly bytes: number; readonly events: number } {
+    return { bytes: this.storedBytes, events: this.stored.size };
+  }
+
   /** True while stored events are over `maxStoredBytes` and the network should not read. */
   get isThrottled(): boolean {
     return this.throttled;

@@ -192,6 +192,7 @@ export function split<S = never>(options?: NodeOptions): [NodeHandler<S>, NodeLi
   const net = new NetworkController(
     (event) => dispatcher.emit(event),
     (id) => dispatcher.forget(id),
+    () => dispatcher.storedLoad(),
   );
   const handler: NodeHandler<S> = new NodeHandler<S>(net, queue, () => {
     dispatcher.close();
