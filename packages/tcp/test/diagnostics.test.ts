@@ -4,7 +4,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { connect as rawConnect, type Socket } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { DIAGNOSTICS_CHANNELS, MessageTooLargeError } from '@message-io/core';
+import { DIAGNOSTICS_CHANNELS, MessageTooLargeError, STORED_EVENT_COST, split } from '@message-io/core';
 import { FramedTcp, Tcp } from '@message-io/tcp';
 import { skipWithout } from '../../../test/support/peers.js';
 import { usePki } from '../../../test/support/pki.js';
@@ -120,4 +120,93 @@ describe('refusals and counters on Tcp and FramedTcp', () => {
       expect(server.events.filter((e) => e.type === 'accepted')).toEqual([]);
     },
   );
+});
+
+describe('every disconnect reason, backpressure and the bytes held, on real FramedTcp sockets', () => {
+  it('closed, removed, stopped and failed, each published with its endpoint', async () => {
+    const server = testNode();
+    const client = testNode();
+    nodes.push(server, client);
+    const { addr, id } = await server.handler.network().listen(FramedTcp, '127.0.0.1:0');
+    const removed = await client.handler.network().connectAndWait(FramedTcp, addr);
+    await until(() => on('message-io:accept').length === 1, { what: 'the first accept' });
+    const serverSide = on('message-io:accept')[0]!.endpoint;
+    client.handler.network().remove(removed.resourceId);
+    await until(() => on('message-io:disconnect').length === 2, { what: 'both ends of the removed connection' });
+    expect(on('message-io:disconnect')).toEqual(
+      expect.arrayContaining([
+        { endpoint: removed, reason: 'removed' },
+        { endpoint: serverSide, reason: 'closed' },
+      ]),
+    );
+    const stopped = await client.handler.network().connectAndWait(FramedTcp, addr);
+    server.handler.network().remove(id);
+    const failed = client.handler.network().connect(FramedTcp, addr);
+    await until(() => on('message-io:disconnect').some((m) => m.endpoint === failed), { what: 'the refused connection' });
+    expect(on('message-io:disconnect').find((m) => m.endpoint === failed)).toMatchObject({ reason: 'failed', error: expect.any(Error) });
+    client.handler.stop();
+    expect(on('message-io:disconnect').find((m) => m.endpoint === stopped)).toEqual({ endpoint: stopped, reason: 'stopped' });
+  });
+
+  it('a slow consumer: stored events and their bytes, sends answered Backpressure (full, counted), the bytes held, then writable', async () => {
+    const [receiver, receiverEvents] = split({ maxStoredBytes: 256 * 1024 });
+    try {
+      const { addr } = await receiver.network().listen(FramedTcp, '127.0.0.1:0');
+      const sender = testNode();
+      nodes.push(sender);
+      const net = sender.handler.network();
+      const endpoint = await net.connectAndWait(FramedTcp, addr, { maxBufferedBytes: 64 * 1024 });
+      const message = new Uint8Array(16 * 1024);
+      // Nobody consumes the receiver's events: it stores them up to 256 KiB, then stops reading;
+      // the kernel's buffers fill, then the sender's own.
+      let sent = 0;
+      let refused = 0;
+      /** Sends until one is refused or `most` are sent; true when one was refused. */
+      const sendTurn = (most: number): boolean => {
+        for (let i = 0; i < most; i++) {
+          if (net.send(endpoint, message) !== 'Sent') return ++refused > 0;
+          sent++;
+        }
+        return false;
+      };
+      const turn = (): Promise<unknown> => new Promise((resolve) => setImmediate(resolve));
+      const deadline = Date.now() + 10_000;
+      while (receiver.network().stats().storedBytes <= 256 * 1024 && Date.now() < deadline) {
+        sendTurn(16);
+        await turn();
+      }
+      // The receiver stopped reading: send until one is refused, then two more in that same turn
+      // (nothing can drain within it).
+      const before = refused;
+      for (let i = 0; i < 10_000 && !sendTurn(1); i++) await turn();
+      for (let i = 0; i < 2; i++) if (net.send(endpoint, message) !== 'Sent') refused++;
+      expect(refused - before).toBe(3);
+      const pressure = on('message-io:backpressure');
+      expect(pressure.at(-1)).toEqual({ endpoint, state: 'full', bufferedBytes: expect.any(Number) });
+      // Each 'full' is followed by 'writable' once it drained, but the last.
+      expect(pressure.filter((m) => m.state === 'full').length - pressure.filter((m) => m.state === 'writable').length).toBe(1);
+      const held = net.stats();
+      expect(held).toMatchObject({ backpressure: refused, messagesOut: sent, bytesOut: sent * message.byteLength });
+      expect(held.bufferedBytes).toBeGreaterThanOrEqual(64 * 1024);
+      expect(held.bufferedBytes).toBe(net.bufferedBytes(endpoint));
+
+      const stored = receiver.network().stats();
+      // The accepted event, then whole messages of 16 KiB (FramedTcp: one event each).
+      expect(stored.storedEvents).toBeGreaterThan(1);
+      expect(stored.storedBytes).toBe((stored.storedEvents - 1) * message.byteLength + stored.storedEvents * STORED_EVENT_COST);
+      expect(stored.storedBytes).toBeGreaterThan(256 * 1024);
+
+      let received = 0;
+      void receiverEvents.forEach((event) => {
+        if (event.type === 'message') received++;
+      });
+      const count = pressure.length;
+      await until(() => on('message-io:backpressure').length === count + 1, { timeout: 10_000, what: 'writable' });
+      expect(on('message-io:backpressure')[count]).toMatchObject({ endpoint, state: 'writable' });
+      await until(() => received === sent, { timeout: 10_000, what: 'every message sent' });
+      expect(receiver.network().stats()).toMatchObject({ storedEvents: 0, storedBytes: 0, messagesIn: sent, bytesIn: sent * message.byteLength });
+    } finally {
+      receiver.stop();
+    }
+  });
 });

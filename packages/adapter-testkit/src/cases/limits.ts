@@ -120,8 +120,9 @@ async function readAll(listener: NodeListener<never>, consumer: 'forEach' | 'ite
 /**
  * `maxConnections: 2` on a listener: two clients are accepted; a third is never `accepted` (its
  * client sees `connected` with `ok: false`, or `connected` then `disconnected`: the adapter may
- * refuse it before or after its handshake); the two established ones still echo; once one is
- * removed, a new client is accepted.
+ * refuse it before or after its handshake) and counts once in the server's `stats().refused` (an
+ * adapter that refuses it itself must report it with `Acceptor.refused`); the two established
+ * ones still echo; once one is removed, a new client is accepted.
  */
 async function maxConnections(h: Harness): Promise<void> {
   const { transport, listenOptions, wait } = h.settings;
@@ -138,6 +139,9 @@ async function maxConnections(h: Harness): Promise<void> {
   await until(ended, { timeout: wait, what: 'the third client to be refused (connected ok: false) or closed (disconnected)' });
   await sleep(100);
   expect(accepted(), 'connections the server accepted with maxConnections 2').toBe(2);
+  // Refused by the adapter (Acceptor.refused) or by the core: counted either way.
+  await until(() => server.handler.network().stats().refused === 1, { timeout: wait, what: 'the third client counted once in stats().refused' });
+  expect(server.handler.network().stats().connections, 'connections open on the server (stats().connections)').toBe(2);
   for (const endpoint of [first, second]) {
     h.sendOk(client.handler, endpoint, utf8('still here'));
     await until(() => text(bytesOf(client.events, endpoint)) === 'still here', { timeout: wait, what: 'the echo on an established connection' });

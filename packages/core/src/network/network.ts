@@ -260,19 +260,20 @@ export class NetworkController {
     if (!(data instanceof Uint8Array)) {
       throw new InvalidArgumentError(`send needs the message as a Uint8Array (or Buffer), got ${data === null ? 'null' : typeof data}`);
     }
-    if (data.byteLength === 0 && isDetached(data)) throw new InvalidArgumentError('send was given a view of a detached ArrayBuffer');
+    // `length` (the bytes, for a Uint8Array) rather than `byteLength`, which V8 reads more slowly here.
+    if (data.length === 0 && isDetached(data)) throw new InvalidArgumentError('send was given a view of a detached ArrayBuffer');
     const entry = this.find(endpoint.resourceId);
     if (entry === undefined) return SendStatus.ResourceNotFound;
     if (entry.kind === 'local') return this.sendFromListener(entry, endpoint, data);
     if (entry.state !== READY) return SendStatus.ResourceNotAvailable;
-    if (entry.maxMessageSize !== undefined && data.byteLength > entry.maxMessageSize) return SendStatus.MaxPacketSizeExceeded;
+    if (entry.maxMessageSize !== undefined && data.length > entry.maxMessageSize) return SendStatus.MaxPacketSizeExceeded;
     if (entry.remote.bufferedBytes >= entry.cap) return this.backpressure(entry);
     try {
       const status = entry.remote.send(data);
       if (status === SendStatus.Sent) {
         const counters = entry.group.counters;
         counters.messagesOut++;
-        counters.bytesOut += data.byteLength;
+        counters.bytesOut += data.length;
       }
       return status;
     } catch (cause) {
@@ -439,7 +440,7 @@ export class NetworkController {
       const status = entry.local.sendTo(listenerAddrOf(endpoint), data);
       if (status === SendStatus.Sent) {
         entry.counters.messagesOut++;
-        entry.counters.bytesOut += data.byteLength;
+        entry.counters.bytesOut += data.length;
       } else if (status === SendStatus.Backpressure) entry.counters.backpressure++;
       return status;
     } catch (cause) {
@@ -487,7 +488,7 @@ export class NetworkController {
       data: (peer, data) => {
         if (entry.closed || this.throttled) return;
         entry.counters.messagesIn++;
-        entry.counters.bytesIn += data.byteLength;
+        entry.counters.bytesIn += data.length;
         this.emit({ type: 'message', endpoint: Endpoint.fromListener(id, peer), data });
       },
       refused: (refusal) => {
