@@ -2,9 +2,9 @@
 // each message checked against what happened, and nothing built while nobody subscribes.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DIAGNOSTICS_CHANNELS, type LocalWatch, type Transport } from '@message-io/core';
+import { DIAGNOSTICS_CHANNELS, type LocalWatch } from '@message-io/core';
 import { sleep, until, utf8 } from '@message-io/adapter-testkit';
-import { Memory, newNode, recorder } from './support.js';
+import { Memory, newNode, recorder, withListeners } from './support.js';
 
 const seen: { channel: string; message: Record<string, unknown> }[] = [];
 const handlers = Object.values(DIAGNOSTICS_CHANNELS).map((name) => {
@@ -71,23 +71,13 @@ describe('diagnostics channels', () => {
 
   it('error: a listener whose socket failed, which no event tells', async () => {
     const watches: LocalWatch[] = [];
-    const failing: Transport = {
-      ...Memory,
-      name: 'Failing',
-      adapter: {
-        ...Memory.adapter,
-        async listen(addr, options, context) {
-          const listening = await Memory.adapter.listen(addr, options as never, context);
-          const local = listening.local;
-          const source = local.source.bind(local);
-          local.source = (watch) => {
-            watches.push(watch);
-            source(watch);
-          };
-          return listening;
-        },
-      },
-    };
+    const failing = withListeners('Failing', (local) => {
+      const source = local.source.bind(local);
+      local.source = (watch) => {
+        watches.push(watch);
+        source(watch);
+      };
+    });
     const server = recorder();
     const { id } = await server.handler.network().listen(failing, '127.0.0.1:0');
     const cause = new Error('the socket failed');

@@ -2,9 +2,9 @@
 // each checked against traffic the test made, and the refusals adapters report (Acceptor.refused).
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DIAGNOSTICS_CHANNELS, STORED_EVENT_COST, type Acceptor, type Transport } from '@message-io/core';
+import { DIAGNOSTICS_CHANNELS, STORED_EVENT_COST, type Acceptor } from '@message-io/core';
 import { until, utf8 } from '@message-io/adapter-testkit';
-import { Memory, newNode, recorder } from './support.js';
+import { Memory, newNode, recorder, withListeners } from './support.js';
 
 const refusals: Record<string, unknown>[] = [];
 const onRefuse = (message: unknown): void => void refusals.push(message as Record<string, unknown>);
@@ -118,23 +118,13 @@ describe('network().stats()', () => {
 
   it('counts what an adapter reports through Acceptor.refused, and ignores it once the listener closed', async () => {
     const acceptors: Acceptor[] = [];
-    const refusing: Transport = {
-      ...Memory,
-      name: 'Refusing',
-      adapter: {
-        ...Memory.adapter,
-        async listen(addr, options, context) {
-          const listening = await Memory.adapter.listen(addr, options as never, context);
-          const local = listening.local;
-          const accept = local.accept.bind(local);
-          local.accept = (acceptor) => {
-            acceptors.push(acceptor);
-            accept(acceptor);
-          };
-          return listening;
-        },
-      },
-    };
+    const refusing = withListeners('Refusing', (local) => {
+      const accept = local.accept.bind(local);
+      local.accept = (acceptor) => {
+        acceptors.push(acceptor);
+        accept(acceptor);
+      };
+    });
     const server = recorder();
     const { id } = await server.handler.network().listen(refusing, '127.0.0.1:0');
     const cause = new Error('bad certificate');

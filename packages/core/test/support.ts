@@ -1,7 +1,7 @@
 // Nodes for the core's own tests: recorded nodes (testkit's testNode) on the testkit's in-memory
 // transport, stopped after each test, whose callbacks must not have thrown.
 import { afterEach, expect } from 'vitest';
-import { split, type NodeHandler } from '@message-io/core';
+import { split, type Local, type NodeHandler, type Transport } from '@message-io/core';
 import { memoryTransport, testNode, type OnEvent, type TestNode } from '@message-io/adapter-testkit';
 
 /** The transport of these tests: one in-memory port space for every node of the file. */
@@ -53,4 +53,20 @@ export function thrown(run: () => unknown): unknown {
 /** The port of a `host:port` address. */
 export function portOf(addr: string): number {
   return Number(addr.slice(addr.lastIndexOf(':') + 1));
+}
+
+/** The memory transport under another name, whose new listeners are shown to `onLocal` before the core wires them. */
+export function withListeners(name: string, onLocal: (local: Local) => void): Transport {
+  return {
+    ...Memory,
+    name,
+    adapter: {
+      ...Memory.adapter,
+      async listen(addr, options, context) {
+        const listening = await Memory.adapter.listen(addr, options as never, context);
+        onLocal(listening.local);
+        return listening;
+      },
+    },
+  };
 }

@@ -269,13 +269,7 @@ export class NetworkController {
     if (entry.maxMessageSize !== undefined && data.length > entry.maxMessageSize) return SendStatus.MaxPacketSizeExceeded;
     if (entry.remote.bufferedBytes >= entry.cap) return this.backpressure(entry);
     try {
-      const status = entry.remote.send(data);
-      if (status === SendStatus.Sent) {
-        const counters = entry.group.counters;
-        counters.messagesOut++;
-        counters.bytesOut += data.length;
-      }
-      return status;
+      return this.counted(entry, entry.remote.send(data), data.length);
     } catch (cause) {
       queueMicrotask(() => this.connections.lost(entry, new AdapterError('the adapter threw from send', { cause })));
       return SendStatus.ResourceNotFound;
@@ -306,13 +300,7 @@ export class NetworkController {
     }
     if (entry.remote.bufferedBytes >= entry.cap) return this.backpressure(entry);
     try {
-      const status = entry.remote.sendText(text);
-      if (status === SendStatus.Sent) {
-        const counters = entry.group.counters;
-        counters.messagesOut++;
-        counters.bytesOut += text.length;
-      }
-      return status;
+      return this.counted(entry, entry.remote.sendText(text), text.length);
     } catch (cause) {
       queueMicrotask(() => this.connections.lost(entry, new AdapterError('the adapter threw from sendText', { cause })));
       return SendStatus.ResourceNotFound;
@@ -399,6 +387,16 @@ export class NetworkController {
         publishDisconnect(entry.endpoint, 'stopped');
       }
     }
+  }
+
+  /** Counts a send of `size` bytes the adapter answered `Sent`, and passes its answer on. */
+  private counted(entry: RemoteEntry, status: SendStatus, size: number): SendStatus {
+    if (status === SendStatus.Sent) {
+      const counters = entry.group.counters;
+      counters.messagesOut++;
+      counters.bytesOut += size;
+    }
+    return status;
   }
 
   /** `send` answers `Backpressure`: `writable` is due once the connection drains (published the first time). */
