@@ -47,6 +47,8 @@ describe('reconnect: a lost connection comes back with the same endpoint', () =>
     expect(client.handler.network().send(endpoint, utf8('while down'))).toBe(SendStatus.ResourceNotAvailable);
     expect(client.handler.network().isReady(endpoint.resourceId)).toBe(false);
     expect(client.handler.network().bufferedBytes(endpoint)).toBe(0);
+    // Waiting for its next attempt, the connection is not counted as open; what it carried stays.
+    expect(client.handler.network().stats()).toMatchObject({ connections: 0, messagesOut: 1, messagesIn: 1 });
 
     const second = await server(first.addr);
     await until(() => connecteds(client.events).length === 2, { what: 'connected again once the server is back' });
@@ -57,6 +59,7 @@ describe('reconnect: a lost connection comes back with the same endpoint', () =>
     await until(() => client.events.filter((e) => e.type === 'message').length === 2, { what: 'the second echo' });
     const echoed = client.events.filter((e) => e.type === 'message');
     expect(echoed.map((e) => text(e.data))).toEqual(['one', 'two']);
+    expect(client.handler.network().stats()).toMatchObject({ connections: 1, messagesOut: 2, messagesIn: 2 });
     expect(echoed[1]!.endpoint).toBe(endpoint);
   });
 
