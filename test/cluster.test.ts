@@ -11,10 +11,9 @@ import { FramedTcp, Ws, type Endpoint, type Transport } from 'message-io';
 import { rng, randomBytes, sameBytes, testNode, until, type TestNode } from '@message-io/adapter-testkit';
 import { exitWithin, start, stopAll, type Program } from './support/child.js';
 import { skipWithout } from './support/peers.js';
-import { usePki } from './support/pki.js';
+import { usePki, type Pki } from './support/pki.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/cluster-node.mjs', import.meta.url));
-const pki = usePki();
 const nodes: TestNode[] = [];
 afterEach(() => {
   for (const n of nodes.splice(0)) n.stop();
@@ -57,57 +56,63 @@ async function stop(program: Program, pids: number[]): Promise<void> {
   );
 }
 
-const cases: { kind: string; transport: Transport; url?: boolean; tls?: boolean }[] = [
+const cases: { kind: string; transport: Transport; url?: boolean }[] = [
   { kind: 'framed-tcp', transport: FramedTcp },
   { kind: 'ws', transport: Ws, url: true },
-  { kind: 'framed-tcp-tls', transport: FramedTcp, tls: true },
 ];
 
-describe('node:cluster: workers sharing one listening address', () => {
-  for (const { kind, transport, url, tls } of cases) {
-    it.skipIf(tls === true && skipWithout('openssl'))(
-      `${kind}: 2 workers take their share of 12 connections and answer every message whole, 1 MiB ones too`,
-      async () => {
-        const env = tls === true ? { MIO_TLS_CERT: pki.server.cert, MIO_TLS_KEY: pki.server.key } : {};
-        const { program, lines: started } = await cluster(kind, 2, env);
-        const workers = started.filter((l) => l.worker !== undefined);
-        expect(workers.map((l) => l.error)).toEqual([undefined, undefined]);
-        expect(new Set(workers.map((l) => l.addr)).size, 'one address for both workers').toBe(1);
-        const addr = workers[0]!.addr!;
+/**
+ * Starts 2 workers of `kind`, opens 12 connections, sends each 3 messages (10 B, 100 KiB, 1 MiB)
+ * and checks that every answer is whole, that one worker answers a connection, and that both
+ * workers held some; then stops the cluster.
+ */
+async function shareOfConnections(kind: string, transport: Transport, url: boolean, pki?: Pki): Promise<void> {
+  const env = pki === undefined ? {} : { MIO_TLS_CERT: pki.server.cert, MIO_TLS_KEY: pki.server.key };
+  const { program, lines: started } = await cluster(kind, 2, env);
+  const workers = started.filter((l) => l.worker !== undefined);
+  expect(workers.map((l) => l.error)).toEqual([undefined, undefined]);
+  expect(new Set(workers.map((l) => l.addr)).size, 'one address for both workers').toBe(1);
+  const addr = workers[0]!.addr!;
 
-        const client = testNode();
-        nodes.push(client);
-        const net = client.handler.network();
-        const target = url === true ? `ws://${addr}/` : addr;
-        const options = tls === true ? { tls: { ca: pki.ca } } : undefined;
-        const endpoints: Endpoint[] = [];
-        for (let i = 0; i < 12; i++) endpoints.push(await net.connectAndWait(transport, target, options as never));
-        const random = rng(23);
-        const sent = new Map<Endpoint, Uint8Array[]>();
-        for (const endpoint of endpoints) {
-          const messages = [randomBytes(random, 10), randomBytes(random, 100 * 1024), randomBytes(random, 1024 * 1024)];
-          sent.set(endpoint, messages);
-          for (const message of messages) expect(net.send(endpoint, message)).toBe('Sent');
-        }
-        const answers = (endpoint: Endpoint): Uint8Array[] =>
-          client.events.filter((e) => e.type === 'message' && e.endpoint === endpoint).map((e) => (e as { data: Uint8Array }).data);
-        await until(() => endpoints.every((e) => answers(e).length === 3), { timeout: 20_000, what: 'three answers on every connection' });
-        const servedBy = new Set<number>();
-        for (const endpoint of endpoints) {
-          const got = answers(endpoint);
-          const worker = got[0]![0]!;
-          servedBy.add(worker);
-          for (const [i, message] of sent.get(endpoint)!.entries()) {
-            expect(got[i]![0], 'one worker answers a connection').toBe(worker);
-            expect(sameBytes(got[i]!.subarray(1), message), `answer ${i} on a connection of worker ${worker}`).toBe(true);
-          }
-        }
-        expect([...servedBy].sort(), 'the workers that held connections').toEqual([1, 2]);
-        await stop(
-          program,
-          workers.map((l) => l.pid!),
-        );
-      },
+  const client = testNode();
+  nodes.push(client);
+  const net = client.handler.network();
+  const target = url === true ? `ws://${addr}/` : addr;
+  const options = pki === undefined ? undefined : { tls: { ca: pki.ca } };
+  const endpoints: Endpoint[] = [];
+  for (let i = 0; i < 12; i++) endpoints.push(await net.connectAndWait(transport, target, options as never));
+  const random = rng(23);
+  const sent = new Map<Endpoint, Uint8Array[]>();
+  for (const endpoint of endpoints) {
+    const messages = [randomBytes(random, 10), randomBytes(random, 100 * 1024), randomBytes(random, 1024 * 1024)];
+    sent.set(endpoint, messages);
+    for (const message of messages) expect(net.send(endpoint, message)).toBe('Sent');
+  }
+  const answers = (endpoint: Endpoint): Uint8Array[] =>
+    client.events.filter((e) => e.type === 'message' && e.endpoint === endpoint).map((e) => (e as { data: Uint8Array }).data);
+  await until(() => endpoints.every((e) => answers(e).length === 3), { timeout: 20_000, what: 'three answers on every connection' });
+  const servedBy = new Set<number>();
+  for (const endpoint of endpoints) {
+    const got = answers(endpoint);
+    const worker = got[0]![0]!;
+    servedBy.add(worker);
+    for (const [i, message] of sent.get(endpoint)!.entries()) {
+      expect(got[i]![0], 'one worker answers a connection').toBe(worker);
+      expect(sameBytes(got[i]!.subarray(1), message), `answer ${i} on a connection of worker ${worker}`).toBe(true);
+    }
+  }
+  expect([...servedBy].sort(), 'the workers that held connections').toEqual([1, 2]);
+  await stop(
+    program,
+    workers.map((l) => l.pid!),
+  );
+}
+
+describe('node:cluster: workers sharing one listening address', () => {
+  for (const { kind, transport, url } of cases) {
+    it(
+      `${kind}: 2 workers take their share of 12 connections and answer every message whole, 1 MiB ones too`,
+      () => shareOfConnections(kind, transport, url === true),
       40_000,
     );
   }
@@ -128,4 +133,13 @@ describe('node:cluster: workers sharing one listening address', () => {
       workers.map((l) => l.pid!),
     );
   });
+});
+
+describe.skipIf(skipWithout('openssl'))('node:cluster over TLS', () => {
+  const pki = usePki();
+  it(
+    'framed-tcp-tls: each worker runs the TLS handshakes of its share of 12 connections and answers every message whole',
+    () => shareOfConnections('framed-tcp-tls', FramedTcp, false, pki),
+    40_000,
+  );
 });

@@ -54,8 +54,6 @@ describe('diagnostics channels on FramedTcp', () => {
   });
 });
 
-const pki = usePki();
-
 /** A raw TCP client of `addr` (`host:port`); resolves once connected, with its local port. */
 async function rawClient(addr: string, sockets: Socket[]): Promise<number> {
   const socket = rawConnect({ host: addr.slice(0, addr.lastIndexOf(':')), port: Number(addr.slice(addr.lastIndexOf(':') + 1)) });
@@ -98,28 +96,6 @@ describe('refusals and counters on Tcp and FramedTcp', () => {
     expect(server.handler.network().stats()).toMatchObject({ messagesIn: 100, bytesIn: sum, messagesOut: 100, bytesOut: 100, connections: 1 });
     expect(client.handler.network().stats()).toMatchObject({ messagesOut: 100, bytesOut: sum, messagesIn: 100, bytesIn: 100, connections: 1 });
   });
-
-  it.skipIf(skipWithout('openssl'))(
-    'TLS: a failed handshake is refused (tls, with the error), a silent client past handshakeTimeout too (timeout)',
-    async () => {
-      const server = testNode();
-      nodes.push(server);
-      const { id, addr } = await server.handler
-        .network()
-        .listen(Tcp, '127.0.0.1:0', { tls: { cert: pki.server.cert, key: pki.server.key, handshakeTimeout: 300 } });
-      // Not TLS at all: the server's handshake fails on the first bytes.
-      const garbage = await rawClient(addr, sockets);
-      sockets.at(-1)!.write('GET / HTTP/1.1\r\n\r\n');
-      await until(() => on('message-io:refuse').length === 1, { what: 'the failed handshake' });
-      expect(on('message-io:refuse')[0]).toMatchObject({ listenerId: id, reason: 'tls', addr: `127.0.0.1:${garbage}`, error: expect.any(Error) });
-      // Says nothing.
-      const silent = await rawClient(addr, sockets);
-      await until(() => on('message-io:refuse').length === 2, { timeout: 3000, what: 'the handshake timeout' });
-      expect(on('message-io:refuse')[1]).toMatchObject({ listenerId: id, reason: 'timeout', addr: `127.0.0.1:${silent}` });
-      expect(server.handler.network().stats()).toMatchObject({ refused: 2, connections: 0 });
-      expect(server.events.filter((e) => e.type === 'accepted')).toEqual([]);
-    },
-  );
 });
 
 describe('every disconnect reason, backpressure and the bytes held, on real FramedTcp sockets', () => {
@@ -208,5 +184,32 @@ describe('every disconnect reason, backpressure and the bytes held, on real Fram
     } finally {
       receiver.stop();
     }
+  });
+});
+
+describe.skipIf(skipWithout('openssl'))('refusals of Tcp over TLS', () => {
+  const pki = usePki();
+  const sockets: Socket[] = [];
+  afterEach(() => {
+    for (const s of sockets.splice(0)) s.destroy();
+  });
+
+  it('TLS: a failed handshake is refused (tls, with the error), a silent client past handshakeTimeout too (timeout)', async () => {
+    const server = testNode();
+    nodes.push(server);
+    const { id, addr } = await server.handler
+      .network()
+      .listen(Tcp, '127.0.0.1:0', { tls: { cert: pki.server.cert, key: pki.server.key, handshakeTimeout: 300 } });
+    // Not TLS at all: the server's handshake fails on the first bytes.
+    const garbage = await rawClient(addr, sockets);
+    sockets.at(-1)!.write('GET / HTTP/1.1\r\n\r\n');
+    await until(() => on('message-io:refuse').length === 1, { what: 'the failed handshake' });
+    expect(on('message-io:refuse')[0]).toMatchObject({ listenerId: id, reason: 'tls', addr: `127.0.0.1:${garbage}`, error: expect.any(Error) });
+    // Says nothing.
+    const silent = await rawClient(addr, sockets);
+    await until(() => on('message-io:refuse').length === 2, { timeout: 3000, what: 'the handshake timeout' });
+    expect(on('message-io:refuse')[1]).toMatchObject({ listenerId: id, reason: 'timeout', addr: `127.0.0.1:${silent}` });
+    expect(server.handler.network().stats()).toMatchObject({ refused: 2, connections: 0 });
+    expect(server.events.filter((e) => e.type === 'accepted')).toEqual([]);
   });
 });

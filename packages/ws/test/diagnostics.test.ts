@@ -13,8 +13,6 @@ import { usePki } from '../../../test/support/pki.js';
 import { rawPeer, status, upgradeRequest, type RawPeer } from './raw.js';
 import { testNode, until, type TestNode } from './support.js';
 
-const pki = usePki();
-
 const refusals: Record<string, unknown>[] = [];
 const onRefuse = (message: unknown): void => void refusals.push(message as Record<string, unknown>);
 subscribe(DIAGNOSTICS_CHANNELS.refuse, onRefuse);
@@ -137,19 +135,6 @@ describe('Ws: refused handshakes are published and counted', () => {
     expect(handler.network().stats().byListener).toEqual([expect.objectContaining({ id, refused: 2, connections: 0 })]);
   });
 
-  it.skipIf(skipWithout('openssl'))('wss: a client without the certificate mutual TLS asks for fails its TLS handshake: reason tls', async () => {
-    const { handler, id, port } = await listener({ cert: pki.server.cert, key: pki.server.key, ca: pki.ca, requestCert: true });
-    const client = new WebSocket(`wss://localhost:${port}/`, { ca: pki.ca });
-    clients.push(client);
-    await new Promise<void>((resolve) => {
-      client.once('error', () => resolve());
-      client.once('close', () => resolve());
-    });
-    await until(() => refusals.length === 1, { timeout: 3000, what: 'the refused TLS handshake' });
-    expect(refusals[0]).toMatchObject({ listenerId: id, reason: 'tls', addr: expect.stringMatching(/^127\.0\.0\.1:\d+$/), error: expect.any(Error) });
-    expect(handler.network().stats()).toMatchObject({ refused: 1, connections: 0 });
-  });
-
   it('a listener on an application server that the application closes: message-io:error tells, and it is gone', async () => {
     const http = createServer();
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
@@ -168,5 +153,22 @@ describe('Ws: refused handshakes are published and counted', () => {
     second.handler.network().remove(second.id);
     await new Promise((resolve) => again.close(resolve));
     expect(failures).toHaveLength(1);
+  });
+});
+
+describe.skipIf(skipWithout('openssl'))('Ws: a refused TLS handshake', () => {
+  const pki = usePki();
+
+  it('wss: a client without the certificate mutual TLS asks for fails its TLS handshake: reason tls', async () => {
+    const { handler, id, port } = await listener({ cert: pki.server.cert, key: pki.server.key, ca: pki.ca, requestCert: true });
+    const client = new WebSocket(`wss://localhost:${port}/`, { ca: pki.ca });
+    clients.push(client);
+    await new Promise<void>((resolve) => {
+      client.once('error', () => resolve());
+      client.once('close', () => resolve());
+    });
+    await until(() => refusals.length === 1, { timeout: 3000, what: 'the refused TLS handshake' });
+    expect(refusals[0]).toMatchObject({ listenerId: id, reason: 'tls', addr: expect.stringMatching(/^127\.0\.0\.1:\d+$/), error: expect.any(Error) });
+    expect(handler.network().stats()).toMatchObject({ refused: 1, connections: 0 });
   });
 });
