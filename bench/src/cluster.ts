@@ -211,9 +211,8 @@ async function orchestrate(): Promise<void> {
       const median = (values: number[]): number => [...values].sort((x, y) => x - y)[values.length >> 1]!;
       const unit = size === 64 ? 'messages/s' : 'MB/s';
       const [one, two] = [median(figures[1]!), median(figures[2]!)];
-      rows.push(
-        `| ${transport} | ${size === 64 ? 'rate 64 B' : 'throughput 64 KiB'} | ${one.toFixed(0)} ${unit} | ${two.toFixed(0)} ${unit} | ${(two / one).toFixed(2)}x |`,
-      );
+      const job = size === 64 ? 'rate 64 B' : 'throughput 64 KiB';
+      rows.push(`| ${transport} | ${job} | ${one.toFixed(0)} ${unit} | ${two.toFixed(0)} ${unit} | ${(two / one).toFixed(2)}x |`);
       console.log(rows.at(-1));
     }
     for (const workers of [1, 2]) {
