@@ -20,7 +20,10 @@ afterAll(() => {
   for (const { name, handler } of handlers) unsubscribe(name, handler);
 });
 const nodes: TestNode[] = [];
+/** Raw clients of the refusal tests, destroyed after each test. */
+const sockets: Socket[] = [];
 afterEach(() => {
+  for (const s of sockets.splice(0)) s.destroy();
   for (const n of nodes.splice(0)) n.stop();
   seen.splice(0);
 });
@@ -54,8 +57,8 @@ describe('diagnostics channels on FramedTcp', () => {
   });
 });
 
-/** A raw TCP client of `addr` (`host:port`); resolves once connected, with its local port. */
-async function rawClient(addr: string, sockets: Socket[]): Promise<number> {
+/** A raw TCP client of `addr` (`host:port`), destroyed after the test; resolves once connected, with its local port. */
+async function rawClient(addr: string): Promise<number> {
   const socket = rawConnect({ host: addr.slice(0, addr.lastIndexOf(':')), port: Number(addr.slice(addr.lastIndexOf(':') + 1)) });
   socket.on('error', () => undefined);
   sockets.push(socket);
@@ -64,18 +67,13 @@ async function rawClient(addr: string, sockets: Socket[]): Promise<number> {
 }
 
 describe('refusals and counters on Tcp and FramedTcp', () => {
-  const sockets: Socket[] = [];
-  afterEach(() => {
-    for (const s of sockets.splice(0)) s.destroy();
-  });
-
   it('a connection past maxConnections, closed by Node before it is a socket: refused (limit), with its address', async () => {
     const server = testNode();
     nodes.push(server);
     const { id, addr } = await server.handler.network().listen(FramedTcp, '127.0.0.1:0', { maxConnections: 1 });
-    await rawClient(addr, sockets);
+    await rawClient(addr);
     await until(() => server.handler.network().stats().connections === 1, { what: 'the first connection' });
-    const port = await rawClient(addr, sockets);
+    const port = await rawClient(addr);
     await until(() => on('message-io:refuse').length === 1, { what: 'the refusal' });
     expect(on('message-io:refuse')).toEqual([{ listenerId: id, reason: 'limit', addr: `127.0.0.1:${port}`, detail: 'maxConnections (1)' }]);
     expect(server.handler.network().stats()).toMatchObject({ connections: 1, refused: 1, byListener: [{ id, connections: 1, refused: 1 }] });
@@ -189,11 +187,6 @@ describe('every disconnect reason, backpressure and the bytes held, on real Fram
 
 describe.skipIf(skipWithout('openssl'))('refusals of Tcp over TLS', () => {
   const pki = usePki();
-  const sockets: Socket[] = [];
-  afterEach(() => {
-    for (const s of sockets.splice(0)) s.destroy();
-  });
-
   it('TLS: a failed handshake is refused (tls, with the error), a silent client past handshakeTimeout too (timeout)', async () => {
     const server = testNode();
     nodes.push(server);
@@ -201,12 +194,12 @@ describe.skipIf(skipWithout('openssl'))('refusals of Tcp over TLS', () => {
       .network()
       .listen(Tcp, '127.0.0.1:0', { tls: { cert: pki.server.cert, key: pki.server.key, handshakeTimeout: 300 } });
     // Not TLS at all: the server's handshake fails on the first bytes.
-    const garbage = await rawClient(addr, sockets);
+    const garbage = await rawClient(addr);
     sockets.at(-1)!.write('GET / HTTP/1.1\r\n\r\n');
     await until(() => on('message-io:refuse').length === 1, { what: 'the failed handshake' });
     expect(on('message-io:refuse')[0]).toMatchObject({ listenerId: id, reason: 'tls', addr: `127.0.0.1:${garbage}`, error: expect.any(Error) });
     // Says nothing.
-    const silent = await rawClient(addr, sockets);
+    const silent = await rawClient(addr);
     await until(() => on('message-io:refuse').length === 2, { timeout: 3000, what: 'the handshake timeout' });
     expect(on('message-io:refuse')[1]).toMatchObject({ listenerId: id, reason: 'timeout', addr: `127.0.0.1:${silent}` });
     expect(server.handler.network().stats()).toMatchObject({ refused: 2, connections: 0 });
