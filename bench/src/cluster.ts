@@ -5,15 +5,16 @@
 // Jobs: 64-byte messages and 64 KiB messages, sent by one process over 8 FramedTcp or Ws
 // connections for a few seconds, counted by the workers (messages a second, MB/s received in
 // all); and the relay: two clients on one worker or on two, each message of one sent on to the
-// other (RTT/2 of a ping-pong through the server).
-// The same file is each role: `server <workers> <transport> <relay|sink>` (the primary and its
-// workers), `sender <transport> <addr> <size> <seconds>`, `pinger <transport> <addr> <count>`.
+// other (RTT/2 of a ping-pong through the server), passed between workers through the primary
+// (the cluster's IPC channel) or over Ipc connections between the workers.
+// The same file is each role: `server <workers> <transport> <sink|relay|relay-ipc>` (the primary
+// and its workers), `sender <transport> <addr> <size> <seconds>`, `pinger <transport> <addr> <count>`.
 import cluster from 'node:cluster';
 import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { FramedTcp, SendStatus, split, Ws, type Endpoint, type Transport } from 'message-io';
+import { FramedTcp, Ipc, SendStatus, split, Ws, type Endpoint, type ResourceId, type Transport } from 'message-io';
 
 const transports: Record<string, Transport> = { 'framed-tcp': FramedTcp, ws: Ws };
 const target = (transport: string, addr: string): string => (transport === 'ws' ? `ws://${addr}/` : addr);
@@ -22,22 +23,40 @@ const [role, ...args] = process.argv.slice(2);
 const now = (): number => performance.timeOrigin + performance.now();
 
 /** What the primary and its workers tell each other. */
-type Note = { listening: string } | { counts: { messages: number; bytes: number; first: number; last: number } } | { relay: Uint8Array } | { report: true };
+type Note =
+  | { listening: string; ipc?: string }
+  | { peers: string[] }
+  | { ready: true }
+  | { counts: { messages: number; bytes: number; first: number; last: number } }
+  | { relay: Uint8Array }
+  | { report: true };
 
-if (role === 'server') await server(Number(args[0]), args[1]!, args[2] === 'relay');
+/** What a server does with messages: count them, or send them on to the other clients through the primary or over Ipc. */
+type Mode = 'sink' | 'relay' | 'relay-ipc';
+
+if (role === 'server') await server(Number(args[0]), args[1]!, args[2] as Mode);
 else if (role === 'sender') await sender(args[0]!, args[1]!, Number(args[2]), Number(args[3]));
 else if (role === 'pinger') await pinger(args[0]!, args[1]!, Number(args[2]));
 else await orchestrate();
 
 /** The primary forks the workers and gathers their counts on "report"; a worker counts, or relays. */
-async function server(workers: number, transport: string, relay: boolean): Promise<void> {
+async function server(workers: number, transport: string, mode: Mode): Promise<void> {
   if (cluster.isPrimary) {
     cluster.setupPrimary({ serialization: 'advanced' });
-    let listening = 0;
+    const listening: Extract<Note, { listening: string }>[] = [];
+    let ready = 0;
     let counts: Extract<Note, { counts: unknown }>['counts'][] = [];
     cluster.on('message', (from, note: Note) => {
-      if ('listening' in note && ++listening === workers) say({ addr: note.listening });
-      else if ('relay' in note) {
+      if ('listening' in note) {
+        listening.push(note);
+        if (listening.length < workers) return;
+        if (mode !== 'relay-ipc') return say({ addr: note.listening });
+        // Each worker connects to the others' Ipc listeners, then says it is ready.
+        const peers = listening.map((l) => l.ipc!);
+        for (const worker of Object.values(cluster.workers ?? {})) worker?.send({ peers } satisfies Note);
+      } else if ('ready' in note) {
+        if (++ready === workers) say({ addr: listening[0]!.listening });
+      } else if ('relay' in note) {
         for (const worker of Object.values(cluster.workers ?? {})) if (worker !== from) worker?.send(note);
       } else if ('counts' in note) {
         counts.push(note.counts);
@@ -68,21 +87,36 @@ async function server(workers: number, transport: string, relay: boolean): Promi
   const net = handler.network();
   const { addr } = await net.listen(transports[transport]!, '127.0.0.1:0');
   const clients = new Set<Endpoint>();
+  // relay-ipc: this worker's Ipc listener, and its connections to the other workers' listeners.
+  let ipcListener: ResourceId | undefined;
+  let ipcAddr: string | undefined;
+  if (mode === 'relay-ipc') ({ id: ipcListener, addr: ipcAddr } = await net.listen(Ipc, `ipc://@mio-cluster-bench-${process.pid}`));
+  const peers: Endpoint[] = [];
   const counts = { messages: 0, bytes: 0, first: 0, last: 0 };
   process.on('message', (note: Note) => {
     if ('report' in note) process.send!({ counts } satisfies Note);
     else if ('relay' in note) for (const client of clients) net.send(client, note.relay);
+    else if ('peers' in note) {
+      const others = note.peers.filter((peer) => peer !== ipcAddr);
+      void Promise.all(others.map((peer) => net.connectAndWait(Ipc, peer))).then((connected) => {
+        peers.push(...connected);
+        process.send!({ ready: true } satisfies Note);
+      });
+    }
   });
-  process.send!({ listening: addr } satisfies Note);
+  process.send!({ listening: addr, ...(ipcAddr !== undefined && { ipc: ipcAddr }) } satisfies Note);
   await listener.forEach((event) => {
     if (event.type === 'accepted') {
+      if (event.listenerId === ipcListener) return; // another worker
       clients.add(event.endpoint);
       net.send(event.endpoint, Uint8Array.of(cluster.worker!.id));
     } else if (event.type === 'disconnected') clients.delete(event.endpoint);
     else if (event.type === 'message') {
-      if (relay) {
+      if (mode !== 'sink') {
         for (const client of clients) if (client !== event.endpoint) net.send(client, event.data);
-        process.send!({ relay: event.data } satisfies Note);
+        if (!clients.has(event.endpoint)) return; // from another worker: for our clients only
+        if (mode === 'relay') process.send!({ relay: event.data } satisfies Note);
+        else for (const peer of peers) net.send(peer, event.data);
         return;
       }
       if (counts.first === 0) counts.first = now();
@@ -215,15 +249,19 @@ async function orchestrate(): Promise<void> {
       rows.push(`| ${transport} | ${job} | ${one.toFixed(0)} ${unit} | ${two.toFixed(0)} ${unit} | ${(two / one).toFixed(2)}x |`);
       console.log(rows.at(-1));
     }
-    for (const workers of [1, 2]) {
-      const srv = run(['server', String(workers), transport, 'relay']);
+    for (const [workers, mode] of [
+      [1, 'relay'],
+      [2, 'relay'],
+      [2, 'relay-ipc'],
+    ] as const) {
+      const srv = run(['server', String(workers), transport, mode]);
       const { addr } = (await waitLine(srv.lines, 0)) as unknown as { addr: string };
       const ping = run(['pinger', transport, addr, quick ? '500' : '2000']);
       await ping.exited;
       const { us, p99, sameWorker } = (await waitLine(ping.lines, 0)) as { us: number; p99: number; sameWorker: boolean };
       srv.stdin.write('stop\n');
       await srv.exited;
-      const where = sameWorker ? 'on one worker' : 'on two workers, through the primary';
+      const where = sameWorker ? 'on one worker' : mode === 'relay' ? 'on two workers, through the primary' : 'on two workers, over Ipc between them';
       rows.push(`| ${transport} | relay, clients ${where} | ${us.toFixed(1)} µs (p99 ${p99.toFixed(1)}) | | |`);
       console.log(rows.at(-1));
     }
