@@ -12,7 +12,7 @@
  *   {@link forgetCachedPeer} drops Node's cached peer address. They are the only code of message-io
  *   that uses what Node does not document (src/node-internals.ts), each with a fallback.
  * - TLS: {@link peerCertificateOf} gives a verified peer's certificate in core's shape.
- * - Refusals: {@link reportDrops} and {@link reportTlsFailures} tell the core of the connections
+ * - Refusals: {@link reportDrops} and {@link reportTlsFailures} (with {@link peerOf}) tell the core of the connections
  *   a server turned away (past `maxConnections`, a failed TLS handshake), for its counters and the
  *   `message-io:refuse` diagnostics channel.
  *
@@ -22,6 +22,6 @@ export { forgetCachedPeer, readingSocket, takeOverSocket, type ReadingOptions } 
 export { joinPiece, keepJoined } from './joined-frame.js';
 export { peerCertificateOf } from './peer-certificate.js';
 export { OwnedReads, ReceiveBuffer, type OnRead } from './receive-buffer.js';
-export { reportDrops, reportTlsFailures } from './refusals.js';
+export { peerOf, reportDrops, reportTlsFailures } from './refusals.js';
 export { giveBackBuffer, takeBuffer } from './spare-buffers.js';
 export { BATCH_COPY_LIMIT, WriteBatch, type BatchSink } from './write-batch.js';

@@ -2,8 +2,15 @@ import type { Server } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Acceptor, SocketAddr } from '@message-io/core/adapter';
 
-/** The peer of a refused connection, when Node told both its host and port. */
-function peerOf(host: string | undefined, port: number | undefined): { addr: SocketAddr } | undefined {
+/**
+ * The peer of a refused connection as a `Refusal`'s `addr` (spread it in), from a socket or Node's
+ * `'drop'` data: `undefined` unless Node told both its host and port.
+ */
+export function peerOf(
+  peer: { readonly remoteAddress?: string | undefined; readonly remotePort?: number | undefined } | undefined,
+): { addr: SocketAddr } | undefined {
+  const host = peer?.remoteAddress;
+  const port = peer?.remotePort;
   return host === undefined || port === undefined ? undefined : { addr: { host, port } };
 }
 
@@ -13,7 +20,7 @@ function peerOf(host: string | undefined, port: number | undefined): { addr: Soc
  */
 export function reportDrops(server: Server, acceptor: Acceptor): void {
   server.on('drop', (dropped?: { remoteAddress?: string; remotePort?: number }) => {
-    acceptor.refused({ reason: 'limit', ...peerOf(dropped?.remoteAddress, dropped?.remotePort), detail: `maxConnections (${server.maxConnections})` });
+    acceptor.refused({ reason: 'limit', ...peerOf(dropped), detail: `maxConnections (${server.maxConnections})` });
   });
 }
 
@@ -27,6 +34,6 @@ export function reportDrops(server: Server, acceptor: Acceptor): void {
 export function reportTlsFailures(server: Server, acceptor: Acceptor): void {
   server.on('tlsClientError', (error: Error & { code?: string }, socket: TLSSocket) => {
     const reason = error.code === 'ERR_TLS_HANDSHAKE_TIMEOUT' ? 'timeout' : 'tls';
-    acceptor.refused({ reason, ...peerOf(socket.remoteAddress, socket.remotePort), detail: error.message, error });
+    acceptor.refused({ reason, ...peerOf(socket), detail: error.message, error });
   });
 }

@@ -3,8 +3,8 @@ import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { WebSocketServer, type VerifyClientCallbackAsync, type WebSocket } from 'ws';
-import { formatSocketAddr, type Acceptor, type Local, type LocalWatch, type RefuseReason, type SocketAddr } from '@message-io/core/adapter';
-import { peerCertificateOf, reportTlsFailures, takeOverSocket } from '@message-io/node-net';
+import { formatSocketAddr, type Acceptor, type Local, type LocalWatch, type RefuseReason } from '@message-io/core/adapter';
+import { peerCertificateOf, peerOf, reportTlsFailures, takeOverSocket } from '@message-io/node-net';
 import { originAllowed, type WsHandshake, type WsListenSettings } from './options.js';
 import { onReadFor, WsRemote } from './remote.js';
 
@@ -16,12 +16,6 @@ function reasonOf(status: number): RefuseReason {
   if (status === 404) return 'path';
   if (status === 403) return 'origin';
   return 'authenticate'; // 401, or 500 for a hook that failed
-}
-
-/** The peer of a socket, while Node knows it. */
-function peerOf(socket: Duplex): { addr: SocketAddr } | undefined {
-  const { remoteAddress: host, remotePort: port } = socket as Partial<Socket>;
-  return host === undefined || port === undefined ? undefined : { addr: { host, port } };
 }
 
 /** Our listeners attached to each application server (the `server` option), and the one `upgrade` handler that serves them. */
@@ -174,7 +168,7 @@ export class WsLocal implements Local {
   /** Attached: an upgrade request this listener takes. Its handshake starts now, within `maxPendingHandshakes`. */
   upgradeAttached(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (this.closed || this.handshakes.size >= this.settings.maxPendingHandshakes) {
-      if (!this.closed) this.refuse(socket, 'limit', `maxPendingHandshakes (${this.settings.maxPendingHandshakes})`);
+      this.refuse(socket, 'limit', `maxPendingHandshakes (${this.settings.maxPendingHandshakes})`);
       socket.destroy();
       return;
     }
@@ -211,7 +205,7 @@ export class WsLocal implements Local {
    */
   private readonly admit = (socket: Socket): void => {
     if (this.closed || this.handshakes.size + this.inTls.size >= this.settings.maxPendingHandshakes) {
-      if (!this.closed) this.refuse(socket, 'limit', `maxPendingHandshakes (${this.settings.maxPendingHandshakes})`);
+      this.refuse(socket, 'limit', `maxPendingHandshakes (${this.settings.maxPendingHandshakes})`);
       socket.destroy();
       return;
     }
@@ -355,7 +349,7 @@ export class WsLocal implements Local {
 
   /** Tells the core of a peer turned away (nothing once the listener closed). */
   private refuse(socket: Duplex, reason: RefuseReason, detail: string): void {
-    if (!this.closed) this.acceptor?.refused({ reason, ...peerOf(socket), detail });
+    if (!this.closed) this.acceptor?.refused({ reason, ...peerOf(socket as Partial<Socket>), detail });
   }
 
   /** A plain HTTP request to a listener of its own: answered 426, and counted. */

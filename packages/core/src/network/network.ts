@@ -269,7 +269,7 @@ export class NetworkController {
     if (entry.maxMessageSize !== undefined && data.length > entry.maxMessageSize) return SendStatus.MaxPacketSizeExceeded;
     if (entry.remote.bufferedBytes >= entry.cap) return this.backpressure(entry);
     try {
-      return this.counted(entry, entry.remote.send(data), data.length);
+      return entry.group.counters.sent(entry.remote.send(data), data.length);
     } catch (cause) {
       queueMicrotask(() => this.connections.lost(entry, new AdapterError('the adapter threw from send', { cause })));
       return SendStatus.ResourceNotFound;
@@ -300,7 +300,7 @@ export class NetworkController {
     }
     if (entry.remote.bufferedBytes >= entry.cap) return this.backpressure(entry);
     try {
-      return this.counted(entry, entry.remote.sendText(text), text.length);
+      return entry.group.counters.sent(entry.remote.sendText(text), text.length);
     } catch (cause) {
       queueMicrotask(() => this.connections.lost(entry, new AdapterError('the adapter threw from sendText', { cause })));
       return SendStatus.ResourceNotFound;
@@ -389,16 +389,6 @@ export class NetworkController {
     }
   }
 
-  /** Counts a send of `size` bytes the adapter answered `Sent`, and passes its answer on. */
-  private counted(entry: RemoteEntry, status: SendStatus, size: number): SendStatus {
-    if (status === SendStatus.Sent) {
-      const counters = entry.group.counters;
-      counters.messagesOut++;
-      counters.bytesOut += size;
-    }
-    return status;
-  }
-
   /** `send` answers `Backpressure`: `writable` is due once the connection drains (published the first time). */
   private backpressure(entry: RemoteEntry): SendStatus {
     entry.group.counters.backpressure++;
@@ -435,12 +425,7 @@ export class NetworkController {
       throw new InvalidArgumentError('this transport cannot send from a listener; send through a connection');
     }
     try {
-      const status = entry.local.sendTo(listenerAddrOf(endpoint), data);
-      if (status === SendStatus.Sent) {
-        entry.counters.messagesOut++;
-        entry.counters.bytesOut += data.length;
-      } else if (status === SendStatus.Backpressure) entry.counters.backpressure++;
-      return status;
+      return entry.counters.sent(entry.local.sendTo(listenerAddrOf(endpoint), data), data.length);
     } catch (cause) {
       if (cause instanceof MessageIoError) throw cause;
       return SendStatus.ResourceNotFound;

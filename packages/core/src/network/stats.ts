@@ -1,3 +1,4 @@
+import { SendStatus } from '../adapter/status.js';
 import type { ResourceId } from './resource-id.js';
 
 // Counters of what a node's network did, read with `handler.network().stats()`. One Counters
@@ -63,6 +64,15 @@ export class Counters {
   bytesOut = 0;
   refused = 0;
   backpressure = 0;
+
+  /** Counts what a send of `size` bytes was answered (`Sent`, or `Backpressure` from the adapter), and passes the answer on. */
+  sent(status: SendStatus, size: number): SendStatus {
+    if (status === SendStatus.Sent) {
+      this.messagesOut++;
+      this.bytesOut += size;
+    } else if (status === SendStatus.Backpressure) this.backpressure++;
+    return status;
+  }
 
   /** Adds `other`'s counts to these. */
   add(other: Counters): void {
