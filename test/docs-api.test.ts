@@ -16,6 +16,7 @@ const pages: Record<string, string> = {
   '@message-io/udp': '_message-io_udp.html',
   '@message-io/ws': '_message-io_ws.html',
   '@message-io/ipc': '_message-io_ipc.html',
+  '@message-io/nats': '_message-io_nats.html',
   'message-io': 'message-io.html',
   '@message-io/adapter-testkit': '_message-io_adapter-testkit.html',
   '@message-io/create-adapter': '_message-io_create-adapter.html',

@@ -145,7 +145,7 @@ beforeAll(async () => {
     consumers.push(consumer(pkg.replace('@message-io/', ''), ['@message-io/core', pkg]));
   }
   consumers.push(consumer('message-io', ['message-io']));
-  const typed = ['@message-io/core', '@message-io/tcp', '@message-io/udp', '@message-io/ws', '@message-io/ipc', 'message-io'];
+  const typed = ['@message-io/core', '@message-io/tcp', '@message-io/udp', '@message-io/ws', '@message-io/ipc', '@message-io/nats', 'message-io'];
   for (const mode of ['nodenext', 'bundler'] as const) {
     const c = consumer(`types-${mode}`, typed, { '@types/node': '^20.19.0' });
     copyFileSync(join(fixtures, 'types.ts'), join(c.dir, 'index.ts'));
@@ -176,7 +176,7 @@ describe('consumers installed from the tarballs, outside the workspace', () => {
         expect(realpathSync(real).startsWith(root)).toBe(false);
       }
       // Only what was asked for and what it needs is there: a transport consumer has no other transport.
-      const bundle = ['@message-io/core', '@message-io/tcp', '@message-io/udp', '@message-io/ws', '@message-io/ipc', 'message-io'];
+      const bundle = ['@message-io/core', '@message-io/tcp', '@message-io/udp', '@message-io/ws', '@message-io/ipc', '@message-io/nats', 'message-io'];
       const asked = c.name.startsWith('types-') || c.name === 'message-io' ? bundle : Object.keys(c.dependencies).filter((d) => tarballs.has(d));
       const expected = withOurDependencies(asked);
       expect(ours.map((p) => p.name).sort(), c.name).toEqual([...expected].sort());
@@ -210,7 +210,7 @@ describe('consumers installed from the tarballs, outside the workspace', () => {
     await step(tsc, ['-p', 'tsconfig.json'], c.dir, 120_000);
     if (mode === 'nodenext') {
       const out = await step('node', ['dist/index.js'], c.dir, 20_000);
-      expect(out.trim()).toBe('typed 7 7 65507 26 1024 0');
+      expect(out.trim()).toBe('typed 9 9 65507 26 1024 0 workers');
     } else {
       expect(existsSync(join(c.dir, 'dist/index.js'))).toBe(true);
     }
@@ -263,7 +263,7 @@ describe('changesets', () => {
     expect(config.changelog).toBeTruthy();
     expect(config.privatePackages).toEqual({ version: false, tag: false });
     expect(config.___experimentalUnsafeOptions_WILL_CHANGE_IN_PATCH).toMatchObject({ onlyUpdatePeerDependentsWhenOutOfRange: true });
-    expect(adapters).toEqual(expect.arrayContaining(['@message-io/tcp', '@message-io/udp', '@message-io/ws', '@message-io/ipc']));
+    expect(adapters).toEqual(expect.arrayContaining(['@message-io/tcp', '@message-io/udp', '@message-io/ws', '@message-io/ipc', '@message-io/nats']));
   });
 
   it('the pending changesets release no package as a major, and no private workspace', async () => {

@@ -191,7 +191,7 @@ function emptyProject(name: string): string {
 
 describe.skipIf(skipReason !== undefined)('the release path against a local npm registry (Verdaccio)', () => {
   it('publishes every publishable package with changeset publish', async () => {
-    const names = ['@message-io/core', '@message-io/node-net', '@message-io/tcp', '@message-io/udp', '@message-io/ws', '@message-io/ipc'];
+    const names = ['@message-io/core', '@message-io/node-net', '@message-io/tcp', '@message-io/udp', '@message-io/ws', '@message-io/ipc', '@message-io/nats'];
     for (const name of [...names, '@message-io/adapter-testkit', '@message-io/create-adapter', 'message-io']) {
       expect(publishedVersions[name], `${name} published`).toMatch(/^\d+\.\d+\.\d+/);
       const response = await fetch(`${registry}${name.replace('/', '%2f')}`);

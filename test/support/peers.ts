@@ -1,5 +1,5 @@
 // Programs that some tests drive as peers and that npm does not install: socat, nc, Python (with or
-// without its websockets package), Chromium, openssl and ss. Outside CI a test that needs a missing
+// without its websockets package), Chromium, openssl, ss and nats-server. Outside CI a test that needs a missing
 // peer is skipped with a printed reason; in CI (`CI` set, as `.ci/run` does) it runs, and
 // `requirePeers` fails it with a message that names the peer and the Debian package to install.
 import { accessSync, constants, existsSync } from 'node:fs';
@@ -11,6 +11,9 @@ export const PYTHON: string = existsSync('/usr/bin/python3') ? '/usr/bin/python3
 
 /** Where Debian's `chromium` package puts the browser; `CHROMIUM_PATH` overrides it. */
 export const CHROMIUM: string = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Debian's NATS server (in /usr/sbin, often not on a user's PATH); `NATS_SERVER_PATH` overrides it. */
+export const NATS_SERVER: string = process.env.NATS_SERVER_PATH ?? (existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server');
 
 /** A program a test drives: how to find it, and the Debian package that provides it. */
 interface PeerInfo {
@@ -47,6 +50,7 @@ const PEERS = {
   chromium: { debian: 'chromium', present: () => existsSync(CHROMIUM) },
   openssl: { debian: 'openssl', present: () => runs('openssl', ['version']) },
   ss: { debian: 'iproute2', present: () => onPath('ss') },
+  'nats-server': { debian: 'nats-server', present: () => runs(NATS_SERVER, ['--version']) },
 } satisfies Record<string, PeerInfo>;
 
 /** The name of a peer program: `nc` is OpenBSD netcat, `python3-websockets` is Debian's Python with its websockets package. */

@@ -106,6 +106,23 @@ describe('Endpoint.fromListener', () => {
     expect(errorOf(() => Endpoint.fromListener(listener, '127.0.0.1:01x'))).toBeInstanceOf(InvalidAddressError);
   });
 
+  it('takes URLs (a broker reply subject): one object per canonical URL, asked for as a string or { url }', () => {
+    const listener = new ResourceId(0, 'local', 11);
+    const a = Endpoint.fromListener(listener, { url: 'nats://127.0.0.1:4222/_INBOX.abc' });
+    expect(a.addr).toBe('nats://127.0.0.1:4222/_INBOX.abc');
+    expect(Endpoint.fromListener(listener, 'nats://127.0.0.1:4222/_INBOX.abc')).toBe(a);
+    expect(Endpoint.fromListener(listener, { url: 'nats://127.0.0.1:4222/_INBOX.abc' })).toBe(a);
+    // Not canonical (upper-case scheme): parsed, then the same endpoint.
+    expect(Endpoint.fromListener(listener, 'NATS://127.0.0.1:4222/_INBOX.abc')).toBe(a);
+    expect(Endpoint.fromListener(listener, { url: 'nats://127.0.0.1:4222/_INBOX.abd' })).not.toBe(a);
+    // A socket address after a URL, and a URL after a socket address, are told apart.
+    const socket = Endpoint.fromListener(listener, { host: '127.0.0.1', port: 4222 });
+    expect(Endpoint.fromListener(listener, { url: 'nats://127.0.0.1:4222/_INBOX.abc' })).toBe(a);
+    expect(Endpoint.fromListener(listener, { host: '127.0.0.1', port: 4222 })).toBe(socket);
+    expect(errorOf(() => Endpoint.fromListener(listener, { url: 'nats://[zz' }))).toBeInstanceOf(InvalidAddressError);
+    expect(errorOf(() => Endpoint.fromListener(listener, { url: 5 } as never))).toBeInstanceOf(InvalidAddressError);
+  });
+
   it('prints as the resource id and the address', () => {
     const endpoint = Endpoint.fromListener(new ResourceId(2, 'local', 9), '[::1]:80');
     expect(endpoint.toString()).toBe('[2.L.9] [::1]:80');

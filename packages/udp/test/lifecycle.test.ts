@@ -150,6 +150,10 @@ describe('IP-01 IPv6 parity', () => {
       const v4 = await node.handler.network().listen(Udp, '127.0.0.1:0');
       expect(thrown(() => node.handler.network().send(Endpoint.fromListener(v6.id, v4.addr), Uint8Array.of(1)))).toBeInstanceOf(InvalidAddressError);
       expect(thrown(() => node.handler.network().send(Endpoint.fromListener(v4.id, v6.addr), Uint8Array.of(1)))).toBeInstanceOf(InvalidAddressError);
+      // A URL (a broker's reply address) is no address for a Udp listener: refused by the core.
+      expect(thrown(() => node.handler.network().send(Endpoint.fromListener(v4.id, 'nats://127.0.0.1:4222/x'), Uint8Array.of(1)))).toBeInstanceOf(
+        InvalidAddressError,
+      );
     },
     T,
   );

@@ -34,7 +34,7 @@
  * here is Node-specific; helpers for adapters on Node's sockets are in `@message-io/node-net`.
  */
 import type { PeerCertificate } from './peer-certificate.js';
-import type { RemoteAddr, SocketAddr } from './address.js';
+import type { RemoteAddr } from './address.js';
 import type { PendingStatus, SendStatus } from './status.js';
 
 /** Why the core asks about a pending connection: data arrived, or the socket can be written. */
@@ -261,11 +261,14 @@ export interface Acceptor {
   remote(remote: Remote, addr: RemoteAddr): void;
   /**
    * A datagram arrived from `addr` (connectionless transports). The core emits a `message` from
-   * `Endpoint.fromListener(listenerId, addr)`. `data` only needs to stay valid during the call.
+   * `Endpoint.fromListener(listenerId, addr)`. `addr` is the sender's socket address, or a URL
+   * naming where answers go, for transports whose senders have no socket address of their own (a
+   * broker's reply subject); give a URL as `new URL().href` writes it, of a scheme the transport
+   * lists in `urlSchemes`. `data` only needs to stay valid during the call.
    * While the node's consumer is over its `maxStoredBytes`, the core drops datagrams (as a full
    * socket buffer would) rather than store them.
    */
-  data(addr: SocketAddr, data: Uint8Array): void;
+  data(addr: RemoteAddr, data: Uint8Array): void;
   /**
    * A connection or handshake was turned away before it could be handed to `remote`: by a limit,
    * a path, the `authenticate` hook, a failed TLS handshake, a timeout. Call it once per refused
@@ -292,10 +295,13 @@ export interface Local {
 
   /**
    * Optional. Called by the core when the user sends through `Endpoint.fromListener(id, addr)`.
-   * Send one datagram to `addr` and return a status. Without it, such a send throws
-   * `InvalidArgumentError` (the Rust version panics).
+   * Send one datagram to `addr` and return a status. `addr` is a socket address, or a URL of a
+   * scheme the transport lists in `urlSchemes` (the core refuses other URLs); throw
+   * `InvalidAddressError` for a kind of address you do not send to. The same duties as
+   * `Remote.send`: copy what you do not hand to the system at once, never block. Without it,
+   * such a send throws `InvalidArgumentError` (the Rust version panics).
    */
-  sendTo?(addr: SocketAddr, data: Uint8Array): SendStatus;
+  sendTo?(addr: RemoteAddr, data: Uint8Array): SendStatus;
 
   /**
    * Called by the core exactly once: on `remove()` or `stop()`, or after `watch.closed`. Stop

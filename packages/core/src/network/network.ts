@@ -42,6 +42,8 @@ interface LocalEntry {
   /** Its transport's name and bound address, for `stats()`. */
   readonly transport: string;
   readonly addr: string;
+  /** Its transport's `urlSchemes`: the URLs it may send to from the listener. */
+  readonly urlSchemes: readonly string[] | undefined;
 }
 
 /** What `listen` resolves with: the listener's id and the address actually bound. */
@@ -232,6 +234,7 @@ export class NetworkController {
       counters: new Counters(),
       transport: transport.name,
       addr: addrBound,
+      urlSchemes: transport.urlSchemes,
     };
     this.retireListeners();
     this.resources.set(id.id, entry);
@@ -424,8 +427,12 @@ export class NetworkController {
     if (entry.local.sendTo === undefined) {
       throw new InvalidArgumentError('this transport cannot send from a listener; send through a connection');
     }
+    const addr = listenerAddrOf(endpoint);
+    if (isUrlAddr(addr) && entry.urlSchemes?.includes(new URL(addr.url).protocol.slice(0, -1)) !== true) {
+      throw new InvalidAddressError(`a ${entry.transport} listener cannot send to ${addr.url}`);
+    }
     try {
-      return entry.counters.sent(entry.local.sendTo(listenerAddrOf(endpoint), data), data.length);
+      return entry.counters.sent(entry.local.sendTo(addr, data), data.length);
     } catch (cause) {
       if (cause instanceof MessageIoError) throw cause;
       return SendStatus.ResourceNotFound;

@@ -1,0 +1,122 @@
+import {
+  ConnectError,
+  InvalidAddressError,
+  SendStatus,
+  isUrlAddr,
+  type Acceptor,
+  type Local,
+  type LocalWatch,
+  type RemoteAddr,
+} from '@message-io/core/adapter';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import { checkSubject, subjectOf, subjectUrl, type NatsTarget } from './address.js';
+import { isStatusNotice, watchStatus, type Client } from './client.js';
+import { pendingBytes } from './nats-internals.js';
+import { closeClient } from './remote.js';
+
+/** Messages kept between the subscription and the core's `accept` (a few microtasks): past it, dropped. */
+const EARLY_LIMIT = 1_024;
+
+/**
+ * A subscription to one subject (with a queue group, when given). Each message is handed to the
+ * core as a datagram from its reply subject, `nats://host:port/<reply>`, so that sending to that
+ * endpoint answers its sender; a message published with no reply subject comes from
+ * `nats://host:port/` (the server), where sends answer `ResourceNotFound`.
+ */
+export class NatsLocal implements Local {
+  private acceptor: Acceptor | undefined;
+  private early: Msg[] | undefined = [];
+  private readonly subscription: Subscription;
+  private away = false;
+  private closed = false;
+
+  constructor(
+    private readonly client: Client,
+    private readonly target: NatsTarget,
+    queue: string | undefined,
+    private readonly maxBufferedBytes: number,
+    private readonly linger: number,
+  ) {
+    this.subscription = client.nc.subscribe(target.subject, {
+      queue,
+      callback: (error, msg) => {
+        if (error !== null || this.closed || isStatusNotice(msg)) return;
+        const acceptor = this.acceptor;
+        if (acceptor !== undefined) this.hand(acceptor, msg);
+        else if (this.early !== undefined && this.early.length < EARLY_LIMIT) this.early.push(msg);
+      },
+    });
+  }
+
+  /** The connection this listener uses. */
+  get nc(): NatsConnection {
+    return this.client.nc;
+  }
+
+  /**
+   * #6. Called by the core once, right after `listen` resolved. The client gave up on the server
+   * (or the application closed its connection): the listener is gone.
+   */
+  source(watch: LocalWatch): void {
+    watchStatus(
+      this.client.nc,
+      () => {
+        this.away = true;
+      },
+      () => {
+        this.away = false;
+      },
+    );
+    void this.client.nc.closed().then((error) => {
+      if (this.closed) return;
+      const why = error instanceof Error ? `: ${error.message}` : '';
+      watch.closed(new ConnectError(`the connection to the NATS server ${this.target.server} closed${why}`, { cause: error ?? undefined }));
+    });
+  }
+
+  /** #8. Called by the core once: from now on every message goes to `acceptor.data`, first those that came before. */
+  accept(acceptor: Acceptor): void {
+    this.acceptor = acceptor;
+    const early = this.early ?? [];
+    this.early = undefined;
+    for (const msg of early) this.hand(acceptor, msg);
+  }
+
+  /**
+   * Publishes a copy of `data` to the subject that `addr` names on this server: a message's reply
+   * subject, to answer it. `ResourceNotAvailable` while the client is away from the server,
+   * `Backpressure` while it holds `maxBufferedBytes` unsent, `MaxPacketSizeExceeded` over the
+   * server's `max_payload`, `ResourceNotFound` for the server's own address (a message that had no
+   * reply subject) or after the listener closed.
+   * @throws InvalidAddressError for a socket address, an address of another server, or a wildcard subject.
+   */
+  sendTo(addr: RemoteAddr, data: Uint8Array): SendStatus {
+    if (!isUrlAddr(addr)) throw new InvalidAddressError(`a Nats listener sends to nats:// URLs, not ${addr.host}:${addr.port}`);
+    const subject = subjectOf(this.target.base, addr.url);
+    if (subject === undefined) throw new InvalidAddressError(`${addr.url} is not an address on this listener's server (${this.target.base})`);
+    if (subject === '') return SendStatus.ResourceNotFound;
+    const nc = this.client.nc;
+    if (this.closed || nc.isClosed()) return SendStatus.ResourceNotFound;
+    if (this.away) return SendStatus.ResourceNotAvailable;
+    checkSubject(subject, false, addr.url);
+    if (data.length > (nc.info?.max_payload ?? Infinity)) return SendStatus.MaxPacketSizeExceeded;
+    if (pendingBytes(nc) >= this.maxBufferedBytes) return SendStatus.Backpressure;
+    nc.publish(subject, data.slice());
+    return SendStatus.Sent;
+  }
+
+  /** Called by the core once: unsubscribes, and closes the connection when message-io opened it. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.early = undefined;
+    if (this.client.nc.isClosed()) return;
+    this.subscription.unsubscribe();
+    if (this.client.owned) closeClient(this.client.nc, this.linger);
+  }
+
+  private hand(acceptor: Acceptor, msg: Msg): void {
+    const reply = msg.reply;
+    acceptor.data({ url: reply === undefined || reply === '' ? this.target.base : subjectUrl(this.target.base, reply) }, msg.data);
+  }
+}
