@@ -11,7 +11,7 @@ import {
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { checkSubject, subjectOf, subjectUrl, type NatsTarget } from './address.js';
 import { isStatusNotice, watchStatus, type Client } from './client.js';
-import { pendingBytes } from './nats-internals.js';
+import { pendingBytes, replyBytes } from './nats-internals.js';
 import { closeClient } from './remote.js';
 
 /** Messages kept between the subscription and the core's `accept` (a few microtasks): past it, dropped. */
@@ -29,6 +29,9 @@ export class NatsLocal implements Local {
   private readonly subscription: Subscription;
   private away = false;
   private closed = false;
+  /** The reply subject's bytes of the last message, and its address. */
+  private lastReply: Uint8Array | undefined;
+  private lastAddr: { readonly url: string } | undefined;
 
   constructor(
     private readonly client: Client,
@@ -115,8 +118,30 @@ export class NatsLocal implements Local {
     if (this.client.owned) closeClient(this.client.nc, this.linger);
   }
 
+  /**
+   * Hands one message to the core, from its reply subject's address. Messages from one sender come
+   * in runs: when the reply subject's bytes are the last sender's, the last address (the same
+   * object, its text already hashed by the core's lookup) is given again, without decoding.
+   */
   private hand(acceptor: Acceptor, msg: Msg): void {
+    const raw = replyBytes(msg);
+    const last = this.lastReply;
+    if (raw !== undefined && last !== undefined && sameBytes(raw, last)) {
+      acceptor.data(this.lastAddr!, msg.data);
+      return;
+    }
     const reply = msg.reply;
-    acceptor.data({ url: reply === undefined || reply === '' ? this.target.base : subjectUrl(this.target.base, reply) }, msg.data);
+    const addr = { url: reply === undefined || reply === '' ? this.target.base : subjectUrl(this.target.base, reply) };
+    // A copy: the bytes may be a view of the client's read buffer.
+    this.lastReply = raw?.slice();
+    this.lastAddr = addr;
+    acceptor.data(addr, msg.data);
   }
+}
+
+/** True when `a` and `b` hold the same bytes. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

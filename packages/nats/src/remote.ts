@@ -19,6 +19,8 @@ export class NatsRemote implements Remote {
   private client: Client | undefined;
   private subscription: Subscription | undefined;
   private readonly inbox = createInbox();
+  /** The options of every publish: the inbox as reply subject (the client reads them, never keeps them). */
+  private readonly publishOptions = { reply: this.inbox };
   private ready = false;
   /** The client lost the server and is trying again: sends answer `ResourceNotAvailable`. */
   private away = false;
@@ -63,7 +65,7 @@ export class NatsRemote implements Remote {
     const nc = this.client?.nc;
     if (nc === undefined || this.away || nc.isClosed()) return SendStatus.ResourceNotAvailable;
     if (data.length > (nc.info?.max_payload ?? this.maxPayload)) return SendStatus.MaxPacketSizeExceeded;
-    nc.publish(this.target.subject, data.slice(), { reply: this.inbox });
+    nc.publish(this.target.subject, data.slice(), this.publishOptions);
     if (pendingBytes(nc) >= this.context.maxBufferedBytes) this.watchDrain(nc);
     return SendStatus.Sent;
   }
