@@ -1,4 +1,4 @@
-import { connect, type Msg, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
+import { connect, type Msg, type NatsConnection, type NodeConnectionOptions, type Status } from '@nats-io/transport-node';
 import type { NatsTarget } from './address.js';
 import type { ClientSettings } from './options.js';
 
@@ -31,21 +31,42 @@ export async function openClient(target: NatsTarget, settings: ClientSettings): 
   return { nc: await connect(options), owned: true };
 }
 
+/** What {@link watchClient} tells about a client's link to the server. */
+export interface ClientEvents {
+  /** The client lost the server and tries again by itself. */
+  down(): void;
+  /** The client is back. */
+  up(): void;
+  /** The client closed for good (it gave up, or its owner closed it), with the reason if any. */
+  closed(error: Error | undefined): void;
+}
+
 /**
- * Follows the client's link to the server: `down` when it is lost (the client tries again by
- * itself), `up` when it is back. Ends with the connection.
+ * Follows a client's link to the server through its status iterator, until the client closes or
+ * the returned function is called (a removed resource on the application's shared connection
+ * must leave nothing behind on it).
  */
-export function watchStatus(nc: NatsConnection, down: () => void, up: () => void): void {
+export function watchClient(nc: NatsConnection, events: ClientEvents): () => void {
+  const statuses = nc.status() as AsyncIterable<Status> & { stop?(): void };
+  let stopped = false;
   void (async () => {
     try {
-      for await (const status of nc.status()) {
-        if (status.type === 'disconnect') down();
-        else if (status.type === 'reconnect') up();
+      for await (const status of statuses) {
+        if (stopped) return;
+        if (status.type === 'disconnect') events.down();
+        else if (status.type === 'reconnect') events.up();
       }
     } catch {
-      // The iterator ends with the connection; nothing to report here (closed() does).
+      // The iterator ends with the client; what ended it is asked below.
     }
+    if (stopped) return;
+    const error = await nc.closed();
+    if (!stopped) events.closed(error instanceof Error ? error : undefined);
   })();
+  return () => {
+    stopped = true;
+    statuses.stop?.();
+  };
 }
 
 /**

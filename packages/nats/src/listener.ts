@@ -10,7 +10,7 @@ import {
 } from '@message-io/core/adapter';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { checkSubject, subjectOf, subjectUrl, type NatsTarget } from './address.js';
-import { isStatusNotice, watchStatus, type Client } from './client.js';
+import { isStatusNotice, watchClient, type Client } from './client.js';
 import { pendingBytes, replyBytes } from './nats-internals.js';
 import { closeClient } from './remote.js';
 
@@ -32,6 +32,11 @@ export class NatsLocal implements Local {
   /** The reply subject's bytes of the last message, and its address. */
   private lastReply: Uint8Array | undefined;
   private lastAddr: { readonly url: string } | undefined;
+  /** Stops following the client (see `watchClient`). */
+  private unwatch: (() => void) | undefined;
+  /** The address last sent to from this listener, and its subject, checked. */
+  private lastSentUrl = '';
+  private lastSentSubject = '';
 
   constructor(
     private readonly client: Client,
@@ -61,19 +66,18 @@ export class NatsLocal implements Local {
    * (or the application closed its connection): the listener is gone.
    */
   source(watch: LocalWatch): void {
-    watchStatus(
-      this.client.nc,
-      () => {
+    this.unwatch = watchClient(this.client.nc, {
+      down: () => {
         this.away = true;
       },
-      () => {
+      up: () => {
         this.away = false;
       },
-    );
-    void this.client.nc.closed().then((error) => {
-      if (this.closed) return;
-      const why = error instanceof Error ? `: ${error.message}` : '';
-      watch.closed(new ConnectError(`the connection to the NATS server ${this.target.server} closed${why}`, { cause: error ?? undefined }));
+      closed: (error) => {
+        if (this.closed) return;
+        const why = error === undefined ? '' : `: ${error.message}`;
+        watch.closed(new ConnectError(`the connection to the NATS server ${this.target.server} closed${why}`, { cause: error }));
+      },
     });
   }
 
@@ -95,13 +99,12 @@ export class NatsLocal implements Local {
    */
   sendTo(addr: RemoteAddr, data: Uint8Array): SendStatus {
     if (!isUrlAddr(addr)) throw new InvalidAddressError(`a Nats listener sends to nats:// URLs, not ${addr.host}:${addr.port}`);
-    const subject = subjectOf(this.target.base, addr.url);
-    if (subject === undefined) throw new InvalidAddressError(`${addr.url} is not an address on this listener's server (${this.target.base})`);
+    // Answers go to one sender in runs: its subject, found and checked once.
+    const subject = addr.url === this.lastSentUrl ? this.lastSentSubject : this.subjectToSend(addr.url);
     if (subject === '') return SendStatus.ResourceNotFound;
     const nc = this.client.nc;
     if (this.closed || nc.isClosed()) return SendStatus.ResourceNotFound;
     if (this.away) return SendStatus.ResourceNotAvailable;
-    checkSubject(subject, false, addr.url);
     if (data.length > (nc.info?.max_payload ?? Infinity)) return SendStatus.MaxPacketSizeExceeded;
     if (pendingBytes(nc) >= this.maxBufferedBytes) return SendStatus.Backpressure;
     nc.publish(subject, data.slice());
@@ -113,6 +116,7 @@ export class NatsLocal implements Local {
     if (this.closed) return;
     this.closed = true;
     this.early = undefined;
+    this.unwatch?.();
     if (this.client.nc.isClosed()) return;
     this.subscription.unsubscribe();
     if (this.client.owned) closeClient(this.client.nc, this.linger);
@@ -123,6 +127,16 @@ export class NatsLocal implements Local {
    * in runs: when the reply subject's bytes are the last sender's, the last address (the same
    * object, its text already hashed by the core's lookup) is given again, without decoding.
    */
+  /** The subject `url` names on this server, checked ('' for the server's own address). @throws InvalidAddressError */
+  private subjectToSend(url: string): string {
+    const subject = subjectOf(this.target.base, url);
+    if (subject === undefined) throw new InvalidAddressError(`${url} is not an address on this listener's server (${this.target.base})`);
+    if (subject !== '') checkSubject(subject, false, url);
+    this.lastSentUrl = url;
+    this.lastSentSubject = subject;
+    return subject;
+  }
+
   private hand(acceptor: Acceptor, msg: Msg): void {
     const raw = replyBytes(msg);
     const last = this.lastReply;

@@ -1,7 +1,7 @@
 import { ConnectError, PendingStatus, SendStatus, type Remote, type RemoteContext, type RemoteWatch } from '@message-io/core/adapter';
 import { createInbox, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { NatsTarget } from './address.js';
-import { isStatusNotice, openClient, watchStatus, type Client } from './client.js';
+import { isStatusNotice, openClient, watchClient, type Client } from './client.js';
 import { pendingBytes } from './nats-internals.js';
 import type { ClientSettings } from './options.js';
 
@@ -28,6 +28,8 @@ export class NatsRemote implements Remote {
   private paused = false;
   private closing = false;
   private drainTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Stops following the client (see `watchClient`). */
+  private unwatch: (() => void) | undefined;
   private readonly maxPayload: number;
 
   constructor(
@@ -104,6 +106,7 @@ export class NatsRemote implements Remote {
     clearTimeout(this.drainTimer);
     const client = this.client;
     if (client === undefined) return; // still opening: `open` closes it when it arrives
+    this.unwatch?.();
     this.subscription?.unsubscribe();
     if (client.owned) closeClient(client.nc, this.context.linger);
   }
@@ -128,20 +131,18 @@ export class NatsRemote implements Remote {
         this.watch?.received(msg.data);
       },
     });
-    watchStatus(
-      nc,
-      () => {
+    this.unwatch = watchClient(nc, {
+      down: () => {
         this.away = true;
       },
-      () => {
+      up: () => {
         this.away = false;
         if (!this.closing) this.watch?.notify('writable');
       },
-    );
-    void nc.closed().then((error) => {
-      if (this.closing) return;
-      const why = error instanceof Error ? `: ${error.message}` : '';
-      this.fail(new ConnectError(`the connection to the NATS server ${this.target.server} closed${why}`, { cause: error ?? undefined }));
+      closed: (error) => {
+        const why = error === undefined ? '' : `: ${error.message}`;
+        this.fail(new ConnectError(`the connection to the NATS server ${this.target.server} closed${why}`, { cause: error }));
+      },
     });
     try {
       await nc.flush();

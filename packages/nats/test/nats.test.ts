@@ -1,8 +1,18 @@
 // Nats on a real nats-server: addresses and options, request and reply, queue groups, the
 // server's max_payload, backpressure, a server restart during traffic, a client that gives up, a
-// plain NATS client as the peer, and the application's own connection.
+// plain NATS client as the peer, the application's own connection, and a consumer that falls behind.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ConnectError, InvalidAddressError, InvalidOptionError, ListenError, SendStatus, type Endpoint, type NodeEvent, type NetEvent } from '@message-io/core';
+import {
+  ConnectError,
+  InvalidAddressError,
+  InvalidOptionError,
+  ListenError,
+  SendStatus,
+  split,
+  type Endpoint,
+  type NodeEvent,
+  type NetEvent,
+} from '@message-io/core';
 import { sleep, testNode, text, until, utf8, type OnEvent, type TestNode } from '@message-io/adapter-testkit';
 import { Nats } from '@message-io/nats';
 import { connect } from '@nats-io/transport-node';
@@ -54,6 +64,9 @@ describe('Nats addresses and options (no server needed)', () => {
     expect(thrown(() => net.connect(Nats, 'nats://127.0.0.1:4222/a', { tls: 'yes' } as never))).toBeInstanceOf(InvalidOptionError);
     expect(thrown(() => net.connect(Nats, 'nats://127.0.0.1:4222/a', { connection: {} } as never))).toBeInstanceOf(InvalidOptionError);
     expect(thrown(() => net.connect(Nats, 'nats://127.0.0.1:4222/a', { queue: 'q' } as never))).toBeInstanceOf(InvalidOptionError);
+    // The client reconnects by itself, and a broker has no connections to count.
+    expect(thrown(() => net.connect(Nats, 'nats://127.0.0.1:4222/a', { reconnect: true } as never))).toBeInstanceOf(InvalidOptionError);
+    await expect(net.listen(Nats, 'nats://127.0.0.1:4222/a', { maxConnections: 5 } as never)).rejects.toBeInstanceOf(InvalidOptionError);
     await expect(net.listen(Nats, 'nats://127.0.0.1:4222/a.>.b')).rejects.toBeInstanceOf(InvalidAddressError);
     await expect(net.listen(Nats, 'nats://127.0.0.1:4222/a', { queue: 'two words' })).rejects.toBeInstanceOf(InvalidOptionError);
     await expect(net.listen(Nats, '127.0.0.1:4222')).rejects.toBeInstanceOf(InvalidAddressError);
@@ -155,6 +168,55 @@ describe.skipIf(skipWithout('nats-server'))('Nats on a nats-server', () => {
       await client.waitFor((e) => e.type === 'message');
       await sleep(100);
       expect(texts(client.events)).toEqual(['now']);
+    },
+    T,
+  );
+
+  it(
+    'a consumer that falls behind: what arrives past maxStoredBytes is dropped, on a listener and on an endpoint, and what is kept is whole',
+    async () => {
+      const KiB = 1024;
+      const addr = subject();
+      // A node whose callback has not started: every event is stored, up to 64 KiB.
+      const [handler, listener] = split({ maxStoredBytes: 64 * KiB });
+      const net = handler.network();
+      try {
+        await net.listen(Nats, addr);
+        const sender = node();
+        const endpoint = await sender.handler.network().connectAndWait(Nats, addr);
+        const message = new Uint8Array(KiB);
+        for (let i = 0; i < 1_000; i++) {
+          message.fill(i % 251);
+          sender.handler.network().send(endpoint, message);
+          if (i % 100 === 99) await sleep(1);
+        }
+        await sleep(300);
+        // The other way: a slow endpoint, flooded by a listener's answers.
+        const answers = await net.connectAndWait(Nats, server.url(`test.answers.${subjects}`));
+        const answerer = node((event, h) => {
+          if (event.type === 'message') for (let i = 0; i < 1_000; i++) h.network().send(event.endpoint, message);
+        });
+        await answerer.handler.network().listen(Nats, server.url(`test.answers.${subjects}`));
+        net.send(answers, utf8('flood me'));
+        await sleep(300);
+        let atListener = 0;
+        let atEndpoint = 0;
+        const done = listener.forEach((event) => {
+          if (event.type !== 'message') return;
+          expect(event.data.every((b) => b === event.data[0])).toBe(true);
+          if (event.endpoint === answers) atEndpoint++;
+          else atListener++;
+        });
+        await sleep(300);
+        handler.stop();
+        await done;
+        // Bounded by the 64 KiB of stored events (about 64 messages of 1 KiB each, give or take the events around them).
+        expect(atListener).toBeGreaterThan(0);
+        expect(atListener).toBeLessThan(200);
+        expect(atEndpoint).toBeLessThan(200);
+      } finally {
+        handler.stop();
+      }
     },
     T,
   );
