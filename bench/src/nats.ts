@@ -288,9 +288,8 @@ async function orchestrate(): Promise<void> {
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );
-  console.log(
-    '\n| job | message-io FramedTcp, direct | message-io Nats, through nats-server | NATS client alone | NATS client alone, with a reply subject |\n|---|---|---|---|---|',
-  );
+  const columns = ['message-io FramedTcp, direct', 'message-io Nats, through nats-server', 'NATS client alone', 'NATS client alone, with a reply subject'];
+  console.log(`\n| job | ${columns.join(' | ')} |\n|---|${columns.map(() => '---|').join('')}`);
   for (const job of ['latency', 'rate'] as const) {
     // The latency of the plain client always uses a reply subject: one column is enough.
     const shown = job === 'latency' ? CONTENDERS.filter((c) => c !== 'nats-client-reply') : CONTENDERS;
