@@ -2,7 +2,7 @@ import { ConnectError, PendingStatus, SendStatus, type Remote, type RemoteContex
 import { createInbox, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { NatsTarget } from './address.js';
 import { isStatusNotice, openClient, watchClient, type Client } from './client.js';
-import { pendingBytes } from './nats-internals.js';
+import { Publisher, pendingBytes } from './nats-internals.js';
 import type { ClientSettings } from './options.js';
 
 /** How often a connection over its `maxBufferedBytes` looks again whether the client wrote enough. */
@@ -19,8 +19,8 @@ export class NatsRemote implements Remote {
   private client: Client | undefined;
   private subscription: Subscription | undefined;
   private readonly inbox = createInbox();
-  /** The options of every publish: the inbox as reply subject (the client reads them, never keeps them). */
-  private readonly publishOptions = { reply: this.inbox };
+  /** Publishes to the subject with the inbox as reply subject (made with the client). */
+  private publisher: Publisher | undefined;
   private ready = false;
   /** The client lost the server and is trying again: sends answer `ResourceNotAvailable`. */
   private away = false;
@@ -59,15 +59,15 @@ export class NatsRemote implements Remote {
 
   /**
    * #4. Publishes a copy of `data` to the subject, with the inbox as the reply subject. The client
-   * queues it and writes on a later microtask, so the copy is what lets the caller reuse its
-   * buffer. `ResourceNotAvailable` while the client is away from the server (nothing is queued);
+   * queues it and writes on a later microtask, so the copy (see `Publisher`) is what lets the
+   * caller reuse its buffer. `ResourceNotAvailable` while the client is away from the server (nothing is queued);
    * `MaxPacketSizeExceeded` over the server's `max_payload`.
    */
   send(data: Uint8Array): SendStatus {
     const nc = this.client?.nc;
     if (nc === undefined || this.away || nc.isClosed()) return SendStatus.ResourceNotAvailable;
     if (data.length > (nc.info?.max_payload ?? this.maxPayload)) return SendStatus.MaxPacketSizeExceeded;
-    nc.publish(this.target.subject, data.slice(), this.publishOptions);
+    this.publisher!.publish(data);
     if (pendingBytes(nc) >= this.context.maxBufferedBytes) this.watchDrain(nc);
     return SendStatus.Sent;
   }
@@ -125,6 +125,7 @@ export class NatsRemote implements Remote {
     }
     this.client = client;
     const { nc } = client;
+    this.publisher = new Publisher(nc, this.target.subject, this.inbox);
     this.subscription = nc.subscribe(this.inbox, {
       callback: (error, msg) => {
         if (error !== null || !this.receiving || this.paused || this.closing || isStatusNotice(msg)) return;

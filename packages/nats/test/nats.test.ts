@@ -222,6 +222,39 @@ describe.skipIf(skipWithout('nats-server'))('Nats on a nats-server', () => {
   );
 
   it(
+    "a client whose internals are not where this package reads them (another version): messages still go, as copies, through the client's publish",
+    async () => {
+      const real = await connect({ servers: `127.0.0.1:${server.port}` });
+      // The same connection, seen without its protocol handler: every method works, on the real client.
+      const hidden = new Proxy(real, {
+        get: (target, key) => {
+          if (key === 'protocol') return undefined;
+          const value = Reflect.get(target, key, target) as unknown;
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      try {
+        const addr = subject();
+        const worker = node(echo);
+        await worker.handler.network().listen(Nats, addr);
+        const client = node();
+        const net = client.handler.network();
+        const endpoint = await net.connectAndWait(Nats, addr, { connection: hidden });
+        const message = utf8('first');
+        expect(net.send(endpoint, message)).toBe(SendStatus.Sent);
+        message.set(utf8('XXXXX'));
+        expect(net.send(endpoint, utf8('second'))).toBe(SendStatus.Sent);
+        await client.waitCount((e) => e.type === 'message', 2);
+        expect(texts(client.events)).toEqual(['first', 'second']);
+        expect(net.bufferedBytes(endpoint)).toBe(0);
+      } finally {
+        await real.close();
+      }
+    },
+    T,
+  );
+
+  it(
     "the largest message is the server's max_payload: one byte more answers MaxPacketSizeExceeded",
     async () => {
       const addr = subject();
