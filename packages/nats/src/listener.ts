@@ -12,7 +12,7 @@ import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node'
 import { checkSubject, subjectOf, subjectUrl, type NatsTarget } from './address.js';
 import { isStatusNotice, watchClient, type Client } from './client.js';
 import { pendingBytes, replyBytes } from './nats-internals.js';
-import { closeClient } from './remote.js';
+import { closeClient, unsubscribe } from './remote.js';
 
 /** Messages kept between the subscription and the core's `accept` (a few microtasks): past it, dropped. */
 const EARLY_LIMIT = 1_024;
@@ -118,7 +118,7 @@ export class NatsLocal implements Local {
     this.early = undefined;
     this.unwatch?.();
     if (this.client.nc.isClosed()) return;
-    this.subscription.unsubscribe();
+    unsubscribe(this.subscription);
     if (this.client.owned) closeClient(this.client.nc, this.linger);
   }
 

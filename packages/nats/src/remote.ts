@@ -107,7 +107,7 @@ export class NatsRemote implements Remote {
     const client = this.client;
     if (client === undefined) return; // still opening: `open` closes it when it arrives
     this.unwatch?.();
-    this.subscription?.unsubscribe();
+    unsubscribe(this.subscription);
     if (client.owned) closeClient(client.nc, this.context.linger);
   }
 
@@ -170,6 +170,15 @@ export class NatsRemote implements Remote {
       else this.watch?.notify('writable');
     };
     this.drainTimer = setTimeout(look, DRAIN_POLL_MS);
+  }
+}
+
+/** Ends a subscription; never throws (a close must not), whatever state its client is in. */
+export function unsubscribe(subscription: Subscription | undefined): void {
+  try {
+    subscription?.unsubscribe();
+  } catch {
+    // The client is closed or closing: the subscription ends with it.
   }
 }
 
