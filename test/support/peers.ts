@@ -1,5 +1,5 @@
 // Programs that some tests drive as peers and that npm does not install: socat, nc, Python (with or
-// without its websockets package), Chromium, openssl, ss and nats-server. Outside CI a test that needs a missing
+// without its websockets package), Chromium, openssl, ss, nats-server, and `ip netns` (as root). Outside CI a test that needs a missing
 // peer is skipped with a printed reason; in CI (`CI` set, as `.ci/run` does) it runs, and
 // `requirePeers` fails it with a message that names the peer and the Debian package to install.
 import { accessSync, constants, existsSync } from 'node:fs';
@@ -42,6 +42,19 @@ function runs(command: string, args: string[]): boolean {
   return spawnSync(command, args, { stdio: 'ignore', timeout: 5000 }).status === 0;
 }
 
+/**
+ * True when this process may make network namespaces (root, and `ip` from iproute2): tried once
+ * with a namespace of its own, deleted at once. A test that needs one says "netns" missing
+ * otherwise, and is skipped outside CI.
+ */
+function canMakeNetns(): boolean {
+  if (process.getuid?.() !== 0 || !onPath('ip')) return false;
+  const name = `mio-probe-${process.pid}`;
+  if (!runs('ip', ['netns', 'add', name])) return false;
+  runs('ip', ['netns', 'del', name]);
+  return true;
+}
+
 const PEERS = {
   socat: { debian: 'socat', present: () => onPath('socat') },
   nc: { debian: 'netcat-openbsd', present: () => onPath('nc') },
@@ -51,6 +64,7 @@ const PEERS = {
   openssl: { debian: 'openssl', present: () => runs('openssl', ['version']) },
   ss: { debian: 'iproute2', present: () => onPath('ss') },
   'nats-server': { debian: 'nats-server', present: () => runs(NATS_SERVER, ['--version']) },
+  netns: { debian: 'iproute2', present: canMakeNetns },
 } satisfies Record<string, PeerInfo>;
 
 /** The name of a peer program: `nc` is OpenBSD netcat, `python3-websockets` is Debian's Python with its websockets package. */
@@ -80,7 +94,8 @@ export function missingPeers(...names: PeerName[]): PeerName[] {
 function howToInstall(missing: PeerName[]): string {
   const packages = [...new Set(missing.map((name) => PEERS[name].debian))];
   const what = missing.map((name) => `${name} (Debian package ${PEERS[name].debian})`).join(', ');
-  return `${what} not found; install with: sudo apt-get install -y ${packages.join(' ')}`;
+  const root = missing.includes('netns') ? ' (network namespaces also need root)' : '';
+  return `${what} not found${root}; install with: sudo apt-get install -y ${packages.join(' ')}`;
 }
 
 /**

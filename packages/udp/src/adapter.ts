@@ -15,16 +15,19 @@ import {
 import { ipFamily, isIPv4Multicast, isIPv6Multicast } from './limits.js';
 import { UdpLocal } from './listener.js';
 import { udpConnectKeys, udpListenKeys } from './option-keys.js';
-import { hasMulticastOptions, resolveSettings, resolveSourceAddress, type UdpConnectOptions, type UdpListenOptions, type UdpSettings } from './options.js';
+import { interfaceFor, resolveSettings, resolveSourceAddress, type UdpConnectOptions, type UdpListenOptions, type UdpSettings } from './options.js';
 import { UdpRemote } from './remote.js';
 import { bindSocket, closeSocket, configureSocket, openSocket, resolveHost, type ResolvedHost } from './socket.js';
 
-/** Refuses what no socket can do, before anything is opened. @throws InvalidAddressError, InvalidOptionError */
+/** Refuses what no socket can do, before anything is opened: a multicast interface of the other family. @throws InvalidOptionError */
 function checkAddress(host: string, settings: UdpSettings): void {
-  if (isIPv6Multicast(host)) throw new InvalidAddressError(`IPv6 multicast is not supported (${host}); use an IPv4 group`);
-  if (ipFamily(host) === 6 && hasMulticastOptions(settings)) {
-    throw new InvalidOptionError('the multicast options (multicastInterface, multicastTtl, multicastLoopback) apply to IPv4 only');
-  }
+  const family = ipFamily(host);
+  if (family !== 0) interfaceFor(settings, family);
+}
+
+/** The multicast group `address` is, if it is one (IPv4 or IPv6). */
+function groupOf(address: string): string | undefined {
+  return isIPv4Multicast(address) || isIPv6Multicast(address) ? address : undefined;
 }
 
 async function resolveListenHost(host: string, settings: UdpSettings): Promise<ResolvedHost> {
@@ -37,7 +40,7 @@ async function resolveListenHost(host: string, settings: UdpSettings): Promise<R
 
 /** Binds a listening socket, joins `group` if any, applies the sending options. */
 async function bindListener(target: ResolvedHost, port: number, settings: UdpSettings, report: (error: Error) => void): Promise<Socket> {
-  const group = isIPv4Multicast(target.address) ? target.address : undefined;
+  const group = groupOf(target.address);
   const socket = openSocket(target.family, settings, settings.reuseAddr ?? group !== undefined, report);
   try {
     await bindSocket(socket, target.address, port);
@@ -46,8 +49,8 @@ async function bindListener(target: ResolvedHost, port: number, settings: UdpSet
     throw new ListenError(`cannot listen on ${target.address}:${port}: ${(cause as Error).message}`, { cause });
   }
   try {
-    if (group !== undefined) socket.addMembership(group, settings.multicastInterface);
-    configureSocket(socket, settings);
+    if (group !== undefined) socket.addMembership(group, interfaceFor(settings, target.family));
+    configureSocket(socket, settings, target.family);
   } catch (cause) {
     closeSocket(socket);
     const what = group === undefined ? 'configure the socket' : `join ${group} on ${settings.multicastInterface ?? 'the default interface'}`;
@@ -79,7 +82,7 @@ export const udpAdapter: Adapter<UdpConnectOptions, UdpListenOptions> = {
     checkAddress(target.address, settings);
     let local: UdpLocal | undefined;
     const socket = await bindListener(target, addr.port, settings, (error) => local?.report(error));
-    const group = isIPv4Multicast(target.address) ? target.address : undefined;
+    const group = groupOf(target.address);
     local = new UdpLocal(socket, target.family, group, settings, context);
     const bound = socket.address();
     return { local, addr: { host: bound.address, port: bound.port } };

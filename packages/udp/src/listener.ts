@@ -1,7 +1,7 @@
 import type { Socket } from 'node:dgram';
 import { InvalidAddressError, SendStatus, type Acceptor, type Local, type LocalWatch, type RemoteContext, type SocketAddr } from '@message-io/core/adapter';
 import { ipFamily, payloadLimit } from './limits.js';
-import type { UdpSettings } from './options.js';
+import { interfaceFor, type UdpSettings } from './options.js';
 import { closeAfterFlush, queuedBytes } from './socket.js';
 
 /**
@@ -64,7 +64,7 @@ export class UdpLocal implements Local {
     this.socket.removeAllListeners('message');
     if (this.group !== undefined) {
       try {
-        this.socket.dropMembership(this.group, this.settings.multicastInterface);
+        this.socket.dropMembership(this.group, interfaceFor(this.settings, this.family));
       } catch (error) {
         this.report(error as Error);
       }

@@ -19,13 +19,14 @@ export interface UdpSocketOptions {
   /** `SO_BROADCAST`: allow sending to broadcast addresses. Default `false`. */
   broadcast?: boolean;
   /**
-   * IPv4 address of the interface for multicast: a listener joins its group there, and multicast
-   * leaves through it. Default: the system's choice (the default route's interface).
+   * The interface for multicast: a listener joins its group there, and multicast leaves through
+   * it. For IPv4, the interface's address (`'127.0.0.1'`); for IPv6, its name (`'eth0'`, or
+   * `'::%eth0'`). Default: the system's choice (the default route's interface).
    */
   multicastInterface?: string;
-  /** Hops a multicast datagram may travel (`IP_MULTICAST_TTL`), 0 to 255. Default 1 (the system's). */
+  /** Hops a multicast datagram may travel (`IP_MULTICAST_TTL`, `IPV6_MULTICAST_HOPS`), 0 to 255. Default 1 (the system's). */
   multicastTtl?: number;
-  /** Deliver our own multicast datagrams to the sockets of this host (`IP_MULTICAST_LOOP`). Default `true` (the system's). */
+  /** Deliver our own multicast datagrams to the sockets of this host (`IP_MULTICAST_LOOP`, `IPV6_MULTICAST_LOOP`). Default `true` (the system's). */
   multicastLoopback?: boolean;
   /** `SO_SNDBUF` in bytes (Linux doubles it and caps it at `net.core.wmem_max`). Default: the system's. */
   sendBufferSize?: number;
@@ -92,13 +93,37 @@ function optionalBoolean(options: object | undefined, key: string): boolean | un
   return optionReader.own(options, key) === undefined ? undefined : optionReader.boolean(options, key, false);
 }
 
+/** A network interface's name as Linux allows it: up to 15 characters, no slash, colon or white space. */
+const INTERFACE_NAME = /^[A-Za-z0-9_.@-]{1,15}$/;
+
 function multicastInterface(options: UdpSocketOptions | undefined): string | undefined {
   const value = optionReader.own(options, 'multicastInterface');
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || ipFamily(value) !== 4) {
-    throw new InvalidOptionError(`option multicastInterface must be the IPv4 address of an interface, such as '127.0.0.1', got ${String(value)}`);
+  const name = typeof value === 'string' && value.startsWith('::%') ? value.slice(3) : value;
+  if (typeof value !== 'string' || (ipFamily(value) !== 4 && !INTERFACE_NAME.test(name as string))) {
+    throw new InvalidOptionError(
+      `option multicastInterface must be an interface's IPv4 address (such as '127.0.0.1') or, for IPv6, its name (such as 'eth0'), got ${String(value)}`,
+    );
   }
   return value;
+}
+
+/**
+ * The multicast interface in the form a socket of `family` takes (`setMulticastInterface`,
+ * `addMembership`): an IPv4 address, or `::%<name>` for IPv6; `undefined` for the system's choice.
+ * @throws InvalidOptionError when the option is of the other family's form.
+ */
+export function interfaceFor(settings: UdpSettings, family: 4 | 6): string | undefined {
+  const value = settings.multicastInterface;
+  if (value === undefined) return undefined;
+  const isAddress = ipFamily(value) === 4;
+  if (family === 4 && !isAddress) {
+    throw new InvalidOptionError(`option multicastInterface: an IPv4 socket takes the interface's IPv4 address, not a name (${value})`);
+  }
+  if (family === 6 && isAddress) {
+    throw new InvalidOptionError(`option multicastInterface: an IPv6 socket takes the interface's name (such as 'eth0'), not an IPv4 address (${value})`);
+  }
+  return family === 4 || value.startsWith('::%') ? value : `::%${value}`;
 }
 
 /** Validates the options of a Udp socket. @throws InvalidOptionError */
@@ -121,11 +146,6 @@ export function resolveSettings(options: (UdpConnectOptions & UdpListenOptions) 
     lookup: optionReader.func<LookupFunction>(options, 'lookup'),
     onError: optionReader.func<(error: Error) => void>(options, 'onError'),
   };
-}
-
-/** True when any multicast option is set (they apply to IPv4 sockets only). */
-export function hasMulticastOptions(settings: UdpSettings): boolean {
-  return settings.multicastInterface !== undefined || settings.multicastTtl !== undefined || settings.multicastLoopback !== undefined;
 }
 
 /** Parses `sourceAddress` (an IP literal and a port). @throws InvalidOptionError */

@@ -1,16 +1,7 @@
 import type { Socket } from 'node:dgram';
-import {
-  InvalidAddressError,
-  InvalidOptionError,
-  PendingStatus,
-  SendStatus,
-  type Remote,
-  type RemoteContext,
-  type RemoteWatch,
-  type SocketAddr,
-} from '@message-io/core/adapter';
-import { ipFamily, isIPv6Multicast, payloadLimit } from './limits.js';
-import { hasMulticastOptions, type UdpSettings } from './options.js';
+import { InvalidOptionError, PendingStatus, SendStatus, type Remote, type RemoteContext, type RemoteWatch, type SocketAddr } from '@message-io/core/adapter';
+import { ipFamily, payloadLimit } from './limits.js';
+import { interfaceFor, type UdpSettings } from './options.js';
 import { bindSocket, closeAfterFlush, closeSocket, configureSocket, connectSocket, openSocket, queuedBytes, resolveHost, type ResolvedHost } from './socket.js';
 
 /** Resolving the peer, binding and connecting the socket. */
@@ -28,8 +19,7 @@ function checkTarget(target: ResolvedHost, source: SocketAddr | undefined, setti
   if (source !== undefined && ipFamily(source.host) !== target.family) {
     throw new InvalidOptionError(`option sourceAddress ${source.host} is not of the family of the peer ${target.address}`);
   }
-  if (isIPv6Multicast(target.address)) throw new InvalidAddressError(`IPv6 multicast is not supported (${target.address})`);
-  if (target.family === 6 && hasMulticastOptions(settings)) throw new InvalidOptionError('the multicast options apply to IPv4 peers only');
+  interfaceFor(settings, target.family);
 }
 
 /**
@@ -139,7 +129,7 @@ export class UdpRemote implements Remote {
       this.socket = socket;
       await bindSocket(socket, this.from?.host ?? (target.family === 4 ? '0.0.0.0' : '::'), this.from?.port ?? 0);
       if (this.state !== OPENING) return;
-      configureSocket(socket, this.settings);
+      configureSocket(socket, this.settings, target.family);
       await connectSocket(socket, target.address, peer.port);
       if (this.state !== OPENING) return;
       this.state = READY;

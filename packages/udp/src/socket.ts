@@ -3,7 +3,7 @@ import { lookup as systemLookup } from 'node:dns';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import type { LookupFunction } from 'node:net';
 import { ipFamily } from './limits.js';
-import type { UdpSettings } from './options.js';
+import { interfaceFor, type UdpSettings } from './options.js';
 
 /** An IP address and its family, as resolved from a host. */
 export interface ResolvedHost {
@@ -84,9 +84,10 @@ export function connectSocket(socket: Socket, host: string, port: number): Promi
  * Applies what needs a bound socket: broadcast and the multicast options. Call it before
  * `connect`: Linux picks a connected socket's route and source address at connect time.
  */
-export function configureSocket(socket: Socket, settings: UdpSettings): void {
+export function configureSocket(socket: Socket, settings: UdpSettings, family: 4 | 6): void {
   if (settings.broadcast) socket.setBroadcast(true);
-  if (settings.multicastInterface !== undefined) socket.setMulticastInterface(settings.multicastInterface);
+  const multicastInterface = interfaceFor(settings, family);
+  if (multicastInterface !== undefined) socket.setMulticastInterface(multicastInterface);
   if (settings.multicastTtl !== undefined) socket.setMulticastTTL(settings.multicastTtl);
   if (settings.multicastLoopback !== undefined) socket.setMulticastLoopback(settings.multicastLoopback);
 }

@@ -117,10 +117,21 @@ describe('validation', () => {
     handler.stop();
   });
 
-  it('multicast options and an IPv6 peer, or a source of the other family, are refused synchronously', () => {
+  it('a multicast interface or a source of the other family is refused synchronously; the other multicast options fit both', () => {
     const [handler] = split();
     const net = handler.network();
-    expect(thrown(() => net.connect(Udp, '[::1]:9', { multicastTtl: 1 }))).toBeInstanceOf(InvalidOptionError);
+    // IPv4 names the interface by its address, IPv6 by its name.
+    expect(thrown(() => net.connect(Udp, '[::1]:9', { multicastInterface: '127.0.0.1' }))).toBeInstanceOf(InvalidOptionError);
+    expect(thrown(() => net.connect(Udp, '127.0.0.1:9', { multicastInterface: 'lo' }))).toBeInstanceOf(InvalidOptionError);
+    expect(thrown(() => net.connect(Udp, '127.0.0.1:9', { multicastInterface: '::%lo' }))).toBeInstanceOf(InvalidOptionError);
+    for (const bad of ['a/b', 'name with space', 'waytoolonginterfacename', '::%', '::%a:b']) {
+      expect(
+        thrown(() => net.connect(Udp, '[::1]:9', { multicastInterface: bad })),
+        bad,
+      ).toBeInstanceOf(InvalidOptionError);
+    }
+    expect(net.connect(Udp, '[::1]:9', { multicastInterface: 'lo', multicastTtl: 1, multicastLoopback: false }).addr).toBe('[::1]:9');
+    expect(net.connect(Udp, '[::1]:9', { multicastInterface: '::%lo' }).addr).toBe('[::1]:9');
     expect(thrown(() => net.connect(Udp, '[::1]:9', { sourceAddress: '127.0.0.1:0' }))).toBeInstanceOf(InvalidOptionError);
     expect(thrown(() => net.connect(Udp, '127.0.0.1:9', { sourceAddress: '[::1]:0' }))).toBeInstanceOf(InvalidOptionError);
     handler.stop();
