@@ -28,6 +28,8 @@ export interface NatsServerOptions {
   readonly maxPayload?: number;
   /** The port; default a free one. */
   readonly port?: number;
+  /** Require TLS of every client, with this certificate and key (PEM). */
+  readonly tls?: { readonly cert: string; readonly key: string };
 }
 
 /** A port nobody listens on now (bound on 0, then let go). */
@@ -102,6 +104,11 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const config = join(dir, 'nats.conf');
   const lines = [`listen: "127.0.0.1:${port}"`];
   if (options.maxPayload !== undefined) lines.push(`max_payload: ${options.maxPayload}`);
+  if (options.tls !== undefined) {
+    writeFileSync(join(dir, 'server.pem'), options.tls.cert);
+    writeFileSync(join(dir, 'server.key'), options.tls.key);
+    lines.push(`tls { cert_file: "${join(dir, 'server.pem')}", key_file: "${join(dir, 'server.key')}" }`);
+  }
   writeFileSync(config, `${lines.join('\n')}\n`);
   let child: ChildProcess | undefined = await spawnServer(config);
   return {

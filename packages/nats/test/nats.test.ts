@@ -1,6 +1,6 @@
 // Nats on a real nats-server: addresses and options, request and reply, queue groups, the
 // server's max_payload, backpressure, a server restart during traffic, a client that gives up, a
-// plain NATS client as the peer, the application's own connection, and a consumer that falls behind.
+// plain NATS client as the peer, the application's own connection, a consumer that falls behind, and TLS to the server.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   ConnectError,
@@ -17,6 +17,7 @@ import { sleep, testNode, text, until, utf8, type OnEvent, type TestNode } from 
 import { Nats } from '@message-io/nats';
 import { connect } from '@nats-io/transport-node';
 import { skipWithout } from '../../../test/support/peers.js';
+import { usePki } from '../../../test/support/pki.js';
 import { freePort, startNatsServer, type NatsServer } from '../../../test/support/nats-server.js';
 
 const T = 30_000;
@@ -440,6 +441,37 @@ describe.skipIf(skipWithout('nats-server'))('Nats when the server goes away', ()
         expect(ended.type === 'disconnected' && ended.error).toBeInstanceOf(ConnectError);
         expect(client.handler.network().send(endpoint, utf8('x'))).toBe(SendStatus.ResourceNotFound);
         await until(() => worker.handler.network().stats().listeners === 0, { timeout: 15_000, what: 'the listener removed' });
+      } finally {
+        await server.stop();
+      }
+    },
+    T,
+  );
+});
+
+describe.skipIf(skipWithout('nats-server', 'openssl'))('Nats to a server that requires TLS', () => {
+  const pki = usePki();
+
+  it(
+    "with the server's authority in the tls option, both sides work; without it, connect ends with ok: false and listen rejects",
+    async () => {
+      const server = await startNatsServer({ tls: pki.server });
+      try {
+        const addr = server.url('tls.jobs');
+        const tls = { ca: pki.ca };
+        const worker = node(echo);
+        await worker.handler.network().listen(Nats, addr, { tls });
+        const client = node();
+        const endpoint = await client.handler.network().connectAndWait(Nats, addr, { tls });
+        client.handler.network().send(endpoint, utf8('over TLS'));
+        const back = await client.waitFor((e) => e.type === 'message');
+        expect(back.type === 'message' && text(back.data)).toBe('over TLS');
+        // No authority that signed the server's certificate: refused by the client.
+        const stranger = client.handler.network().connect(Nats, addr);
+        const failed = await client.waitFor((e) => e.type === 'connected' && e.endpoint === stranger, 15_000);
+        expect(failed.type === 'connected' && failed.ok).toBe(false);
+        expect(failed.type === 'connected' && failed.error).toBeInstanceOf(ConnectError);
+        await expect(worker.handler.network().listen(Nats, addr)).rejects.toBeInstanceOf(ListenError);
       } finally {
         await server.stop();
       }
