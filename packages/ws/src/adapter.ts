@@ -67,11 +67,11 @@ function createServer(settings: WsListenSettings): Server {
   }
 }
 
-function bind(server: Server, addr: SocketAddr): Promise<void> {
+function bind(server: Server, addr: SocketAddr, backlog: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const failed = (error: Error): void => reject(new ListenError(`cannot listen on ${formatSocketAddr(addr)}: ${error.message}`, { cause: error }));
     server.once('error', failed);
-    server.listen({ host: addr.host, port: addr.port }, () => {
+    server.listen({ host: addr.host, port: addr.port, backlog }, () => {
       server.off('error', failed);
       resolve();
     });
@@ -124,7 +124,7 @@ export const wsAdapter: Adapter<WsConnectOptions, WsListenOptions> = {
     const server = createServer(settings);
     const local = new WsLocal(server, settings, context.maxBufferedBytes, context.maxConnections ?? Infinity);
     try {
-      await bind(server, addr);
+      await bind(server, addr, settings.backlog);
     } catch (error) {
       local.close();
       throw error;

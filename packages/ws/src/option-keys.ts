@@ -49,4 +49,5 @@ export const wsListenKeys: Readonly<Record<keyof WsListenOptions, true>> = {
   reuseReceiveBuffer: true,
   server: true,
   selectProtocol: true,
+  backlog: true,
 };

@@ -172,6 +172,12 @@ export interface WsListenOptions extends ListenOptions, ConnectionLimitOptions, 
    * buffer; one receiving in bulk reads into buffers of its own).
    */
   reuseReceiveBuffer?: boolean;
+  /**
+   * Connections the system may queue (accepted, not yet taken by the node: `listen(2)`'s backlog;
+   * Linux caps it at `net.core.somaxconn`). Default 511. Not with `server`: the application bound
+   * its server with its own.
+   */
+  backlog?: number;
 }
 
 /** Resolved settings shared by both sides. */
@@ -207,6 +213,8 @@ export interface WsListenSettings extends WsSettings {
   readonly reuseReceiveBuffer: boolean;
   /** The application's server to attach to, instead of one of our own. */
   readonly server: HttpServer | undefined;
+  /** The backlog of our own server's `listen`. */
+  readonly backlog: number;
   readonly selectProtocol: WsListenOptions['selectProtocol'];
 }
 
@@ -365,7 +373,17 @@ export function resolveListenSettings(options: WsListenOptions | undefined, cont
     reuseReceiveBuffer: optionReader.boolean(options, 'reuseReceiveBuffer', false),
     server: resolveServer(options, tls),
     selectProtocol: optionReader.func<WsListenOptions['selectProtocol']>(options, 'selectProtocol'),
+    backlog: resolveBacklog(options),
   };
+}
+
+/** Reads `backlog` (0 to 65535, default 511), refused with `server`. @throws InvalidOptionError */
+function resolveBacklog(options: WsListenOptions | undefined): number {
+  const backlog = optionReader.integer(options, 'backlog', 511, 0, 65535);
+  if (optionReader.own(options, 'backlog') !== undefined && optionReader.own(options, 'server') !== undefined) {
+    throw new InvalidOptionError('option backlog cannot go with server: the application listened with its own backlog');
+  }
+  return backlog;
 }
 
 function resolveHeaders(options: WsConnectOptions | undefined): WsConnectSettings['headers'] {

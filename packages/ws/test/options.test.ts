@@ -1,8 +1,12 @@
 // The Ws transport value, its typed options (InvalidOptionError) and addresses (InvalidAddressError,
-// LC-08, LC-09): bad input is a typed error, never a crash, and the node keeps working.
+// LC-08, LC-09): bad input is a typed error, never a crash, and the node keeps working; and the
+// backlog option, down to the listening socket.
+import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { InvalidAddressError, InvalidOptionError, ListenError, SendStatus, type ConnectOptionsOf, type ListenOptionsOf } from '@message-io/core';
 import { DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_PAYLOAD, DEFAULT_PATH, Ws, type WsConnectOptions, type WsListenOptions } from '@message-io/ws';
+import { skipWithout } from '../../../test/support/peers.js';
 import { rejection } from '../../../test/support/rejection.js';
 import { testNode, type TestNode } from './support.js';
 
@@ -183,5 +187,35 @@ describe('addresses (LC-09) and listen errors (LC-08)', () => {
     await expect(net.listen(Ws, addr)).rejects.toBeInstanceOf(ListenError);
     await expect(net.listen(Ws, '203.0.113.1:0')).rejects.toBeInstanceOf(ListenError);
     await expect(net.listen(Ws, '[::1]:0')).resolves.toMatchObject({ addr: expect.stringMatching(/^\[::1\]:\d+$/) });
+  });
+});
+
+describe('backlog', () => {
+  it('is checked: an integer from 0 to 65535, and not with server (the application listened with its own)', async () => {
+    const net = node().handler.network();
+    for (const backlog of [-1, 65_536, 1.5, '8']) {
+      await expect(net.listen(Ws, '127.0.0.1:0', { backlog } as WsListenOptions), String(backlog)).rejects.toBeInstanceOf(InvalidOptionError);
+    }
+    const app = createServer();
+    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+    try {
+      await expect(net.listen(Ws, '127.0.0.1:0', { server: app, backlog: 8 })).rejects.toThrow('option backlog cannot go with server');
+    } finally {
+      app.close();
+    }
+  });
+
+  it.skipIf(skipWithout('ss'))('reaches the listening socket: ss shows it as the queue limit (Send-Q) of the listener', async () => {
+    const net = node().handler.network();
+    const queueLimit = (addr: string): number => {
+      const port = addr.slice(addr.lastIndexOf(':') + 1);
+      const line = execFileSync('ss', ['-l', '-t', '-n', '-H', `sport = :${port}`], { encoding: 'utf8', timeout: 3000 }).trim();
+      return Number(line.split(/\s+/)[2]);
+    };
+    const small = await net.listen(Ws, '127.0.0.1:0', { backlog: 7 });
+    const byDefault = await net.listen(Ws, '127.0.0.1:0');
+    expect(queueLimit(small.addr)).toBe(7);
+    // 511 unless the system caps it lower (net.core.somaxconn).
+    expect(queueLimit(byDefault.addr)).toBeGreaterThan(7);
   });
 });
