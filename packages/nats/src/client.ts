@@ -1,4 +1,4 @@
-import { connect, type Msg, type NatsConnection, type NodeConnectionOptions, type Status } from '@nats-io/transport-node';
+import { connect, type Msg, type NatsConnection, type NodeConnectionOptions, type Status, type Subscription } from '@nats-io/transport-node';
 import type { NatsTarget } from './address.js';
 import type { ClientSettings } from './options.js';
 
@@ -77,4 +77,26 @@ export function watchClient(nc: NatsConnection, events: ClientEvents): () => voi
  */
 export function isStatusNotice(msg: Msg): boolean {
   return msg.data.length === 0 && msg.headers?.hasError === true;
+}
+
+/** Ends a subscription; never throws (a close must not), whatever state its client is in. */
+export function unsubscribe(subscription: Subscription | undefined): void {
+  try {
+    subscription?.unsubscribe();
+  } catch {
+    // The client is closed or closing: the subscription ends with it.
+  }
+}
+
+/** Closes a connection message-io opened: flushes within `linger` milliseconds, else drops it. */
+export function closeClient(nc: NatsConnection, linger: number): void {
+  if (nc.isClosed()) return;
+  const timer = setTimeout(() => void nc.close(), linger);
+  timer.unref?.();
+  nc.flush()
+    .catch(() => undefined)
+    .finally(() => {
+      clearTimeout(timer);
+      void nc.close();
+    });
 }

@@ -10,9 +10,8 @@ import {
 } from '@message-io/core/adapter';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { checkSubject, subjectOf, subjectUrl, type NatsTarget } from './address.js';
-import { isStatusNotice, watchClient, type Client } from './client.js';
+import { closeClient, isStatusNotice, unsubscribe, watchClient, type Client } from './client.js';
 import { pendingBytes, replyBytes } from './nats-internals.js';
-import { closeClient, unsubscribe } from './remote.js';
 
 /** Messages kept between the subscription and the core's `accept` (a few microtasks): past it, dropped. */
 const EARLY_LIMIT = 1_024;

@@ -1,7 +1,7 @@
 import { ConnectError, PendingStatus, SendStatus, type Remote, type RemoteContext, type RemoteWatch } from '@message-io/core/adapter';
 import { createInbox, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { NatsTarget } from './address.js';
-import { isStatusNotice, openClient, watchClient, type Client } from './client.js';
+import { closeClient, isStatusNotice, openClient, unsubscribe, watchClient, type Client } from './client.js';
 import { Publisher, pendingBytes } from './nats-internals.js';
 import type { ClientSettings } from './options.js';
 
@@ -171,26 +171,4 @@ export class NatsRemote implements Remote {
     };
     this.drainTimer = setTimeout(look, DRAIN_POLL_MS);
   }
-}
-
-/** Ends a subscription; never throws (a close must not), whatever state its client is in. */
-export function unsubscribe(subscription: Subscription | undefined): void {
-  try {
-    subscription?.unsubscribe();
-  } catch {
-    // The client is closed or closing: the subscription ends with it.
-  }
-}
-
-/** Closes a connection message-io opened: flushes within `linger` milliseconds, else drops it. */
-export function closeClient(nc: NatsConnection, linger: number): void {
-  if (nc.isClosed()) return;
-  const timer = setTimeout(() => void nc.close(), linger);
-  timer.unref?.();
-  nc.flush()
-    .catch(() => undefined)
-    .finally(() => {
-      clearTimeout(timer);
-      void nc.close();
-    });
 }

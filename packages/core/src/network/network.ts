@@ -428,7 +428,8 @@ export class NetworkController {
       throw new InvalidArgumentError('this transport cannot send from a listener; send through a connection');
     }
     const addr = listenerAddrOf(endpoint);
-    if (isUrlAddr(addr) && entry.urlSchemes?.includes(new URL(addr.url).protocol.slice(0, -1)) !== true) {
+    // A filed URL is canonical (`new URL().href`): its scheme is the lower-case text before the first colon.
+    if (isUrlAddr(addr) && entry.urlSchemes?.includes(addr.url.slice(0, addr.url.indexOf(':'))) !== true) {
       throw new InvalidAddressError(`a ${entry.transport} listener cannot send to ${addr.url}`);
     }
     try {
