@@ -3,6 +3,7 @@ import { InvalidAddressError, SendStatus, type Acceptor, type Local, type LocalW
 import { ipFamily, payloadLimit } from './limits.js';
 import { interfaceFor, type UdpSettings } from './options.js';
 import { closeAfterFlush, queuedBytes } from './socket.js';
+import { copyForSend, sentAtOnce } from './spare.js';
 
 /**
  * A Udp listener: one bound socket. Each datagram is handed to the core with its sender's
@@ -11,6 +12,8 @@ import { closeAfterFlush, queuedBytes } from './socket.js';
  */
 export class UdpLocal implements Local {
   private closed = false;
+  /** The socket's queue was empty after the last send (as in remote.ts): no need to ask it. */
+  private idle = true;
   private flushed: (() => void) | undefined;
   private readonly afterSend = (error: Error | null): void => {
     if (error) this.report(error);
@@ -47,14 +50,17 @@ export class UdpLocal implements Local {
     if (data.byteLength > Math.min(this.settings.maxMessageSize, payloadLimit(addr.host, this.family))) {
       return SendStatus.MaxPacketSizeExceeded;
     }
-    const queued = queuedBytes(this.socket);
+    const queued = this.idle ? 0 : queuedBytes(this.socket);
     if (queued >= this.context.maxBufferedBytes) return SendStatus.Backpressure;
+    // A copy, as for a connection's sends (remote.ts): the caller keeps its buffer. To an IP
+    // address the datagram is sent within the call (the socket's lookup answers literals at
+    // once), so the copy is reused when it left; a host name is looked up first, later.
+    const datagram = family === 0 ? Buffer.from(data) : copyForSend(data);
     // A send callback costs a tick per datagram: only for `onError`, or once datagrams queue (the
     // flush of a close).
-    // A copy, as for a connection's sends (remote.ts): the caller keeps its buffer.
-    const datagram = Buffer.from(data);
     if (this.settings.onError !== undefined || queued > 0) this.socket.send(datagram, addr.port, addr.host, this.afterSend);
     else this.socket.send(datagram, addr.port, addr.host);
+    this.idle = family !== 0 && sentAtOnce(this.socket, datagram);
     return SendStatus.Sent;
   }
 

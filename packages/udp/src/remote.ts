@@ -2,6 +2,7 @@ import type { Socket } from 'node:dgram';
 import { InvalidOptionError, PendingStatus, SendStatus, type Remote, type RemoteContext, type RemoteWatch, type SocketAddr } from '@message-io/core/adapter';
 import { ipFamily, payloadLimit } from './limits.js';
 import { interfaceFor, type UdpSettings } from './options.js';
+import { copyForSend, sentAtOnce } from './spare.js';
 import { bindSocket, closeAfterFlush, closeSocket, configureSocket, connectSocket, openSocket, queuedBytes, resolveHost, type ResolvedHost } from './socket.js';
 
 /** Resolving the peer, binding and connecting the socket. */
@@ -39,6 +40,11 @@ export class UdpRemote implements Remote {
   private dropping = false;
   /** The system said the peer refused a datagram (ICMP port unreachable) since the last `send`. */
   private refused = false;
+  /**
+   * The socket's queue was empty after the last send: it stays so until the next one (only a send
+   * adds to it), so neither the core's check nor `send` need to ask the socket.
+   */
+  private idle = true;
   /** Set by `close` while queued datagrams are flushed: completed sends call it. */
   private flushed: (() => void) | undefined;
   /** The limit the core checks before `send`; for a host name, `send` applies the family's limit too. */
@@ -58,7 +64,7 @@ export class UdpRemote implements Remote {
 
   /** Bytes queued in the socket, not yet sent; the core reads it before each send and refuses at the cap. */
   get bufferedBytes(): number {
-    return this.socket === undefined ? 0 : queuedBytes(this.socket);
+    return this.socket === undefined || this.idle ? 0 : queuedBytes(this.socket);
   }
 
   source(watch: RemoteWatch): void {
@@ -100,11 +106,12 @@ export class UdpRemote implements Remote {
     // do (unless one datagram alone reaches the cap: it gets one too). So a close may wait for
     // `linger` when that first datagram is the only one queued.
     // A copy: a datagram that cannot leave at once waits in the socket's queue by reference, and
-    // the caller may change its buffer as soon as `send` returns.
-    const datagram = Buffer.from(data);
-    if (this.settings.onError !== undefined || size >= this.context.maxBufferedBytes || queuedBytes(socket) > 0) {
+    // the caller may change its buffer as soon as `send` returns (spare.ts: most copies are reused).
+    const datagram = copyForSend(data);
+    if (this.settings.onError !== undefined || size >= this.context.maxBufferedBytes || (!this.idle && queuedBytes(socket) > 0)) {
       socket.send(datagram, (error) => this.sent(error, size));
     } else socket.send(datagram);
+    this.idle = sentAtOnce(socket, datagram);
     return SendStatus.Sent;
   }
 
