@@ -5,7 +5,7 @@
 // port + 1; with port 0 both take free ports. HOST=0.0.0.0 to be reachable from other machines.
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { split, type Endpoint } from '@message-io/core';
+import { split } from '@message-io/core';
 import { Ws } from '@message-io/ws';
 
 const port = Number(process.argv[2] ?? 3080);
@@ -14,11 +14,12 @@ const encoder = new TextEncoder();
 
 const [handler, listener] = split();
 const net = handler.network();
-const participants = new Set<Endpoint>();
+/** Everyone in the chat: a group, left by itself when a connection ends. */
+const participants = net.group();
 
 /** Sends `data` to everyone in the chat. */
 function broadcast(data: Uint8Array): void {
-  for (const participant of participants) net.send(participant, data);
+  void participants.send(data);
 }
 
 const chat = await net.listen(Ws, `${host.includes(':') ? `[${host}]` : host}:${port === 0 ? 0 : port + 1}`, { maxPayload: 4096 });
@@ -65,8 +66,7 @@ await listener.forEach((event) => {
     case 'message':
       broadcast(event.data);
       break;
-    case 'disconnected':
-      participants.delete(event.endpoint);
+    case 'disconnected': // already out of the group
       broadcast(encoder.encode(`* ${event.endpoint.addr} left (${participants.size} here)`));
       break;
   }

@@ -9,10 +9,12 @@ const { addr } = await network.listen(Ws, process.argv[2] ?? '127.0.0.1:3040', {
 console.log(`chat server on ws://${addr}/`);
 
 const members = new Map<Endpoint, string>(); // connections that joined, and their names
+// The connections that joined, as a group: one call sends to all of them (framed once), and a
+// connection that ends leaves the group by itself.
+const room = network.group();
 
 const broadcast = (message: ServerMessage): void => {
-  const data = encode(message);
-  for (const endpoint of members.keys()) network.send(endpoint, data);
+  void room.send(encode(message));
 };
 
 const onMessage = (endpoint: Endpoint, data: Uint8Array): void => {
@@ -26,6 +28,7 @@ const onMessage = (endpoint: Endpoint, data: Uint8Array): void => {
     network.send(endpoint, encode({ type: 'welcome', name: message.name, members: [...members.values()] }));
     broadcast({ type: 'joined', name: message.name });
     members.set(endpoint, message.name);
+    room.add(endpoint);
     console.log(`${message.name} joined from ${endpoint.addr} (${members.size} here)`);
   } else if (message?.type === 'say' && name !== undefined) {
     broadcast({ type: 'said', name, text: message.text });
@@ -40,6 +43,7 @@ const leave = (endpoint: Endpoint): void => {
   const name = members.get(endpoint);
   if (name === undefined) return;
   members.delete(endpoint);
+  room.delete(endpoint); // already out if its connection ended; not if the server closed it
   broadcast({ type: 'left', name });
   console.log(`${name} left (${members.size} here)`);
 };

@@ -3,7 +3,7 @@
 // worker sends it to its own clients and to the primary, which passes it to the other workers.
 // Usage: node dist/server.js [port] [workers]   (default 4200 and 2; port 0 for any free port)
 import cluster from 'node:cluster';
-import { split, Ws, type Endpoint } from 'message-io';
+import { split, Ws } from 'message-io';
 
 /** What workers and the primary tell each other over the cluster's IPC channel. */
 type Note = { listening: string } | { line: string } | { stop: true };
@@ -40,11 +40,9 @@ if (cluster.isPrimary) {
   // Every worker listens on the same address: the primary holds the socket and hands each new
   // connection to one worker in turn.
   const { addr } = await network.listen(Ws, `127.0.0.1:${port}`);
-  const clients = new Set<Endpoint>();
-  const toClients = (line: string): void => {
-    const data = new TextEncoder().encode(line);
-    for (const client of clients) network.send(client, data);
-  };
+  // This worker's clients: a group, which a client leaves by itself when its connection ends.
+  const clients = network.group();
+  const toClients = (line: string): void => void clients.send(new TextEncoder().encode(line));
   process.on('message', (note: Note) => {
     if ('line' in note) toClients(note.line);
     else if ('stop' in note) handler.stop();
@@ -60,7 +58,7 @@ if (cluster.isPrimary) {
       const line = `${event.endpoint.addr} (worker ${id}): ${new TextDecoder().decode(event.data)}`;
       toClients(line);
       process.send!({ line } satisfies Note);
-    } else if (event.type === 'disconnected') clients.delete(event.endpoint);
+    }
   });
   if (cluster.worker!.isConnected()) cluster.worker!.disconnect(); // stopped: leave the cluster; nothing holds the process now
 }

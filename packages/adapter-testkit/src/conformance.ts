@@ -1,5 +1,6 @@
 import { describe } from 'vitest';
 import { registerDutyCases } from './cases/duties.js';
+import { registerGroupCases } from './cases/groups.js';
 import { registerIntegrationCases } from './cases/integration.js';
 import { registerLifecycleCases } from './cases/lifecycle.js';
 import { registerLimitCases } from './cases/limits.js';
@@ -37,5 +38,6 @@ export function registerConformanceTests<C, L>(options: ConformanceOptions<C, L>
     describe('ownership of received and sent bytes', () => registerOwnershipCases(h));
     describe('options', () => registerOptionCases(h));
     describe('duties: backpressure, size limit, whole messages, closing', () => registerDutyCases(h));
+    describe('groups', () => registerGroupCases(h));
   });
 }

@@ -31,7 +31,10 @@ export type CaseName =
   | 'remove delivers what was queued within linger'
   | 'maxConnections'
   | 'reconnect'
-  | 'idle timeout';
+  | 'idle timeout'
+  | 'a group send reaches every member, in order, before later direct sends'
+  | 'group members leave when they end'
+  | 'a group send reports backpressure';
 
 /** What {@link registerConformanceTests} needs to know about the transport under test. */
 export interface ConformanceOptions<C = unknown, L = unknown> {

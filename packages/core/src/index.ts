@@ -35,6 +35,7 @@ export {
 } from './network/diagnostics.js';
 export type { ListenerStats, NetworkStats, TrafficStats } from './network/stats.js';
 export { NetworkController, type ListenResult } from './network/network.js';
+export { Group, GROUP_SLICE_MS, type GroupSendReport } from './network/group.js';
 export { STORED_EVENT_COST, type CallbackResult } from './node/dispatcher.js';
 export { CHECK_BORROWED_ENV, NodeHandler, NodeListener, split, type NodeOptions } from './node/node.js';
 export { ResourceId, type ResourceKind } from './network/resource-id.js';

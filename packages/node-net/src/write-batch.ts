@@ -134,6 +134,22 @@ export class WriteBatch<S extends BatchSink = BatchSink> {
   }
 
   /**
+   * Writes `data` by reference, as {@link WriteBatch.writeDirect}, for bytes that nobody changes
+   * (a group send's message or frame, shared by many connections): as the first piece of a run it
+   * leaves at once, with no cork, as a committed piece does; later ones wait for the end of the run.
+   */
+  writeShared(data: Uint8Array, callback?: (error?: Error | null) => void): void {
+    if (this.state === IDLE) {
+      this.handOver();
+      this.state = WROTE_ONE;
+      nextTick(flushBatch, this);
+      this.sink.write(data, callback);
+      return;
+    }
+    this.writeDirect(data, callback);
+  }
+
+  /**
    * Writes a copy of `data` after everything reserved before it, as {@link WriteBatch.writeDirect}
    * does, so that the caller may change or reuse `data` at once. The copy goes into a buffer used
    * again for a later message of the same length once the sink has written it (core's spare

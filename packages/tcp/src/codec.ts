@@ -31,3 +31,13 @@ export function writeFramed(out: WriteBatch, data: Uint8Array, written?: (error?
   writeVarint(length, out.target, at);
   out.writeCopy(data, written);
 }
+
+/** FramedTcp: the message behind its LEB128 length prefix, in one new buffer (a group send's frame, built once for every connection). */
+export function framedCopy(data: Uint8Array): Uint8Array {
+  const length = data.byteLength;
+  const prefixLength = varintLength(length);
+  const frame = new Uint8Array(prefixLength + length);
+  writeVarint(length, frame, 0);
+  frame.set(data, prefixLength);
+  return frame;
+}

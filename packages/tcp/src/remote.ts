@@ -8,9 +8,10 @@ import {
   type PeerCertificate,
   type Remote,
   type RemoteWatch,
+  type SharedMessage,
 } from '@message-io/core/adapter';
 import { OwnedReads, peerCertificateOf, ReceiveBuffer, WriteBatch, type OnRead } from '@message-io/node-net';
-import { writeFramed, writeStream } from './codec.js';
+import { framedCopy, writeFramed, writeStream } from './codec.js';
 import { copyOf, copyWholeFrames, decodeWholeFrames, FrameDecoder, sinkStopped, wholeFramesLength } from './decoder.js';
 
 /** Settings shared by the connections of one listener (or of outgoing connections alike). */
@@ -43,6 +44,8 @@ export interface RemoteSettings {
 
 /** Where a socket's shared listeners find their connection. */
 const REMOTE = Symbol('message-io.tcp.remote');
+/** The key of FramedTcp's frame of a group send's message (`SharedMessage.frame`). */
+const FRAMED = {};
 type OwnedSocket = Socket & { [REMOTE]: TcpRemote };
 
 // One set of socket listeners for every connection (no closures per connection: memory per
@@ -268,6 +271,12 @@ export class TcpRemote extends WriteBatch<Socket> implements Remote {
     return SendStatus.Sent;
   }
 
+  /** A group send: the shared bytes go as they are, with no copy (nobody changes them). */
+  sendShared(message: SharedMessage): SendStatus {
+    this.writeShared(message.data, this.whenWritten(message.data.byteLength));
+    return SendStatus.Sent;
+  }
+
   /** For a send of `length` bytes: the callback it carries, if it brings a TLS socket's queue to the cap (see `writableAt`). */
   protected whenWritten(length: number): ((error?: Error | null) => void) | undefined {
     const at = this.settings.writableAt;
@@ -371,6 +380,13 @@ export class FramedTcpRemote extends TcpRemote {
 
   override send(data: Uint8Array): SendStatus {
     writeFramed(this, data, this.whenWritten(data.byteLength));
+    return SendStatus.Sent;
+  }
+
+  /** A group send: the message framed once for every connection it reaches (FRAMED names that frame), written with no copy. */
+  override sendShared(message: SharedMessage): SendStatus {
+    const frame = message.frame(FRAMED, framedCopy);
+    this.writeShared(frame, this.whenWritten(message.data.byteLength));
     return SendStatus.Sent;
   }
 

@@ -1,9 +1,29 @@
 import type { Socket } from 'node:dgram';
-import { InvalidOptionError, PendingStatus, SendStatus, type Remote, type RemoteContext, type RemoteWatch, type SocketAddr } from '@message-io/core/adapter';
+import {
+  InvalidOptionError,
+  PendingStatus,
+  SendStatus,
+  type Remote,
+  type RemoteContext,
+  type RemoteWatch,
+  type SharedMessage,
+  type SocketAddr,
+} from '@message-io/core/adapter';
 import { ipFamily, payloadLimit } from './limits.js';
 import { interfaceFor, type UdpSettings } from './options.js';
 import { copyForSend, sentAtOnce } from './spare.js';
-import { bindSocket, closeAfterFlush, closeSocket, configureSocket, connectSocket, openSocket, queuedBytes, resolveHost, type ResolvedHost } from './socket.js';
+import {
+  bindSocket,
+  closeAfterFlush,
+  closeSocket,
+  configureSocket,
+  connectSocket,
+  openSocket,
+  queuedBytes,
+  queuedDatagrams,
+  resolveHost,
+  type ResolvedHost,
+} from './socket.js';
 
 /** Resolving the peer, binding and connecting the socket. */
 const OPENING = 0;
@@ -91,6 +111,16 @@ export class UdpRemote implements Remote {
   }
 
   send(data: Uint8Array): SendStatus {
+    return this.put(data, true);
+  }
+
+  /** A group send: the shared bytes are sent as they are (nobody changes them, so no copy). */
+  sendShared(message: SharedMessage): SendStatus {
+    return this.put(message.data, false);
+  }
+
+  /** One datagram of `data`, sent from a copy when `copy` (the caller's bytes), else by reference. */
+  private put(data: Uint8Array, copy: boolean): SendStatus {
     const socket = this.socket;
     if (socket === undefined || this.state !== READY) return SendStatus.ResourceNotFound;
     const size = data.byteLength;
@@ -107,11 +137,11 @@ export class UdpRemote implements Remote {
     // `linger` when that first datagram is the only one queued.
     // A copy: a datagram that cannot leave at once waits in the socket's queue by reference, and
     // the caller may change its buffer as soon as `send` returns (spare.ts: most copies are reused).
-    const datagram = copyForSend(data);
+    const datagram = copy ? copyForSend(data) : data;
     if (this.settings.onError !== undefined || size >= this.context.maxBufferedBytes || (!this.idle && queuedBytes(socket) > 0)) {
       socket.send(datagram, (error) => this.sent(error, size));
     } else socket.send(datagram);
-    this.idle = sentAtOnce(socket, datagram);
+    this.idle = copy ? sentAtOnce(socket, datagram as Buffer) : queuedDatagrams(socket) === 0;
     return SendStatus.Sent;
   }
 

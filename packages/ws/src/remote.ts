@@ -12,6 +12,7 @@ import {
   type PeerCertificate,
   type Remote,
   type RemoteWatch,
+  type SharedMessage,
 } from '@message-io/core/adapter';
 import { OwnedReads, ReceiveBuffer, WriteBatch, type BatchSink } from '@message-io/node-net';
 import { interceptSocketWrite, type SocketWrite } from './ws-internals.js';
@@ -24,6 +25,10 @@ const LAST_FRAME = { binary: true, fin: true } as const;
 const MORE_FRAMES = { binary: true, fin: false } as const;
 /** Largest WebSocket frame header (2 + 8 length bytes + 4 mask bytes). */
 const MAX_FRAME_HEADER = 14;
+/** The key of the unmasked frame of a group send's message (`SharedMessage.frame`). */
+const UNMASKED_FRAME = {};
+/** A server's frame of `data`: the same for every accepted connection. */
+const unmaskedFrame = (data: Uint8Array): Uint8Array => binaryFrame(data, false);
 const TOO_LARGE = new Set(['WS_ERR_UNSUPPORTED_MESSAGE_LENGTH', 'WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH']);
 
 /** How `ws` reports an upgrade answered with another HTTP status than 101. */
@@ -338,6 +343,24 @@ export class WsRemote implements Remote {
       const last = offset + frame >= data.byteLength;
       ws.send(data.subarray(offset, offset + frame), last ? LAST_FRAME : MORE_FRAMES, last ? flushed : undefined);
     }
+    return SendStatus.Sent;
+  }
+
+  /**
+   * A group send: on an accepted connection (frames unmasked, the same for every connection) the
+   * frame is built once per message (`SharedMessage.frame`) and written with no copy. A client
+   * masks each frame with a key of its own, and `ws` writes when this one cannot: both go through `send`.
+   */
+  sendShared(message: SharedMessage): SendStatus {
+    const data = message.data;
+    const out = this.out;
+    if (this.masked || out === undefined || this.coalesceLimit < 0 || data.byteLength > this.settings.maxFrameSize) return this.send(data);
+    if (this.ws.readyState !== WebSocket.OPEN) return SendStatus.ResourceNotFound;
+    const before = this.bufferedBytes;
+    const after = before + data.byteLength + MAX_FRAME_HEADER;
+    const half = this.cap / 2;
+    const flushed = after >= this.cap || (before < half && after >= half) ? this.whenFlushed() : undefined;
+    out.writeShared(message.frame(UNMASKED_FRAME, unmaskedFrame), flushed);
     return SendStatus.Sent;
   }
 

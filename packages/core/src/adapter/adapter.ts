@@ -36,6 +36,7 @@
 import type { PeerCertificate } from './peer-certificate.js';
 import type { RemoteAddr } from './address.js';
 import type { PendingStatus, SendStatus } from './status.js';
+import type { SharedMessage } from './shared.js';
 
 /** Why the core asks about a pending connection: data arrived, or the socket can be written. */
 export type Readiness = 'readable' | 'writable';
@@ -206,6 +207,15 @@ export interface Remote {
    * as `send`. Without it, `sendText` throws `UnsupportedError`.
    */
   sendText?(text: string): SendStatus;
+
+  /**
+   * Optional: the send of a group (`Group.send`), once per member, after the same checks as
+   * `send`. `message.data` is the core's own copy, never changed while anything holds it: queue it
+   * (or a frame made once per message with `message.frame`, shared by every connection it
+   * reaches) by reference, with no copy of your own. Same duties and answers as `send`. Without
+   * it, the core calls `send(message.data)`, which is right but copies once per member.
+   */
+  sendShared?(message: SharedMessage): SendStatus;
 
   /**
    * Optional. Read by the core for `handler.network().protocol(endpoint)` while the connection is

@@ -1,9 +1,6 @@
 import { BorrowedBytes } from './borrowed.js';
+import { later } from './later.js';
 import { unfilled } from './memory.js';
-
-// setImmediate (Node) lets pending I/O run first; elsewhere a timer does.
-const nodeSetImmediate = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate;
-const later: (fn: () => void) => void = typeof nodeSetImmediate === 'function' ? (fn) => void nodeSetImmediate(fn) : (fn) => void setTimeout(fn, 0);
 
 /** What a {@link HeldRest} calls on its connection. */
 export interface HeldRestOwner {

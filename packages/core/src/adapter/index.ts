@@ -2,7 +2,8 @@
  * `@message-io/core/adapter`: everything a transport package needs, in one import. The contract
  * (`Adapter`, `Remote`, `Local` and the watches the core hands them), transport values and
  * capabilities, statuses, address parsing, errors, option readers, lent bytes (`BorrowedBytes`), and
- * `HeldRest` (holding the rest of a read when the node says stop). Nothing here needs Node: an
+ * `HeldRest` (holding the rest of a read when the node says stop), `SharedMessage` (a group send's
+ * message, for `Remote.sendShared`). Nothing here needs Node: an
  * adapter built on Node's sockets finds its speed helpers in `@message-io/node-net`. Applications
  * import `@message-io/core` instead, which re-exports all of this too.
  */
@@ -33,6 +34,7 @@ export {
   type SocketAddr,
 } from './address.js';
 export { BorrowedBytes } from './borrowed.js';
+export { SharedMessage } from './shared.js';
 export type { PeerCertificate } from './peer-certificate.js';
 export * from './errors.js';
 export {

@@ -25,6 +25,8 @@ import { Reconnection, WAITING_REMOTE } from './reconnect.js';
 import { diagnostics, publishDisconnect } from './diagnostics.js';
 import { ResourceId } from './resource-id.js';
 import { Counters, type ListenerStats, type NetworkStats } from './stats.js';
+import { Group, GROUP_SLICE_MS, GroupSends, type GroupOwner, type GroupSendReport } from './group.js';
+import { SharedMessage } from '../adapter/shared.js';
 import { SendStatus } from '../adapter/status.js';
 import { isTransport, type Transport } from '../adapter/transport.js';
 
@@ -112,6 +114,16 @@ export class NetworkController {
   private readonly retired = new Counters();
   /** The counters of closed listeners whose accepted connections are not all closed yet. */
   private closedListeners: Counters[] = [];
+  /** The group sends under way. */
+  private readonly groupSends: GroupSends;
+  /** For each endpoint in a group, the member sets of its groups: emptied when it ends. */
+  private readonly memberships = new Map<Endpoint, Set<Endpoint>[]>();
+  /** What the groups of this node ask of it. */
+  private readonly groupOwner: GroupOwner = {
+    join: (members, endpoint) => this.join(members, endpoint),
+    leave: (members, endpoint) => this.leave(members, endpoint),
+    send: (members, data) => this.sendToMembers(members, data),
+  };
 
   /**
    * Created by `split()`; `emit` hands events to the node's dispatcher, and `forget` drops those it
@@ -121,8 +133,24 @@ export class NetworkController {
     private readonly emit: (event: NetEvent) => void,
     private readonly forget: (id: ResourceId) => void = () => undefined,
     private readonly stored: () => { readonly bytes: number; readonly events: number } = () => ({ bytes: 0, events: 0 }),
+    groupSliceMs: number = GROUP_SLICE_MS,
   ) {
-    this.connections = new Connections(emit, this.resources);
+    this.groupSends = new GroupSends((endpoint, message) => this.sendShared(endpoint, message), groupSliceMs);
+    // A connection that ends for good (`disconnected`, or `connected` not ok) leaves its groups.
+    this.connections = new Connections((event) => {
+      if ((event.type === 'disconnected' || (event.type === 'connected' && !event.ok)) && (this.memberships.size > 0 || this.groupSends.owing > 0)) {
+        this.ended(event.endpoint);
+      }
+      emit(event);
+    }, this.resources);
+  }
+
+  /**
+   * A new, empty {@link Group}: endpoints of this node that one `send` reaches together. Members
+   * leave by themselves when their connection ends or is removed.
+   */
+  group(): Group {
+    return new Group(this.groupOwner);
   }
 
   /**
@@ -267,6 +295,7 @@ export class NetworkController {
     if (data.length === 0 && isDetached(data)) throw new InvalidArgumentError('send was given a view of a detached ArrayBuffer');
     const entry = this.find(endpoint.resourceId);
     if (entry === undefined) return SendStatus.ResourceNotFound;
+    if (this.groupSends.owing !== 0) this.groupSends.settle(endpoint);
     if (entry.kind === 'local') return this.sendFromListener(entry, endpoint, data);
     if (entry.state !== READY) return SendStatus.ResourceNotAvailable;
     if (entry.maxMessageSize !== undefined && data.length > entry.maxMessageSize) return SendStatus.MaxPacketSizeExceeded;
@@ -293,6 +322,7 @@ export class NetworkController {
     const entry = this.find(endpoint.resourceId);
     if (entry === undefined) return SendStatus.ResourceNotFound;
     if (entry.kind === 'local') throw new UnsupportedError('sendText needs a connection: a listener has no text messages');
+    if (this.groupSends.owing !== 0) this.groupSends.settle(endpoint);
     if (entry.remote.sendText === undefined) {
       if (entry.remote === WAITING_REMOTE) return SendStatus.ResourceNotAvailable;
       throw new UnsupportedError(`this transport has no text messages (${endpoint.addr}); send bytes with send()`);
@@ -326,6 +356,7 @@ export class NetworkController {
     this.connections.settleWaiters(entry, new ConnectAbortedError(`connection to ${entry.endpoint.addr} was removed before it was ready`));
     this.connections.close(entry);
     publishDisconnect(entry.endpoint, 'removed');
+    this.ended(entry.endpoint);
     this.forget(id);
     return true;
   }
@@ -382,6 +413,8 @@ export class NetworkController {
   /** Closes everything; later connect/listen throw NodeStoppedError. Called by `handler.stop()`. */
   stopAll(): void {
     this.running = false;
+    this.groupSends.dropAll();
+    for (const endpoint of [...this.memberships.keys()]) this.ended(endpoint);
     for (const entry of [...this.resources.values()]) {
       if (entry.kind === 'local') this.closeLocal(entry);
       else {
@@ -415,6 +448,76 @@ export class NetworkController {
       this.adapterIds.set(transport, id);
     }
     return id;
+  }
+
+  /** `Group.add`: `endpoint` joins `members` if it is one of this node's resources one can send to. */
+  private join(members: Set<Endpoint>, endpoint: Endpoint): boolean {
+    if (!(endpoint instanceof Endpoint)) throw new InvalidArgumentError('a group takes Endpoints');
+    const entry = this.find(endpoint.resourceId);
+    if (entry === undefined || (entry.kind === 'remote' && entry.state === CLOSED)) return false;
+    if (entry.kind === 'local' && entry.local.sendTo === undefined) {
+      throw new InvalidArgumentError(`a ${entry.transport} listener cannot send to its peers: add the connections instead`);
+    }
+    if (members.has(endpoint)) return true;
+    members.add(endpoint);
+    const sets = this.memberships.get(endpoint);
+    if (sets === undefined) this.memberships.set(endpoint, [members]);
+    else sets.push(members);
+    return true;
+  }
+
+  /** `Group.delete`. */
+  private leave(members: Set<Endpoint>, endpoint: Endpoint): boolean {
+    if (!members.delete(endpoint)) return false;
+    const sets = this.memberships.get(endpoint);
+    if (sets !== undefined) {
+      sets.splice(sets.indexOf(members), 1);
+      if (sets.length === 0) this.memberships.delete(endpoint);
+    }
+    return true;
+  }
+
+  /** `endpoint` ended (closed, removed, failed, its listener gone): out of its groups, and owed nothing. */
+  private ended(endpoint: Endpoint): void {
+    if (this.groupSends.owing !== 0) this.groupSends.drop(endpoint);
+    const sets = this.memberships.get(endpoint);
+    if (sets === undefined) return;
+    this.memberships.delete(endpoint);
+    for (const members of sets) members.delete(endpoint);
+  }
+
+  /** `Group.send`: one copy of `data`, then every member in slices. */
+  private sendToMembers(members: readonly Endpoint[], data: Uint8Array): Promise<GroupSendReport> {
+    this.checkRunning();
+    if (!(data instanceof Uint8Array)) {
+      throw new InvalidArgumentError(`a group sends a Uint8Array (or Buffer), got ${data === null ? 'null' : typeof data}`);
+    }
+    if (data.length === 0 && isDetached(data)) throw new InvalidArgumentError('send was given a view of a detached ArrayBuffer');
+    return this.groupSends.start(members, new SharedMessage(new Uint8Array(data)));
+  }
+
+  /** One member of a group send: the checks and answers of `send`, then `Remote.sendShared` where the adapter has it. */
+  private sendShared(endpoint: Endpoint, message: SharedMessage): SendStatus {
+    const entry = this.find(endpoint.resourceId);
+    if (entry === undefined) return SendStatus.ResourceNotFound;
+    const data = message.data;
+    if (entry.kind === 'local') {
+      try {
+        return this.sendFromListener(entry, endpoint, data);
+      } catch {
+        return SendStatus.ResourceNotFound;
+      }
+    }
+    if (entry.state !== READY) return SendStatus.ResourceNotAvailable;
+    if (entry.maxMessageSize !== undefined && data.length > entry.maxMessageSize) return SendStatus.MaxPacketSizeExceeded;
+    if (entry.remote.bufferedBytes >= entry.cap) return this.backpressure(entry);
+    const remote = entry.remote;
+    try {
+      return entry.group.counters.sent(remote.sendShared !== undefined ? remote.sendShared(message) : remote.send(data), data.length);
+    } catch (cause) {
+      queueMicrotask(() => this.connections.lost(entry, new AdapterError('the adapter threw from send', { cause })));
+      return SendStatus.ResourceNotFound;
+    }
   }
 
   private find(id: ResourceId): RemoteEntry | LocalEntry | undefined {
@@ -569,6 +672,10 @@ export class NetworkController {
   private closeLocal(entry: LocalEntry): void {
     if (entry.closed) return;
     entry.closed = true;
+    // The peers of a listener are group members through it: they leave with it.
+    if (this.memberships.size > 0 || this.groupSends.owing > 0) {
+      for (const endpoint of [...this.memberships.keys(), ...this.groupSends.endpoints()]) if (endpoint.resourceId === entry.id) this.ended(endpoint);
+    }
     if (entry.counters.connections > 0) this.closedListeners.push(entry.counters);
     else this.retired.add(entry.counters);
     this.resources.delete(entry.id.id);

@@ -4,26 +4,9 @@ import type { EventQueue } from './event-queue.js';
 import type { NodeEvent } from './events.js';
 import type { ResourceId } from '../network/resource-id.js';
 import { Fifo } from './fifo.js';
+import { later } from '../adapter/later.js';
 
 const SIGNALS_PER_TURN = 1024;
-
-// setImmediate (Node) lets pending I/O run between turns. Browsers have none: a MessageChannel
-// message is their next macrotask, without the 4 ms clamp of nested setTimeout(fn, 0) calls.
-const nodeSetImmediate = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate;
-const scheduleMacrotask: (fn: () => void) => void = typeof nodeSetImmediate === 'function' ? (fn) => void nodeSetImmediate(fn) : postMacrotask;
-
-let channel: MessageChannel | undefined;
-const posted = new Fifo<() => void>();
-
-function postMacrotask(fn: () => void): void {
-  if (typeof MessageChannel !== 'function') return void setTimeout(fn, 0);
-  if (channel === undefined) {
-    channel = new MessageChannel();
-    channel.port1.onmessage = () => posted.shift()?.();
-  }
-  posted.push(fn);
-  channel.port2.postMessage(undefined);
-}
 
 /**
  * What one stored event is counted as, on top of its message bytes: about what it costs the heap
@@ -259,7 +242,7 @@ export class Dispatcher<S> {
   private readonly scheduleSignalTurn = (): void => {
     if (this.signalTurnScheduled || !this.active) return;
     this.signalTurnScheduled = true;
-    scheduleMacrotask(this.signalTurn);
+    later(this.signalTurn);
   };
 
   private readonly signalTurn = (): void => {
