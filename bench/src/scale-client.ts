@@ -3,6 +3,9 @@
 // Opens <connections> plain node:net sockets (or `ws` clients), at most <concurrency> connecting at
 // a time; prints "CONNECTED <json>" when all are open (with the absolute time of the first connect).
 // With ping, each then sends one 16-byte message and waits for its echo; prints "PINGED <json>".
+// Connections come from rotating loopback source addresses (127.0.1.1, 127.0.2.1, ...), so that
+// local ports are not the limit. On "GOT" from stdin it prints "GOT <n>": the bytes (Ws: message
+// bytes) received beyond the pings' echoes.
 import { connect, type Socket } from 'node:net';
 import WebSocket from 'ws';
 
@@ -30,17 +33,25 @@ const concurrency = Number(concurrencyText);
 const port = Number(addr!.slice(addr!.lastIndexOf(':') + 1));
 setTimeout(() => process.exit(2), 600_000).unref();
 process.stdin.on('end', () => process.exit(0));
-process.stdin.resume();
+process.stdin.on('data', (chunk: Buffer) => {
+  if (chunk.toString().includes('GOT')) process.stdout.write(`GOT ${received}\n`);
+});
 
 let echoed = 0;
+/** Bytes received in all, pings' echoes included. */
+let received = 0;
+/** The source address of the `n`th connection: 250 loopback addresses in turn. */
+const sourceOf = (n: number): string => `127.0.${(n % 250) + 1}.1`;
+let opened = 0;
 const pinged = (): void => {
   if (++echoed === count) process.stdout.write(`PINGED ${JSON.stringify({ echoed })}\n`);
 };
 
 /** Opens one connection; calls `done` with it once open, or with an error. */
 function open(done: (error: Error | undefined, client?: Client) => void): void {
+  const localAddress = sourceOf(opened++);
   if (transport === 'ws') {
-    const ws = new WebSocket(`ws://${addr}/`, { perMessageDeflate: false });
+    const ws = new WebSocket(`ws://${addr}/`, { perMessageDeflate: false, localAddress });
     let settled = false;
     ws.on('error', (error) => {
       if (!settled) {
@@ -48,7 +59,12 @@ function open(done: (error: Error | undefined, client?: Client) => void): void {
         done(error);
       }
     });
-    ws.on('message', pinged);
+    let first = true;
+    ws.on('message', (data: Buffer) => {
+      received += data.length;
+      if (first) pinged();
+      first = false;
+    });
     ws.once('open', () => {
       settled = true;
       done(undefined, { ping: () => ws.send(Buffer.alloc(PING, 7)) });
@@ -57,7 +73,7 @@ function open(done: (error: Error | undefined, client?: Client) => void): void {
   }
   const framed = transport === 'framed-tcp';
   const expected = framed ? PING + 1 : PING;
-  const socket: Socket = connect({ host: '127.0.0.1', port });
+  const socket: Socket = connect({ host: '127.0.0.1', port, localAddress });
   let settled = false;
   let got = 0;
   socket.on('error', (error) => {
@@ -69,6 +85,7 @@ function open(done: (error: Error | undefined, client?: Client) => void): void {
   socket.on('data', (chunk: Buffer) => {
     const before = got;
     got += chunk.length;
+    received += chunk.length;
     if (before < expected && got >= expected) pinged();
   });
   socket.once('connect', () => {

@@ -2,8 +2,13 @@
 //   node --expose-gc dist/scale-server.js <ours|native> <tcp|framed-tcp|ws> <connections>
 // Measures memory after GC before listening, prints "ADDR <addr>", echoes whatever a connection
 // sends, prints "ACCEPTED <time>" (absolute ms) when it has accepted <connections>; on "MEASURE"
-// from stdin it lets things settle, collects garbage and prints "RESULT <json>" (ScaleMemory).
+// from stdin it lets things settle, collects garbage and prints "RESULT <json>" (ScaleMemory). On
+// "BROADCAST <rounds> <size>" it sends one <size>-byte message to every connection, <rounds> times
+// per way (message-io: a plain loop of `send` and a group, alternated; native: a loop of `write`
+// or `ws.send`), and prints "BROADCAST <json>" (Broadcasts).
 import { createServer, type Socket } from 'node:net';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import type { Endpoint } from 'message-io';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocketServer } from 'ws';
 
@@ -79,14 +84,37 @@ interface Counters {
   closed: number;
 }
 
-/** Starts the server; calls `onAccept` for each connection accepted; resolves with its address. */
-type Serve = (transport: string, counters: Counters, onAccept: () => void) => Promise<string>;
+/** One way of sending a message to every connection: resolves once the last send call returned (or the group's report came). */
+type Broadcast = (message: Uint8Array) => Promise<{ sent: number }>;
+
+/** What the server reports after "BROADCAST": per way, the time of each round and what the event loop went through. */
+export interface Broadcasts {
+  readonly ways: Record<string, BroadcastWay>;
+}
+
+/** The rounds of one way of sending to everyone. */
+export interface BroadcastWay {
+  /** Milliseconds of each round, from the first send call to the last one's return (a group: to its report). */
+  readonly ms: number[];
+  /** CPU milliseconds (user + system) of the server process in each round. */
+  readonly cpuMs: number[];
+  /** Connections each round's sends answered `Sent` (native: every `write`). */
+  readonly sent: number[];
+  /** Event-loop delay during the rounds of this way (`monitorEventLoopDelay`, 1 ms resolution): p99 and max, in ms. */
+  readonly delayP99: number;
+  readonly delayMax: number;
+}
+
+/** Starts the server; calls `onAccept` for each connection accepted; resolves with its address and its ways of sending to everyone. */
+type Serve = (transport: string, counters: Counters, onAccept: () => void) => Promise<{ addr: string; ways: Record<string, Broadcast> }>;
 
 /** message-io: one node, one listener, echoing messages. */
 async function prepareOurs(): Promise<Serve> {
-  const { FramedTcp, Tcp, Ws, split } = await import('message-io');
+  const { FramedTcp, SendStatus, Tcp, Ws, split } = await import('message-io');
   const [handler, listener] = split();
   const net = handler.network();
+  const everyone = new Set<Endpoint>();
+  const group = net.group();
   return async (transport, counters, onAccept) => {
     const { addr } =
       transport === 'ws'
@@ -95,21 +123,36 @@ async function prepareOurs(): Promise<Serve> {
     void listener.forEach((event) => {
       if (event.type === 'accepted') {
         counters.accepted++;
+        everyone.add(event.endpoint);
+        group.add(event.endpoint);
         onAccept();
       } else if (event.type === 'message') {
         counters.received += event.data.length;
         net.send(event.endpoint, event.data);
-      } else if (event.type === 'disconnected') counters.closed++;
+      } else if (event.type === 'disconnected') {
+        counters.closed++;
+        everyone.delete(event.endpoint);
+      }
     });
-    return addr;
+    const loop: Broadcast = async (message) => {
+      let sent = 0;
+      for (const endpoint of everyone) if (net.send(endpoint, message) === SendStatus.Sent) sent++;
+      return { sent };
+    };
+    const toGroup: Broadcast = async (message) => ({ sent: (await group.send(message)).sent });
+    return { addr, ways: { 'message-io loop': loop, 'message-io group': toGroup } };
   };
 }
 
 /** node:net for Tcp (echo each chunk) and FramedTcp (a frame reader per connection, echo each frame); `ws` for Ws. */
 async function prepareNative(): Promise<Serve> {
-  return async (transport, counters, onAccept) => {
+  return async (transport, counters, onAccept): Promise<{ addr: string; ways: Record<string, Broadcast> }> => {
     if (transport === 'ws') {
       const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+      const loop: Broadcast = async (message) => {
+        for (const ws of server.clients) ws.send(message);
+        return { sent: server.clients.size };
+      };
       server.on('connection', (ws) => {
         counters.accepted++;
         ws.on('error', () => undefined);
@@ -121,14 +164,25 @@ async function prepareNative(): Promise<Serve> {
         onAccept();
       });
       await new Promise((resolve) => server.once('listening', resolve));
-      return `127.0.0.1:${(server.address() as { port: number }).port}`;
+      return { addr: `127.0.0.1:${(server.address() as { port: number }).port}`, ways: { 'ws loop': loop } };
     }
     const framed = transport === 'framed-tcp';
+    const sockets = new Set<Socket>();
+    // An expert frames the message once for everyone.
+    const loop: Broadcast = async (message) => {
+      const frame = framed ? Buffer.concat([encodeLength(message.length), message]) : message;
+      for (const socket of sockets) socket.write(frame);
+      return { sent: sockets.size };
+    };
     const server = createServer((socket: Socket) => {
       counters.accepted++;
+      sockets.add(socket);
       socket.setNoDelay(true);
       socket.on('error', () => undefined);
-      socket.on('close', () => counters.closed++);
+      socket.on('close', () => {
+        counters.closed++;
+        sockets.delete(socket);
+      });
       if (framed) {
         const read = frameReader((frame) => {
           counters.received += frame.length;
@@ -144,8 +198,39 @@ async function prepareNative(): Promise<Serve> {
       onAccept();
     });
     await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0, backlog: 4096 }, resolve));
-    return `127.0.0.1:${(server.address() as { port: number }).port}`;
+    return { addr: `127.0.0.1:${(server.address() as { port: number }).port}`, ways: { 'node:net loop': loop } };
   };
+}
+
+/** `rounds` rounds of each way, alternated, 200 ms apart (the sockets drain in between). */
+async function broadcast(ways: Record<string, Broadcast>, rounds: number, size: number): Promise<Broadcasts> {
+  const message = new Uint8Array(size).fill(7);
+  const names = Object.keys(ways);
+  const result: Record<string, { ms: number[]; cpuMs: number[]; sent: number[]; delay: IntervalHistogram }> = {};
+  for (const name of names) result[name] = { ms: [], cpuMs: [], sent: [], delay: monitorEventLoopDelay({ resolution: 1 }) };
+  for (let round = 0; round < rounds; round++) {
+    for (const name of names) {
+      const way = result[name]!;
+      await sleep(200);
+      way.delay.enable();
+      const cpu = process.cpuUsage();
+      const start = performance.now();
+      const { sent } = await ways[name]!(message);
+      way.ms.push(performance.now() - start);
+      const used = process.cpuUsage(cpu);
+      way.cpuMs.push((used.user + used.system) / 1000);
+      way.sent.push(sent);
+      // Until the sockets have written what the round queued, the loop is still busy with it.
+      await sleep(200);
+      way.delay.disable();
+    }
+  }
+  const out: Record<string, BroadcastWay> = {};
+  for (const name of names) {
+    const { ms, cpuMs, sent, delay } = result[name]!;
+    out[name] = { ms, cpuMs, sent, delayP99: delay.percentile(99) / 1e6, delayMax: delay.max / 1e6 };
+  }
+  return { ways: out };
 }
 
 async function main(): Promise<void> {
@@ -160,15 +245,20 @@ async function main(): Promise<void> {
   const serve = impl === 'ours' ? await prepareOurs() : await prepareNative();
   const counters: Counters = { accepted: 0, received: 0, closed: 0 };
   const before = await collect(settleMs);
-  const addr = await serve(transport!, counters, () => {
+  const { addr, ways } = await serve(transport!, counters, () => {
     if (counters.accepted === count) process.stdout.write(`ACCEPTED ${now()}\n`);
   });
   process.stdout.write(`ADDR ${addr}\n`);
   let input = '';
   process.stdin.on('data', (chunk: Buffer) => {
     input += chunk.toString();
-    if (!input.includes('MEASURE\n')) return;
-    input = '';
+    const command = /^(MEASURE|BROADCAST (\d+) (\d+))\n/.exec(input);
+    if (command === null) return;
+    input = input.slice(command[0].length);
+    if (command[2] !== undefined) {
+      void broadcast(ways, Number(command[2]), Number(command[3])).then((result) => process.stdout.write(`BROADCAST ${JSON.stringify(result)}\n`));
+      return;
+    }
     void collect(settleMs).then((after) => {
       const result: ScaleMemory = { before, after, ...counters };
       process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);

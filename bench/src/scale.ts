@@ -2,7 +2,10 @@
 // plain node:net and `ws` servers. For each: the time from the first connect until the server has
 // accepted them all, and the server's memory per connection after GC. Server and clients run in
 // two processes, their file limit raised by the shell (Node cannot call setrlimit).
-// Usage: node dist/scale.js [--connections 10000] [--runs 3] [--only tcp,framed-tcp,ws] [--quick] [--no-ping] [--concurrency 500]
+// With --broadcast, each server then sends one 64-byte message to every connection, several rounds
+// per way (message-io: a loop of `send` and a group; native: a loop of `write` / `ws.send`): the
+// time of each round, the server's CPU, the event loop's delay, and whether the clients got it all.
+// Usage: node dist/scale.js [--connections 10000] [--runs 3] [--only tcp,framed-tcp,ws] [--quick] [--no-ping] [--concurrency 500] [--broadcast]
 // Reports figures; asserts nothing.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, realpathSync } from 'node:fs';
@@ -11,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { lines } from './lines.js';
 import { median } from './measure.js';
 import type { ClientReport } from './scale-client.js';
-import type { MemorySample, ScaleMemory } from './scale-server.js';
+import type { Broadcasts, MemorySample, ScaleMemory } from './scale-server.js';
 
 const serverPath = fileURLToPath(new URL('./scale-server.js', import.meta.url));
 const clientPath = fileURLToPath(new URL('./scale-client.js', import.meta.url));
@@ -35,7 +38,12 @@ export interface ScaleOptions {
   concurrency?: number;
   /** Per-measurement progress lines; default to stderr. */
   log?: (line: string) => void;
+  /** Also measure sending one message to every connection: rounds per way (5, 2 with `quick`). Default off. */
+  broadcast?: boolean;
 }
+
+/** The size of the message of the broadcast measurement. */
+const BROADCAST_SIZE = 64;
 
 /** One measurement of one server. */
 interface Sample {
@@ -46,6 +54,9 @@ interface Sample {
   readonly rssPerConn: number;
   readonly arrayBuffersPerConn: number;
   readonly heapTotalPerConn: number;
+  /** With `broadcast`: the server's report, and the bytes the clients received of it (expected: connections × rounds × ways × frame). */
+  readonly broadcast?: Broadcasts;
+  readonly delivered?: number;
 }
 
 /** Milliseconds one measurement may take before its processes are killed. */
@@ -81,7 +92,7 @@ async function measureOnce(
   impl: 'ours' | 'native',
   transport: ScaleTransport,
   count: number,
-  options: { ping: boolean; concurrency: number; settleMs: number },
+  options: { ping: boolean; concurrency: number; settleMs: number; broadcastRounds: number },
 ): Promise<Sample> {
   const nofile = count + FD_MARGIN;
   const children: ChildProcess[] = [];
@@ -109,7 +120,23 @@ async function measureOnce(
     serverProcess.stdin!.write('MEASURE\n');
     const memory = JSON.parse(await within(result)) as ScaleMemory;
     const delta = (key: keyof MemorySample): number => (memory.after[key] - memory.before[key]) / count;
+    let broadcast: Broadcasts | undefined;
+    let delivered: number | undefined;
+    if (options.broadcastRounds > 0) {
+      const got = async (): Promise<number> => {
+        const answer = client.next('GOT');
+        clientProcess.stdin!.write('GOT\n');
+        return Number(await within(answer));
+      };
+      const before = await got();
+      const done = server.next('BROADCAST');
+      serverProcess.stdin!.write(`BROADCAST ${options.broadcastRounds} ${BROADCAST_SIZE}\n`);
+      broadcast = JSON.parse(await within(done)) as Broadcasts;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      delivered = (await got()) - before;
+    }
     return {
+      ...(broadcast !== undefined && { broadcast, delivered }),
       acceptMs: acceptedAt - report.start,
       heapPerConn: delta('heapUsed') + delta('external'),
       rssPerConn: delta('rss'),
@@ -150,6 +177,8 @@ export async function runScale(options: ScaleOptions = {}): Promise<string[]> {
   const concurrency = options.concurrency ?? 500;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const settleMs = quick ? 100 : 500;
+  const broadcastRounds = options.broadcast === true ? (quick ? 2 : 5) : 0;
+  const broadcastRows: string[] = [];
   const requested = options.connections ?? (quick ? 1_000 : 10_000);
   const notes: string[] = [];
   const limit = raisedLimit(requested + FD_MARGIN);
@@ -169,7 +198,7 @@ export async function runScale(options: ScaleOptions = {}): Promise<string[]> {
     for (let run = 0; run < runs; run++) {
       for (const impl of ['native', 'ours'] as const) {
         try {
-          const sample = await measureOnce(impl, transport, count, { ping, concurrency, settleMs });
+          const sample = await measureOnce(impl, transport, count, { ping, concurrency, settleMs, broadcastRounds });
           samples[impl].push(sample);
           log(
             `${transport} ${impl} run ${run + 1}/${runs}: accept ${ms(sample.acceptMs)}, ` +
@@ -181,6 +210,7 @@ export async function runScale(options: ScaleOptions = {}): Promise<string[]> {
         }
       }
     }
+    if (broadcastRounds > 0) broadcastRows.push(...broadcastTable(transport, samples, count));
     for (const impl of ['native', 'ours'] as const) {
       const got = samples[impl];
       if (got.length === 0) {
@@ -228,7 +258,58 @@ export async function runScale(options: ScaleOptions = {}): Promise<string[]> {
     '| transport | server | accept time | heap+external per conn | RSS per conn | ours / native memory |',
     '|---|---|---|---|---|---|',
     ...rows,
+    ...(broadcastRows.length === 0
+      ? []
+      : [
+          '',
+          `Sending one ${BROADCAST_SIZE}-byte message to every connection, ${broadcastRounds} rounds per way and run, the ways alternated in one server ` +
+            'process, 200 ms apart. Time: from the first send call to the last one returning (a group: to its report); CPU: the server ' +
+            "process's user + system time in the round; delay: the event loop's delay during the rounds (monitorEventLoopDelay, 1 ms " +
+            "resolution), p99 and max of the runs' medians; delivered: the bytes the client process received of all rounds, against what was sent.",
+          '',
+          '| transport | way | time per round | CPU per round | event-loop delay p99 / max | time / native loop | delivered |',
+          '|---|---|---|---|---|---|---|',
+          ...broadcastRows,
+        ]),
   ];
+}
+
+/** The bytes one message of `size` takes on the wire of `transport`, as the client counts them (Ws: the payload). */
+function frameSize(transport: ScaleTransport, size: number): number {
+  return transport === 'framed-tcp' ? size + 1 : size;
+}
+
+/** The rows of the broadcast table for one transport: each way's median round [min – max] over every run. */
+function broadcastTable(transport: ScaleTransport, samples: Record<'ours' | 'native', Sample[]>, count: number): string[] {
+  const ways = new Map<string, { ms: number[]; cpuMs: number[]; p99: number[]; max: number[]; delivered: boolean[] }>();
+  for (const impl of ['native', 'ours'] as const) {
+    for (const sample of samples[impl]) {
+      const report = sample.broadcast;
+      if (report === undefined) continue;
+      const names = Object.keys(report.ways);
+      const rounds = report.ways[names[0]!]!.ms.length;
+      const expected = count * rounds * names.length * frameSize(transport, BROADCAST_SIZE);
+      for (const name of names) {
+        const way = report.ways[name]!;
+        let entry = ways.get(name);
+        if (entry === undefined) ways.set(name, (entry = { ms: [], cpuMs: [], p99: [], max: [], delivered: [] }));
+        entry.ms.push(...way.ms);
+        entry.cpuMs.push(...way.cpuMs);
+        entry.p99.push(way.delayP99);
+        entry.max.push(way.delayMax);
+        entry.delivered.push(sample.delivered === expected && way.sent.every((n) => n === count));
+      }
+    }
+  }
+  const native = [...ways.entries()].find(([name]) => !name.startsWith('message-io'))?.[1];
+  const fixed = (value: number): string => `${value.toFixed(1)} ms`;
+  return [...ways.entries()].map(([name, way]) => {
+    const ratio = native === undefined || native === way ? '' : `${(median(way.ms) / median(native.ms)).toFixed(2)}×`;
+    return (
+      `| ${transport} | ${name} | ${spread(way.ms, fixed)} | ${spread(way.cpuMs, fixed)} | ${fixed(median(way.p99))} / ${fixed(median(way.max))} | ` +
+      `${ratio} | ${way.delivered.every(Boolean) ? 'all' : 'NOT all'} |`
+    );
+  });
 }
 
 const isMain = process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
@@ -238,7 +319,11 @@ if (isMain) {
     return at > 0 ? process.argv[at + 1] : undefined;
   };
   const number = (name: string): number | undefined => (argValue(name) === undefined ? undefined : Number(argValue(name)));
-  const options: ScaleOptions = { quick: process.argv.includes('--quick'), ping: !process.argv.includes('--no-ping') };
+  const options: ScaleOptions = {
+    quick: process.argv.includes('--quick'),
+    ping: !process.argv.includes('--no-ping'),
+    broadcast: process.argv.includes('--broadcast'),
+  };
   const connections = number('connections');
   const runs = number('runs');
   const concurrency = number('concurrency');

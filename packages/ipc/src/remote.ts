@@ -1,6 +1,18 @@
 import type { Socket } from 'node:net';
-import { HeldRest, MessageTimeoutError, PendingStatus, SendStatus, type HeldRestOwner, type Remote, type RemoteWatch } from '@message-io/core/adapter';
+import {
+  HeldRest,
+  MessageTimeoutError,
+  PendingStatus,
+  SendStatus,
+  type HeldRestOwner,
+  type Remote,
+  type RemoteWatch,
+  type SharedMessage,
+} from '@message-io/core/adapter';
 import { FrameDecoder, frame } from './framing.js';
+
+/** The key of this transport's frame of a group send's message (`SharedMessage.frame`). */
+const FRAMED = {};
 
 /** What the watchdog of `messageTimeout` saw when it was armed: the message in progress then. */
 interface MessageWatch {
@@ -149,6 +161,17 @@ export class IpcRemote implements Remote, HeldRestOwner {
       process.nextTick(this.uncork);
     }
     this.socket.write(frame(data));
+    return SendStatus.Sent;
+  }
+
+  /** A group send: the message framed once for every connection it reaches (`SharedMessage.frame`), written with no copy. */
+  sendShared(message: SharedMessage): SendStatus {
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
+    }
+    this.socket.write(message.frame(FRAMED, frame));
     return SendStatus.Sent;
   }
 
