@@ -1,5 +1,5 @@
 // The server of the scale benchmark, in its own process (run with --expose-gc):
-//   node --expose-gc dist/scale-server.js <ours|native> <tcp|framed-tcp|ws> <connections>
+//   node --expose-gc dist/scale-server.js <ours|native> <tcp|framed-tcp|ws> <connections> <settle ms> <broadcast 0|1>
 // Measures memory after GC before listening, prints "ADDR <addr>", echoes whatever a connection
 // sends, prints "ACCEPTED <time>" (absolute ms) when it has accepted <connections>; on "MEASURE"
 // from stdin it lets things settle, collects garbage and prints "RESULT <json>" (ScaleMemory). On
@@ -7,7 +7,7 @@
 // per way (message-io: a plain loop of `send` and a group, alternated; native: a loop of `write`
 // or `ws.send`), and prints "BROADCAST <json>" (Broadcasts).
 import { createServer, type Socket } from 'node:net';
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Endpoint } from 'message-io';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocketServer } from 'ws';
@@ -100,7 +100,7 @@ export interface BroadcastWay {
   readonly cpuMs: number[];
   /** Connections each round's sends answered `Sent` (native: every `write`). */
   readonly sent: number[];
-  /** Event-loop delay during the rounds of this way (`monitorEventLoopDelay`, 1 ms resolution): p99 and max, in ms. */
+  /** Event-loop delay during the rounds of this way (`monitorEventLoopDelay`, 1 ms resolution): the largest p99 and max of its rounds, in ms. */
   readonly delayP99: number;
   readonly delayMax: number;
 }
@@ -109,7 +109,7 @@ export interface BroadcastWay {
 type Serve = (transport: string, counters: Counters, onAccept: () => void) => Promise<{ addr: string; ways: Record<string, Broadcast> }>;
 
 /** message-io: one node, one listener, echoing messages. */
-async function prepareOurs(): Promise<Serve> {
+async function prepareOurs(track: boolean): Promise<Serve> {
   const { FramedTcp, SendStatus, Tcp, Ws, split } = await import('message-io');
   const [handler, listener] = split();
   const net = handler.network();
@@ -123,8 +123,11 @@ async function prepareOurs(): Promise<Serve> {
     void listener.forEach((event) => {
       if (event.type === 'accepted') {
         counters.accepted++;
-        everyone.add(event.endpoint);
-        group.add(event.endpoint);
+        // Kept only for the broadcast measurement: the memory figures are of a bare echo server.
+        if (track) {
+          everyone.add(event.endpoint);
+          group.add(event.endpoint);
+        }
         onAccept();
       } else if (event.type === 'message') {
         counters.received += event.data.length;
@@ -145,7 +148,7 @@ async function prepareOurs(): Promise<Serve> {
 }
 
 /** node:net for Tcp (echo each chunk) and FramedTcp (a frame reader per connection, echo each frame); `ws` for Ws. */
-async function prepareNative(): Promise<Serve> {
+async function prepareNative(track: boolean): Promise<Serve> {
   return async (transport, counters, onAccept): Promise<{ addr: string; ways: Record<string, Broadcast> }> => {
     if (transport === 'ws') {
       const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
@@ -176,7 +179,7 @@ async function prepareNative(): Promise<Serve> {
     };
     const server = createServer((socket: Socket) => {
       counters.accepted++;
-      sockets.add(socket);
+      if (track) sockets.add(socket);
       socket.setNoDelay(true);
       socket.on('error', () => undefined);
       socket.on('close', () => {
@@ -202,39 +205,52 @@ async function prepareNative(): Promise<Serve> {
   };
 }
 
-/** `rounds` rounds of each way, alternated, 200 ms apart (the sockets drain in between). */
+/**
+ * `rounds` rounds of each way, alternated, 200 ms apart (the sockets drain in between), after two
+ * rounds of each that are not counted (the first ones run code not yet optimised, on either side).
+ */
 async function broadcast(ways: Record<string, Broadcast>, rounds: number, size: number): Promise<Broadcasts> {
   const message = new Uint8Array(size).fill(7);
   const names = Object.keys(ways);
-  const result: Record<string, { ms: number[]; cpuMs: number[]; sent: number[]; delay: IntervalHistogram }> = {};
-  for (const name of names) result[name] = { ms: [], cpuMs: [], sent: [], delay: monitorEventLoopDelay({ resolution: 1 }) };
-  for (let round = 0; round < rounds; round++) {
+  const result: Record<string, { ms: number[]; cpuMs: number[]; sent: number[]; p99: number[]; max: number[] }> = {};
+  for (const name of names) result[name] = { ms: [], cpuMs: [], sent: [], p99: [], max: [] };
+  const WARMUP = 2;
+  for (let round = 0; round < WARMUP + rounds; round++) {
     for (const name of names) {
-      const way = result[name]!;
-      await sleep(200);
-      way.delay.enable();
+      await sleep(190);
+      // A histogram per round: one enabled again would count the time it was off as a delay.
+      const delay = monitorEventLoopDelay({ resolution: 1 });
+      delay.enable();
+      // Its first interval is not recorded: let it start before the round does.
+      await sleep(10);
       const cpu = process.cpuUsage();
       const start = performance.now();
       const { sent } = await ways[name]!(message);
-      way.ms.push(performance.now() - start);
+      const ms = performance.now() - start;
       const used = process.cpuUsage(cpu);
+      // Until the sockets have written what the round queued, the loop is still busy with it.
+      await sleep(100);
+      delay.disable();
+      if (round < WARMUP) continue;
+      const way = result[name]!;
+      way.ms.push(ms);
       way.cpuMs.push((used.user + used.system) / 1000);
       way.sent.push(sent);
-      // Until the sockets have written what the round queued, the loop is still busy with it.
-      await sleep(200);
-      way.delay.disable();
+      way.p99.push(delay.percentile(99) / 1e6);
+      way.max.push(delay.max / 1e6);
     }
   }
   const out: Record<string, BroadcastWay> = {};
   for (const name of names) {
-    const { ms, cpuMs, sent, delay } = result[name]!;
-    out[name] = { ms, cpuMs, sent, delayP99: delay.percentile(99) / 1e6, delayMax: delay.max / 1e6 };
+    const { ms, cpuMs, sent, p99, max } = result[name]!;
+    out[name] = { ms, cpuMs, sent, delayP99: Math.max(...p99), delayMax: Math.max(...max) };
   }
   return { ways: out };
 }
 
 async function main(): Promise<void> {
-  const [impl, transport, countText, settleText] = process.argv.slice(2);
+  const [impl, transport, countText, settleText, broadcastText] = process.argv.slice(2);
+  const track = broadcastText === '1';
   const count = Number(countText);
   const settleMs = Number(settleText ?? '500');
   // The parent going away closes stdin: leave with it. A failsafe bounds the process's life too.
@@ -242,7 +258,7 @@ async function main(): Promise<void> {
   // Both servers load the same modules before the first sample, so that code paged in or
   // compiled for message-io does not count against one side only.
   await import('message-io');
-  const serve = impl === 'ours' ? await prepareOurs() : await prepareNative();
+  const serve = impl === 'ours' ? await prepareOurs(track) : await prepareNative(track);
   const counters: Counters = { accepted: 0, received: 0, closed: 0 };
   const before = await collect(settleMs);
   const { addr, ways } = await serve(transport!, counters, () => {

@@ -106,6 +106,31 @@ describe('a group send in slices', () => {
   });
 });
 
+describe('group membership', () => {
+  it('an endpoint in several groups leaves each as asked, and all of those it is still in when its connection ends', async () => {
+    const { server, clients, peers } = await members(2);
+    try {
+      const net = server.network();
+      const [a, b, c] = [net.group(), net.group(), net.group()];
+      for (const group of [a, b, c]) group.add(peers[0]!);
+      a.add(peers[1]!);
+      expect(b.delete(peers[0]!)).toBe(true);
+      expect(b.delete(peers[0]!), 'not a member any more').toBe(false);
+      expect(c.delete(peers[0]!)).toBe(true);
+      c.add(peers[0]!);
+      // The client closes: the server sees it end, and the endpoint leaves a and c (not b, left before).
+      clients[0]!.handler.network().remove([...clients[0]!.events].find((e) => e.type === 'connected')!.endpoint.resourceId);
+      await until(() => !a.has(peers[0]!), { what: 'the ended connection to leave its groups' });
+      expect([a.size, b.size, c.size]).toEqual([1, 0, 0]);
+      expect([...a]).toEqual([peers[1]]);
+      a.clear();
+      expect(a.size).toBe(0);
+    } finally {
+      server.stop();
+    }
+  });
+});
+
 describe('group input', () => {
   it('refuses what is not an endpoint or bytes, takes no endpoint of another node, and nothing after stop', async () => {
     const [handler] = split();

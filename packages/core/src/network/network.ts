@@ -116,8 +116,11 @@ export class NetworkController {
   private closedListeners: Counters[] = [];
   /** The group sends under way. */
   private readonly groupSends: GroupSends;
-  /** For each endpoint in a group, the member sets of its groups: emptied when it ends. */
-  private readonly memberships = new Map<Endpoint, Set<Endpoint>[]>();
+  /**
+   * For each endpoint in a group, the member sets of its groups (the set itself when it is in one
+   * group, the common case: no array per member): emptied when it ends.
+   */
+  private readonly memberships = new Map<Endpoint, Set<Endpoint> | Set<Endpoint>[]>();
   /** What the groups of this node ask of it. */
   private readonly groupOwner: GroupOwner = {
     join: (members, endpoint) => this.join(members, endpoint),
@@ -461,8 +464,9 @@ export class NetworkController {
     if (members.has(endpoint)) return true;
     members.add(endpoint);
     const sets = this.memberships.get(endpoint);
-    if (sets === undefined) this.memberships.set(endpoint, [members]);
-    else sets.push(members);
+    if (sets === undefined) this.memberships.set(endpoint, members);
+    else if (Array.isArray(sets)) sets.push(members);
+    else this.memberships.set(endpoint, [sets, members]);
     return true;
   }
 
@@ -470,9 +474,10 @@ export class NetworkController {
   private leave(members: Set<Endpoint>, endpoint: Endpoint): boolean {
     if (!members.delete(endpoint)) return false;
     const sets = this.memberships.get(endpoint);
-    if (sets !== undefined) {
+    if (sets === members) this.memberships.delete(endpoint);
+    else if (Array.isArray(sets)) {
       sets.splice(sets.indexOf(members), 1);
-      if (sets.length === 0) this.memberships.delete(endpoint);
+      if (sets.length === 1) this.memberships.set(endpoint, sets[0]!);
     }
     return true;
   }
@@ -483,7 +488,8 @@ export class NetworkController {
     const sets = this.memberships.get(endpoint);
     if (sets === undefined) return;
     this.memberships.delete(endpoint);
-    for (const members of sets) members.delete(endpoint);
+    if (Array.isArray(sets)) for (const members of sets) members.delete(endpoint);
+    else sets.delete(endpoint);
   }
 
   /** `Group.send`: one copy of `data`, then every member in slices. */
