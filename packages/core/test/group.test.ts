@@ -2,7 +2,16 @@
 // of the event loop, order against direct sends, members that end while owed a message, stop,
 // bad input). The conformance suite checks groups on every real transport.
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError, InvalidOptionError, NodeStoppedError, SendStatus, split, type Endpoint, type NodeHandler } from '@message-io/core';
+import {
+  InvalidArgumentError,
+  InvalidOptionError,
+  NodeStoppedError,
+  SendStatus,
+  split,
+  type Endpoint,
+  type GroupSendReport,
+  type NodeHandler,
+} from '@message-io/core';
 import { messagesOf, text, until, utf8, type TestNode } from '@message-io/adapter-testkit';
 import { Memory, recorder } from './support.js';
 
@@ -27,19 +36,25 @@ async function members(count: number, options?: Parameters<typeof split>[0]): Pr
 /** The text of each message `client` received. */
 const textsOf = (client: TestNode): string[] => messagesOf(client.events).map(text);
 
+/** A group of `peers` sends 'all': its report, and whether a turn of the event loop (an immediate set after the call) came before the report. */
+async function sendToAll(server: NodeHandler<never>, peers: Endpoint[]): Promise<{ report: GroupSendReport; turned: boolean }> {
+  const group = server.network().group();
+  for (const peer of peers) group.add(peer);
+  let turned = false;
+  const report = group.send(utf8('all'));
+  setImmediate(() => {
+    turned = true;
+  });
+  return { report: await report, turned };
+}
+
 describe('a group send in slices', () => {
   it('members past the slice get the message on later turns: other work runs meanwhile, and every member gets it', async () => {
     // groupSliceMs 0: 32 members per turn.
     const { server, clients, peers } = await members(100, { groupSliceMs: 0 });
     try {
-      const group = server.network().group();
-      for (const peer of peers) group.add(peer);
-      let turned = false;
-      const report = group.send(utf8('all'));
-      setImmediate(() => {
-        turned = true;
-      });
-      expect(await report).toEqual({ sent: 100, backpressure: [], failed: [] });
+      const { report, turned } = await sendToAll(server, peers);
+      expect(report).toEqual({ sent: 100, backpressure: [], failed: [] });
       expect(turned, 'a turn of the event loop came before the last member was sent to').toBe(true);
       await until(() => clients.every((c) => textsOf(c).length === 1), { what: 'the message at every client' });
     } finally {
@@ -50,14 +65,8 @@ describe('a group send in slices', () => {
   it('a group that fits in one slice is sent to at once', async () => {
     const { server, peers } = await members(20, { groupSliceMs: 0 });
     try {
-      const group = server.network().group();
-      for (const peer of peers) group.add(peer);
-      let turned = false;
-      const report = group.send(utf8('all'));
-      setImmediate(() => {
-        turned = true;
-      });
-      expect((await report).sent).toBe(20);
+      const { report, turned } = await sendToAll(server, peers);
+      expect(report.sent).toBe(20);
       expect(turned, 'no turn was needed').toBe(false);
     } finally {
       server.stop();
