@@ -1,7 +1,7 @@
 // The server of the scale benchmark, in its own process (run with --expose-gc):
 //   node --expose-gc dist/scale-server.js <ours|native> <tcp|framed-tcp|ws> <connections> <settle ms> <broadcast 0|1>
 // Measures memory after GC before listening, prints "ADDR <addr>", echoes whatever a connection
-// sends, prints "ACCEPTED <time>" (absolute ms) when it has accepted <connections>; on "MEASURE"
+// sends, prints "ACCEPTED <time> <cpu ms>" (absolute ms; the CPU time since listening) when it has accepted <connections>; on "MEASURE"
 // from stdin it lets things settle, collects garbage and prints "RESULT <json>" (ScaleMemory). On
 // "BROADCAST <rounds> <size>" it sends one <size>-byte message to every connection, <rounds> times
 // per way (message-io: a plain loop of `send` and a group, alternated; native: a loop of `write`
@@ -261,9 +261,14 @@ async function main(): Promise<void> {
   const serve = impl === 'ours' ? await prepareOurs(track) : await prepareNative(track);
   const counters: Counters = { accepted: 0, received: 0, closed: 0 };
   const before = await collect(settleMs);
+  // The process's CPU time from listening to the last accept: what taking the connections cost.
+  let cpu = process.cpuUsage();
   const { addr, ways } = await serve(transport!, counters, () => {
-    if (counters.accepted === count) process.stdout.write(`ACCEPTED ${now()}\n`);
+    if (counters.accepted !== count) return;
+    const used = process.cpuUsage(cpu);
+    process.stdout.write(`ACCEPTED ${now()} ${(used.user + used.system) / 1000}\n`);
   });
+  cpu = process.cpuUsage();
   process.stdout.write(`ADDR ${addr}\n`);
   let input = '';
   process.stdin.on('data', (chunk: Buffer) => {

@@ -49,6 +49,10 @@ const BROADCAST_SIZE = 64;
 interface Sample {
   /** Milliseconds from the first connect to the last accept. */
   readonly acceptMs: number;
+  /** The server's CPU milliseconds (user + system) from listening to the last accept. */
+  readonly acceptCpuMs: number;
+  /** Connections the system's accept queues turned away meanwhile (`ListenOverflows` of /proc/net/netstat; -1 when unknown). */
+  readonly overflows: number;
   /** Bytes per connection: heapUsed + external (which includes arrayBuffers), and RSS. */
   readonly heapPerConn: number;
   readonly rssPerConn: number;
@@ -77,6 +81,19 @@ function raisedLimit(nofile: number): number {
   return text === 'unlimited' ? Infinity : Number(text);
 }
 
+/** The system's count of connections turned away by full accept queues (Linux `TcpExt: ListenOverflows`), or undefined. */
+function listenOverflows(): number | undefined {
+  try {
+    const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n');
+    const names = lines.find((line) => line.startsWith('TcpExt:'))?.split(/\s+/);
+    const values = lines.filter((line) => line.startsWith('TcpExt:'))[1]?.split(/\s+/);
+    const at = names?.indexOf('ListenOverflows') ?? -1;
+    return at > 0 && values !== undefined ? Number(values[at]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Local ports available for outgoing connections (Linux), or Infinity when unknown. */
 function ephemeralPorts(): number {
   try {
@@ -102,19 +119,30 @@ async function measureOnce(
   });
   const within = <T>(promise: Promise<T>): Promise<T> => Promise.race([promise, timeout]);
   try {
-    const serverProcess = spawnRaised(nofile, ['--expose-gc', serverPath, impl, transport, String(count), String(options.settleMs), options.broadcastRounds > 0 ? '1' : '0']);
+    const serverProcess = spawnRaised(nofile, [
+      '--expose-gc',
+      serverPath,
+      impl,
+      transport,
+      String(count),
+      String(options.settleMs),
+      options.broadcastRounds > 0 ? '1' : '0',
+    ]);
     children.push(serverProcess);
     const server = lines(serverProcess, 'server');
     const accepted = server.next('ACCEPTED');
     accepted.catch(() => undefined);
     const addr = await within(server.next('ADDR'));
+    const overflowsBefore = listenOverflows();
     const clientProcess = spawnRaised(nofile, [clientPath, transport, addr, String(count), String(options.concurrency), options.ping ? '1' : '0']);
     children.push(clientProcess);
     const client = lines(clientProcess, 'client');
     const pinged = client.next('PINGED');
     pinged.catch(() => undefined);
     const report = JSON.parse(await within(client.next('CONNECTED'))) as ClientReport;
-    const acceptedAt = Number(await within(accepted));
+    const [acceptedAt, acceptCpuMs] = (await within(accepted)).split(' ').map(Number) as [number, number];
+    const overflowsAfter = listenOverflows();
+    const overflows = overflowsBefore === undefined || overflowsAfter === undefined ? -1 : overflowsAfter - overflowsBefore;
     if (options.ping) await within(pinged);
     const result = server.next('RESULT');
     serverProcess.stdin!.write('MEASURE\n');
@@ -138,6 +166,8 @@ async function measureOnce(
     return {
       ...(broadcast !== undefined && { broadcast, delivered }),
       acceptMs: acceptedAt - report.start,
+      acceptCpuMs,
+      overflows,
       heapPerConn: delta('heapUsed') + delta('external'),
       rssPerConn: delta('rss'),
       arrayBuffersPerConn: delta('arrayBuffers'),
@@ -201,7 +231,7 @@ export async function runScale(options: ScaleOptions = {}): Promise<string[]> {
           const sample = await measureOnce(impl, transport, count, { ping, concurrency, settleMs, broadcastRounds });
           samples[impl].push(sample);
           log(
-            `${transport} ${impl} run ${run + 1}/${runs}: accept ${ms(sample.acceptMs)}, ` +
+            `${transport} ${impl} run ${run + 1}/${runs}: accept ${ms(sample.acceptMs)} (CPU ${ms(sample.acceptCpuMs)}, ${sample.overflows} overflows), ` +
               `heap+external ${Math.round(sample.heapPerConn)} B (arrayBuffers ${Math.round(sample.arrayBuffersPerConn)} B), ` +
               `heapTotal ${Math.round(sample.heapTotalPerConn)} B, RSS ${Math.round(sample.rssPerConn)} B per connection`,
           );
@@ -214,22 +244,28 @@ export async function runScale(options: ScaleOptions = {}): Promise<string[]> {
     for (const impl of ['native', 'ours'] as const) {
       const got = samples[impl];
       if (got.length === 0) {
-        rows.push(`| ${transport} | ${LABELS[transport][impl]} | failed | failed | failed | |`);
+        rows.push(`| ${transport} | ${LABELS[transport][impl]} | failed | failed | failed | failed | failed | |`);
         continue;
       }
       let ratio = '';
+      let cpuRatio = '';
       if (impl === 'ours' && samples.native.length > 0) {
-        const of = (key: 'heapPerConn' | 'rssPerConn'): string => {
+        const of = (key: 'heapPerConn' | 'rssPerConn' | 'acceptCpuMs'): string => {
           const ours = median(got.map((s) => s[key]));
           return `${(ours / median(samples.native.map((s) => s[key]))).toFixed(2)}×`;
         };
         ratio = `${of('heapPerConn')} / ${of('rssPerConn')}`;
+        cpuRatio = ` (${of('acceptCpuMs')})`;
       }
+      const overflows = got.map((s) => s.overflows);
       rows.push(
         `| ${transport} | ${LABELS[transport][impl]} | ${spread(
           got.map((s) => s.acceptMs),
           ms,
         )} | ${spread(
+          got.map((s) => s.acceptCpuMs),
+          ms,
+        )}${cpuRatio} | ${overflows.includes(-1) ? '?' : overflows.join(', ')} | ${spread(
           got.map((s) => s.heapPerConn),
           kib,
         )} | ${spread(
@@ -249,14 +285,16 @@ export async function runScale(options: ScaleOptions = {}): Promise<string[]> {
         ? ' Each connection then carries one 16-byte message and its echo, on every server alike, before memory is measured.'
         : ' The connections stay idle.'),
     [
-      'Accept time: from the first connect to the last `accepted` (message-io) or `connection` (native) event.',
+      'Accept time: from the first connect to the last `accepted` (message-io) or `connection` (native) event;',
+      "accept CPU: the server process's user + system time from listening to then (ours / native in brackets);",
+      'overflows: connection attempts the system turned away from full accept queues meanwhile (`ListenOverflows`), per run.',
       'Memory: the server process after GC, all connections open, minus before listening, divided by the connections;',
       'heap+external is heapUsed + external (external includes arrayBuffers). Median [min – max]; ours / native is heap+external / RSS.',
     ].join(' '),
     ...notes,
     '',
-    '| transport | server | accept time | heap+external per conn | RSS per conn | ours / native memory |',
-    '|---|---|---|---|---|---|',
+    '| transport | server | accept time | accept CPU | overflows | heap+external per conn | RSS per conn | ours / native memory |',
+    '|---|---|---|---|---|---|---|---|',
     ...rows,
     ...(broadcastRows.length === 0
       ? []
@@ -265,7 +303,7 @@ export async function runScale(options: ScaleOptions = {}): Promise<string[]> {
           `Sending one ${BROADCAST_SIZE}-byte message to every connection, ${broadcastRounds} rounds per way and run after 2 uncounted ones, ` +
             'the ways alternated in one server process, 200 ms apart. Time: from the first send call to the last one returning (a group: to its ' +
             "report); CPU: the server process's user + system time in the round; delay: the event loop's delay from the round's start to 100 ms " +
-            "after it (monitorEventLoopDelay, 1 ms resolution), the largest p99 and max of any round; delivered: the bytes the client process " +
+            'after it (monitorEventLoopDelay, 1 ms resolution), the largest p99 and max of any round; delivered: the bytes the client process ' +
             'received of all rounds (uncounted ones included), against what was sent.',
           '',
           '| transport | way | time per round | CPU per round | event-loop delay p99 / max | time / native loop | delivered |',

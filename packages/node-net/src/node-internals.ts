@@ -61,6 +61,66 @@ export function takeOverSocket(accepted: Socket, options: ReadingOptions): Socke
   return socket;
 }
 
+/** Where a `Socket` built with `onread` keeps it: Node's own symbols, found once on a probe socket. */
+interface OnreadSlots {
+  /** The buffer the next read goes into (or `true` before the first, with a buffer function). */
+  readonly buffer: symbol;
+  /** The function that gives each read's buffer, or `null`. */
+  readonly generator: symbol;
+  /** The callback of each read. */
+  readonly callback: symbol;
+}
+
+let onreadSlots: OnreadSlots | null | undefined;
+
+/** Node's symbols for `onread` (`kBuffer`, `kBufferGen`, `kBufferCb`), read off a socket built with it; `null` if this Node has other ones. */
+function findOnreadSlots(): OnreadSlots | null {
+  const buffer = new Uint8Array(1);
+  const callback = (): undefined => undefined;
+  const probe = readingSocket({ onread: { buffer: () => buffer, callback } });
+  const slots = Object.getOwnPropertySymbols(probe);
+  const named = (description: string): symbol | undefined => slots.find((slot) => slot.description === description);
+  const found = { buffer: named('kBuffer'), generator: named('kBufferGen'), callback: named('kBufferCb') };
+  const fields = probe as unknown as Record<symbol, unknown>;
+  probe.destroy();
+  if (found.buffer === undefined || found.generator === undefined || found.callback === undefined) return null;
+  // The probe must hold what it was given where this code expects it.
+  if (fields[found.callback] !== callback || typeof fields[found.generator] !== 'function') return null;
+  return found as OnreadSlots;
+}
+
+/**
+ * Makes a socket a server accepted read into `options.onread`'s buffers, in place: the state Node
+ * gives a socket built with `onread` is set on this one, and its stream told to read into the
+ * first buffer; it starts reading at once, as the socket {@link takeOverSocket} builds does.
+ * Cheaper than that (no second socket per connection), for the same result. `accepted` must not
+ * have started reading (a server made with `pauseOnConnect`).
+ * Returns false, with `accepted` left as it was, when this Node keeps `onread` otherwise: use
+ * {@link takeOverSocket} then.
+ */
+export function readInPlace(accepted: Socket, options: ReadingOptions): boolean {
+  const handle = (accepted as Socket & SocketFields)._handle as { useUserBuffer?: (buffer: Uint8Array) => void; reading?: boolean } | null | undefined;
+  if (typeof handle?.useUserBuffer !== 'function' || handle.reading === true) return false;
+  onreadSlots ??= findOnreadSlots();
+  if (onreadSlots === null) return false;
+  const fields = accepted as unknown as Record<symbol, unknown>;
+  // A socket built without `onread` holds null in each slot; anything else is not what we know.
+  if (fields[onreadSlots.buffer] !== null || fields[onreadSlots.generator] !== null || fields[onreadSlots.callback] !== null) return false;
+  const { buffer, callback } = options.onread;
+  const first = typeof buffer === 'function' ? buffer() : buffer;
+  fields[onreadSlots.generator] = typeof buffer === 'function' ? buffer : null;
+  fields[onreadSlots.buffer] = first;
+  fields[onreadSlots.callback] = callback;
+  handle.useUserBuffer(first);
+  if (options.writableHighWaterMark !== undefined) {
+    const state = (accepted as Socket & { _writableState?: { highWaterMark?: number } })._writableState;
+    if (state !== undefined && typeof state.highWaterMark === 'number') state.highWaterMark = options.writableHighWaterMark;
+  }
+  // Reading starts now, as on a socket built with a stream (Node's `resume` starts an `onread` socket's reads).
+  accepted.resume();
+  return true;
+}
+
 /**
  * Drops the peer address that reading `remoteAddress` made Node cache on `socket` (an object and a
  * string, about 90 bytes a connection). Call it once the address is kept elsewhere (the core keeps

@@ -5,7 +5,7 @@
 // loudly, on real sockets, for the Node it runs on.
 import { createServer, connect, Socket, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { forgetCachedPeer, readingSocket, takeOverSocket } from '@message-io/node-net';
+import { forgetCachedPeer, readInPlace, readingSocket, takeOverSocket } from '@message-io/node-net';
 
 const servers: Server[] = [];
 const sockets: Socket[] = [];
@@ -48,6 +48,44 @@ describe("Node's net.Socket internals we depend on", () => {
     taken!.write('back');
     const answer = await new Promise<string>((resolve) => client.once('data', (d: Buffer) => resolve(d.toString())));
     expect(answer).toBe('back');
+  });
+
+  it('an accepted socket can read with onread in place, without a second socket (readInPlace)', async () => {
+    const { server, accepted, client } = await acceptedPair();
+    const buffers = [Buffer.alloc(1024), Buffer.alloc(1024)];
+    let next = 0;
+    const reads: Uint8Array[] = [];
+    let received = '';
+    const ok = readInPlace(accepted, {
+      onread: {
+        buffer: () => buffers[next++ % 2]!,
+        callback: (n: number, b: Uint8Array) => {
+          reads.push(b);
+          received += Buffer.from(b.subarray(0, n)).toString();
+        },
+      },
+      writableHighWaterMark: 4096,
+    });
+    // false here means this Node keeps `onread` otherwise: the adapters fall back to takeOverSocket.
+    expect(ok, 'readInPlace on this Node').toBe(true);
+    expect(accepted.writableHighWaterMark, 'the writable high-water mark set in place').toBe(4096);
+    // It reads by itself, with nothing more called.
+    client.write('hello');
+    const deadline = Date.now() + 5000;
+    while (received.length < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(received).toBe('hello');
+    // Node read into a buffer the function gave: the very object, not a copy of its own.
+    expect(
+      buffers.some((buffer) => buffer === reads[0]),
+      'the read went into one of our buffers',
+    ).toBe(true);
+    const count = await new Promise<number>((resolve, reject) => server.getConnections((error, n) => (error ? reject(error) : resolve(n))));
+    expect(count, 'the server counts the connection, still the same socket').toBe(1);
+    accepted.write('back');
+    const answer = await new Promise<string>((resolve) => client.once('data', (d: Buffer) => resolve(d.toString())));
+    expect(answer).toBe('back');
+    // A socket that reads already is left alone.
+    expect(readInPlace(accepted, { onread: { buffer: Buffer.alloc(16), callback: () => undefined } })).toBe(false);
   });
 
   it('a socket with no stream is not taken over: takeOverSocket answers undefined and changes nothing', () => {

@@ -1,6 +1,6 @@
 import type { Server, Socket } from 'node:net';
 import type { Acceptor, Local, LocalWatch } from '@message-io/core/adapter';
-import { forgetCachedPeer, reportDrops, reportTlsFailures, takeOverSocket, type ReadingOptions } from '@message-io/node-net';
+import { forgetCachedPeer, readInPlace, reportDrops, reportTlsFailures, takeOverSocket, type ReadingOptions } from '@message-io/node-net';
 
 function ignore(): void {}
 
@@ -49,6 +49,9 @@ export class TcpLocal implements Local {
         accepted.destroy();
         return;
       }
+      // Reading into the shared buffer: set up on the accepted socket itself where Node allows it
+      // (no second socket per connection), else on a socket that takes its stream over.
+      if (this.reading !== undefined && readInPlace(accepted, this.reading)) return acceptor.remote(this.wrap(accepted, true), { host, port });
       const taken = this.reading === undefined ? undefined : takeOverSocket(accepted, this.reading);
       acceptor.remote(this.wrap(taken ?? accepted, taken !== undefined), { host, port });
     });
