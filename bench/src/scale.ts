@@ -40,13 +40,15 @@ export interface ScaleOptions {
   log?: (line: string) => void;
   /** Also measure sending one message to every connection: rounds per way (5, 2 with `quick`). Default off. */
   broadcast?: boolean;
+  /** Called with every measurement as it is made (scale-chart.ts collects them). */
+  onSample?: (transport: ScaleTransport, impl: 'ours' | 'native', sample: Sample, connections: number) => void;
 }
 
 /** The size of the message of the broadcast measurement. */
 const BROADCAST_SIZE = 64;
 
 /** One measurement of one server. */
-interface Sample {
+export interface Sample {
   /** Milliseconds from the first connect to the last accept. */
   readonly acceptMs: number;
   /** The server's CPU milliseconds (user + system) from listening to the last accept. */
@@ -230,6 +232,7 @@ export async function runScale(options: ScaleOptions = {}): Promise<string[]> {
         try {
           const sample = await measureOnce(impl, transport, count, { ping, concurrency, settleMs, broadcastRounds });
           samples[impl].push(sample);
+          options.onSample?.(transport, impl, sample, count);
           log(
             `${transport} ${impl} run ${run + 1}/${runs}: accept ${ms(sample.acceptMs)} (CPU ${ms(sample.acceptCpuMs)}, ${sample.overflows} overflows), ` +
               `heap+external ${Math.round(sample.heapPerConn)} B (arrayBuffers ${Math.round(sample.arrayBuffersPerConn)} B), ` +
