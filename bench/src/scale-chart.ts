@@ -161,8 +161,8 @@ async function main(): Promise<void> {
     },
   ];
   const subtitle =
-    `Node.js ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${runs} run(s) a point, load average ${loads.join(' / ')} at each point's start; ` +
-    'solid: message-io, dashed: native.';
+    `Node.js ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${runs} run(s) a point, ` +
+    `load average ${loads.join(' / ')} at each point's start; solid: message-io, dashed: native.`;
   writeFileSync(svgPath, renderScaleChart('One server, from 1,000 connections to the machine’s limit', subtitle, panels, counts));
   console.log(`\nchart written to ${svgPath}`);
 }
