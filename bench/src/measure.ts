@@ -83,18 +83,47 @@ export async function unavailable(impl: Impl): Promise<string | undefined> {
   }
 }
 
+/**
+ * A peer program that is not part of this repository (the Rust message-io's, in rust.ts): run as
+ * `<program> <receiver|sender> <transport> <size> <count> <toClient 0|1> [addr]`, it prints the same
+ * `ADDR <addr>` and `RESULT <json>` lines as peer.js. Throughput jobs only.
+ */
+export interface ExternalPeer {
+  readonly program: string;
+  readonly name: string;
+}
+
+/** Who does one side of a job: one of ours, Node's or a third party's (peer.js), or an outside program. */
+export type Side = Impl | ExternalPeer;
+
+const sideName = (side: Side): string => (typeof side === 'string' ? side : side.name);
+
 /** Runs one job with one implementation; resolves with the figure (MB/s, messages/s, or µs). */
-export async function measure(impl: Impl, job: Job): Promise<Figure> {
-  if (!doesJob(impl, job)) throw new Error(`${impl} does not do this ${job.transport} job`);
+export const measure = (impl: Impl, job: Job): Promise<Figure> => measurePair(impl, impl, job);
+
+/** Runs one job with a sender and a receiver that may differ (they must speak the same wire format). */
+export async function measurePair(senderSide: Side, receiverSide: Side, job: Job): Promise<Figure> {
+  for (const side of [senderSide, receiverSide]) {
+    if (typeof side === 'string' && !doesJob(side, job)) throw new Error(`${side} does not do this ${job.transport} job`);
+    if (typeof side !== 'string' && job.metric !== 'throughput') throw new Error(`${side.name} does throughput jobs only`);
+  }
   const children: ReturnType<typeof spawn>[] = [];
-  const start = (role: string, extra: string[] = []): { next: (prefix: string) => Promise<string> } => {
-    const child = spawn(process.execPath, [peerPath, impl, role, JSON.stringify(job), ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const start = (role: 'sender' | 'receiver', extra: string[] = []): { next: (prefix: string) => Promise<string> } => {
+    const side = role === 'sender' ? senderSide : receiverSide;
+    const child =
+      typeof side === 'string'
+        ? spawn(process.execPath, [peerPath, side, role, JSON.stringify(job), ...extra], { stdio: ['ignore', 'pipe', 'inherit'] })
+        : spawn(side.program, [role, job.transport, String(job.size), String(job.count), job.toClient ? '1' : '0', ...extra], {
+            stdio: ['ignore', 'pipe', 'inherit'],
+          });
     children.push(child);
-    return lines(child, `${impl} ${role}`);
+    return lines(child, `${sideName(side)} ${role}`);
   };
+  const impl = senderSide === receiverSide ? sideName(senderSide) : `${sideName(senderSide)} → ${sideName(receiverSide)}`;
+  const known = (side: Side): boolean => typeof side !== 'string' || isOurs(side) || isNative(side);
   let timer: ReturnType<typeof setTimeout> | undefined;
   // socket.io does some tens of thousands of small messages a second, fewer under load: its 2 million can take minutes.
-  const limit = isOurs(impl) || isNative(impl) ? 120_000 : 600_000;
+  const limit = known(senderSide) && known(receiverSide) ? 120_000 : 600_000;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${impl} ${job.transport} ${job.metric} timed out`)), limit);
   });

@@ -43,10 +43,30 @@ export class ReceiveBuffer {
 /** A buffer that one socket reads into alone: what it holds is handed over as the user's, with no copy. */
 class OwnRead extends Uint8Array {}
 
+/**
+ * A buffer of a socket's own that its next read fills right after `carried` bytes kept from its
+ * previous read (an incomplete frame, see {@link OwnedReads.carry}), in the same memory: the read is
+ * handed over with those bytes in front.
+ */
+class AfterCarry extends OwnRead {
+  constructor(
+    buffer: ArrayBuffer,
+    byteOffset: number,
+    length: number,
+    readonly carried: number,
+  ) {
+    super(buffer, byteOffset, length);
+  }
+}
+
 /** From a read of this many bytes, a socket reads into buffers of its own. */
 const OWN_READS_FROM = 64 * 1024;
 /** Largest buffer of its own a socket reads into. */
 const OWN_READ_MAX = 1024 * 1024;
+/** Most bytes {@link OwnedReads.carry} keeps in front of a read. */
+const CARRY_MAX = OWN_READ_MAX / 2;
+/** Bytes kept where they are need this much room after them; with less, they move to a new buffer. */
+const CARRY_ROOM_MIN = 16 * 1024;
 
 function ownRead(size: number): OwnRead {
   const memory = unfilled(size);
@@ -62,13 +82,18 @@ function ownRead(size: number): OwnRead {
  * no copy: twice its last read, up to 1 MiB, the rest of a buffer serving the next read while it
  * can take 64 KiB. When its reads become small, it returns to the shared buffer. So a quiet
  * connection holds no buffer, and one that went quiet right after a bulk read holds at most one of
- * twice that read. Use {@link OwnedReads.next} as `onread.buffer` and call `take` first thing in
- * `onread.callback`: Node calls the buffer function right after the callback of the socket that
- * read, so the callback chooses that socket's next buffer (design note 0010).
+ * twice that read. A read that ends within a large frame can keep that frame's first bytes in front
+ * of the next read ({@link OwnedReads.carry}), so that the frame ends up whole in one buffer without
+ * being copied piece by piece. Use {@link OwnedReads.next} as `onread.buffer` and call `take` first
+ * thing in `onread.callback`: Node calls the buffer function right after the callback of the socket
+ * that read, so the callback chooses that socket's next buffer (design notes 0010 and 0015).
  */
 export class OwnedReads {
-  /** The next buffer of the socket that just read, chosen by `take`, given by `next`. */
+  /** The next buffer of the socket that just read, chosen by `take` (or `carry`), given by `next`. */
   private chosen: Uint8Array | undefined = undefined;
+  /** The buffer of the read `take` handed over last, when it was one of the socket's own; and that read's length. */
+  private lastOwn: OwnRead | undefined = undefined;
+  private lastLength = 0;
 
   /** `shared` serves the sockets that receive little. */
   constructor(private readonly shared: ReceiveBuffer) {}
@@ -77,21 +102,58 @@ export class OwnedReads {
   readonly next = (): Uint8Array => {
     const next = this.chosen ?? this.shared.next();
     this.chosen = undefined;
+    this.lastOwn = undefined;
     return next;
   };
 
   /**
    * To call first in `onread.callback` with what it got: the bytes read, as the user's (a read into
-   * the socket's own buffer) or as `BorrowedBytes` of the shared buffer (copy what you hand over).
+   * the socket's own buffer, with what {@link carry} kept in front of it) or as `BorrowedBytes` of
+   * the shared buffer (copy what you hand over).
    */
   take(length: number, buffer: Uint8Array): Uint8Array {
+    this.lastLength = length;
     if (buffer instanceof OwnRead) {
+      this.lastOwn = buffer;
       if (length < OWN_READS_FROM) this.chosen = undefined;
-      else this.chosen = buffer.byteLength - length >= OWN_READS_FROM ? buffer.subarray(length) : ownRead(Math.min(OWN_READ_MAX, 2 * length));
-      return new Uint8Array(buffer.buffer as ArrayBuffer, buffer.byteOffset, length);
+      else if (buffer.byteLength - length < OWN_READS_FROM) this.chosen = ownRead(Math.min(OWN_READ_MAX, 2 * length));
+      else this.chosen = new OwnRead(buffer.buffer as ArrayBuffer, buffer.byteOffset + length, buffer.byteLength - length);
+      const carried = buffer instanceof AfterCarry ? buffer.carried : 0;
+      return new Uint8Array(buffer.buffer as ArrayBuffer, buffer.byteOffset - carried, carried + length);
     }
+    this.lastOwn = undefined;
     this.shared.read(length, buffer);
     if (length >= OWN_READS_FROM) this.chosen = ownRead(Math.min(OWN_READ_MAX, 2 * length));
     return new BorrowedBytes(buffer.buffer as ArrayBuffer, buffer.byteOffset, length);
+  }
+
+  /**
+   * To call from `onread.callback`, after {@link take}, with the end of what `take` returned (an
+   * incomplete frame of `frameBytes` in all, as its prefix says): the socket's next read goes right
+   * after these bytes, which come first in what `take` returns for it. They stay where they are
+   * when they end the socket's own buffer with room after them for the rest of the frame or for
+   * 16 KiB; otherwise they are copied into a new buffer of the
+   * socket's own, of twice them plus 64 KiB or twice the read (up to 1 MiB), whichever is larger.
+   * So the buffer of a frame that arrives over many reads at least doubles at each move (the
+   * copies add up to less than the frame), a frame within the reads' size is copied at most once,
+   * and what is held grows with the bytes received, never with a length a peer only declared.
+   * Returns false, changing nothing, for more than 512 KiB: the adapter joins such a frame itself.
+   */
+  carry(tail: Uint8Array, frameBytes: number): boolean {
+    const kept = tail.byteLength;
+    if (kept > CARRY_MAX) return false;
+    const last = this.lastOwn;
+    if (last !== undefined && tail.buffer === last.buffer && tail.byteOffset + kept === last.byteOffset + this.lastLength) {
+      const free = last.byteLength - this.lastLength;
+      if (free >= Math.min(CARRY_ROOM_MIN, frameBytes - kept)) {
+        this.chosen = new AfterCarry(last.buffer as ArrayBuffer, last.byteOffset + this.lastLength, free, kept);
+        return true;
+      }
+    }
+    const size = Math.max(kept + Math.max(OWN_READS_FROM, kept), Math.min(OWN_READ_MAX, 2 * this.lastLength));
+    const memory = unfilled(size);
+    memory.set(tail);
+    this.chosen = new AfterCarry(memory.buffer as ArrayBuffer, memory.byteOffset + kept, size - kept, kept);
+    return true;
   }
 }

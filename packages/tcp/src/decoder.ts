@@ -114,8 +114,17 @@ export function wholeFramesLength(chunk: Uint8Array, maxMessageSize: number): nu
   return end;
 }
 
+/**
+ * The bytes of the frame that starts at `chunk[0]` (prefix and payload), when its prefix is whole
+ * and valid; -1 otherwise (prefix cut short, or an error a decoder will report).
+ */
+export function frameBytesAt(chunk: Uint8Array, maxMessageSize: number): number {
+  const length = prefixAt(chunk, 0, chunk.length, maxMessageSize);
+  return typeof length === 'number' && length !== INCOMPLETE ? afterPrefix + length : -1;
+}
+
 /** From this size a frame in a read that is about to be reused gets a copy of its own (see {@link copyWholeFrames}). */
-const OWN_COPY_FROM = 16 * 1024;
+export const OWN_COPY_FROM: number = 16 * 1024;
 
 /** A copy of `bytes` in memory of its own, not zero-filled first. */
 export function copyOf(bytes: Uint8Array): Uint8Array {

@@ -12,7 +12,7 @@ import {
 } from '@message-io/core/adapter';
 import { OwnedReads, peerCertificateOf, ReceiveBuffer, WriteBatch, type OnRead } from '@message-io/node-net';
 import { framedCopy, writeFramed, writeStream } from './codec.js';
-import { copyOf, copyWholeFrames, decodeWholeFrames, FrameDecoder, sinkStopped, wholeFramesLength } from './decoder.js';
+import { copyOf, copyWholeFrames, decodeWholeFrames, FrameDecoder, frameBytesAt, OWN_COPY_FROM, sinkStopped, wholeFramesLength } from './decoder.js';
 
 /** Settings shared by the connections of one listener (or of outgoing connections alike). */
 export interface RemoteSettings {
@@ -93,6 +93,13 @@ const lendingOnRead: OnRead = {
 const ownedReads = new OwnedReads(receiveBuffer);
 
 /**
+ * The connection whose read {@link owningOnRead} is handing over, if any: only it may choose what
+ * its socket's next read goes after (`OwnedReads.carry`), since Node asks for that read's buffer
+ * right after.
+ */
+let reading: TcpRemote | undefined;
+
+/**
  * The `onread` option of sockets whose messages are the user's: a socket that receives little reads
  * into the shared buffer, and each read is copied (`read`); one that receives in bulk reads into
  * buffers of its own, handed over with no copy (`readOwn`).
@@ -102,8 +109,13 @@ const owningOnRead: OnRead = {
   callback(this: Socket, length: number, buffer: Uint8Array): void {
     const chunk = ownedReads.take(length, buffer);
     const remote = (this as OwnedSocket)[REMOTE];
-    if (chunk instanceof BorrowedBytes) remote.read(chunk);
-    else remote.readOwn(chunk);
+    reading = remote;
+    try {
+      if (chunk instanceof BorrowedBytes) remote.read(chunk);
+      else remote.readOwn(chunk);
+    } finally {
+      reading = undefined;
+    }
   },
 };
 
@@ -434,6 +446,20 @@ export class FramedTcpRemote extends TcpRemote {
     this.frameInProgress();
   }
 
+  /**
+   * True when `tail`, an incomplete frame at the end of a read, goes in front of the socket's next
+   * read (node-net's `OwnedReads.carry`) instead of into a FrameDecoder: so the frame ends up whole
+   * in one buffer of the user's, its first bytes copied at most once and the rest read in place.
+   * Only for a user who owns what is received, without `messageTimeout` (whose watchdog follows
+   * a FrameDecoder), during this connection's own read, and for a frame of 16 KiB or more whose
+   * prefix is whole (smaller ones are cheaper to join).
+   */
+  private carried(tail: Uint8Array): boolean {
+    if (reading !== this || this.settings.lend || this.settings.messageTimeout) return false;
+    const frameBytes = frameBytesAt(tail, this.settings.maxMessageSize);
+    return frameBytes >= OWN_COPY_FROM && ownedReads.carry(tail, frameBytes);
+  }
+
   /** Decodes one chunk (see {@link data}). */
   private decodeChunk(chunk: Uint8Array): void {
     const watch = this.watch; // kept: a message may make the user remove the connection
@@ -444,7 +470,7 @@ export class FramedTcpRemote extends TcpRemote {
       const at = decodeWholeFrames(chunk, this.settings.maxMessageSize, watch);
       if (typeof at !== 'number') return this.fail(at);
       if (sinkStopped()) return this.hold(chunk, at);
-      if (at === chunk.length) return;
+      if (at === chunk.length || this.carried(chunk.subarray(at))) return;
       decoder = new FrameDecoder(this.settings.maxMessageSize, this.settings.lend);
       rest = chunk.subarray(at);
     }
@@ -483,7 +509,7 @@ export class FramedTcpRemote extends TcpRemote {
       const at = copyWholeFrames(rest, whole, max, watch);
       if (sinkStopped()) return this.hold(rest, at);
     }
-    if (whole === rest.length || this.watch === undefined) return;
+    if (whole === rest.length || this.watch === undefined || this.carried(rest.subarray(whole))) return;
     const decoder = new FrameDecoder(max, false);
     const error = decoder.decode(rest.subarray(whole), watch);
     if (error !== undefined) return this.fail(error);

@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SendStatus, split, type DisconnectedEvent, type Endpoint, type NodeHandler } from '@message-io/core';
 import { encodeVarint, FramedTcp } from '@message-io/tcp';
 import { PYTHON, requirePeers, skipWithout } from '../../../test/support/peers.js';
-import { sleep, testNode, until, type TestNode } from './support.js';
+import { randomBytes, rng, sleep, testNode, until, type TestNode } from './support.js';
+import { sameBytes } from '@message-io/adapter-testkit';
 
 const MiB = 1024 * 1024;
 const cleanups: (() => void)[] = [];
@@ -235,5 +236,78 @@ describe('FT-05 oversize send', () => {
       [1, 1],
       [2, 2],
     ]);
+  });
+});
+
+describe('frames that arrive over several reads', () => {
+  /** Frames of these sizes: small, around the 16 KiB from which a frame is carried, past the 512 KiB that is carried at most. */
+  const sizes = [3, 20 * 1024, 100 * 1024, 400 * 1024, 700 * 1024, 65_536, 17_000];
+  const payloads = sizes.map((size, i) => randomBytes(rng(i + 1), size));
+  const wire = (payload: Uint8Array): Buffer => Buffer.concat([encodeVarint(payload.byteLength), payload]);
+  /** Where each frame's bytes are cut: within the prefix, right after it, after 1 KiB, after 31 KiB, and the rest. */
+  const cuts = (frame: Buffer): Buffer[] =>
+    [0, 1, 3, 1027, 31 * 1024 + 3, frame.byteLength]
+      .map((end, i, all) => frame.subarray(i === 0 ? 0 : Math.min(all[i - 1]!, frame.byteLength), Math.min(end, frame.byteLength)))
+      .filter((p) => p.byteLength > 0);
+
+  /** Writes every frame in its pieces, each piece on its own (a pause between them, so that the receiver reads them apart). */
+  async function writeInPieces(socket: Socket): Promise<void> {
+    socket.setNoDelay(true);
+    for (const payload of payloads) {
+      for (const piece of cuts(wire(payload))) {
+        socket.write(piece);
+        await sleep(3);
+      }
+    }
+  }
+
+  /** The messages `n` received, checked whole, in order, and unchanged once later reads came. */
+  async function checkReceived(n: TestNode): Promise<void> {
+    const messages = await n.waitCount((e) => e.type === 'message', payloads.length, 10_000);
+    const data = messages.map((e) => (e.type === 'message' ? e.data : new Uint8Array(0)));
+    data.forEach((bytes, i) => expect(sameBytes(bytes, payloads[i]!), `message ${i} (${sizes[i]} bytes)`).toBe(true));
+    // Nothing read later landed on a message handed over earlier: each is its own.
+    const filled = data.map((bytes) => bytes.fill(0xee));
+    filled.forEach((bytes, i) => expect(bytes.every((b) => b === 0xee) && bytes.byteLength === sizes[i], `message ${i} kept`).toBe(true));
+  }
+
+  it.each([
+    ['by default', {}],
+    ['with messageTimeout (frames joined by the decoder)', { messageTimeout: 5000 }],
+  ])('an accepted connection hands over every frame whole and as the user’s, %s', async (_name, options) => {
+    const server = node();
+    const { addr } = await server.handler.network().listen(FramedTcp, '127.0.0.1:0', options);
+    const peer = await rawConnect(addr);
+    await writeInPieces(peer);
+    await checkReceived(server);
+  });
+
+  it('an outgoing connection does the same', async () => {
+    const listening: Server = createServer((socket) => {
+      socket.on('error', () => undefined);
+      void writeInPieces(socket);
+    });
+    cleanups.push(() => listening.close());
+    await new Promise<void>((r) => listening.listen(0, '127.0.0.1', r));
+    const client = node();
+    await client.handler.network().connectAndWait(FramedTcp, `127.0.0.1:${(listening.address() as { port: number }).port}`);
+    await checkReceived(client);
+  });
+
+  it('a peer that declares 60 MiB and sends 300 KiB of it makes the receiver hold about what it sent', async () => {
+    const server = node();
+    const { addr } = await server.handler.network().listen(FramedTcp, '127.0.0.1:0');
+    const peer = await rawConnect(addr);
+    peer.setNoDelay(true);
+    const before = process.memoryUsage().arrayBuffers;
+    peer.write(encodeVarint(60 * MiB));
+    for (let sent = 0; sent < 300 * 1024; sent += 10 * 1024) {
+      peer.write(new Uint8Array(10 * 1024));
+      await sleep(2);
+    }
+    await sleep(50);
+    // Buffers of at most twice what arrived (plus a read's 64 KiB), garbage included: far from 60 MiB.
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(4 * MiB);
+    expect(server.events.filter((e) => e.type === 'message')).toHaveLength(0);
   });
 });
