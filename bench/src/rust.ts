@@ -76,9 +76,8 @@ for (let round = 0; round < rounds; round++) {
   const busy = await busyShare(1000);
   const load = loadavg().map((l) => l.toFixed(2));
   if (idle) idleRounds.push(round);
-  console.log(
-    `\n## round ${round + 1}: load average ${load.join(' ')}, cores busy in the second before ${(busy * 100).toFixed(0)}%${idle ? '' : ' (BUSY: not compared)'}`,
-  );
+  const busyText = `cores busy in the second before ${(busy * 100).toFixed(0)}%`;
+  console.log(`\n## round ${round + 1}: load average ${load.join(' ')}, ${busyText}${idle ? '' : ' (BUSY: not compared)'}`);
   for (const transport of transports) {
     for (const direction of directions) {
       const job: Job = { metric: 'throughput', transport, size, count, totalBytes: size * count, toClient: direction === 'to-client' };
