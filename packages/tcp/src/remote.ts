@@ -448,11 +448,11 @@ export class FramedTcpRemote extends TcpRemote {
 
   /**
    * True when `tail`, an incomplete frame at the end of a read, goes in front of the socket's next
-   * read (node-net's `OwnedReads.carry`) instead of into a FrameDecoder: so the frame ends up whole
-   * in one buffer of the user's, its first bytes copied at most once and the rest read in place.
-   * Only for a user who owns what is received, without `messageTimeout` (whose watchdog follows
-   * a FrameDecoder), during this connection's own read, and for a frame of 16 KiB or more whose
-   * prefix is whole (smaller ones are cheaper to join).
+   * read (node-net's `OwnedReads.carry`, which says when) instead of into a FrameDecoder: so the
+   * frame ends up whole in one buffer of the user's, its first bytes copied at most once and the
+   * rest read in place. Only for a user who owns what is received, without `messageTimeout` (whose
+   * watchdog follows a FrameDecoder), during this connection's own read, and for a frame of 16 KiB
+   * or more whose prefix is whole (smaller ones are cheaper to join).
    */
   private carried(tail: Uint8Array): boolean {
     if (reading !== this || this.settings.lend || this.settings.messageTimeout) return false;
