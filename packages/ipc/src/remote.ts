@@ -155,23 +155,22 @@ export class IpcRemote implements Remote, HeldRestOwner {
    * buffered bytes. Queue the whole message and return `Sent`; never block, never throw.
    */
   send(data: Uint8Array): SendStatus {
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(this.uncork);
-    }
-    this.socket.write(frame(data));
-    return SendStatus.Sent;
+    return this.write(frame(data));
   }
 
   /** A group send: the message framed once for every connection it reaches (`SharedMessage.frame`), written with no copy. */
   sendShared(message: SharedMessage): SendStatus {
+    return this.write(message.frame(FRAMED, frame));
+  }
+
+  /** Queues `bytes` (a whole frame) behind a cork that the next tick lifts: the writes of one turn leave in one system call. */
+  private write(bytes: Uint8Array): SendStatus {
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
       process.nextTick(this.uncork);
     }
-    this.socket.write(message.frame(FRAMED, frame));
+    this.socket.write(bytes);
     return SendStatus.Sent;
   }
 
