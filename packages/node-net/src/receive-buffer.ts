@@ -80,8 +80,8 @@ let allocatorHinted = false;
  * the user a new buffer of up to 1 MiB for every read; without the hint those were mapped on
  * their own until the first one was freed, and the heap was handed back to the system whenever
  * 2 MiB were free at its top, so the memory of the next reads was mapped again and every page of
- * it faulted on first write: 58,000 to 90,000 page faults per GiB received, against 20,000 to
- * 24,000 with the hint, and a third less CPU for the receive (design note 0016). The cost: up to
+ * it faulted on first write: 50,000 to 90,000 page faults per GiB received, against about
+ * 20,000 with the hint, and a third less CPU for the receive (design note 0016). The cost: up to
  * 62 MiB of freed memory stays with the process for its next allocations. Other allocators
  * ignore it; the block is freed at the next garbage collection.
  */
