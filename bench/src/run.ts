@@ -14,14 +14,11 @@ import type { Impl, Job } from './job.js';
 import { doesJob, doesJobsOf, format, jobsFor, measure, median, thirdParty, unavailable, type Figure } from './measure.js';
 import { runScale, type ScaleTransport } from './scale.js';
 import { runSizes } from './sizes.js';
+import { argValue } from './args.js';
 
 type Peer = keyof typeof thirdParty;
 
 const quick = process.argv.includes('--quick');
-const argValue = (name: string): string | undefined => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? process.argv[at + 1] : undefined;
-};
 const runs = Number(argValue('runs') ?? (quick ? 1 : 3));
 const only = (argValue('only') ?? 'tcp,framed-tcp,udp,ws').split(',') as Job['transport'][];
 const out = argValue('out');

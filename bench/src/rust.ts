@@ -11,11 +11,8 @@ import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Job } from './job.js';
 import { measurePair, median, type ExternalPeer, type Side } from './measure.js';
+import { argValue } from './args.js';
 
-const argValue = (name: string): string | undefined => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? process.argv[at + 1] : undefined;
-};
 const program = argValue('peer') ?? process.env.MESSAGE_IO_RUST_PEER;
 if (program === undefined) {
   console.error('--peer <program>: the Rust message-io benchmark peer (see "Against the Rust message-io" in docs/performance.md)');
@@ -78,8 +75,8 @@ for (let round = 0; round < rounds; round++) {
   if (idle) idleRounds.push(round);
   const busyText = `cores busy in the second before ${(busy * 100).toFixed(0)}%`;
   console.log(`\n## round ${round + 1}: load average ${load.join(' ')}, ${busyText}${idle ? '' : ' (BUSY: not compared)'}`);
-  // The first transfer after the wait runs on a machine that just idled, and was the fastest of
-  // its round for whoever ran it: one transfer of plain `net`, not counted, takes that turn.
+  // The first transfer after the wait runs on a machine that just idled (in one series it was the
+  // fastest of its round, whoever ran it): one transfer of plain `net`, not counted, takes that turn.
   const warmUp: Job = { metric: 'throughput', transport: transports[0]!, size, count, totalBytes: size * count };
   console.log(`warm-up, not counted: net → net ${(await measurePair('native', 'native', warmUp)).value.toFixed(0)} MB/s`);
   for (const transport of transports) {

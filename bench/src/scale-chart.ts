@@ -9,6 +9,7 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { median } from './measure.js';
 import { runScale, type Sample, type ScaleTransport } from './scale.js';
+import { argValue } from './args.js';
 
 /** One line of a panel: its label, colour, dash, and a value per connection count. */
 interface Line {
@@ -86,10 +87,6 @@ export function renderScaleChart(title: string, subtitle: string, panels: readon
 
 /** Collects the measurements of every point, then draws them. */
 async function main(): Promise<void> {
-  const argValue = (name: string): string | undefined => {
-    const at = process.argv.indexOf(`--${name}`);
-    return at > 0 ? process.argv[at + 1] : undefined;
-  };
   const points = (argValue('points') ?? '1000,2000,5000,10000,19900').split(',').map(Number);
   const runs = Number(argValue('runs') ?? '1');
   const svgPath = argValue('svg') ?? fileURLToPath(new URL('../../docs/performance-scale.svg', import.meta.url));

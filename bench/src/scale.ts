@@ -15,6 +15,7 @@ import { lines } from './lines.js';
 import { median } from './measure.js';
 import type { ClientReport } from './scale-client.js';
 import type { Broadcasts, MemorySample, ScaleMemory } from './scale-server.js';
+import { argValue } from './args.js';
 
 const serverPath = fileURLToPath(new URL('./scale-server.js', import.meta.url));
 const clientPath = fileURLToPath(new URL('./scale-client.js', import.meta.url));
@@ -356,10 +357,6 @@ function broadcastTable(transport: ScaleTransport, samples: Record<'ours' | 'nat
 
 const isMain = process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
-  const argValue = (name: string): string | undefined => {
-    const at = process.argv.indexOf(`--${name}`);
-    return at > 0 ? process.argv[at + 1] : undefined;
-  };
   const number = (name: string): number | undefined => (argValue(name) === undefined ? undefined : Number(argValue(name)));
   const options: ScaleOptions = {
     quick: process.argv.includes('--quick'),

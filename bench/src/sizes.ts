@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Job } from './job.js';
 import { measure, median, type Figure } from './measure.js';
 import { formatSize, renderSizesChart, type SizePoint } from './svg.js';
+import { argValue } from './args.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -187,10 +188,6 @@ function cells(transport: Job['transport'], point: SizesSeries['points'][number]
 const ratio = (a: number | undefined, b: number | undefined): string => (a !== undefined && b !== undefined ? `${((a / b) * 100).toFixed(0)}%` : '');
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const argValue = (name: string): string | undefined => {
-    const at = process.argv.indexOf(`--${name}`);
-    return at > 0 ? process.argv[at + 1] : undefined;
-  };
   const quick = process.argv.includes('--quick');
   const runs = argValue('runs') === undefined ? undefined : Number(argValue('runs'));
   if (runs !== undefined && !(Number.isInteger(runs) && runs > 0)) throw new Error('--runs takes a positive whole number');

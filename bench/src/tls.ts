@@ -12,6 +12,7 @@ import { connect as tlsConnect, createServer as createTlsServer, type TLSSocket 
 import { fileURLToPath } from 'node:url';
 import { FramedTcp, SendStatus, split } from 'message-io';
 import { encodeLength, linearFrameCounter } from './peers/native.js';
+import { argValue } from './args.js';
 
 type Impl = 'ours' | 'expert';
 interface TlsJob {
@@ -23,11 +24,6 @@ interface Pem {
   readonly cert: string;
   readonly key: string;
 }
-
-const argValue = (name: string): string | undefined => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? process.argv[at + 1] : undefined;
-};
 
 /** The receiver, in the child: listens, counts `count` messages, reports the time from the first to the last. */
 async function receive(impl: Impl, job: TlsJob, pem: Pem): Promise<void> {
