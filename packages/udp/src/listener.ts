@@ -3,7 +3,8 @@ import { InvalidAddressError, SendStatus, type Acceptor, type Local, type LocalW
 import { ipFamily, payloadLimit } from './limits.js';
 import { interfaceFor, type UdpSettings } from './options.js';
 import { closeAfterFlush, queuedBytes } from './socket.js';
-import { copyForSend, sentAtOnce } from './spare.js';
+import { directSender, QUEUED, sendError, type DirectSender } from './dgram-internals.js';
+import { copyForSend, reuseSpare, sentAtOnce } from './spare.js';
 
 /**
  * A Udp listener: one bound socket. Each datagram is handed to the core with its sender's
@@ -15,9 +16,15 @@ export class UdpLocal implements Local {
   /** The socket's queue was empty after the last send (as in remote.ts): no need to ask it. */
   private idle = true;
   private flushed: (() => void) | undefined;
+  /** Sends to IP addresses through the socket's handle (dgram-internals.ts); `null` when not possible here, `undefined` until known. */
+  private direct: DirectSender | null | undefined;
   private readonly afterSend = (error: Error | null): void => {
     if (error) this.report(error);
     this.flushed?.();
+  };
+  /** A datagram that waited in the socket's queue has left (`status` 0) or failed (a system error code). */
+  private readonly whenQueuedSent = (status: number): void => {
+    this.afterSend(status < 0 ? sendError(status) : null);
   };
 
   constructor(
@@ -53,14 +60,31 @@ export class UdpLocal implements Local {
     const queued = this.idle ? 0 : queuedBytes(this.socket);
     if (queued >= this.context.maxBufferedBytes) return SendStatus.Backpressure;
     // A copy, as for a connection's sends (remote.ts): the caller keeps its buffer. To an IP
-    // address the datagram is sent within the call (the socket's lookup answers literals at
-    // once), so the copy is reused when it left; a host name is looked up first, later.
-    const datagram = family === 0 ? Buffer.from(data) : copyForSend(data);
+    // address the datagram is sent within the call, so the copy is reused when it left; a host
+    // name is looked up first, later.
+    if (family === 0) {
+      if (this.settings.onError !== undefined || queued > 0) this.socket.send(Buffer.from(data), addr.port, addr.host, this.afterSend);
+      else this.socket.send(Buffer.from(data), addr.port, addr.host);
+      this.idle = false;
+      return SendStatus.Sent;
+    }
+    const datagram = copyForSend(data);
+    const direct = this.direct ?? (this.direct === null ? null : (this.direct = directSender(this.socket, this.whenQueuedSent)));
+    if (direct) {
+      // Through the handle, as in remote.ts: it says whether the datagram left within the call.
+      const result = direct.sendTo(datagram, addr.port, addr.host);
+      if (result > 0) {
+        this.idle = true;
+        reuseSpare(datagram);
+      } else if (result === QUEUED) this.idle = false;
+      else process.nextTick(() => this.afterSend(sendError(result, addr.host, addr.port)));
+      return SendStatus.Sent;
+    }
     // A send callback costs a tick per datagram: only for `onError`, or once datagrams queue (the
     // flush of a close).
     if (this.settings.onError !== undefined || queued > 0) this.socket.send(datagram, addr.port, addr.host, this.afterSend);
     else this.socket.send(datagram, addr.port, addr.host);
-    this.idle = family !== 0 && sentAtOnce(this.socket, datagram);
+    this.idle = sentAtOnce(this.socket, datagram);
     return SendStatus.Sent;
   }
 

@@ -11,7 +11,8 @@ import {
 } from '@message-io/core/adapter';
 import { ipFamily, payloadLimit } from './limits.js';
 import { interfaceFor, type UdpSettings } from './options.js';
-import { copyForSend, sentAtOnce } from './spare.js';
+import { directSender, QUEUED, sendError, type DirectSender } from './dgram-internals.js';
+import { copyForSend, reuseSpare, sentAtOnce } from './spare.js';
 import {
   bindSocket,
   closeAfterFlush,
@@ -65,6 +66,8 @@ export class UdpRemote implements Remote {
    * adds to it), so neither the core's check nor `send` need to ask the socket.
    */
   private idle = true;
+  /** Sends through the socket's handle (dgram-internals.ts); `null` when that is not possible here, `undefined` until known. */
+  private direct: DirectSender | null | undefined;
   /** Set by `close` while queued datagrams are flushed: completed sends call it. */
   private flushed: (() => void) | undefined;
   /** The limit the core checks before `send`; for a host name, `send` applies the family's limit too. */
@@ -129,15 +132,27 @@ export class UdpRemote implements Remote {
       this.refused = false;
       return SendStatus.ResourceNotFound;
     }
-    // A send callback costs a closure and a tick per datagram (a quarter of the rate of small
-    // datagrams): it is given only when its answer is wanted: errors for `onError`; and once
-    // datagrams queue, the drain the core waits for and the flush of a close. The datagram that
-    // starts a queue has none: the core can only see the cap reached after later ones, which
-    // do (unless one datagram alone reaches the cap: it gets one too). So a close may wait for
-    // `linger` when that first datagram is the only one queued.
     // A copy: a datagram that cannot leave at once waits in the socket's queue by reference, and
     // the caller may change its buffer as soon as `send` returns (spare.ts: most copies are reused).
     const datagram = copy ? copyForSend(data) : data;
+    const direct = this.direct ?? (this.direct === null ? null : (this.direct = directSender(socket, this.whenQueuedSent)));
+    if (direct) {
+      // Through the handle: it says whether the datagram left within the call, so the copy is
+      // free again at once, and every datagram that waits calls `whenQueuedSent` when it leaves.
+      const result = direct.send(datagram);
+      if (result > 0) {
+        this.idle = true;
+        if (copy) reuseSpare(datagram as Buffer);
+      } else if (result === QUEUED) this.idle = false;
+      else process.nextTick(() => this.sent(sendError(result), size));
+      return SendStatus.Sent;
+    }
+    // Through `socket.send`. A send callback costs a closure and a tick per datagram (a quarter of
+    // the rate of small datagrams): it is given only when its answer is wanted: errors for
+    // `onError`; and once datagrams queue, the drain the core waits for and the flush of a close.
+    // The datagram that starts a queue has none: the core can only see the cap reached after
+    // later ones, which do (unless one datagram alone reaches the cap: it gets one too). So a close
+    // may wait for `linger` when that first datagram is the only one queued.
     if (this.settings.onError !== undefined || size >= this.context.maxBufferedBytes || (!this.idle && queuedBytes(socket) > 0)) {
       socket.send(datagram, (error) => this.sent(error, size));
     } else socket.send(datagram);
@@ -187,6 +202,11 @@ export class UdpRemote implements Remote {
     if (this.state !== READY) return;
     if ((error as NodeJS.ErrnoException).code === 'ECONNREFUSED') this.refused = true;
     this.report(error);
+  };
+
+  /** A datagram that waited in the socket's queue has left (`status` 0) or failed (a system error code). */
+  private readonly whenQueuedSent = (status: number, size: number): void => {
+    this.sent(status < 0 ? sendError(status) : null, size);
   };
 
   private sent(error: Error | null, size: number): void {

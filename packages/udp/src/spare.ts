@@ -35,3 +35,8 @@ export function sentAtOnce(socket: Socket, copy: Buffer): boolean {
   spare = copy;
   return true;
 }
+
+/** `copy`, made by {@link copyForSend}, left within its send (as the socket's handle said): it becomes the spare. */
+export function reuseSpare(copy: Buffer): void {
+  spare = copy;
+}

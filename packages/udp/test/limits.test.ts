@@ -1,6 +1,7 @@
 // Size limits: docs/reliability.md UDP-01 (oversize send refused, EMSGSIZE mapped) and UDP-02
 // (maximum-size receive, IPv6 included, never truncated), and the address helpers behind them.
-import { Socket } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
+import { constants } from 'node:os';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Endpoint, SendStatus } from '@message-io/core';
 import { MAX_INTERNET_PAYLOAD, MAX_UDP_PAYLOAD_IPV4, MAX_UDP_PAYLOAD_IPV6, Udp } from '@message-io/udp';
@@ -114,17 +115,15 @@ describe('UDP-01 oversize datagrams are refused synchronously and send nothing',
       const client = testNode();
       const errors: string[] = [];
       const ep = await client.handler.network().connectAndWait(Udp, addr, { onError: (e) => errors.push((e as NodeJS.ErrnoException).code ?? '') });
-      // Fault injection: this socket's path takes at most 1,400 bytes.
-      const send = Socket.prototype.send;
-      vi.spyOn(Socket.prototype, 'send').mockImplementation(function (this: Socket, ...args: unknown[]) {
-        const data = args[0] as Uint8Array;
-        const callback = args[args.length - 1] as (error: Error | null, bytes: number) => void;
-        if (data.byteLength > 1400) {
-          const error = Object.assign(new Error('send EMSGSIZE'), { code: 'EMSGSIZE' });
-          setImmediate(() => callback(error, 0));
-          return;
-        }
-        return (send as (...a: unknown[]) => void).apply(this, args);
+      // Fault injection: this socket's path takes at most 1,400 bytes. The system answers the send
+      // itself with EMSGSIZE: injected at the libuv handle's `send`, under dgram (which the adapter
+      // may or may not go through).
+      const handleClass = Object.getPrototypeOf(udpHandleOf(createSocket('udp4'))) as { send: (...args: unknown[]) => number };
+      const send = handleClass.send;
+      vi.spyOn(handleClass, 'send').mockImplementation(function (this: unknown, ...args: unknown[]) {
+        const buffers = args[1] as Uint8Array[];
+        if (buffers.reduce((n, b) => n + b.byteLength, 0) > 1400) return -constants.errno.EMSGSIZE;
+        return send.apply(this, args);
       });
       expect(client.handler.network().send(ep, new Uint8Array(2000))).toBe(SendStatus.Sent);
       await vi.waitFor(() => expect(errors).toEqual(['EMSGSIZE']), { timeout: 2000 });
@@ -139,6 +138,15 @@ describe('UDP-01 oversize datagrams are refused synchronously and send nothing',
     T,
   );
 });
+
+/** The libuv handle of a dgram socket (Node keeps it under a symbol of its own). */
+function udpHandleOf(socket: Socket): object {
+  const state = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'state symbol');
+  const handle = (socket as unknown as Record<symbol, { handle?: object }>)[state!]?.handle;
+  socket.close();
+  expect(handle, "dgram's handle on this Node").toBeTypeOf('object');
+  return handle!;
+}
 
 const PY_SEND = `
 import socket, sys
