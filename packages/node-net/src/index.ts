@@ -9,7 +9,8 @@
  *   {@link OwnedReads} when received messages are the user's; {@link joinPiece} joins a frame that
  *   arrives over several reads.
  * - Sockets: {@link readingSocket} and {@link takeOverSocket} make sockets that read with `onread`,
- *   {@link readInPlace} makes an accepted socket read so without a second socket,
+ *   {@link readInPlace} makes an accepted socket read so without a second socket, and
+ *   {@link readUpgradedInPlace} a socket an HTTP server let go after an upgrade,
  *   {@link forgetCachedPeer} drops Node's cached peer address. They are the only code of message-io
  *   that uses what Node does not document (src/node-internals.ts), each with a fallback.
  * - TLS: {@link peerCertificateOf} gives a verified peer's certificate in core's shape.
@@ -19,7 +20,7 @@
  *
  * Import the adapter contract itself from `@message-io/core/adapter`.
  */
-export { forgetCachedPeer, readInPlace, readingSocket, takeOverSocket, type ReadingOptions } from './node-internals.js';
+export { forgetCachedPeer, readInPlace, readingSocket, readUpgradedInPlace, takeOverSocket, type ReadingOptions } from './node-internals.js';
 export { joinPiece, keepJoined } from './joined-frame.js';
 export { peerCertificateOf } from './peer-certificate.js';
 export { OwnedReads, ReceiveBuffer, type OnRead } from './receive-buffer.js';

@@ -99,11 +99,38 @@ function findOnreadSlots(): OnreadSlots | null {
  * {@link takeOverSocket} then.
  */
 export function readInPlace(accepted: Socket, options: ReadingOptions): boolean {
-  const handle = (accepted as Socket & SocketFields)._handle as { useUserBuffer?: (buffer: Uint8Array) => void; reading?: boolean } | null | undefined;
+  const handle = (accepted as Socket & SocketFields)._handle as UserBufferHandle | null | undefined;
   if (typeof handle?.useUserBuffer !== 'function' || handle.reading === true) return false;
+  if (!setOnread(accepted, handle, options)) return false;
+  // Reading starts now, as on a socket built with a stream (Node's `resume` starts an `onread` socket's reads).
+  accepted.resume();
+  return true;
+}
+
+/**
+ * Makes a socket that is already reading, and whose stream holds nothing unread, read into
+ * `options.onread`'s buffers from its next read on, in place: a socket an HTTP server let go after
+ * an upgrade (its stream kept reading for the parser). No second socket per connection, unlike
+ * {@link takeOverSocket}. Returns false, with `socket` left as it was, when it does not qualify
+ * (bytes wait in its stream, it is not reading, or this Node keeps `onread` otherwise).
+ */
+export function readUpgradedInPlace(socket: Socket, options: ReadingOptions): boolean {
+  const handle = (socket as Socket & SocketFields)._handle as UserBufferHandle | null | undefined;
+  if (typeof handle?.useUserBuffer !== 'function' || handle.reading !== true || socket.readableLength !== 0) return false;
+  return setOnread(socket, handle, options);
+}
+
+/** A libuv stream as Node's socket wraps it: `reading` is Node's own note of whether it reads. */
+interface UserBufferHandle {
+  useUserBuffer(buffer: Uint8Array): void;
+  reading?: boolean;
+}
+
+/** Gives `socket` the state Node gives a socket built with `onread`; false, changing nothing, if its slots are not as expected. */
+function setOnread(socket: Socket, handle: UserBufferHandle, options: ReadingOptions): boolean {
   onreadSlots ??= findOnreadSlots();
   if (onreadSlots === null) return false;
-  const fields = accepted as unknown as Record<symbol, unknown>;
+  const fields = socket as unknown as Record<symbol, unknown>;
   // A socket built without `onread` holds null in each slot; anything else is not what we know.
   if (fields[onreadSlots.buffer] !== null || fields[onreadSlots.generator] !== null || fields[onreadSlots.callback] !== null) return false;
   const { buffer, callback } = options.onread;
@@ -113,11 +140,9 @@ export function readInPlace(accepted: Socket, options: ReadingOptions): boolean 
   fields[onreadSlots.callback] = callback;
   handle.useUserBuffer(first);
   if (options.writableHighWaterMark !== undefined) {
-    const state = (accepted as Socket & { _writableState?: { highWaterMark?: number } })._writableState;
+    const state = (socket as Socket & { _writableState?: { highWaterMark?: number } })._writableState;
     if (state !== undefined && typeof state.highWaterMark === 'number') state.highWaterMark = options.writableHighWaterMark;
   }
-  // Reading starts now, as on a socket built with a stream (Node's `resume` starts an `onread` socket's reads).
-  accepted.resume();
   return true;
 }
 

@@ -3,15 +3,18 @@
 // the `onread` and `handle` options of `new Socket()`. Where Node changes them, our code falls back
 // quietly (the slower path, or memory not saved), so nothing else would notice: this test says so
 // loudly, on real sockets, for the Node it runs on.
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, connect, Socket, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { forgetCachedPeer, readInPlace, readingSocket, takeOverSocket } from '@message-io/node-net';
+import { forgetCachedPeer, readInPlace, readingSocket, readUpgradedInPlace, takeOverSocket } from '@message-io/node-net';
 
 const servers: Server[] = [];
+const httpServers: HttpServer[] = [];
 const sockets: Socket[] = [];
 afterEach(() => {
   for (const socket of sockets.splice(0)) socket.destroy();
   for (const server of servers.splice(0)) server.close();
+  for (const server of httpServers.splice(0)) server.close();
 });
 
 /** A server that pauses what it accepts, and one client connected to it; resolves with the accepted socket. */
@@ -86,6 +89,51 @@ describe("Node's net.Socket internals we depend on", () => {
     expect(answer).toBe('back');
     // A socket that reads already is left alone.
     expect(readInPlace(accepted, { onread: { buffer: Buffer.alloc(16), callback: () => undefined } })).toBe(false);
+  });
+
+  it('a socket an HTTP server let go after an upgrade reads with onread in place (readUpgradedInPlace)', async () => {
+    const server = createHttpServer();
+    httpServers.push(server);
+    const upgraded = new Promise<{ socket: Socket; head: Buffer }>((resolve) =>
+      server.once('upgrade', (_request, socket: Socket, head: Buffer) => resolve({ socket, head })),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = connect({ host: '127.0.0.1', port: (server.address() as { port: number }).port });
+    sockets.push(client);
+    client.write('GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\n');
+    const { socket, head } = await upgraded;
+    sockets.push(socket);
+    expect(head.length).toBe(0);
+    const buffer = Buffer.alloc(1024);
+    let received = '';
+    const reads: Uint8Array[] = [];
+    const ok = readUpgradedInPlace(socket, {
+      onread: {
+        buffer: () => buffer,
+        callback: (n: number, b: Uint8Array) => {
+          reads.push(b);
+          received += Buffer.from(b.subarray(0, n)).toString();
+        },
+      },
+    });
+    // false here means this Node keeps `onread` otherwise, or its HTTP server left the socket not
+    // reading: the Ws adapter then moves the stream into a second socket (takeOverSocket).
+    expect(ok, 'readUpgradedInPlace on this Node').toBe(true);
+    client.write('after the upgrade');
+    const deadline = Date.now() + 5000;
+    while (received.length < 17 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(received).toBe('after the upgrade');
+    expect(
+      reads.every((read) => read === buffer),
+      'the reads went into our buffer',
+    ).toBe(true);
+    socket.write('back');
+    const answer = await new Promise<string>((resolve) => client.once('data', (d: Buffer) => resolve(d.toString())));
+    expect(answer).toContain('back');
+    // Once it reads with onread, it is not set again; a socket not reading is left to readInPlace.
+    expect(readUpgradedInPlace(socket, { onread: { buffer: Buffer.alloc(16), callback: () => undefined } })).toBe(false);
+    const { accepted } = await acceptedPair();
+    expect(readUpgradedInPlace(accepted, { onread: { buffer: Buffer.alloc(16), callback: () => undefined } })).toBe(false);
   });
 
   it('a socket with no stream is not taken over: takeOverSocket answers undefined and changes nothing', () => {

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { WebSocketServer, type VerifyClientCallbackAsync, type WebSocket } from 'ws';
 import { formatSocketAddr, type Acceptor, type Local, type LocalWatch, type RefuseReason } from '@message-io/core/adapter';
-import { peerCertificateOf, peerOf, reportTlsFailures, takeOverSocket } from '@message-io/node-net';
+import { forgetCachedPeer, peerCertificateOf, peerOf, readUpgradedInPlace, reportTlsFailures, takeOverSocket } from '@message-io/node-net';
 import { originAllowed, type WsHandshake, type WsListenSettings } from './options.js';
 import { onReadFor, WsRemote } from './remote.js';
 
@@ -276,18 +276,21 @@ export class WsLocal implements Local {
   };
 
   /**
-   * Moves the stream of a plain (not TLS) socket whose HTTP request was just read into a socket that
-   * reads into the receive buffer shared by Ws connections (node-net's `takeOverSocket`, design note
-   * 0008), keeping its handshake deadline. Undefined, changing nothing, when it cannot.
+   * Makes a plain (not TLS) socket whose HTTP request was just read read into the receive buffer
+   * shared by Ws connections: in place (node-net's `readUpgradedInPlace`), or else by moving its
+   * stream into a socket that does (`takeOverSocket`, design note 0008), keeping its handshake
+   * deadline. Undefined, changing nothing, when it cannot.
    */
   private readShared(socket: Duplex): Socket | undefined {
     if (this.settings.tls !== undefined || !(socket instanceof Socket) || (socket as Partial<TLSSocket>).encrypted === true || socket.readableLength !== 0) {
       return undefined;
     }
+    const onread = onReadFor(this.settings.reuseReceiveBuffer);
+    if (readUpgradedInPlace(socket, { onread })) return socket;
     // Read now, so that Node caches them: past the move the old socket (still the request's) has no
     // stream to ask, and `upgraded` and `authenticate` read them from the request.
     if (socket.remoteAddress === undefined) return undefined;
-    const reading = takeOverSocket(socket, { onread: onReadFor(this.settings.reuseReceiveBuffer) });
+    const reading = takeOverSocket(socket, { onread });
     const handshake = this.handshakes.get(socket);
     if (reading === undefined || handshake === undefined) return reading;
     this.handshakes.delete(socket);
@@ -302,6 +305,8 @@ export class WsLocal implements Local {
 
   private upgraded(ws: WebSocket, socket: Duplex, request: IncomingMessage, readsShared: boolean): void {
     const { remoteAddress: host, remotePort: port } = request.socket;
+    // The endpoint keeps the address: the copy Node cached on the socket is not needed (~90 bytes).
+    if (request.socket instanceof Socket) forgetCachedPeer(request.socket);
     const acceptor = this.acceptor;
     const remote = new WsRemote(ws, this.settings, this.cap, socket, readsShared, readsShared && this.settings.reuseReceiveBuffer);
     if (this.settings.tls?.requestCert === true || this.attached) remote.verifiedPeer(peerCertificateOf(request.socket));
