@@ -67,6 +67,13 @@ async function send(from: 'connection' | 'listener', port: number, cap: number):
 
 const inOrder = Array.from({ length: COUNT }, (_, index) => ({ index, whole: true }));
 
+/** A receiver on `port`, then a sender of the kind `from` with the cap `cap`: the sender's report and what arrived. */
+async function exchange(from: 'connection' | 'listener', port: number, cap: number): Promise<{ report: Report; got: Received[] }> {
+  const { got } = await receive(port);
+  const report = await send(from, port, cap);
+  return { report, got: await got };
+}
+
 describe.skipIf(skipWithout('netns'))('Udp send queue, filled for real between two network namespaces', () => {
   beforeAll(() => {
     ip('netns', 'add', sender);
@@ -96,8 +103,7 @@ describe.skipIf(skipWithout('netns'))('Udp send queue, filled for real between t
   // Each datagram is sent from one buffer that the sender rewrites right after `send` returns: a
   // datagram that waits in the queue must still be what the buffer held at its `send`.
   it('a connection: datagrams that wait in the queue keep their bytes, backpressure past the cap, writable, none lost or reordered', async () => {
-    const { got } = await receive(7001);
-    const report = await send('connection', 7001, 64 * 1024);
+    const { report, got } = await exchange('connection', 7001, 64 * 1024);
     expect(report.other).toEqual([]);
     expect(report.sent).toBe(COUNT);
     // The queue was really used, up to the cap: refused, then told when it drained.
@@ -105,24 +111,22 @@ describe.skipIf(skipWithout('netns'))('Udp send queue, filled for real between t
     expect(report.backpressure).toBeGreaterThan(0);
     expect(report.writable).toBe(report.backpressure);
     expect(report.left).toBe(0);
-    expect(await got).toEqual(inOrder);
+    expect(got).toEqual(inOrder);
   });
 
   it('a listen socket sending through Endpoint.fromListener: the same, retrying after Backpressure', async () => {
-    const { got } = await receive(7002);
-    const report = await send('listener', 7002, 64 * 1024);
+    const { report, got } = await exchange('listener', 7002, 64 * 1024);
     expect(report.other).toEqual([]);
     expect(report.sent).toBe(COUNT);
     expect(report.backpressure).toBeGreaterThan(0);
-    expect(await got).toEqual(inOrder);
+    expect(got).toEqual(inOrder);
   });
 
   it('a connection under a cap it never reaches: everything queues, and leaves whole', async () => {
-    const { got } = await receive(7003);
-    const report = await send('connection', 7003, 4 * 1024 * 1024);
+    const { report, got } = await exchange('connection', 7003, 4 * 1024 * 1024);
     expect(report.backpressure).toBe(0);
     expect(report.maxBuffered).toBeGreaterThan(100 * SIZE);
     expect(report.left).toBe(0);
-    expect(await got).toEqual(inOrder);
+    expect(got).toEqual(inOrder);
   });
 });

@@ -121,6 +121,8 @@ export class NetworkController {
    * group, the common case: no array per member): emptied when it ends.
    */
   private readonly memberships = new Map<Endpoint, Set<Endpoint> | Set<Endpoint>[]>();
+  /** The members that are a listener's peers (Udp, Nats), by listener: they leave with it, found without walking every membership. */
+  private readonly listenerPeerMembers = new Map<number, Set<Endpoint>>();
   /** What the groups of this node ask of it. */
   private readonly groupOwner: GroupOwner = {
     join: (members, endpoint) => this.join(members, endpoint),
@@ -464,8 +466,14 @@ export class NetworkController {
     if (members.has(endpoint)) return true;
     members.add(endpoint);
     const sets = this.memberships.get(endpoint);
-    if (sets === undefined) this.memberships.set(endpoint, members);
-    else if (Array.isArray(sets)) sets.push(members);
+    if (sets === undefined) {
+      this.memberships.set(endpoint, members);
+      if (entry.kind === 'local') {
+        let peers = this.listenerPeerMembers.get(entry.id.id);
+        if (peers === undefined) this.listenerPeerMembers.set(entry.id.id, (peers = new Set()));
+        peers.add(endpoint);
+      }
+    } else if (Array.isArray(sets)) sets.push(members);
     else this.memberships.set(endpoint, [sets, members]);
     return true;
   }
@@ -474,7 +482,7 @@ export class NetworkController {
   private leave(members: Set<Endpoint>, endpoint: Endpoint): boolean {
     if (!members.delete(endpoint)) return false;
     const sets = this.memberships.get(endpoint);
-    if (sets === members) this.memberships.delete(endpoint);
+    if (sets === members) this.forgetMember(endpoint);
     else if (Array.isArray(sets)) {
       sets.splice(sets.indexOf(members), 1);
       if (sets.length === 1) this.memberships.set(endpoint, sets[0]!);
@@ -487,9 +495,19 @@ export class NetworkController {
     if (this.groupSends.owing !== 0) this.groupSends.drop(endpoint);
     const sets = this.memberships.get(endpoint);
     if (sets === undefined) return;
-    this.memberships.delete(endpoint);
+    this.forgetMember(endpoint);
     if (Array.isArray(sets)) for (const members of sets) members.delete(endpoint);
     else sets.delete(endpoint);
+  }
+
+  /** `endpoint` is in no group any more. */
+  private forgetMember(endpoint: Endpoint): void {
+    this.memberships.delete(endpoint);
+    if (endpoint.resourceId.kind !== 'local') return;
+    const peers = this.listenerPeerMembers.get(endpoint.resourceId.id);
+    if (peers === undefined) return;
+    peers.delete(endpoint);
+    if (peers.size === 0) this.listenerPeerMembers.delete(endpoint.resourceId.id);
   }
 
   /** `Group.send`: one copy of `data`, then every member in slices. */
@@ -678,10 +696,11 @@ export class NetworkController {
   private closeLocal(entry: LocalEntry): void {
     if (entry.closed) return;
     entry.closed = true;
-    // The peers of a listener are group members through it: they leave with it.
-    if (this.memberships.size > 0 || this.groupSends.owing > 0) {
-      for (const endpoint of [...this.memberships.keys(), ...this.groupSends.endpoints()]) if (endpoint.resourceId === entry.id) this.ended(endpoint);
-    }
+    // The peers of a listener are group members through it: they leave with it, and are owed
+    // nothing more (what a group send still owes is short-lived: walked only while there is some).
+    const peers = this.listenerPeerMembers.get(entry.id.id);
+    if (peers !== undefined) for (const endpoint of [...peers]) this.ended(endpoint);
+    if (this.groupSends.owing > 0) for (const endpoint of this.groupSends.endpoints()) if (endpoint.resourceId.id === entry.id.id) this.ended(endpoint);
     if (entry.counters.connections > 0) this.closedListeners.push(entry.counters);
     else this.retired.add(entry.counters);
     this.resources.delete(entry.id.id);
