@@ -110,6 +110,9 @@ export class DirectSender {
       // The handle keeps the request until the datagram has left: it needs its own buffers array.
       request.datagram = [this.buffers[0]!];
       this.request = undefined;
+    } else if (result < 0) {
+      // A failure may come after the handle took the request for its queue: not used again.
+      this.request = undefined;
     }
     this.buffers[0] = EMPTY;
     return result;
