@@ -397,11 +397,16 @@ export class Connections {
     this.emit({ type: 'connected', endpoint: entry.endpoint, ok: false, error: failure });
   }
 
-  /** Rejects the `connectAndWait` promises of a connection that will never be ready. */
-  settleWaiters(entry: RemoteEntry, error: Error): void {
+  /**
+   * Rejects the `connectAndWait` promises of a connection that will never be ready with `error`, or
+   * with what `error()` makes: made only when a promise waits (an Error costs its stack trace).
+   */
+  settleWaiters(entry: RemoteEntry, error: Error | (() => Error)): void {
     const waiters = entry.waiters;
+    if (waiters === undefined) return;
     entry.waiters = undefined;
-    waiters?.forEach((w) => w.reject(error));
+    const reason = typeof error === 'function' ? error() : error;
+    for (const waiter of waiters) waiter.reject(reason);
   }
 
   /** Closes a connection for good: out of the registry, its timer cleared, `Remote.close` called once. */

@@ -216,7 +216,7 @@ export class NetworkController {
         // With `reconnect`, the entry of the current attempt may have replaced the first one.
         const current = this.find(endpoint.resourceId);
         if (current?.kind !== 'remote') return;
-        this.connections.settleWaiters(current, new ConnectAbortedError(`connecting to ${endpoint.addr} was aborted`, { cause: signal.reason }));
+        this.connections.settleWaiters(current, () => new ConnectAbortedError(`connecting to ${endpoint.addr} was aborted`, { cause: signal.reason }));
         this.connections.close(current);
       };
       signal.addEventListener('abort', abort, { once: true });
@@ -358,7 +358,7 @@ export class NetworkController {
       this.forget(id);
       return true;
     }
-    this.connections.settleWaiters(entry, new ConnectAbortedError(`connection to ${entry.endpoint.addr} was removed before it was ready`));
+    this.connections.settleWaiters(entry, () => new ConnectAbortedError(`connection to ${entry.endpoint.addr} was removed before it was ready`));
     this.connections.close(entry);
     publishDisconnect(entry.endpoint, 'removed');
     this.ended(entry.endpoint);
@@ -423,7 +423,7 @@ export class NetworkController {
     for (const entry of [...this.resources.values()]) {
       if (entry.kind === 'local') this.closeLocal(entry);
       else {
-        this.connections.settleWaiters(entry, new ConnectAbortedError('the node stopped before the connection was ready'));
+        this.connections.settleWaiters(entry, () => new ConnectAbortedError('the node stopped before the connection was ready'));
         this.connections.close(entry);
         publishDisconnect(entry.endpoint, 'stopped');
       }
