@@ -1,7 +1,7 @@
 // The one file of @message-io/udp that touches what Node's `dgram` does not document: the state
 // a `dgram.Socket` keeps under its own symbol, the libuv handle in it, that handle's `send`, and the
 // request object `dgram` makes for each send. Where Node changes them, `directSender` answers
-// `undefined` and the adapter sends through `socket.send` as before: nothing breaks, only the saving
+// `null` and the adapter sends through `socket.send` as before: nothing breaks, only the saving
 // is lost; test/dgram-internals.test.ts says so loudly, on real sockets, for the Node it runs on.
 // Design note 0017.
 import type { Socket } from 'node:dgram';
