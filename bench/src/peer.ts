@@ -2,13 +2,14 @@
 // Prints "ADDR <addr>" (the receiver; the sender in a toClient job) and "RESULT <json>" when it has figures.
 import type { Impl, Job, Result } from './job.js';
 
-// With MESSAGE_IO_BENCH_SUBSCRIBE=1 in the environment, our peers subscribe to every diagnostics
-// channel (and count what they get), to measure what a subscriber costs.
-import { subscribeToEveryChannel } from './subscribe.js';
+// Each peer loads only what its side needs, as its user would: Node's modules for native, core and
+// the measured transport's package for ours (peers/ours.ts), never the whole `message-io` package.
 
 const [impl, role, jobText, addr] = process.argv.slice(2) as [Impl, string, string, string?];
 const job = JSON.parse(jobText) as Job;
-if ((impl === 'ours' || impl === 'borrowed') && process.env.MESSAGE_IO_BENCH_SUBSCRIBE === '1') subscribeToEveryChannel();
+// With MESSAGE_IO_BENCH_SUBSCRIBE=1 in the environment, our peers subscribe to every diagnostics
+// channel (and count what they get), to measure what a subscriber costs.
+if ((impl === 'ours' || impl === 'borrowed') && process.env.MESSAGE_IO_BENCH_SUBSCRIBE === '1') (await import('./subscribe.js')).subscribeToEveryChannel();
 const peers =
   impl === 'ours' || impl === 'borrowed'
     ? await import('./peers/ours.js')

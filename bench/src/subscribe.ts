@@ -1,7 +1,7 @@
 // A subscriber to every diagnostics channel of message-io, for measuring what one costs: it counts
 // the messages of each channel, as a metrics exporter would.
 import { subscribe } from 'node:diagnostics_channel';
-import { DIAGNOSTICS_CHANNELS } from 'message-io';
+import { DIAGNOSTICS_CHANNELS } from '@message-io/core';
 
 /** Messages seen per channel name. */
 export const seen: Map<string, number> = new Map();

@@ -1,14 +1,28 @@
-// Our side of each benchmark: a receiver and a sender built on message-io.
-import { FramedTcp, SendStatus, Tcp, Udp, Ws, split, type Endpoint, type Transport } from 'message-io';
+// Our side of each benchmark: a receiver and a sender built on message-io, loading the core and
+// the package of the transport measured, as a user who installs that transport does. (The whole
+// `message-io` package loads every transport, `ws` and the NATS client with them: a larger heap,
+// which measurably costs a Udp receiver of small datagrams, docs/performance.md.)
+import { SendStatus, split, type Endpoint, type Transport } from '@message-io/core';
 import { dueBy, UDP_IDLE_MS, type ConnectingReceiver, type ListeningSender, type Receiver, type Sender } from '../job.js';
 
-const transports: Record<string, Transport<never, never>> = { tcp: Tcp, 'framed-tcp': FramedTcp, udp: Udp, ws: Ws };
+const loaders: Record<string, () => Promise<Transport<never, never>>> = {
+  tcp: async () => (await import('@message-io/tcp')).Tcp as Transport<never, never>,
+  'framed-tcp': async () => (await import('@message-io/tcp')).FramedTcp as Transport<never, never>,
+  udp: async () => (await import('@message-io/udp')).Udp as Transport<never, never>,
+  ws: async () => (await import('@message-io/ws')).Ws as Transport<never, never>,
+};
+/** The transport of this process's job, loaded once by {@link loadTransport}. */
+const transports: Record<string, Transport<never, never>> = {};
+async function loadTransport(name: string): Promise<void> {
+  transports[name] ??= await loaders[name]!();
+}
 
 /** The receiving side's options: `borrowed` (peer.ts's first argument) opts in to lent messages. */
 const receiving: { reuseReceiveBuffer?: boolean } = process.argv[2] === 'borrowed' ? { reuseReceiveBuffer: true } : {};
 
 /** Listens; counts bytes (throughput, rate) or echoes (latency). */
 export const receiver: Receiver = async (job, report) => {
+  await loadTransport(job.transport);
   const [handler, listener] = split();
   const net = handler.network();
   const { addr } = await net.listen(transports[job.transport]!, '127.0.0.1:0', receiving as never);
@@ -44,6 +58,7 @@ export const receiver: Receiver = async (job, report) => {
 
 /** Connects and sends `job.count` messages of `job.size` bytes, following backpressure; or pings for latency. */
 export const sender: Sender = async (job, addr, report) => {
+  await loadTransport(job.transport);
   const [handler, listener] = split();
   const net = handler.network();
   const payload = new Uint8Array(job.size).fill(7);
@@ -90,6 +105,7 @@ export const sender: Sender = async (job, addr, report) => {
 
 /** A download (`toClient`): listens and sends `job.count` messages to the first connection, following backpressure. */
 export const listeningSender: ListeningSender = async (job) => {
+  await loadTransport(job.transport);
   const [handler, listener] = split();
   const net = handler.network();
   const payload = new Uint8Array(job.size).fill(7);
@@ -107,6 +123,7 @@ export const listeningSender: ListeningSender = async (job) => {
 
 /** A download (`toClient`): connects to `addr` and counts the bytes that arrive. */
 export const connectingReceiver: ConnectingReceiver = async (job, addr, report) => {
+  await loadTransport(job.transport);
   const [handler, listener] = split();
   let bytes = 0;
   let first = 0;
