@@ -1,7 +1,7 @@
 // Our side of each benchmark: a receiver and a sender built on message-io, loading the core and
 // the package of the transport measured, as a user who installs that transport does. (The whole
-// `message-io` package loads every transport, `ws` and the NATS client with them: a larger heap,
-// which measurably costs a Udp receiver of small datagrams, docs/performance.md.)
+// `message-io` package loads every transport, `ws` with them: a larger heap, which measurably
+// costs a Udp receiver of small datagrams, docs/performance.md.)
 import { SendStatus, split, type Endpoint, type Transport } from '@message-io/core';
 import { dueBy, UDP_IDLE_MS, type ConnectingReceiver, type ListeningSender, type Receiver, type Sender } from '../job.js';
 

@@ -1,6 +1,27 @@
-import { connect, type Msg, type NatsConnection, type NodeConnectionOptions, type Status, type Subscription } from '@nats-io/transport-node';
+import type { Msg, NatsConnection, NodeConnectionOptions, Status, Subscription } from '@nats-io/transport-node';
 import type { NatsTarget } from './address.js';
 import type { ClientSettings } from './options.js';
+
+type NatsModule = typeof import('@nats-io/transport-node');
+
+/**
+ * The NATS client's module, loaded when this transport is first used, not when the package is
+ * imported: the `message-io` package brings every transport, and a program that never uses Nats
+ * does not pay for the client (about 1.5 MB of heap, and its start-up).
+ */
+let natsModule: Promise<NatsModule> | undefined;
+let loaded: NatsModule | undefined;
+
+async function loadNats(): Promise<NatsModule> {
+  natsModule ??= import('@nats-io/transport-node').then((module) => (loaded = module));
+  return natsModule;
+}
+
+/** A new inbox subject (`_INBOX.…`); call it once {@link openClient} has resolved (the client's module is loaded then). */
+export function newInbox(): string {
+  if (loaded === undefined) throw new Error('the NATS client is not loaded yet');
+  return loaded.createInbox();
+}
 
 /** A connection to the server for one resource, and whether message-io closes it at the end. */
 export interface Client {
@@ -15,6 +36,7 @@ export interface Client {
  * application decide what comes next).
  */
 export async function openClient(target: NatsTarget, settings: ClientSettings): Promise<Client> {
+  const { connect } = await loadNats();
   if (settings.connection !== undefined) return { nc: settings.connection, owned: false };
   const options: NodeConnectionOptions = {
     servers: target.server,

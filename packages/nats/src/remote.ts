@@ -1,7 +1,7 @@
 import { ConnectError, PendingStatus, SendStatus, type Remote, type RemoteContext, type RemoteWatch } from '@message-io/core/adapter';
-import { createInbox, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { NatsTarget } from './address.js';
-import { closeClient, isStatusNotice, openClient, unsubscribe, watchClient, type Client } from './client.js';
+import { closeClient, isStatusNotice, newInbox, openClient, unsubscribe, watchClient, type Client } from './client.js';
 import { Publisher, pendingBytes } from './nats-internals.js';
 import type { ClientSettings } from './options.js';
 
@@ -18,7 +18,8 @@ export class NatsRemote implements Remote {
   private watch: RemoteWatch | undefined;
   private client: Client | undefined;
   private subscription: Subscription | undefined;
-  private readonly inbox = createInbox();
+  /** Its subject: made once the client's module is loaded (`open`). */
+  private inbox = '';
   /** Publishes to the subject with the inbox as reply subject (made with the client). */
   private publisher: Publisher | undefined;
   private ready = false;
@@ -125,6 +126,7 @@ export class NatsRemote implements Remote {
     }
     this.client = client;
     const { nc } = client;
+    this.inbox = newInbox();
     this.publisher = new Publisher(nc, this.target.subject, this.inbox);
     this.subscription = nc.subscribe(this.inbox, {
       callback: (error, msg) => {
