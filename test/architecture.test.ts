@@ -62,7 +62,7 @@ describe('docs/architecture.md', () => {
     const own: Record<string, string[]> = {
       'node-net': [],
       tcp: ['@message-io/node-net'],
-      udp: [],
+      udp: ['@message-io/node-net'],
       ws: ['ws', '@message-io/node-net'],
       ipc: ['@message-io/node-net'],
       nats: ['@nats-io/transport-node'],

@@ -1,13 +1,15 @@
 /**
  * @message-io/node-net: helpers for message-io adapters built on Node's `net` (and `tls`) sockets,
- * the speed and memory work every such adapter would otherwise redo. Applications never need it.
+ * the speed and memory work every such adapter would otherwise redo (Udp uses its allocator hint
+ * too). Applications never need it.
  *
  * - Sending: {@link WriteBatch} turns the small sends of one turn into one socket write, copying
  *   messages of up to {@link BATCH_COPY_LIMIT} bytes; {@link takeBuffer} and {@link giveBackBuffer}
  *   reuse the copies of large ones.
  * - Receiving: one {@link ReceiveBuffer} for every socket of an adapter (Node's `onread`), and
  *   {@link OwnedReads} when received messages are the user's; {@link joinPiece} joins a frame that
- *   arrives over several reads.
+ *   arrives over several reads; {@link hintAllocator} keeps glibc from handing freed receive
+ *   memory back to the system and mapping it again for the next reads (design note 0016).
  * - Sockets: {@link readingSocket} and {@link takeOverSocket} make sockets that read with `onread`,
  *   {@link readInPlace} makes an accepted socket read so without a second socket, and
  *   {@link readUpgradedInPlace} a socket an HTTP server let go after an upgrade,
@@ -23,7 +25,7 @@
 export { forgetCachedPeer, readInPlace, readingSocket, readUpgradedInPlace, takeOverSocket, type ReadingOptions } from './node-internals.js';
 export { joinPiece, keepJoined } from './joined-frame.js';
 export { peerCertificateOf } from './peer-certificate.js';
-export { OwnedReads, ReceiveBuffer, type OnRead } from './receive-buffer.js';
+export { hintAllocator, OwnedReads, ReceiveBuffer, type OnRead } from './receive-buffer.js';
 export { peerOf, reportDrops, reportTlsFailures } from './refusals.js';
 export { giveBackBuffer, takeBuffer } from './spare-buffers.js';
 export { BATCH_COPY_LIMIT, WriteBatch, type BatchSink } from './write-batch.js';

@@ -73,7 +73,9 @@ const ALLOCATOR_HINT_BYTES = 31 * 1024 * 1024;
 let allocatorHinted = false;
 
 /**
- * Done once per process, when a socket first reads into memory of its own: allocates a block of
+ * Done once per process (later calls do nothing), when a socket first reads into memory of its
+ * own, and by adapters whose socket library allocates such memory per read (Udp: `dgram` a
+ * buffer for each datagram), when they first receive in bulk: allocates a block of
  * 31 MiB, never touched (so never mapped in), and drops it. glibc's `malloc`, on freeing a block
  * it had mapped on its own, raises its mmap threshold to that block's size (up to 32 MiB) and its
  * heap trim threshold to twice that (mallopt(3), "dynamic mmap threshold"). A bulk receiver hands
@@ -85,7 +87,7 @@ let allocatorHinted = false;
  * 62 MiB of freed memory stays with the process for its next allocations. Other allocators
  * ignore it; the block is freed at the next garbage collection.
  */
-function hintAllocator(): void {
+export function hintAllocator(): void {
   if (allocatorHinted) return;
   allocatorHinted = true;
   unfilled(ALLOCATOR_HINT_BYTES);

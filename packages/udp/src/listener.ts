@@ -4,6 +4,7 @@ import { ipFamily, payloadLimit } from './limits.js';
 import { interfaceFor, type UdpSettings } from './options.js';
 import { closeAfterFlush, queuedBytes } from './socket.js';
 import { directSender, QUEUED, sendError, type DirectSender } from './dgram-internals.js';
+import { noteReceived } from './receive-memory.js';
 import { copyForSend, reuseSpare, sentAtOnce } from './spare.js';
 
 /**
@@ -43,6 +44,7 @@ export class UdpLocal implements Local {
 
   accept(acceptor: Acceptor): void {
     this.socket.on('message', (data: Buffer, from: { address: string; port: number }) => {
+      noteReceived(data.length);
       acceptor.data({ host: from.address, port: from.port }, data);
     });
   }

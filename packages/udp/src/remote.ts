@@ -12,6 +12,7 @@ import {
 import { ipFamily, payloadLimit } from './limits.js';
 import { interfaceFor, type UdpSettings } from './options.js';
 import { directSender, QUEUED, sendError, type DirectSender } from './dgram-internals.js';
+import { noteReceived } from './receive-memory.js';
 import { copyForSend, reuseSpare, sentAtOnce } from './spare.js';
 import {
   bindSocket,
@@ -195,6 +196,7 @@ export class UdpRemote implements Remote {
 
   /** Each datagram from the peer: one message. */
   private readonly onMessage = (data: Buffer): void => {
+    noteReceived(data.length);
     if (!this.dropping) this.watch?.received(data);
   };
 
