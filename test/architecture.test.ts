@@ -94,15 +94,16 @@ describe('docs/architecture.md', () => {
   it('only the internals files touch fields that Node or ws do not document', () => {
     const allowed = new Set([
       'packages/node-net/src/node-internals.ts',
+      'packages/node-net/src/handle-socket.ts',
       'packages/ws/src/ws-internals.ts',
       'packages/nats/src/nats-internals.ts',
       'packages/udp/src/dgram-internals.ts',
     ]);
     // `_handle`, `_server`, `_peername`, `_receiver`, `_bufferedBytes`, `_writableState`, a `.write =`.
     // The NATS client's protocol handler, reached through a cast: `as unknown as Internals).protocol`.
-    // dgram's state, found by its symbol's description.
+    // dgram's state, found by its symbol's description. Node's bindings, a server handle's `onconnection`.
     const privateUse =
-      /\.(_handle|_server|_peername|_receiver|_bufferedBytes|_writableState)\b|\._receiver\b|\.write\s*=[^=]|Internals\)\.protocol\b|'state symbol'/;
+      /\.(_handle|_server|_peername|_receiver|_bufferedBytes|_writableState|onconnection)\b|\._receiver\b|\.write\s*=[^=]|Internals\)\.protocol\b|'state symbol'|\.binding\?*\.?\(/;
     for (const dir of ['core', 'node-net', 'tcp', 'udp', 'ws', 'ipc', 'nats']) {
       for (const file of sources(join(root, 'packages', dir, 'src'))) {
         const where = relative(root, file);

@@ -4,12 +4,13 @@ import { unfilled } from './memory.js';
 
 /**
  * Node's `onread` option of a socket (see `readingSocket` and `takeOverSocket`): `buffer` gives the
- * buffer of each read (a function: asked before every read), and `callback` is called with what
- * each read got, `this` being the socket.
+ * buffer of each read (a function: asked after every read for the next one), and `callback` is
+ * called with what each read got, `this` being the socket (`S`: a `net.Socket`, or for
+ * `acceptHandles` any `StreamSocket`, a `HandleSocket` among them).
  */
-export interface OnRead {
+export interface OnRead<S = Socket> {
   readonly buffer: Uint8Array | (() => Uint8Array);
-  callback(this: Socket, length: number, buffer: Uint8Array): boolean | void;
+  callback(this: S, length: number, buffer: Uint8Array): boolean | void;
 }
 
 /**

@@ -1,6 +1,6 @@
-import { createServer, type LookupFunction, type Server, type Socket } from 'node:net';
+import { createServer, Socket, type LookupFunction, type Server } from 'node:net';
 import { connect as tlsConnect, createServer as createTlsServer, type ConnectionOptions, type TlsOptions } from 'node:tls';
-import { readingSocket } from '@message-io/node-net';
+import { readingSocket, type StreamSocket } from '@message-io/node-net';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import {
@@ -32,10 +32,11 @@ function highWaterMark(context: RemoteContext): number {
   return Math.min(context.maxBufferedBytes, 64 * 1024);
 }
 
-function configure(socket: Socket, settings: SocketSettings): void {
+function configure(socket: StreamSocket, settings: SocketSettings): void {
   socket.setNoDelay(settings.noDelay);
   if (settings.keepAlive) socket.setKeepAlive(true, settings.keepAliveDelay);
-  if (settings.idleTimeout > 0) {
+  // A listener with an idle timeout hands over `net.Socket`s only (TcpLocal's `handles`).
+  if (settings.idleTimeout > 0 && socket instanceof Socket) {
     socket.setTimeout(settings.idleTimeout, () => {
       socket.destroy(new IdleTimeoutError(`no byte read or written for ${settings.idleTimeout} ms`));
     });
@@ -200,6 +201,8 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
           return new Connection(socket, readsShared ? readingShared : readingData);
         },
         tls !== undefined,
+        // Connections as bare handles (node-net's HandleSocket): for what they do not do, sockets.
+        reading !== undefined && maxConnections === Infinity && settings.idleTimeout === 0,
       );
       if (bound === null || typeof bound === 'string') throw new ListenError('the server has no address');
       return { local, addr: { host: bound.address, port: bound.port } };

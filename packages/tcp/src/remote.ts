@@ -1,4 +1,3 @@
-import type { Socket } from 'node:net';
 import {
   BorrowedBytes,
   HeldRest,
@@ -10,7 +9,7 @@ import {
   type RemoteWatch,
   type SharedMessage,
 } from '@message-io/core/adapter';
-import { OwnedReads, peerCertificateOf, ReceiveBuffer, WriteBatch, type OnRead } from '@message-io/node-net';
+import { OwnedReads, peerCertificateOf, ReceiveBuffer, WriteBatch, type OnRead, type StreamSocket } from '@message-io/node-net';
 import { framedCopy, writeFramed, writeStream } from './codec.js';
 import { copyOf, copyWholeFrames, decodeWholeFrames, FrameDecoder, frameBytesAt, OWN_COPY_FROM, sinkStopped, wholeFramesLength } from './decoder.js';
 
@@ -46,7 +45,7 @@ export interface RemoteSettings {
 const REMOTE = Symbol('message-io.tcp.remote');
 /** The key of FramedTcp's frame of a group send's message (`SharedMessage.frame`). */
 const FRAMED = {};
-type OwnedSocket = Socket & { [REMOTE]: TcpRemote };
+type OwnedSocket = StreamSocket & { [REMOTE]: TcpRemote };
 
 // One set of socket listeners for every connection (no closures per connection: memory per
 // connection is a performance target); each finds its TcpRemote on the socket.
@@ -81,9 +80,9 @@ const receiveBuffer = new ReceiveBuffer(64 * 1024, 1024 * 1024);
  * that a read allocates nothing and takes up to 1 MiB at once. What is read is lent to the
  * connection as {@link BorrowedBytes}; the connection copies it unless its user opted in to lending.
  */
-const lendingOnRead: OnRead = {
+const lendingOnRead: OnRead<StreamSocket> = {
   buffer: receiveBuffer.next,
-  callback(this: Socket, length: number, buffer: Uint8Array): void {
+  callback(this: StreamSocket, length: number, buffer: Uint8Array): void {
     receiveBuffer.read(length, buffer);
     (this as OwnedSocket)[REMOTE].read(new BorrowedBytes(buffer.buffer as ArrayBuffer, buffer.byteOffset, length));
   },
@@ -104,9 +103,9 @@ let reading: TcpRemote | undefined;
  * into the shared buffer, and each read is copied (`read`); one that receives in bulk reads into
  * buffers of its own, handed over with no copy (`readOwn`).
  */
-const owningOnRead: OnRead = {
+const owningOnRead: OnRead<StreamSocket> = {
   buffer: ownedReads.next,
-  callback(this: Socket, length: number, buffer: Uint8Array): void {
+  callback(this: StreamSocket, length: number, buffer: Uint8Array): void {
     const chunk = ownedReads.take(length, buffer);
     const remote = (this as OwnedSocket)[REMOTE];
     reading = remote;
@@ -123,7 +122,7 @@ const owningOnRead: OnRead = {
  * The `onread` option of a Tcp or FramedTcp socket: lending (`reuseReceiveBuffer: true`: always the
  * shared buffer, messages lent) or not (the user's: see {@link owningOnRead}).
  */
-export function onReadFor(lend: boolean): OnRead {
+export function onReadFor(lend: boolean): OnRead<StreamSocket> {
   return lend ? lendingOnRead : owningOnRead;
 }
 
@@ -172,7 +171,7 @@ const stalls = new Map<TcpRemote, HeldRest>();
  * socket. The socket's `writableHighWaterMark` is at most the connection's `maxBufferedBytes`, so a
  * `'drain'` always follows a queue that reached the cap.
  */
-export class TcpRemote extends WriteBatch<Socket> implements Remote {
+export class TcpRemote extends WriteBatch<StreamSocket> implements Remote {
   /** The core's watch, from `source` until `close`. */
   protected watch: RemoteWatch | undefined = undefined;
 
@@ -181,7 +180,7 @@ export class TcpRemote extends WriteBatch<Socket> implements Remote {
    * handshake is done (`'secureConnect'`), not once it is connected.
    */
   constructor(
-    socket: Socket,
+    socket: StreamSocket,
     protected readonly settings: RemoteSettings,
     handshake = false,
   ) {

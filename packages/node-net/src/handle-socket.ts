@@ -1,0 +1,415 @@
+// The second file of message-io that touches what Node does not document: the libuv TCP handle of
+// a connection a `net.Server` accepts (its `onconnection` slot, and the handle's `readStart`,
+// `readStop`, `useUserBuffer`, `onread`, `writeBuffer`, `writev`, `shutdown`, `close`,
+// `getpeername`, `setNoDelay`, `setKeepAlive`), and the request classes and shared state of
+// Node's `stream_wrap` binding. A `net.Socket` costs more to build and to close than everything
+// else an accepted connection does (design note 0019); a `HandleSocket` does what a connection
+// needs of one, on the same handle. Where this Node's handles are not as expected,
+// `acceptHandles` answers false and the server goes on building sockets;
+// test/handle-socket.test.ts fails loudly on such a Node.
+import { EventEmitter } from 'node:events';
+import type { Server } from 'node:net';
+import { getSystemErrorName } from 'node:util';
+import type { OnRead } from './receive-buffer.js';
+import type { BatchSink } from './write-batch.js';
+
+/** A listener of a Node event emitter. */
+type Listener = Parameters<EventEmitter['on']>[1];
+
+/**
+ * What a connection of a stream adapter uses of its socket: a `net.Socket`, a `tls.TLSSocket`, or
+ * a {@link HandleSocket}.
+ */
+export interface StreamSocket extends BatchSink {
+  readonly destroyed: boolean;
+  readonly connecting: boolean;
+  readonly writableLength: number;
+  on(event: string, listener: Listener): this;
+  once(event: string, listener: Listener): this;
+  removeListener(event: string, listener: Listener): this;
+  pause(): this;
+  resume(): this;
+  isPaused(): boolean;
+  end(): this;
+  destroy(error?: Error): this;
+  setNoDelay(noDelay?: boolean): this;
+  setKeepAlive(enable?: boolean, initialDelay?: number): this;
+}
+
+/** A request object of Node's stream binding: what the handle calls back on completion. */
+interface StreamRequest {
+  handle: StreamHandle;
+  oncomplete: (this: StreamRequest, status: number) => void;
+}
+
+/** A write that did not finish within its call: what its completion settles. */
+interface WriteRequest extends StreamRequest {
+  socket: HandleSocket;
+  /** The bytes, kept until written. */
+  chunks: Uint8Array[] | Uint8Array;
+  size: number;
+  callbacks: WriteCallback[] | WriteCallback | undefined;
+}
+
+type WriteCallback = (error?: Error | null) => void;
+
+/** The libuv TCP handle of an accepted connection, as Node's `tcp_wrap` makes it. */
+interface StreamHandle {
+  onread: ((this: StreamHandle) => Uint8Array | undefined) | null;
+  readStart(): number;
+  readStop(): number;
+  useUserBuffer(buffer: Uint8Array): void;
+  writeBuffer(request: StreamRequest, data: Uint8Array): number;
+  writev(request: StreamRequest, chunks: Uint8Array[], allBuffers: boolean): number;
+  shutdown(request: StreamRequest): number;
+  close(callback: () => void): void;
+  getpeername(out: { address?: string; port?: number }): number;
+  setNoDelay(on: boolean): number;
+  setKeepAlive(on: boolean, seconds: number): number;
+  [OWNER]?: HandleSocket;
+}
+
+/** What Node's `stream_wrap` binding offers: the request classes and the state the handle writes its answers into. */
+interface StreamBinding {
+  WriteWrap: new () => StreamRequest;
+  ShutdownWrap: new () => StreamRequest;
+  streamBaseState: Int32Array;
+  kReadBytesOrError: number;
+  kBytesWritten: number;
+  kLastWriteWasAsync: number;
+}
+
+/** The listening handle of a `net.Server`. */
+interface ServerHandle {
+  onconnection: ((this: ServerHandle, status: number, handle?: StreamHandle) => void) | null;
+}
+
+const OWNER: unique symbol = Symbol('message-io.handle-socket');
+/** libuv's end of stream (`UV_EOF`). */
+const EOF = -4095;
+/** The answer of `shutdown` when it finished within the call. */
+const SHUTDOWN_DONE = 1;
+/** `UV_ENOTCONN`: the peer is gone, as good as shut. */
+const ENOTCONN = -107;
+
+let binding: StreamBinding | null | undefined;
+
+/** The stream binding, or null when this Node does not offer it as expected. */
+function streamBinding(): StreamBinding | null {
+  if (binding !== undefined) return binding;
+  binding = null;
+  try {
+    const found = (process as unknown as { binding?: (name: string) => unknown }).binding?.('stream_wrap') as Partial<StreamBinding> | undefined;
+    if (
+      typeof found?.WriteWrap === 'function' &&
+      typeof found.ShutdownWrap === 'function' &&
+      found.streamBaseState instanceof Int32Array &&
+      typeof found.kReadBytesOrError === 'number' &&
+      typeof found.kBytesWritten === 'number' &&
+      typeof found.kLastWriteWasAsync === 'number'
+    )
+      binding = found as StreamBinding;
+  } catch {
+    // no binding: every server keeps Node's sockets
+  }
+  return binding;
+}
+
+/** An error as Node names a failed system call on a socket (`read ECONNRESET`, with `code`, `errno`, `syscall`). */
+function systemError(status: number, syscall: string): Error {
+  let code: string;
+  try {
+    code = getSystemErrorName(status);
+  } catch {
+    code = `E${-status}`;
+  }
+  return Object.assign(new Error(`${syscall} ${code}`), { errno: status, code, syscall });
+}
+
+function callAll(callbacks: WriteCallback[] | WriteCallback | undefined, error: Error | null): void {
+  if (callbacks === undefined) return;
+  if (typeof callbacks === 'function') return callbacks(error);
+  for (const callback of callbacks) callback(error);
+}
+
+/** The handle's `onread`: `this` is the handle; the answer is the buffer of its next read, if it changes. */
+function onHandleRead(this: StreamHandle): Uint8Array | undefined {
+  const socket = this[OWNER]!;
+  const nread = binding!.streamBaseState[binding!.kReadBytesOrError]!;
+  if (nread > 0) {
+    if (socket.destroyed) return undefined;
+    return socket.readInto(nread);
+  }
+  if (nread === 0) return undefined;
+  if (nread === EOF) socket.peerEnded();
+  else socket.destroy(systemError(nread, 'read'));
+  return undefined;
+}
+
+/** A write's completion: `this` is its request. */
+function onWriteComplete(this: StreamRequest, status: number): void {
+  const request = this as WriteRequest;
+  request.socket.written(request, status);
+}
+
+/** A shutdown's completion. */
+function onShutdownComplete(this: StreamRequest, status: number): void {
+  const socket = this.handle[OWNER];
+  if (socket === undefined) return;
+  if (status < 0 && status !== ENOTCONN) socket.destroy(systemError(status, 'shutdown'));
+  else socket.shutDone();
+}
+
+function emitDrain(socket: HandleSocket): void {
+  if (!socket.destroyed) socket.emit('drain');
+}
+
+function emitError(socket: HandleSocket, error: Error): void {
+  socket.emit('error', error);
+}
+
+/**
+ * An accepted TCP connection without a `net.Socket`: what a connection of an adapter uses of a
+ * socket (write, cork and uncork; pause and resume; end and destroy; `writableLength` and
+ * `'drain'`; `'error'` then `'close'`), done on the libuv handle itself. It reads from the start
+ * into the buffers of `onread`, as a socket built with Node's `onread` option, and it ends as a
+ * socket without `allowHalfOpen` does: when the peer ends, it ends its side once what it queued
+ * is written, then closes.
+ */
+export class HandleSocket extends EventEmitter implements StreamSocket {
+  /** True from `destroy` (or an error) on: nothing more is read or written. */
+  destroyed = false;
+  /** Always false: an accepted connection is connected. */
+  readonly connecting = false;
+  /** The peer's address and port, as the system gave them at the accept. */
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  private buffer: Uint8Array;
+  private reading = false;
+  private corked = 0;
+  /** Writes held by `cork`, their bytes and callbacks. */
+  private held: Uint8Array[] | undefined = undefined;
+  private heldCallbacks: WriteCallback[] | undefined = undefined;
+  private heldBytes = 0;
+  /** Bytes of writes the system has not finished. */
+  private queued = 0;
+  private needDrain = false;
+  private ending = false;
+  /** A shutdown is under way (the system finishes it later). */
+  private shutting = false;
+  private shut = false;
+  private peerDone = false;
+
+  /** Wraps `handle`, accepted and connected, and starts reading it. */
+  constructor(
+    private readonly handle: StreamHandle,
+    peer: { address: string; port: number },
+    private readonly onread: OnRead<StreamSocket>,
+    private readonly highWaterMark: number,
+  ) {
+    super();
+    this.remoteAddress = peer.address;
+    this.remotePort = peer.port;
+    handle[OWNER] = this;
+    const { buffer } = onread;
+    this.buffer = typeof buffer === 'function' ? buffer() : buffer;
+    handle.useUserBuffer(this.buffer);
+    handle.onread = onHandleRead;
+    this.resume();
+  }
+
+  /** Bytes written and not yet taken by the system: held by `cork`, or waiting in the handle. */
+  get writableLength(): number {
+    return this.queued + this.heldBytes;
+  }
+
+  /** A read of `length` bytes into the current buffer: hands it over; answers the next buffer if it changes. */
+  readInto(length: number): Uint8Array | undefined {
+    const { buffer, callback } = this.onread;
+    if (callback.call(this, length, this.buffer) === false) this.pause();
+    if (typeof buffer !== 'function') return undefined;
+    this.buffer = buffer();
+    return this.buffer;
+  }
+
+  /** Queues `data`, in order; `callback` runs once the system took it. Answers false once `writableLength` reaches the high-water mark (a `'drain'` follows). */
+  write(data: Uint8Array, callback?: WriteCallback): boolean {
+    if (this.destroyed || this.ending) {
+      if (callback !== undefined) process.nextTick(callback, systemError(-32, 'write'));
+      return false;
+    }
+    if (this.corked > 0) {
+      (this.held ??= []).push(data);
+      if (callback !== undefined) (this.heldCallbacks ??= []).push(callback);
+      this.heldBytes += data.byteLength;
+    } else this.dispatch(data, callback);
+    if (this.writableLength < this.highWaterMark) return true;
+    this.needDrain = true;
+    return false;
+  }
+
+  /** Holds writes back until as many `uncork`s. */
+  cork(): void {
+    this.corked++;
+  }
+
+  /** Lets the held writes go in one system call once every `cork` is undone. */
+  uncork(): void {
+    if (this.corked === 0 || --this.corked > 0 || this.held === undefined) return;
+    const chunks = this.held;
+    const callbacks = this.heldCallbacks;
+    this.held = undefined;
+    this.heldCallbacks = undefined;
+    this.heldBytes = 0;
+    if (!this.destroyed) this.dispatch(chunks.length === 1 ? chunks[0]! : chunks, callbacks);
+    // Taken by the system within the call: the `'drain'` that `write` promised comes now (on the next tick, as Node's).
+    if (this.needDrain && this.writableLength === 0 && !this.destroyed) {
+      this.needDrain = false;
+      process.nextTick(emitDrain, this);
+    }
+    this.maybeShutdown();
+  }
+
+  /** Stops reading (the peer's bytes wait in the system). */
+  pause(): this {
+    if (this.reading) {
+      this.reading = false;
+      this.handle.readStop();
+    }
+    return this;
+  }
+
+  /** Reads again. */
+  resume(): this {
+    if (!this.reading && !this.destroyed && !this.peerDone) {
+      this.reading = true;
+      const status = this.handle.readStart();
+      if (status < 0) this.destroy(systemError(status, 'read'));
+    }
+    return this;
+  }
+
+  /** True while not reading. */
+  isPaused(): boolean {
+    return !this.reading;
+  }
+
+  /** Ends our side once everything queued is written; closes once the peer has ended too. */
+  end(): this {
+    if (this.ending || this.destroyed) return this;
+    this.ending = true;
+    this.maybeShutdown();
+    return this;
+  }
+
+  /** Closes at once: what is queued is dropped; `'error'` (with `error`) then `'close'` follow. */
+  destroy(error?: Error): this {
+    if (this.destroyed) return this;
+    this.destroyed = true;
+    this.reading = false;
+    this.handle.close(() => {
+      this.handle[OWNER] = undefined;
+      this.emit('close', error !== undefined);
+    });
+    if (error !== undefined) process.nextTick(emitError, this, error);
+    return this;
+  }
+
+  /** `TCP_NODELAY`. */
+  setNoDelay(on = true): this {
+    if (!this.destroyed) this.handle.setNoDelay(on);
+    return this;
+  }
+
+  /** `SO_KEEPALIVE`, the first probe after `initialDelay` ms (whole seconds, as Node rounds them). */
+  setKeepAlive(enable = false, initialDelay = 0): this {
+    if (!this.destroyed) this.handle.setKeepAlive(enable, Math.floor(initialDelay / 1000));
+    return this;
+  }
+
+  /** The handle read the end of the stream: ends our side (after what is queued), then closes. */
+  peerEnded(): void {
+    this.peerDone = true;
+    this.pause();
+    if (this.shut) this.destroy();
+    else this.end();
+  }
+
+  /** The system finished a write that waited. */
+  written(request: WriteRequest, status: number): void {
+    this.queued -= request.size;
+    const error = status < 0 && !this.destroyed ? systemError(status, 'write') : null;
+    if (error !== null) this.destroy(error);
+    callAll(request.callbacks, error);
+    if (this.destroyed || this.queued > 0) return;
+    if (this.needDrain && this.heldBytes === 0) {
+      this.needDrain = false;
+      this.emit('drain');
+    }
+    this.maybeShutdown();
+  }
+
+  /** Our side is shut: closes if the peer's is too. */
+  shutDone(): void {
+    this.shutting = false;
+    this.shut = true;
+    if (this.peerDone) this.destroy();
+  }
+
+  private dispatch(data: Uint8Array | Uint8Array[], callbacks: WriteCallback[] | WriteCallback | undefined): void {
+    const { WriteWrap, streamBaseState, kBytesWritten, kLastWriteWasAsync } = binding!;
+    const request = new WriteWrap() as WriteRequest;
+    request.handle = this.handle;
+    request.oncomplete = onWriteComplete;
+    const status = Array.isArray(data) ? this.handle.writev(request, data, true) : this.handle.writeBuffer(request, data);
+    if (status !== 0) {
+      const error = systemError(status, 'write');
+      this.destroy(error);
+      if (callbacks !== undefined) process.nextTick(callAll, callbacks, error);
+      return;
+    }
+    if (streamBaseState[kLastWriteWasAsync] === 0) return callAll(callbacks, null);
+    request.socket = this;
+    request.chunks = data;
+    request.callbacks = callbacks;
+    request.size = streamBaseState[kBytesWritten]!;
+    this.queued += request.size;
+  }
+
+  private maybeShutdown(): void {
+    if (!this.ending || this.shutting || this.shut || this.destroyed || this.queued > 0 || this.heldBytes > 0 || this.corked > 0) return;
+    const request = new binding!.ShutdownWrap();
+    request.handle = this.handle;
+    request.oncomplete = onShutdownComplete;
+    const status = this.handle.shutdown(request);
+    if (status === SHUTDOWN_DONE || status === ENOTCONN) this.shutDone();
+    else if (status < 0) this.destroy(systemError(status, 'shutdown'));
+    else this.shutting = true; // 0: the system finishes it later (onShutdownComplete)
+  }
+}
+
+/**
+ * Makes the listening `server` hand each connection it accepts to `accepted` as a
+ * {@link HandleSocket} reading into `onread`'s buffers (with `highWaterMark` for its writes),
+ * instead of building a `net.Socket` and emitting `'connection'`. Call it once the server
+ * listens. An accept error goes to the server's `'error'`, as Node sends it. Answers false,
+ * changing nothing, when this Node's server or stream binding is not as expected.
+ * `server.maxConnections` is not applied (leave it unset, or do not call this).
+ */
+export function acceptHandles(server: Server, onread: OnRead<StreamSocket>, highWaterMark: number, accepted: (socket: HandleSocket) => void): boolean {
+  const handle = (server as Server & { _handle?: ServerHandle | null })._handle;
+  if (typeof handle?.onconnection !== 'function' || streamBinding() === null) return false;
+  handle.onconnection = (status, client) => {
+    if (status !== 0 || client === undefined) {
+      server.emit('error', systemError(status, 'accept'));
+      return;
+    }
+    const peer: { address?: string; port?: number } = {};
+    if (client.getpeername(peer) !== 0 || peer.address === undefined || peer.port === undefined) {
+      client.close(() => undefined);
+      return;
+    }
+    accepted(new HandleSocket(client, peer as { address: string; port: number }, onread, highWaterMark));
+  };
+  return true;
+}

@@ -1,0 +1,62 @@
+// A plain Tcp or FramedTcp listener serves what it accepts on the libuv handle (node-net's
+// HandleSocket), building no `net.Socket`; one with an option a socket does for it
+// (`idleTimeout`, `maxConnections`) builds sockets as before. Both must carry messages both ways.
+import { Server } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SendStatus, type Endpoint, type Transport } from '@message-io/core';
+import { FramedTcp, Tcp } from '@message-io/tcp';
+import { testNode, until, type TestNode } from './support.js';
+
+const nodes: TestNode[] = [];
+const emit = Server.prototype.emit;
+afterEach(() => {
+  Server.prototype.emit = emit;
+  for (const n of nodes.splice(0)) n.handler.stop();
+});
+
+/** Counts the `'connection'` events of every `net.Server` from now on (one per `net.Socket` a server builds). */
+function countSocketsBuilt(): { count: number } {
+  const seen = { count: 0 };
+  Server.prototype.emit = function (this: Server, event: string | symbol, ...args: unknown[]) {
+    if (event === 'connection') seen.count++;
+    return emit.call(this, event, ...args);
+  } as typeof emit;
+  return seen;
+}
+
+async function exchange(transport: Transport<never, never>, options: object): Promise<void> {
+  const server = testNode();
+  const client = testNode();
+  nodes.push(server, client);
+  const { addr } = await server.handler.network().listen(transport, '127.0.0.1:0', options as never);
+  const ep = await client.handler.network().connectAndWait(transport, addr);
+  expect(client.handler.network().send(ep, Buffer.from('ping'))).toBe(SendStatus.Sent);
+  await until(() => server.events.some((e) => e.type === 'message'), { what: 'the ping' });
+  const at = server.events.find((e) => e.type === 'message') as { endpoint: Endpoint; data: Uint8Array };
+  expect(Buffer.from(at.data).toString()).toBe('ping');
+  expect(server.handler.network().send(at.endpoint, Buffer.from('pong'))).toBe(SendStatus.Sent);
+  await until(() => client.events.some((e) => e.type === 'message'), { what: 'the pong' });
+  const back = client.events.find((e) => e.type === 'message') as { data: Uint8Array };
+  expect(Buffer.from(back.data).toString()).toBe('pong');
+  server.handler.network().remove(at.endpoint.resourceId);
+  await until(() => client.events.some((e) => e.type === 'disconnected'), { what: 'the disconnect at the client' });
+}
+
+describe.each([
+  ['Tcp', Tcp],
+  ['FramedTcp', FramedTcp],
+] as [string, Transport<never, never>][])('%s accepted connections', (_name, transport) => {
+  it('a plain listener builds no net.Socket for what it accepts, and messages go both ways', async () => {
+    const sockets = countSocketsBuilt();
+    await exchange(transport, {});
+    expect(sockets.count).toBe(0);
+  });
+
+  it('a listener with idleTimeout or maxConnections builds sockets, and messages go both ways', async () => {
+    const sockets = countSocketsBuilt();
+    await exchange(transport, { idleTimeout: 60_000 });
+    expect(sockets.count).toBe(1);
+    await exchange(transport, { maxConnections: 10 });
+    expect(sockets.count).toBe(2);
+  });
+});
