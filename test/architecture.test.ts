@@ -102,8 +102,12 @@ describe('docs/architecture.md', () => {
     // `_handle`, `_server`, `_peername`, `_receiver`, `_bufferedBytes`, `_writableState`, a `.write =`.
     // The NATS client's protocol handler, reached through a cast: `as unknown as Internals).protocol`.
     // dgram's state, found by its symbol's description. Node's bindings, a server handle's `onconnection`.
-    const privateUse =
-      /\.(_handle|_server|_peername|_receiver|_bufferedBytes|_writableState|onconnection)\b|\._receiver\b|\.write\s*=[^=]|Internals\)\.protocol\b|'state symbol'|\.binding\?*\.?\(/;
+    const privateUse = new RegExp(
+      [
+        /\.(_handle|_server|_peername|_receiver|_bufferedBytes|_writableState|onconnection)\b|\._receiver\b|\.write\s*=[^=]/.source,
+        /Internals\)\.protocol\b|'state symbol'|\.binding\?*\.?\(/.source,
+      ].join('|'),
+    );
     for (const dir of ['core', 'node-net', 'tcp', 'udp', 'ws', 'ipc', 'nats']) {
       for (const file of sources(join(root, 'packages', dir, 'src'))) {
         const where = relative(root, file);

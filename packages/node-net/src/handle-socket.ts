@@ -232,7 +232,10 @@ export class HandleSocket extends EventEmitter implements StreamSocket {
     return this.buffer;
   }
 
-  /** Queues `data`, in order; `callback` runs once the system took it. Answers false once `writableLength` reaches the high-water mark (a `'drain'` follows). */
+  /**
+   * Queues `data`, in order; `callback` runs once the system took it. Answers false once
+   * `writableLength` reaches the high-water mark (a `'drain'` follows).
+   */
   write(data: Uint8Array, callback?: WriteCallback): boolean {
     if (this.destroyed || this.ending) {
       if (callback !== undefined) process.nextTick(callback, systemError(-32, 'write'));

@@ -17,10 +17,11 @@ afterEach(() => {
 /** Counts the `'connection'` events of every `net.Server` from now on (one per `net.Socket` a server builds). */
 function countSocketsBuilt(): { count: number } {
   const seen = { count: 0 };
-  Server.prototype.emit = function (this: Server, event: string | symbol, ...args: unknown[]) {
+  const counting = function (this: Server, event: string | symbol, ...args: unknown[]): boolean {
     if (event === 'connection') seen.count++;
-    return emit.call(this, event, ...args);
-  } as typeof emit;
+    return (emit as (this: Server, event: string | symbol, ...args: unknown[]) => boolean).call(this, event, ...args);
+  };
+  Server.prototype.emit = counting as typeof emit;
   return seen;
 }
 
