@@ -34,6 +34,8 @@ export interface StreamSocket extends BatchSink {
   destroy(error?: Error): this;
   setNoDelay(noDelay?: boolean): this;
   setKeepAlive(enable?: boolean, initialDelay?: number): this;
+  /** `'timeout'` (and `callback`) after `timeout` ms with no byte read or written; 0 turns it off. */
+  setTimeout(timeout: number, callback?: () => void): this;
 }
 
 /** A request object of Node's stream binding: what the handle calls back on completion. */
@@ -160,6 +162,10 @@ function onShutdownComplete(this: StreamRequest, status: number): void {
   else socket.shutDone();
 }
 
+function emitTimeout(socket: HandleSocket): void {
+  if (!socket.destroyed) socket.emit('timeout');
+}
+
 function emitDrain(socket: HandleSocket): void {
   if (!socket.destroyed) socket.emit('drain');
 }
@@ -199,6 +205,8 @@ export class HandleSocket extends EventEmitter implements StreamSocket {
   private shutting = false;
   private shut = false;
   private peerDone = false;
+  /** The idle timer of `setTimeout`, refreshed by every read and write. */
+  private idle: ReturnType<typeof setTimeout> | undefined = undefined;
 
   /** Wraps `handle`, accepted and connected, and starts reading it. */
   constructor(
@@ -225,6 +233,7 @@ export class HandleSocket extends EventEmitter implements StreamSocket {
 
   /** A read of `length` bytes into the current buffer: hands it over; answers the next buffer if it changes. */
   readInto(length: number): Uint8Array | undefined {
+    this.idle?.refresh();
     const { buffer, callback } = this.onread;
     if (callback.call(this, length, this.buffer) === false) this.pause();
     if (typeof buffer !== 'function') return undefined;
@@ -310,6 +319,7 @@ export class HandleSocket extends EventEmitter implements StreamSocket {
     if (this.destroyed) return this;
     this.destroyed = true;
     this.reading = false;
+    if (this.idle !== undefined) clearTimeout(this.idle);
     this.handle.close(() => {
       this.handle[OWNER] = undefined;
       this.emit('close', error !== undefined);
@@ -330,6 +340,18 @@ export class HandleSocket extends EventEmitter implements StreamSocket {
     return this;
   }
 
+  /** Emits `'timeout'` (and calls `callback`) after `timeout` ms with no byte read or written, as a socket's `setTimeout`; 0 turns it off. */
+  setTimeout(timeout: number, callback?: () => void): this {
+    if (this.idle !== undefined) clearTimeout(this.idle);
+    this.idle = undefined;
+    if (callback !== undefined) this.once('timeout', callback);
+    if (timeout > 0 && !this.destroyed) {
+      this.idle = setTimeout(emitTimeout, timeout, this);
+      this.idle.unref();
+    }
+    return this;
+  }
+
   /** The handle read the end of the stream: ends our side (after what is queued), then closes. */
   peerEnded(): void {
     this.peerDone = true;
@@ -341,6 +363,7 @@ export class HandleSocket extends EventEmitter implements StreamSocket {
   /** The system finished a write that waited. */
   written(request: WriteRequest, status: number): void {
     this.queued -= request.size;
+    this.idle?.refresh();
     const error = status < 0 && !this.destroyed ? systemError(status, 'write') : null;
     if (error !== null) this.destroy(error);
     callAll(request.callbacks, error);
@@ -360,6 +383,7 @@ export class HandleSocket extends EventEmitter implements StreamSocket {
   }
 
   private dispatch(data: Uint8Array | Uint8Array[], callbacks: WriteCallback[] | WriteCallback | undefined): void {
+    this.idle?.refresh();
     const { WriteWrap, streamBaseState, kBytesWritten, kLastWriteWasAsync } = binding!;
     const request = new WriteWrap() as WriteRequest;
     request.handle = this.handle;
@@ -397,7 +421,7 @@ export class HandleSocket extends EventEmitter implements StreamSocket {
  * instead of building a `net.Socket` and emitting `'connection'`. Call it once the server
  * listens. An accept error goes to the server's `'error'`, as Node sends it. Answers false,
  * changing nothing, when this Node's server or stream binding is not as expected.
- * `server.maxConnections` is not applied (leave it unset, or do not call this).
+ * `server.maxConnections` is not applied: count connections yourself (the core does).
  */
 export function acceptHandles(server: Server, onread: OnRead<StreamSocket>, highWaterMark: number, accepted: (socket: HandleSocket) => void): boolean {
   const handle = (server as Server & { _handle?: ServerHandle | null })._handle;

@@ -191,6 +191,20 @@ describe("Node's TCP handle internals we depend on (HandleSocket)", () => {
     expect(events).toEqual(['error gone', 'close']);
   });
 
+  it('setTimeout: timeout after silence, put off by every read', async () => {
+    const { handle, client, reads } = await handlePair();
+    let timedOut = 0;
+    handle.setTimeout(150, () => timedOut++);
+    for (let i = 0; i < 4; i++) {
+      client.write('x');
+      await new Promise((resolve) => setTimeout(resolve, 60));
+    }
+    expect(reads.text).toBe('xxxx');
+    expect(timedOut, 'reads every 60 ms keep it from timing out').toBe(0);
+    await until(() => timedOut === 1, 'the timeout after silence');
+    expect(handle.destroyed, 'a timeout only tells').toBe(false);
+  });
+
   it('pause() stops reading until resume()', async () => {
     const { handle, client, reads } = await handlePair();
     handle.pause();

@@ -1,4 +1,4 @@
-import { createServer, Socket, type LookupFunction, type Server } from 'node:net';
+import { createServer, type LookupFunction, type Server, type Socket } from 'node:net';
 import { connect as tlsConnect, createServer as createTlsServer, type ConnectionOptions, type TlsOptions } from 'node:tls';
 import { readingSocket, type StreamSocket } from '@message-io/node-net';
 import { lookup as dnsLookup } from 'node:dns/promises';
@@ -35,8 +35,7 @@ function highWaterMark(context: RemoteContext): number {
 function configure(socket: StreamSocket, settings: SocketSettings): void {
   socket.setNoDelay(settings.noDelay);
   if (settings.keepAlive) socket.setKeepAlive(true, settings.keepAliveDelay);
-  // A listener with an idle timeout hands over `net.Socket`s only (TcpLocal's `handles`).
-  if (settings.idleTimeout > 0 && socket instanceof Socket) {
+  if (settings.idleTimeout > 0) {
     socket.setTimeout(settings.idleTimeout, () => {
       socket.destroy(new IdleTimeoutError(`no byte read or written for ${settings.idleTimeout} ms`));
     });
@@ -156,6 +155,7 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
 
     async listen(addr: SocketAddr, options: FramedTcpListenOptions | undefined, context: ListenContext): Promise<Listening> {
       const settings = resolveSocketSettings(options, framed);
+      const lend = settings.reuseReceiveBuffer;
       refuseUnknownOptions(options, listenKeys, `${name} listen`);
       const bindSettings: BindSettings = {
         backlog: optionReader.integer(options, 'backlog', 511, 0, 65535),
@@ -163,10 +163,14 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
       };
       const tls = resolveTlsListen(options);
       const server = makeServer(settings, tls, context);
-      // Past maxConnections Node closes a new connection before it builds a socket for it (the
-      // core would close it anyway): taken-over sockets keep Node's count (node-net).
+      // A TLS socket reads through Node's TLS layer: it cannot read into the shared buffer.
+      const reading = tls === undefined ? { onread: onReadFor(lend), writableHighWaterMark: highWaterMark(context) } : undefined;
+      // Past maxConnections a server of sockets closes a new connection before it builds a socket
+      // for it (taken-over sockets keep Node's count, node-net). Connections served on their
+      // handle (node-net's HandleSocket, cheap to build) are refused by the core, which counts
+      // them too: it closes one past the limit as it arrives, with the same refusal.
       const maxConnections = context.maxConnections ?? Infinity;
-      if (maxConnections !== Infinity) server.maxConnections = maxConnections;
+      if (maxConnections !== Infinity && reading === undefined) server.maxConnections = maxConnections;
       let host: string;
       try {
         host = await resolveHost(addr.host, settings.lookup);
@@ -181,7 +185,7 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
       const bound = server.address();
       // Shared by the listener's connections: one for those that read into the shared buffer, one
       // for those that cannot (a Node that does not allow it: they read `'data'` chunks, the user's).
-      const { maxMessageSize, reuseReceiveBuffer: lend, messageTimeout } = settings;
+      const { maxMessageSize, messageTimeout } = settings;
       const readingShared: RemoteSettings = { maxMessageSize, linger: context.linger, readsShared: true, lend, messageTimeout };
       const readingData: RemoteSettings = {
         maxMessageSize,
@@ -191,8 +195,6 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
         lend: false,
         ...(tls !== undefined && { writableAt: context.maxBufferedBytes }),
       };
-      // A TLS socket reads through Node's TLS layer: it cannot read into the shared buffer.
-      const reading = tls === undefined ? { onread: onReadFor(lend), writableHighWaterMark: highWaterMark(context) } : undefined;
       const local = new TcpLocal(
         server,
         reading,
@@ -201,8 +203,8 @@ export function tcpAdapter(framed: boolean): Adapter<FramedTcpConnectOptions, Fr
           return new Connection(socket, readsShared ? readingShared : readingData);
         },
         tls !== undefined,
-        // Connections as bare handles (node-net's HandleSocket): for what they do not do, sockets.
-        reading !== undefined && maxConnections === Infinity && settings.idleTimeout === 0,
+        // Plain connections are served on their handle (node-net's HandleSocket, design note 0019).
+        reading !== undefined,
       );
       if (bound === null || typeof bound === 'string') throw new ListenError('the server has no address');
       return { local, addr: { host: bound.address, port: bound.port } };

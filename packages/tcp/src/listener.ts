@@ -27,10 +27,9 @@ export type Wrap = (socket: StreamSocket, readsShared: boolean) => Parameters<Ac
  * buffer (with `reading`, when Node allows it: `wrap` is told) or once the connection receives.
  * A TLS server (`secure`) hands over only sockets whose handshake is done (`'secureConnection'`);
  * those that fail it are closed by Node and reported to the core as refused, as are connections
- * Node drops past `maxConnections`. With `handles` (a plain server reading into the shared
- * buffer, no `maxConnections`, no idle timeout), Node builds no `net.Socket` at all: each
- * connection comes as a node-net `HandleSocket` on its libuv handle (design note 0019), where this
- * Node allows it.
+ * Node drops past `maxConnections`. With `handles` (a plain server, reading into the shared
+ * buffer), Node builds no `net.Socket` at all: each connection comes as a node-net `HandleSocket`
+ * on its libuv handle (design note 0019), where this Node allows it.
  */
 export class TcpLocal implements Local {
   /** The server's event that gives a connection. */
