@@ -96,10 +96,21 @@ const ENOTCONN = -107;
 
 let binding: StreamBinding | null | undefined;
 
-/** The stream binding, or null when this Node does not offer it as expected. */
+/**
+ * True when Node runs with pending deprecations shown (`--pending-deprecation`, in its arguments
+ * or `NODE_OPTIONS`, or `NODE_PENDING_DEPRECATION=1`): it would then warn about
+ * `process.binding` (DEP0111), so accepted connections keep Node's sockets instead.
+ */
+function pendingDeprecation(): boolean {
+  const flag = '--pending-deprecation';
+  return process.execArgv.includes(flag) || (process.env.NODE_OPTIONS ?? '').split(/\s+/).includes(flag) || process.env.NODE_PENDING_DEPRECATION === '1';
+}
+
+/** The stream binding, or null when this Node does not offer it as expected (or would warn about it). */
 function streamBinding(): StreamBinding | null {
   if (binding !== undefined) return binding;
   binding = null;
+  if (pendingDeprecation()) return binding;
   try {
     const found = (process as unknown as { binding?: (name: string) => unknown }).binding?.('stream_wrap') as Partial<StreamBinding> | undefined;
     if (

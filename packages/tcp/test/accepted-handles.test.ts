@@ -1,7 +1,9 @@
 // A Tcp or FramedTcp listener without TLS serves what it accepts on the libuv handle (node-net's
 // HandleSocket), building no `net.Socket`, with or without `idleTimeout` and `maxConnections`
 // (their behaviour is tested in options.test.ts and diagnostics.test.ts, on these connections).
+import { spawnSync } from 'node:child_process';
 import { Server } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SendStatus, type Endpoint, type Transport } from '@message-io/core';
 import { FramedTcp, Tcp } from '@message-io/tcp';
@@ -57,5 +59,23 @@ describe.each([
     const sockets = countSocketsBuilt();
     await exchange(transport, { idleTimeout: 60_000, maxConnections: 10 });
     expect(sockets.count).toBe(0);
+  });
+});
+
+describe('accepted connections and pending deprecations', () => {
+  const child = fileURLToPath(new URL('./fixtures/accept-child.mjs', import.meta.url));
+  const run = (args: string[]): { stdout: string; stderr: string } => {
+    const { stdout, stderr } = spawnSync(process.execPath, [...args, child], { encoding: 'utf8', timeout: 20_000 });
+    return { stdout, stderr };
+  };
+
+  it('are served on handles in a plain process', () => {
+    expect(run([]).stdout.trim()).toBe('answer hello sockets=0');
+  });
+
+  it('stay sockets under --pending-deprecation, so that Node has nothing to warn about (process.binding, DEP0111)', () => {
+    const { stdout, stderr } = run(['--pending-deprecation']);
+    expect(stdout.trim()).toBe('answer hello sockets=1');
+    expect(stderr).not.toContain('DEP0111');
   });
 });
