@@ -15,8 +15,8 @@ import {
 
 function ignore(): void {}
 
-/** How a listener's sockets read: an `onread` that also serves a `HandleSocket`. */
-export type TcpReading = ReadingOptions & { readonly onread: OnRead<StreamSocket> };
+/** How a listener's sockets read: an `onread` that also serves a `HandleSocket`, and their writes' high-water mark. */
+export type TcpReading = ReadingOptions & { readonly onread: OnRead<StreamSocket>; readonly writableHighWaterMark: number };
 
 /** How a listener wraps each accepted socket for the core. */
 export type Wrap = (socket: StreamSocket, readsShared: boolean) => Parameters<Acceptor['remote']>[0];
@@ -63,7 +63,7 @@ export class TcpLocal implements Local {
         if (this.closed) return void socket.destroy();
         acceptor.remote(this.wrap(socket, true), { host: socket.remoteAddress, port: socket.remotePort });
       };
-      if (acceptHandles(this.server, reading.onread, reading.writableHighWaterMark ?? 16 * 1024, onHandle)) return;
+      if (acceptHandles(this.server, reading.onread, reading.writableHighWaterMark, onHandle)) return;
     }
     reportDrops(this.server, acceptor);
     if (this.secure) reportTlsFailures(this.server, acceptor);
