@@ -185,13 +185,17 @@ function emitError(socket: HandleSocket, error: Error): void {
   socket.emit('error', error);
 }
 
+function emitFinish(socket: HandleSocket): void {
+  if (!socket.destroyed) socket.emit('finish');
+}
+
 /**
  * An accepted TCP connection without a `net.Socket`: what a connection of an adapter uses of a
  * socket (write, cork and uncork; pause and resume; end and destroy; `writableLength` and
  * `'drain'`; `'error'` then `'close'`), done on the libuv handle itself. It reads from the start
  * into the buffers of `onread`, as a socket built with Node's `onread` option, and it ends as a
  * socket without `allowHalfOpen` does: when the peer ends, it ends its side once what it queued
- * is written, then closes.
+ * is written, then closes. `'finish'` tells that our side is shut (after `end`), as a socket's does.
  */
 export class HandleSocket extends EventEmitter implements StreamSocket {
   /** True from `destroy` (or an error) on: nothing more is read or written. */
@@ -235,6 +239,11 @@ export class HandleSocket extends EventEmitter implements StreamSocket {
     handle.useUserBuffer(this.buffer);
     handle.onread = onHandleRead;
     this.resume();
+  }
+
+  /** True from `end` (or `destroy`) on: nothing more may be written. */
+  get writableEnded(): boolean {
+    return this.ending || this.destroyed;
   }
 
   /** Bytes written and not yet taken by the system: held by `cork`, or waiting in the handle. */
@@ -386,10 +395,11 @@ export class HandleSocket extends EventEmitter implements StreamSocket {
     this.maybeShutdown();
   }
 
-  /** Our side is shut: closes if the peer's is too. */
+  /** Our side is shut: `'finish'` on the next tick (as Node's), and closes if the peer's is shut too. */
   shutDone(): void {
     this.shutting = false;
     this.shut = true;
+    process.nextTick(emitFinish, this);
     if (this.peerDone) this.destroy();
   }
 
@@ -426,15 +436,24 @@ export class HandleSocket extends EventEmitter implements StreamSocket {
   }
 }
 
+/** A class of sockets `acceptHandles` can make: {@link HandleSocket} or one that extends it (and keeps its constructor). */
+export type HandleSocketClass<S extends HandleSocket> = new (...args: ConstructorParameters<typeof HandleSocket>) => S;
+
 /**
  * Makes the listening `server` hand each connection it accepts to `accepted` as a
- * {@link HandleSocket} reading into `onread`'s buffers (with `highWaterMark` for its writes),
- * instead of building a `net.Socket` and emitting `'connection'`. Call it once the server
- * listens. An accept error goes to the server's `'error'`, as Node sends it. Answers false,
- * changing nothing, when this Node's server or stream binding is not as expected.
+ * {@link HandleSocket} (or a `Kind` of one) reading into `onread`'s buffers (with `highWaterMark`
+ * for its writes), instead of building a `net.Socket` and emitting `'connection'`. Call it once
+ * the server listens. An accept error goes to the server's `'error'`, as Node sends it. Answers
+ * false, changing nothing, when this Node's server or stream binding is not as expected.
  * `server.maxConnections` is not applied: count connections yourself (the core does).
  */
-export function acceptHandles(server: Server, onread: OnRead<StreamSocket>, highWaterMark: number, accepted: (socket: HandleSocket) => void): boolean {
+export function acceptHandles<S extends HandleSocket = HandleSocket>(
+  server: Server,
+  onread: OnRead<StreamSocket>,
+  highWaterMark: number,
+  accepted: (socket: S) => void,
+  Kind: HandleSocketClass<S> = HandleSocket as unknown as HandleSocketClass<S>,
+): boolean {
   const handle = (server as Server & { _handle?: ServerHandle | null })._handle;
   if (typeof handle?.onconnection !== 'function' || streamBinding() === null) return false;
   handle.onconnection = (status, client) => {
@@ -447,7 +466,7 @@ export function acceptHandles(server: Server, onread: OnRead<StreamSocket>, high
       client.close(() => undefined);
       return;
     }
-    accepted(new HandleSocket(client, peer as { address: string; port: number }, onread, highWaterMark));
+    accepted(new Kind(client, peer as { address: string; port: number }, onread, highWaterMark));
   };
   return true;
 }

@@ -23,7 +23,7 @@
  * Import the adapter contract itself from `@message-io/core/adapter`.
  */
 export { forgetCachedPeer, readInPlace, readingSocket, readUpgradedInPlace, takeOverSocket, type ReadingOptions } from './node-internals.js';
-export { acceptHandles, HandleSocket, type StreamSocket } from './handle-socket.js';
+export { acceptHandles, HandleSocket, type HandleSocketClass, type StreamSocket } from './handle-socket.js';
 export { joinPiece, keepJoined } from './joined-frame.js';
 export { peerCertificateOf } from './peer-certificate.js';
 export { hintAllocator, OwnedReads, ReceiveBuffer, type OnRead } from './receive-buffer.js';

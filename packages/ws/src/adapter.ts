@@ -134,6 +134,7 @@ export const wsAdapter: Adapter<WsConnectOptions, WsListenOptions> = {
       local.close();
       throw new ListenError('the server has no address');
     }
+    local.serveHandles();
     return { local, addr: { host: bound.address, port: bound.port } };
   },
 };

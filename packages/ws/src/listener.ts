@@ -1,12 +1,14 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
+import { getDefaultHighWaterMark, type Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { WebSocketServer, type VerifyClientCallbackAsync, type WebSocket } from 'ws';
 import { formatSocketAddr, type Acceptor, type Local, type LocalWatch, type RefuseReason } from '@message-io/core/adapter';
-import { forgetCachedPeer, peerCertificateOf, peerOf, readUpgradedInPlace, reportTlsFailures, takeOverSocket } from '@message-io/node-net';
+import { acceptHandles, forgetCachedPeer, peerCertificateOf, peerOf, readUpgradedInPlace, reportTlsFailures, takeOverSocket } from '@message-io/node-net';
+import { asksUpgrade, HandleHandshakes, type HandleRequest } from './handle-upgrade.js';
 import { originAllowed, type WsHandshake, type WsListenSettings } from './options.js';
-import { onReadFor, WsRemote } from './remote.js';
+import { handleOnReadFor, onReadFor, WsRemote } from './remote.js';
+import { WsHandleSocket } from './ws-internals.js';
 
 type Verify = Parameters<VerifyClientCallbackAsync>[1];
 
@@ -68,6 +70,22 @@ function handshakeOf(request: IncomingMessage, target: string, secure: boolean):
 /** Keeps a socket's errors from crashing the process until `ws` listens to them (or it closes). */
 function ignoreError(): void {}
 
+const EMPTY = Buffer.alloc(0);
+const PLAIN_REQUEST_BODY = 'Upgrade Required: this is a WebSocket endpoint\n';
+
+/** What {@link answerAndClose} uses of a socket: a `net.Socket`'s, a TLS socket's or a WsHandleSocket's. */
+interface Answerable {
+  once(event: 'finish', listener: () => void): unknown;
+  end(response: string): unknown;
+  destroy(): unknown;
+}
+
+/** Writes `response` (a whole HTTP answer), ends the socket, and destroys it once the answer is out. */
+function answerAndClose(socket: Answerable, response: string): void {
+  socket.once('finish', () => socket.destroy());
+  socket.end(response);
+}
+
 /**
  * The addresses of both ends of an accepted TCP socket, which the TLS socket made on it shares
  * (and no other open socket does). Undefined once the socket has closed.
@@ -116,6 +134,8 @@ export class WsLocal implements Local {
   private readonly attached: boolean;
   /** Attached: reports the server's close to the core. */
   private serverClosed: (() => void) | undefined;
+  /** The connections accepted on their handle and not upgraded yet, when this listener takes them so ({@link serveHandles}). */
+  private handleHandshakes: HandleHandshakes | undefined;
 
   /** `maxConnections`: `Infinity` for no limit; past it a handshake is answered 503 before the upgrade. */
   constructor(
@@ -167,13 +187,28 @@ export class WsLocal implements Local {
 
   /** Attached: an upgrade request this listener takes. Its handshake starts now, within `maxPendingHandshakes`. */
   upgradeAttached(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if (this.closed || this.handshakes.size >= this.settings.maxPendingHandshakes) {
+    if (this.closed || this.pendingCount() >= this.settings.maxPendingHandshakes) {
       this.refuse(socket, 'limit', `maxPendingHandshakes (${this.settings.maxPendingHandshakes})`);
       socket.destroy();
       return;
     }
     this.startHandshake(socket);
     this.upgrade(request, socket, head);
+  }
+
+  /**
+   * Called once our own server listens: a plain listener with no hook on the upgrade request (no
+   * TLS, `authenticate`, `selectProtocol` or `perMessageDeflate`) takes its connections on their
+   * libuv handle (node-net's `acceptHandles`, design note 0020), and reads their upgrade request
+   * itself, where this Node allows it. Otherwise (or if it cannot) Node's HTTP server reads them.
+   */
+  serveHandles(): void {
+    const { tls, authenticate, selectProtocol, perMessageDeflate, handshakeTimeout, reuseReceiveBuffer } = this.settings;
+    if (this.attached || this.closed || tls !== undefined || authenticate !== undefined || selectProtocol !== undefined || perMessageDeflate) return;
+    const handshakes = new HandleHandshakes(handshakeTimeout, this.handshakeEvents);
+    if (acceptHandles(this.server, handleOnReadFor(reuseReceiveBuffer), getDefaultHighWaterMark(false), this.admitHandle, WsHandleSocket)) {
+      this.handleHandshakes = handshakes;
+    }
   }
 
   accept(acceptor: Acceptor): void {
@@ -194,6 +229,7 @@ export class WsLocal implements Local {
       socket.destroy();
     }
     this.handshakes.clear();
+    this.handleHandshakes?.closeAll();
     for (const socket of this.inTls.values()) socket.destroy();
     this.inTls.clear();
   }
@@ -204,7 +240,7 @@ export class WsLocal implements Local {
    * (TLS: Node's own `handshakeTimeout` bounds that, then {@link secured} takes over).
    */
   private readonly admit = (socket: Socket): void => {
-    if (this.closed || this.handshakes.size + this.inTls.size >= this.settings.maxPendingHandshakes) {
+    if (this.closed || this.pendingCount() >= this.settings.maxPendingHandshakes) {
       this.refuse(socket, 'limit', `maxPendingHandshakes (${this.settings.maxPendingHandshakes})`);
       socket.destroy();
       return;
@@ -223,6 +259,68 @@ export class WsLocal implements Local {
       if (this.inTls.get(key) === socket) this.inTls.delete(key);
     });
   };
+
+  /** Connections accepted and not upgraded yet: in their TLS handshake, or before or in their upgrade request. */
+  private pendingCount(): number {
+    return this.handshakes.size + this.inTls.size + (this.handleHandshakes?.size ?? 0);
+  }
+
+  /** A connection accepted on its handle: pending until upgraded, or destroyed at once past `maxPendingHandshakes`. */
+  private readonly admitHandle = (socket: WsHandleSocket): void => {
+    if (this.closed || this.pendingCount() >= this.settings.maxPendingHandshakes) {
+      this.refuse(socket, 'limit', `maxPendingHandshakes (${this.settings.maxPendingHandshakes})`);
+      socket.destroy();
+      return;
+    }
+    this.handleHandshakes!.add(socket);
+  };
+
+  /** What the handshakes of connections accepted on their handle tell this listener. */
+  private readonly handshakeEvents = {
+    /** A whole request: a plain one is answered 426; an upgrade request goes to `ws` (which checks it, then our `verify`). */
+    requested: (socket: WsHandleSocket, request: HandleRequest, rest: Buffer): void => {
+      if (this.closed) return void socket.destroy();
+      if (!asksUpgrade(request)) {
+        this.refuse(socket, 'protocol', 'HTTP 426: a plain HTTP request');
+        const headers = `Connection: close\r\nUpgrade: websocket\r\nContent-Type: text/plain\r\nContent-Length: ${PLAIN_REQUEST_BODY.length}`;
+        answerAndClose(socket, `HTTP/1.1 426 Upgrade Required\r\n${headers}\r\n\r\n${PLAIN_REQUEST_BODY}`);
+        return;
+      }
+      // `ws` reads `method`, `url`, `headers` and `socket` of a request; it answers a bad one through `malformed`.
+      this.wss.handleUpgrade(request as unknown as IncomingMessage, socket as unknown as Duplex, EMPTY, (ws: WebSocket) =>
+        this.upgradedHandle(ws, socket, rest),
+      );
+    },
+    /** A request that cannot be read: answered as Node's HTTP server answers it, and counted. */
+    malformed: (socket: WsHandleSocket, status: 400 | 431, detail: string): void => {
+      this.refuse(socket, 'protocol', `HTTP ${status}: ${detail}`);
+      answerAndClose(socket, `HTTP/1.1 ${status} ${status === 400 ? 'Bad Request' : 'Request Header Fields Too Large'}\r\nConnection: close\r\n\r\n`);
+    },
+    /** Not upgraded within `handshakeTimeout`. */
+    expired: (socket: WsHandleSocket): void => {
+      this.refuse(socket, 'timeout', `handshakeTimeout (${this.settings.handshakeTimeout} ms)`);
+    },
+  };
+
+  /**
+   * `ws` upgraded a connection accepted on its handle: it reads into the shared buffer from the
+   * start; `rest` (bytes that came with the request) goes to it first.
+   */
+  private upgradedHandle(ws: WebSocket, socket: WsHandleSocket, rest: Buffer): void {
+    const acceptor = this.acceptor;
+    // A WsHandleSocket has what a WsRemote uses of a Duplex (write, cork, pause, `readableLength`, events).
+    const remote = new WsRemote(ws, this.settings, this.cap, socket as unknown as Duplex, true, this.settings.reuseReceiveBuffer);
+    if (this.handleHandshakes?.done(socket) !== true || this.closed || acceptor === undefined) {
+      ws.terminate();
+      return;
+    }
+    if (this.maxConnections !== Infinity) {
+      this.live++;
+      ws.once('close', () => this.live--);
+    }
+    acceptor.remote(remote, { host: socket.remoteAddress, port: socket.remotePort });
+    if (rest.length > 0 && !remote.take(socket, rest)) socket.emit('data', rest);
+  }
 
   /** A client completed its TLS handshake: it leaves `inTls`, and its upgrade starts. */
   private readonly secured = (socket: TLSSocket): void => {
@@ -353,14 +451,14 @@ export class WsLocal implements Local {
   };
 
   /** Tells the core of a peer turned away (nothing once the listener closed). */
-  private refuse(socket: Duplex, reason: RefuseReason, detail: string): void {
+  private refuse(socket: Duplex | WsHandleSocket, reason: RefuseReason, detail: string): void {
     if (!this.closed) this.acceptor?.refused({ reason, ...peerOf(socket as Partial<Socket>), detail });
   }
 
   /** A plain HTTP request to a listener of its own: answered 426, and counted. */
   private readonly refuseRequest = (request: IncomingMessage, response: ServerResponse): void => {
     this.refuse(request.socket, 'protocol', 'HTTP 426: a plain HTTP request');
-    const body = 'Upgrade Required: this is a WebSocket endpoint\n';
+    const body = PLAIN_REQUEST_BODY;
     response.writeHead(426, { Connection: 'close', Upgrade: 'websocket', 'Content-Type': 'text/plain', 'Content-Length': body.length });
     response.end(body);
   };
@@ -370,8 +468,8 @@ export class WsLocal implements Local {
     const status = request.method === 'GET' ? 400 : 405;
     this.refuse(socket, 'protocol', `HTTP ${status}: ${error.message}`);
     const body = `${error.message}\n`;
-    socket.once('finish', () => socket.destroy());
-    socket.end(
+    answerAndClose(
+      socket,
       `HTTP/1.1 ${status} ${status === 400 ? 'Bad Request' : 'Method Not Allowed'}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     );

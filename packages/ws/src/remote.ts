@@ -14,8 +14,8 @@ import {
   type RemoteWatch,
   type SharedMessage,
 } from '@message-io/core/adapter';
-import { OwnedReads, ReceiveBuffer, WriteBatch, type BatchSink } from '@message-io/node-net';
-import { interceptSocketWrite, type SocketWrite } from './ws-internals.js';
+import { OwnedReads, ReceiveBuffer, WriteBatch, type BatchSink, type OnRead, type StreamSocket } from '@message-io/node-net';
+import { interceptSocketWrite, type SocketWrite, type WsHandleSocket } from './ws-internals.js';
 import { binaryFrame, binaryFrameLength, COALESCE_LIMIT, pooledFrame, releaseFrame, writeBinaryFrame } from './frame.js';
 import { Heartbeat } from './heartbeat.js';
 import { FastReceive } from './receive.js';
@@ -144,6 +144,40 @@ const owningOnRead: WsOnRead = {
 /** The `onread` option of an accepted socket without TLS: lending (`reuseReceiveBuffer: true`) or not. */
 export function onReadFor(lend: boolean): WsOnRead {
   return lend ? lendingOnRead : owningOnRead;
+}
+
+/**
+ * Hands a read of a connection accepted on its handle (a WsHandleSocket, whose reads never wait in
+ * a stream) on: to its request until the upgrade, then to our receive path; what that path does
+ * not take (`ws` receives everything) goes to `ws` as `'data'`, a copy if `chunk` is lent.
+ */
+function handOn(socket: WsHandleSocket & { [kReader]?: WsRemote }, chunk: Buffer, lent: boolean): void {
+  const reader = socket[kReader];
+  if (reader === undefined) socket.handshake?.read(socket, chunk);
+  else if (!reader.take(socket, chunk)) socket.emit('data', lent ? Buffer.from(chunk) : chunk);
+}
+
+/** node-net's `onread` for connections accepted on their handle, lending their reads (`reuseReceiveBuffer: true`). */
+const lendingHandleOnRead: OnRead<StreamSocket> = {
+  buffer: receiveBuffer.next,
+  callback(length: number, buffer: Uint8Array): void {
+    receiveBuffer.read(length, buffer);
+    handOn(this as WsHandleSocket, Buffer.from(buffer.buffer, buffer.byteOffset, length), true);
+  },
+};
+
+/** node-net's `onread` for connections accepted on their handle whose messages are the user's (as {@link owningOnRead}). */
+const owningHandleOnRead: OnRead<StreamSocket> = {
+  buffer: ownedReads.next,
+  callback(length: number, buffer: Uint8Array): void {
+    const read = ownedReads.take(length, buffer);
+    handOn(this as WsHandleSocket, read instanceof BorrowedBytes ? Buffer.from(read) : Buffer.from(read.buffer, read.byteOffset, read.byteLength), false);
+  },
+};
+
+/** The `onread` of connections accepted on their handle (design note 0020): lending (`reuseReceiveBuffer: true`) or not. */
+export function handleOnReadFor(lend: boolean): OnRead<StreamSocket> {
+  return lend ? lendingHandleOnRead : owningHandleOnRead;
 }
 
 /** Where an adopted socket keeps its SocketSink. */
@@ -418,7 +452,7 @@ export class WsRemote implements Remote {
    * A read into the shared buffer (`onReadFor`): taken by our receive path, as it is, if it is
    * installed and nothing read before waits in the socket's stream. False: the caller queues a copy.
    */
-  take(socket: Duplex, chunk: Buffer): boolean {
+  take(socket: { readonly readableLength: number; pause(): unknown }, chunk: Buffer): boolean {
     const fast = this.fast;
     if (fast === undefined || socket.readableLength > 0) return false;
     this.heartbeat?.alive();

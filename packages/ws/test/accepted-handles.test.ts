@@ -1,0 +1,177 @@
+// A Ws listener of its own without TLS or hooks on the upgrade request takes its connections on
+// their libuv handle and reads their upgrade request itself (design note 0020): no `net.Socket`,
+// no HTTP server in between. What `ws` checks of a request (key, version, method) is tested in
+// handshake.test.ts and diagnostics.test.ts, on these connections; here, what the listener's own
+// reader does: requests cut anywhere, bytes that follow a request, what it refuses and how.
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { Server } from 'node:net';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { DIAGNOSTICS_CHANNELS, SendStatus, type Endpoint, type NodeEvent, type NodeHandler } from '@message-io/core';
+import { Ws, type WsListenOptions } from '@message-io/ws';
+import { frame, rawPeer, status, upgradeRequest, type RawPeer } from './raw.js';
+import { sleep, testNode, until, type TestNode } from './support.js';
+
+const refusals: Record<string, unknown>[] = [];
+const onRefuse = (message: unknown): void => void refusals.push(message as Record<string, unknown>);
+subscribe(DIAGNOSTICS_CHANNELS.refuse, onRefuse);
+afterAll(() => unsubscribe(DIAGNOSTICS_CHANNELS.refuse, onRefuse));
+
+const nodes: TestNode[] = [];
+const peers: RawPeer[] = [];
+const emit = Server.prototype.emit;
+afterEach(() => {
+  Server.prototype.emit = emit;
+  for (const p of peers.splice(0)) p.socket.destroy();
+  for (const n of nodes.splice(0)) n.handler.stop();
+  refusals.splice(0);
+});
+
+/** Counts the `'connection'` events of every `net.Server` from now on (one per `net.Socket` a server builds). */
+function countSocketsBuilt(): { count: number } {
+  const seen = { count: 0 };
+  const counting = function (this: Server, event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'connection') seen.count++;
+    return (emit as (this: Server, event: string | symbol, ...args: unknown[]) => boolean).call(this, event, ...args);
+  };
+  Server.prototype.emit = counting as typeof emit;
+  return seen;
+}
+
+const echo = (event: NodeEvent<never>, handler: NodeHandler<never>): void => {
+  if (event.type === 'message') handler.network().send(event.endpoint, event.data);
+};
+
+async function listener(options: WsListenOptions = {}): Promise<{ n: TestNode; port: number }> {
+  const n = testNode(echo);
+  nodes.push(n);
+  const { addr } = await n.handler.network().listen(Ws, '127.0.0.1:0', options);
+  return { n, port: Number(addr.slice(addr.lastIndexOf(':') + 1)) };
+}
+
+function peer(port: number, request?: string | Buffer): RawPeer {
+  const p = rawPeer('127.0.0.1', port, request);
+  peers.push(p);
+  return p;
+}
+
+/** One message from our own client to the listener and its echo back. */
+async function exchange(port: number, path = '/', headers?: Record<string, string>): Promise<void> {
+  const client = testNode();
+  nodes.push(client);
+  const ep: Endpoint = await client.handler.network().connectAndWait(Ws, `ws://127.0.0.1:${port}${path}`, headers === undefined ? {} : { headers });
+  expect(client.handler.network().send(ep, Buffer.from('ping'))).toBe(SendStatus.Sent);
+  await until(() => client.events.some((e) => e.type === 'message'), { what: 'the echo' });
+  const back = client.events.find((e) => e.type === 'message') as { data: Uint8Array };
+  expect(Buffer.from(back.data).toString()).toBe('ping');
+}
+
+describe('Ws connections accepted on their handle', () => {
+  it.each([
+    ['owning', {}],
+    ['lending (reuseReceiveBuffer)', { reuseReceiveBuffer: true }],
+    ['with path, origins and maxConnections', { path: (path: string) => path === '/chat', origins: ['https://app.example'], maxConnections: 10 }],
+  ] as [string, WsListenOptions][])('%s: no net.Socket is built, and messages go both ways', async (_name, options) => {
+    const sockets = countSocketsBuilt();
+    const { port } = await listener(options);
+    if (options.path === undefined) await exchange(port);
+    else await exchange(port, '/chat', { Origin: 'https://app.example' });
+    expect(sockets.count).toBe(0);
+  });
+
+  it("with an authenticate hook, Node's HTTP server reads the request (a net.Socket per connection)", async () => {
+    const sockets = countSocketsBuilt();
+    const { port } = await listener({ authenticate: () => true });
+    await exchange(port);
+    expect(sockets.count).toBe(1);
+  });
+
+  it('a request cut into pieces, its last piece carrying a frame, is upgraded and the frame echoed', async () => {
+    const { n, port } = await listener();
+    const request = Buffer.from(upgradeRequest('/'));
+    const message = Buffer.from('after the request');
+    const cuts = [1, 5, 16, 40, request.length - 3, request.length - 1];
+    const p = peer(port);
+    await new Promise<void>((resolve) => p.socket.once('connect', resolve));
+    p.socket.setNoDelay(true);
+    let from = 0;
+    for (const cut of cuts) {
+      p.socket.write(request.subarray(from, cut));
+      from = cut;
+      await sleep(15);
+    }
+    p.socket.write(Buffer.concat([request.subarray(from), frame(2, message)]));
+    await until(() => p.frames.length > 0, { timeout: 3000, what: 'the echo' });
+    expect(status(p.head)).toBe(101);
+    expect(p.frames[0]!.payload).toEqual(message);
+    expect(n.events.filter((e) => e.type === 'accepted')).toHaveLength(1);
+  });
+
+  it('frames sent with the request, in one write, arrive in order: binary, text, binary', async () => {
+    const { n, port } = await listener();
+    const frames = [frame(2, Buffer.from('one')), frame(1, Buffer.from('two')), frame(2, Buffer.from('three'))];
+    peer(port, Buffer.concat([Buffer.from(upgradeRequest('/')), ...frames]));
+    await n.waitCount((e) => e.type === 'message', 3);
+    const got = n.events.filter((e) => e.type === 'message') as { data: Uint8Array; text?: boolean }[];
+    expect(got.map((e) => Buffer.from(e.data).toString())).toEqual(['one', 'two', 'three']);
+    expect(got.map((e) => e.text === true)).toEqual([false, true, false]);
+  });
+
+  it.each([
+    ['HTTP/1.0', upgradeRequest('/').replace('HTTP/1.1', 'HTTP/1.0'), 'a malformed request line'],
+    ['a space in the request target', upgradeRequest('/').replace('GET / ', 'GET /a b '), 'a malformed request line'],
+    ['a NUL in a header value', upgradeRequest('/', ['X-Bad: a\u0000b']), 'a control character in a header value'],
+    ['a folded header line', upgradeRequest('/', ['X-Folded: a', ' b']), 'a malformed header line'],
+    ['a bare LF', upgradeRequest('/', ['X-A: a\nX-B: b']), 'a control character in a header value'],
+    ['a header with no name', upgradeRequest('/', [': empty']), 'a malformed header line'],
+  ])('%s is answered 400, refused as protocol, and the listener serves the next client', async (_name, request, detail) => {
+    const { n, port } = await listener();
+    const p = peer(port, request);
+    await until(() => p.head !== undefined || p.closed, { timeout: 3000, what: 'an answer' });
+    expect(status(p.head)).toBe(400);
+    await until(() => p.closed, { timeout: 3000, what: 'the server to close' });
+    expect(refusals).toEqual([expect.objectContaining({ reason: 'protocol', detail: `HTTP 400: ${detail}` })]);
+    await exchange(port);
+    expect(n.events.filter((e) => e.type === 'accepted')).toHaveLength(1);
+  });
+
+  it('a request past 16 KiB is answered 431 as soon as it is, without waiting for its end', async () => {
+    const { port } = await listener();
+    const p = peer(port, `GET / HTTP/1.1\r\nX-Long: ${'a'.repeat(17 * 1024)}`);
+    await until(() => p.head !== undefined || p.closed, { timeout: 3000, what: 'an answer' });
+    expect(status(p.head)).toBe(431);
+    await until(() => p.closed, { timeout: 3000, what: 'the server to close' });
+    expect(refusals).toEqual([expect.objectContaining({ reason: 'protocol', detail: 'HTTP 431: a request over 16384 bytes' })]);
+  });
+
+  it('what a refused client sends after its request is ignored, and it is closed', async () => {
+    const { n, port } = await listener();
+    const p = peer(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    p.socket.write(Buffer.concat([Buffer.from(upgradeRequest('/')), frame(2, Buffer.from('x'))]));
+    await until(() => p.closed, { timeout: 3000, what: 'the server to close' });
+    expect(status(p.head)).toBe(426);
+    expect(p.frames).toEqual([]);
+    expect(n.events.filter((e) => e.type === 'accepted' || e.type === 'message')).toEqual([]);
+  });
+
+  it('many clients at once, each with its request in pieces: every one upgraded, pending handshakes back to none', async () => {
+    const { n, port } = await listener({ maxPendingHandshakes: 200 });
+    const count = 100;
+    const all = Array.from({ length: count }, () => peer(port));
+    await until(() => all.every((p) => p.socket.readyState === 'open'), { what: 'the clients to connect' });
+    const requests = all.map(() => Buffer.from(upgradeRequest('/')));
+    for (const at of [10, 60]) {
+      all.forEach((p, i) => p.socket.write(requests[i]!.subarray(at === 10 ? 0 : 10, at)));
+      await sleep(20);
+    }
+    all.forEach((p, i) => p.socket.write(requests[i]!.subarray(60)));
+    await until(() => all.every((p) => p.head !== undefined), { timeout: 5000, what: 'every answer' });
+    expect(all.map((p) => status(p.head))).toEqual(all.map(() => 101));
+    await n.waitCount((e) => e.type === 'accepted', count);
+    // Still room for as many pending handshakes as the limit: none is left counted.
+    const more = Array.from({ length: 200 }, () => peer(port));
+    await until(() => more.every((p) => p.socket.readyState === 'open'), { what: 'the next clients to connect' });
+    await sleep(50);
+    expect(more.some((p) => p.closed)).toBe(false);
+    expect(refusals).toEqual([]);
+  });
+});
