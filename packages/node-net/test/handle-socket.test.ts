@@ -150,20 +150,30 @@ describe("Node's TCP handle internals we depend on (HandleSocket)", () => {
     expect(handle.destroyed).toBe(true);
   });
 
-  it('end() shuts our side after what is queued; the connection closes once the peer ends too', async () => {
+  it('end() shuts our side after what is queued (finish), and the connection closes once the peer ends too', async () => {
     const { handle, client } = await handlePair();
-    let closed = false;
-    handle.on('close', () => (closed = true));
+    const seen: string[] = [];
+    handle.on('finish', () => seen.push('finish'));
+    handle.on('close', () => seen.push('close'));
     let received = '';
     client.on('data', (chunk: Buffer) => (received += chunk.toString()));
-    client.on('end', () => client.end());
+    client.on('end', () => {
+      seen.push('peer saw the end');
+      client.end();
+    });
     handle.cork();
     handle.write(Buffer.from('bye'));
+    expect(handle.writableEnded).toBe(false);
     handle.end();
+    expect(handle.writableEnded).toBe(true);
     expect(handle.write(Buffer.from('too late'))).toBe(false);
+    // Held by cork: not shut yet, so no finish.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toEqual([]);
     handle.uncork();
-    await until(() => closed, 'close after both ends');
+    await until(() => seen.includes('close'), 'close after both ends');
     expect(received).toBe('bye');
+    expect(seen.filter((event) => event !== 'peer saw the end')).toEqual(['finish', 'close']);
   });
 
   it('a reset by the peer is an error named as Node names it, then close', async () => {
