@@ -25,6 +25,8 @@ export interface MemorySample {
 export interface ScaleMemory {
   readonly before: MemorySample;
   readonly after: MemorySample;
+  /** CPU milliseconds (user + system) from listening to "MEASURE": every accept, and every echo when the client pinged. */
+  readonly servedCpuMs: number;
   readonly accepted: number;
   readonly received: number;
   readonly closed: number;
@@ -108,8 +110,12 @@ export interface BroadcastWay {
 /** Starts the server; calls `onAccept` for each connection accepted; resolves with its address and its ways of sending to everyone. */
 type Serve = (transport: string, counters: Counters, onAccept: () => void) => Promise<{ addr: string; ways: Record<string, Broadcast> }>;
 
-/** message-io: one node, one listener, echoing messages. */
-async function prepareOurs(track: boolean): Promise<Serve> {
+/**
+ * message-io: one node, one listener, echoing messages. Every listener has a backlog of 4,096,
+ * as the native servers; a Ws listener may have all `count` connections in their handshake at
+ * once (`maxPendingHandshakes`, 1,024 by default): a `ws` server has no such limit.
+ */
+async function prepareOurs(track: boolean, count: number): Promise<Serve> {
   const { FramedTcp, SendStatus, Tcp, Ws, split } = await import('message-io');
   const [handler, listener] = split();
   const net = handler.network();
@@ -118,7 +124,7 @@ async function prepareOurs(track: boolean): Promise<Serve> {
   return async (transport, counters, onAccept) => {
     const { addr } =
       transport === 'ws'
-        ? await net.listen(Ws, '127.0.0.1:0') // Ws listeners take no backlog option: Node's default, 511
+        ? await net.listen(Ws, '127.0.0.1:0', { backlog: 4096, maxPendingHandshakes: Math.max(count, 1) })
         : await net.listen(transport === 'tcp' ? Tcp : FramedTcp, '127.0.0.1:0', { backlog: 4096 });
     void listener.forEach((event) => {
       if (event.type === 'accepted') {
@@ -151,7 +157,7 @@ async function prepareOurs(track: boolean): Promise<Serve> {
 async function prepareNative(track: boolean): Promise<Serve> {
   return async (transport, counters, onAccept): Promise<{ addr: string; ways: Record<string, Broadcast> }> => {
     if (transport === 'ws') {
-      const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+      const server = new WebSocketServer({ host: '127.0.0.1', port: 0, backlog: 4096, perMessageDeflate: false });
       const loop: Broadcast = async (message) => {
         for (const ws of server.clients) ws.send(message);
         return { sent: server.clients.size };
@@ -258,7 +264,7 @@ async function main(): Promise<void> {
   // Both servers load the same modules before the first sample, so that code paged in or
   // compiled for message-io does not count against one side only.
   await import('message-io');
-  const serve = impl === 'ours' ? await prepareOurs(track) : await prepareNative(track);
+  const serve = impl === 'ours' ? await prepareOurs(track, count) : await prepareNative(track);
   const counters: Counters = { accepted: 0, received: 0, closed: 0 };
   const before = await collect(settleMs);
   // The process's CPU time from listening to the last accept: what taking the connections cost.
@@ -280,8 +286,10 @@ async function main(): Promise<void> {
       void broadcast(ways, Number(command[2]), Number(command[3])).then((result) => process.stdout.write(`BROADCAST ${JSON.stringify(result)}\n`));
       return;
     }
+    const served = process.cpuUsage(cpu);
+    const servedCpuMs = (served.user + served.system) / 1000;
     void collect(settleMs).then((after) => {
-      const result: ScaleMemory = { before, after, ...counters };
+      const result: ScaleMemory = { before, after, servedCpuMs, ...counters };
       process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
     });
   });

@@ -54,6 +54,11 @@ export interface Sample {
   readonly acceptMs: number;
   /** The server's CPU milliseconds (user + system) from listening to the last accept. */
   readonly acceptCpuMs: number;
+  /**
+   * The server's CPU milliseconds from listening until every connection was accepted and, with
+   * pings, echoed: the whole cost of serving them (`acceptCpuMs` may hold part of the echoes).
+   */
+  readonly servedCpuMs: number;
   /** Connections the system's accept queues turned away meanwhile (`ListenOverflows` of /proc/net/netstat; -1 when unknown). */
   readonly overflows: number;
   /** Bytes per connection: heapUsed + external (which includes arrayBuffers), and RSS. */
@@ -170,6 +175,7 @@ async function measureOnce(
       ...(broadcast !== undefined && { broadcast, delivered }),
       acceptMs: acceptedAt - report.start,
       acceptCpuMs,
+      servedCpuMs: memory.servedCpuMs,
       overflows,
       heapPerConn: delta('heapUsed') + delta('external'),
       rssPerConn: delta('rss'),
@@ -236,6 +242,7 @@ export async function runScale(options: ScaleOptions = {}): Promise<string[]> {
           options.onSample?.(transport, impl, sample, count);
           log(
             `${transport} ${impl} run ${run + 1}/${runs}: accept ${ms(sample.acceptMs)} (CPU ${ms(sample.acceptCpuMs)}, ${sample.overflows} overflows), ` +
+              (ping ? `CPU to the last echo ${ms(sample.servedCpuMs)}, ` : '') +
               `heap+external ${Math.round(sample.heapPerConn)} B (arrayBuffers ${Math.round(sample.arrayBuffersPerConn)} B), ` +
               `heapTotal ${Math.round(sample.heapTotalPerConn)} B, RSS ${Math.round(sample.rssPerConn)} B per connection`,
           );
@@ -248,19 +255,27 @@ export async function runScale(options: ScaleOptions = {}): Promise<string[]> {
     for (const impl of ['native', 'ours'] as const) {
       const got = samples[impl];
       if (got.length === 0) {
-        rows.push(`| ${transport} | ${LABELS[transport][impl]} | failed | failed | failed | failed | failed | |`);
+        rows.push(`| ${transport} | ${LABELS[transport][impl]} | failed | failed |${ping ? ' failed |' : ''} failed | failed | failed | |`);
         continue;
       }
       let ratio = '';
       let cpuRatio = '';
+      let servedRatio = '';
       if (impl === 'ours' && samples.native.length > 0) {
-        const of = (key: 'heapPerConn' | 'rssPerConn' | 'acceptCpuMs'): string => {
+        const of = (key: 'heapPerConn' | 'rssPerConn' | 'acceptCpuMs' | 'servedCpuMs'): string => {
           const ours = median(got.map((s) => s[key]));
           return `${(ours / median(samples.native.map((s) => s[key]))).toFixed(2)}×`;
         };
         ratio = `${of('heapPerConn')} / ${of('rssPerConn')}`;
         cpuRatio = ` (${of('acceptCpuMs')})`;
+        servedRatio = ` (${of('servedCpuMs')})`;
       }
+      const served = ping
+        ? ` ${spread(
+            got.map((s) => s.servedCpuMs),
+            ms,
+          )}${servedRatio} |`
+        : '';
       const overflows = got.map((s) => s.overflows);
       rows.push(
         `| ${transport} | ${LABELS[transport][impl]} | ${spread(
@@ -269,7 +284,7 @@ export async function runScale(options: ScaleOptions = {}): Promise<string[]> {
         )} | ${spread(
           got.map((s) => s.acceptCpuMs),
           ms,
-        )}${cpuRatio} | ${overflows.includes(-1) ? '?' : overflows.join(', ')} | ${spread(
+        )}${cpuRatio} |${served} ${overflows.includes(-1) ? '?' : overflows.join(', ')} | ${spread(
           got.map((s) => s.heapPerConn),
           kib,
         )} | ${spread(
@@ -291,14 +306,21 @@ export async function runScale(options: ScaleOptions = {}): Promise<string[]> {
     [
       'Accept time: from the first connect to the last `accepted` (message-io) or `connection` (native) event;',
       "accept CPU: the server process's user + system time from listening to then (ours / native in brackets);",
+      ...(ping
+        ? [
+            'CPU to the last echo: the same until every connection was accepted and echoed, the whole cost of serving them (accept CPU',
+            'holds the echoes the server did before its last accept, which varies with how it interleaves the two);',
+          ]
+        : []),
       'overflows: connection attempts the system turned away from full accept queues meanwhile (`ListenOverflows`), per run.',
       'Memory: the server process after GC, all connections open, minus before listening, divided by the connections;',
       'heap+external is heapUsed + external (external includes arrayBuffers). Median [min – max]; ours / native is heap+external / RSS.',
     ].join(' '),
     ...notes,
     '',
-    '| transport | server | accept time | accept CPU | overflows | heap+external per conn | RSS per conn | ours / native memory |',
-    '|---|---|---|---|---|---|---|---|',
+    `| transport | server | accept time | accept CPU |${ping ? ' CPU to the last echo |' : ''} overflows | heap+external per conn | RSS per conn |` +
+      ' ours / native memory |',
+    `|---|---|---|---|${ping ? '---|' : ''}---|---|---|---|`,
     ...rows,
     ...(broadcastRows.length === 0
       ? []

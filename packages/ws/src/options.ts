@@ -146,7 +146,8 @@ export interface WsListenOptions extends ListenOptions, ConnectionLimitOptions, 
    * Most sockets that may be in their handshake at once: accepted over TCP (on a TLS listener, in
    * or past their TLS handshake) and not yet upgraded. While that many are pending, a new socket
    * is destroyed as soon as it is accepted, with no answer; established connections do not count,
-   * and a slot is free again once a handshake completes, is refused, or times out. An integer of
+   * and a slot is free again once a handshake completes, is refused, or times out. More clients
+   * than this connecting at once meet the same limit: raise it for such storms. An integer of
    * at least 1. Default 1024.
    */
   maxPendingHandshakes?: number;
