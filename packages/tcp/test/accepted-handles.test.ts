@@ -2,30 +2,18 @@
 // HandleSocket), building no `net.Socket`, with or without `idleTimeout` and `maxConnections`
 // (their behaviour is tested in options.test.ts and diagnostics.test.ts, on these connections).
 import { spawnSync } from 'node:child_process';
-import { Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SendStatus, type Endpoint, type Transport } from '@message-io/core';
 import { FramedTcp, Tcp } from '@message-io/tcp';
 import { testNode, until, type TestNode } from './support.js';
+import { countSocketsBuilt, stopCounting } from '../../../test/support/sockets-built.js';
 
 const nodes: TestNode[] = [];
-const emit = Server.prototype.emit;
 afterEach(() => {
-  Server.prototype.emit = emit;
+  stopCounting();
   for (const n of nodes.splice(0)) n.handler.stop();
 });
-
-/** Counts the `'connection'` events of every `net.Server` from now on (one per `net.Socket` a server builds). */
-function countSocketsBuilt(): { count: number } {
-  const seen = { count: 0 };
-  const counting = function (this: Server, event: string | symbol, ...args: unknown[]): boolean {
-    if (event === 'connection') seen.count++;
-    return (emit as (this: Server, event: string | symbol, ...args: unknown[]) => boolean).call(this, event, ...args);
-  };
-  Server.prototype.emit = counting as typeof emit;
-  return seen;
-}
 
 async function exchange(transport: Transport<never, never>, options: object): Promise<void> {
   const server = testNode();

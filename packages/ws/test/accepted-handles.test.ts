@@ -4,12 +4,12 @@
 // handshake.test.ts and diagnostics.test.ts, on these connections; here, what the listener's own
 // reader does: requests cut anywhere, bytes that follow a request, what it refuses and how.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { Server } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DIAGNOSTICS_CHANNELS, SendStatus, type Endpoint, type NodeEvent, type NodeHandler } from '@message-io/core';
 import { Ws, type WsListenOptions } from '@message-io/ws';
 import { frame, rawPeer, status, upgradeRequest, type RawPeer } from './raw.js';
 import { sleep, testNode, until, type TestNode } from './support.js';
+import { countSocketsBuilt, stopCounting } from '../../../test/support/sockets-built.js';
 
 const refusals: Record<string, unknown>[] = [];
 const onRefuse = (message: unknown): void => void refusals.push(message as Record<string, unknown>);
@@ -18,24 +18,12 @@ afterAll(() => unsubscribe(DIAGNOSTICS_CHANNELS.refuse, onRefuse));
 
 const nodes: TestNode[] = [];
 const peers: RawPeer[] = [];
-const emit = Server.prototype.emit;
 afterEach(() => {
-  Server.prototype.emit = emit;
+  stopCounting();
   for (const p of peers.splice(0)) p.socket.destroy();
   for (const n of nodes.splice(0)) n.handler.stop();
   refusals.splice(0);
 });
-
-/** Counts the `'connection'` events of every `net.Server` from now on (one per `net.Socket` a server builds). */
-function countSocketsBuilt(): { count: number } {
-  const seen = { count: 0 };
-  const counting = function (this: Server, event: string | symbol, ...args: unknown[]): boolean {
-    if (event === 'connection') seen.count++;
-    return (emit as (this: Server, event: string | symbol, ...args: unknown[]) => boolean).call(this, event, ...args);
-  };
-  Server.prototype.emit = counting as typeof emit;
-  return seen;
-}
 
 const echo = (event: NodeEvent<never>, handler: NodeHandler<never>): void => {
   if (event.type === 'message') handler.network().send(event.endpoint, event.data);
