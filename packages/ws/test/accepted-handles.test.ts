@@ -5,6 +5,7 @@
 // reader does: requests cut anywhere, bytes that follow a request, what it refuses and how.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { DIAGNOSTICS_CHANNELS, SendStatus, type Endpoint, type NodeEvent, type NodeHandler } from '@message-io/core';
 import { Ws, type WsListenOptions } from '@message-io/ws';
 import { frame, rawPeer, status, upgradeRequest, type RawPeer } from './raw.js';
@@ -18,7 +19,9 @@ afterAll(() => unsubscribe(DIAGNOSTICS_CHANNELS.refuse, onRefuse));
 
 const nodes: TestNode[] = [];
 const peers: RawPeer[] = [];
+const setSocket = WebSocket.prototype.setSocket;
 afterEach(() => {
+  WebSocket.prototype.setSocket = setSocket;
   stopCounting();
   for (const p of peers.splice(0)) p.socket.destroy();
   for (const n of nodes.splice(0)) n.handler.stop();
@@ -161,5 +164,29 @@ describe('Ws connections accepted on their handle', () => {
     await sleep(50);
     expect(more.some((p) => p.closed)).toBe(false);
     expect(refusals).toEqual([]);
+  });
+
+  it("when our receive path cannot sit in front of ws's receiver, ws reads everything from the handle itself", async () => {
+    // A receiver whose `write` is its own (not its prototype's) is one we do not intercept.
+    WebSocket.prototype.setSocket = function (this: WebSocket, ...args: Parameters<typeof setSocket>): void {
+      setSocket.apply(this, args);
+      const receiver = (this as unknown as { _receiver: { write: unknown } })._receiver;
+      receiver.write = receiver.write;
+    };
+    const { n, port } = await listener();
+    const frames = [frame(2, Buffer.from('one')), frame(1, Buffer.from('two')), frame(2, Buffer.alloc(100_000, 7))];
+    const p = peer(port, Buffer.concat([Buffer.from(upgradeRequest('/')), frames[0]!]));
+    await n.waitCount((e) => e.type === 'message', 1);
+    p.socket.write(Buffer.concat(frames.slice(1)));
+    await n.waitCount((e) => e.type === 'message', 3);
+    const got = n.events.filter((e) => e.type === 'message') as { data: Uint8Array; text?: boolean }[];
+    expect(got.map((e) => e.data.byteLength)).toEqual([3, 3, 100_000]);
+    expect(Buffer.from(got[2]!.data).equals(Buffer.alloc(100_000, 7))).toBe(true);
+    expect(got.map((e) => e.text === true)).toEqual([false, true, false]);
+    // The echoes went back, and a Close is answered.
+    await until(() => p.frames.length >= 3, { timeout: 3000, what: 'the echoes' });
+    p.socket.write(frame(8, Buffer.from([0x03, 0xe8])));
+    await until(() => p.closeCode() !== undefined, { timeout: 3000, what: 'the answering Close' });
+    expect(p.closeCode()).toBe(1000);
   });
 });
