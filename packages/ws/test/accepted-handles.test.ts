@@ -19,9 +19,11 @@ afterAll(() => unsubscribe(DIAGNOSTICS_CHANNELS.refuse, onRefuse));
 
 const nodes: TestNode[] = [];
 const peers: RawPeer[] = [];
-const setSocket = WebSocket.prototype.setSocket;
+/** `ws`'s WebSocket prototype, with the method that hands it an upgraded socket (not in its type definitions). */
+const wsPrototype = WebSocket.prototype as unknown as { setSocket: (this: WebSocket, ...args: unknown[]) => void };
+const setSocket = wsPrototype.setSocket;
 afterEach(() => {
-  WebSocket.prototype.setSocket = setSocket;
+  wsPrototype.setSocket = setSocket;
   stopCounting();
   for (const p of peers.splice(0)) p.socket.destroy();
   for (const n of nodes.splice(0)) n.handler.stop();
@@ -168,10 +170,10 @@ describe('Ws connections accepted on their handle', () => {
 
   it("when our receive path cannot sit in front of ws's receiver, ws reads everything from the handle itself", async () => {
     // A receiver whose `write` is its own (not its prototype's) is one we do not intercept.
-    WebSocket.prototype.setSocket = function (this: WebSocket, ...args: Parameters<typeof setSocket>): void {
+    wsPrototype.setSocket = function (this: WebSocket, ...args: unknown[]): void {
       setSocket.apply(this, args);
       const receiver = (this as unknown as { _receiver: { write: unknown } })._receiver;
-      receiver.write = receiver.write;
+      Object.defineProperty(receiver, 'write', { value: receiver.write, writable: true, configurable: true });
     };
     const { n, port } = await listener();
     const frames = [frame(2, Buffer.from('one')), frame(1, Buffer.from('two')), frame(2, Buffer.alloc(100_000, 7))];
