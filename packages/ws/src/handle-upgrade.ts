@@ -1,6 +1,9 @@
 // The upgrade request of a Ws connection accepted on its libuv handle (design note 0020): read
 // here, without Node's HTTP server, then handed to `ws` as a plain object with what `ws` reads of
-// a request (`method`, `url`, `headers`, `socket`).
+// a request (`method`, `url`, `headers`, `socket`), or, for a listener whose hooks are given the
+// request, as Node's `IncomingMessage` ({@link incomingMessage}).
+import { IncomingMessage, type IncomingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
 import type { HandshakeReader, WsHandleSocket } from './ws-internals.js';
 
 /** Most bytes a request line and its headers may take (Node's default `maxHeaderSize`). */
@@ -11,9 +14,40 @@ export interface HandleRequest {
   readonly method: string;
   /** The request target, as sent. */
   readonly url: string;
-  /** Lower-case names; the values of a repeated header joined with ", ", as Node joins most. */
+  /** Lower-case names; a repeated header's values joined as Node joins them ({@link addHeader}). */
   readonly headers: Readonly<Record<string, string | undefined>>;
+  /** Names and values as sent, one after the other (Node's `rawHeaders`). */
+  readonly rawHeaders: readonly string[];
   readonly socket: WsHandleSocket;
+}
+
+/** Headers of which Node keeps the first when a request repeats them. */
+const FIRST_ONLY = new Set([
+  'age',
+  'authorization',
+  'content-length',
+  'content-type',
+  'etag',
+  'expires',
+  'from',
+  'host',
+  'if-modified-since',
+  'if-unmodified-since',
+  'last-modified',
+  'location',
+  'max-forwards',
+  'proxy-authorization',
+  'referer',
+  'retry-after',
+  'server',
+  'user-agent',
+]);
+
+/** Adds a header as Node's `IncomingMessage.headers` has it: the first of some kept, cookies joined with "; ", the rest with ", ". */
+function addHeader(headers: Record<string, string | undefined>, key: string, value: string): void {
+  const before = headers[key];
+  if (before === undefined) headers[key] = value;
+  else if (!FIRST_ONLY.has(key)) headers[key] = `${before}${key === 'cookie' ? '; ' : ', '}${value}`;
 }
 
 /** A token (RFC 9110): a method or a header name. */
@@ -35,6 +69,7 @@ export function parseRequest(head: string, socket: WsHandleSocket): HandleReques
   const line = REQUEST_LINE.exec(lines[0]!);
   if (line === null) return 'a malformed request line';
   const headers: Record<string, string | undefined> = Object.create(null) as Record<string, string | undefined>;
+  const rawHeaders: string[] = [];
   for (let i = 1; i < lines.length; i++) {
     const header = lines[i]!;
     const colon = header.indexOf(':');
@@ -42,11 +77,27 @@ export function parseRequest(head: string, socket: WsHandleSocket): HandleReques
     if (colon <= 0 || !TOKEN.test(name)) return 'a malformed header line';
     const value = header.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
     if (NOT_IN_VALUE.test(value)) return 'a control character in a header value';
-    const key = name.toLowerCase();
-    const before = headers[key];
-    headers[key] = before === undefined ? value : `${before}, ${value}`;
+    rawHeaders.push(name, value);
+    addHeader(headers, name.toLowerCase(), value);
   }
-  return { method: line[1]!, url: line[2]!, headers, socket };
+  return { method: line[1]!, url: line[2]!, headers, rawHeaders, socket };
+}
+
+/**
+ * `request` as Node's `IncomingMessage` (complete, with no body), for the hooks that are handed
+ * it (`authenticate`, `selectProtocol`): its `socket` is the connection's WsHandleSocket.
+ */
+export function incomingMessage(request: HandleRequest): IncomingMessage {
+  const message = new IncomingMessage(request.socket as unknown as Socket);
+  message.method = request.method;
+  message.url = request.url;
+  message.httpVersion = '1.1';
+  message.httpVersionMajor = 1;
+  message.httpVersionMinor = 1;
+  message.headers = request.headers as IncomingHttpHeaders;
+  message.rawHeaders = [...request.rawHeaders];
+  message.complete = true;
+  return message;
 }
 
 /** True when `request` asks for an upgrade (an `Upgrade` header, and `upgrade` among the `Connection` tokens), as Node's HTTP server decides. */
@@ -57,7 +108,7 @@ export function asksUpgrade(request: HandleRequest): boolean {
 }
 
 /** A request cut by reads: its bytes so far, in a buffer that doubles as they come. */
-interface Partial {
+interface PartialRequest {
   bytes: Buffer;
   length: number;
 }
@@ -89,7 +140,7 @@ export class HandleHandshakes implements HandshakeReader {
   /** Each pending socket's deadline (`performance.now()` ms), oldest first. */
   private readonly deadlines = new Map<WsHandleSocket, number>();
   /** Requests cut by reads (rare: most arrive in one). */
-  private readonly partial = new Map<WsHandleSocket, Partial>();
+  private readonly partial = new Map<WsHandleSocket, PartialRequest>();
   /** Pending sockets whose request was read and answered with a refusal: what they send next is ignored. */
   private readonly answered = new Set<WsHandleSocket>();
   private timer: ReturnType<typeof setTimeout> | undefined = undefined;
@@ -177,9 +228,12 @@ export class HandleHandshakes implements HandshakeReader {
       return;
     }
     const rest = end + 4 < bytes.length ? Buffer.from(bytes.subarray(end + 4)) : EMPTY;
-    // Upgraded within the call (`done`), or refused: then what the peer sends next is ignored.
     this.events.requested(socket, request, rest);
-    if (this.deadlines.has(socket)) this.refused(socket);
+    if (!this.deadlines.has(socket)) return; // upgraded within the call (`done`), or closed
+    // Answered with a refusal (the socket is ended): what the peer sends next is ignored. Else a
+    // hook is deciding: nothing more is read until the upgrade (the connection then reads).
+    if (socket.writableEnded) this.refused(socket);
+    else socket.pause();
   }
 
   /**

@@ -5,7 +5,7 @@ import type { TLSSocket } from 'node:tls';
 import { WebSocketServer, type VerifyClientCallbackAsync, type WebSocket } from 'ws';
 import { formatSocketAddr, type Acceptor, type Local, type LocalWatch, type RefuseReason } from '@message-io/core/adapter';
 import { acceptHandles, forgetCachedPeer, peerCertificateOf, peerOf, readUpgradedInPlace, reportTlsFailures, takeOverSocket } from '@message-io/node-net';
-import { asksUpgrade, HandleHandshakes, type HandleRequest } from './handle-upgrade.js';
+import { asksUpgrade, HandleHandshakes, incomingMessage, type HandleRequest } from './handle-upgrade.js';
 import { originAllowed, type WsHandshake, type WsListenSettings } from './options.js';
 import { handleOnReadFor, onReadFor, WsRemote } from './remote.js';
 import { WsHandleSocket } from './ws-internals.js';
@@ -197,14 +197,14 @@ export class WsLocal implements Local {
   }
 
   /**
-   * Called once our own server listens: a plain listener with no hook on the upgrade request (no
-   * TLS, `authenticate`, `selectProtocol` or `perMessageDeflate`) takes its connections on their
-   * libuv handle (node-net's `acceptHandles`, design note 0020), and reads their upgrade request
-   * itself, where this Node allows it. Otherwise (or if it cannot) Node's HTTP server reads them.
+   * Called once our own server listens: a listener without TLS or `perMessageDeflate` takes its
+   * connections on their libuv handle (node-net's `acceptHandles`, design note 0020), and reads
+   * their upgrade request itself, where this Node allows it. Otherwise (or if it cannot) Node's
+   * HTTP server reads them.
    */
   serveHandles(): void {
-    const { tls, authenticate, selectProtocol, perMessageDeflate, handshakeTimeout, reuseReceiveBuffer } = this.settings;
-    if (this.attached || this.closed || tls !== undefined || authenticate !== undefined || selectProtocol !== undefined || perMessageDeflate) return;
+    const { tls, perMessageDeflate, handshakeTimeout, reuseReceiveBuffer } = this.settings;
+    if (this.attached || this.closed || tls !== undefined || perMessageDeflate) return;
     const handshakes = new HandleHandshakes(handshakeTimeout, this.handshakeEvents);
     if (acceptHandles(this.server, handleOnReadFor(reuseReceiveBuffer), getDefaultHighWaterMark(false), this.admitHandle, WsHandleSocket)) {
       this.handleHandshakes = handshakes;
@@ -286,10 +286,11 @@ export class WsLocal implements Local {
         answerAndClose(socket, `HTTP/1.1 426 Upgrade Required\r\n${headers}\r\n\r\n${PLAIN_REQUEST_BODY}`);
         return;
       }
-      // `ws` reads `method`, `url`, `headers` and `socket` of a request; it answers a bad one through `malformed`.
-      this.wss.handleUpgrade(request as unknown as IncomingMessage, socket as unknown as Duplex, EMPTY, (ws: WebSocket) =>
-        this.upgradedHandle(ws, socket, rest),
-      );
+      // `ws` reads `method`, `url`, `headers` and `socket` of a request, and answers a bad one
+      // through `malformed`; the hooks are handed Node's request object, made for them.
+      const { authenticate, selectProtocol } = this.settings;
+      const forWs = authenticate === undefined && selectProtocol === undefined ? (request as unknown as IncomingMessage) : incomingMessage(request);
+      this.wss.handleUpgrade(forWs, socket as unknown as Duplex, EMPTY, (ws: WebSocket) => this.upgradedHandle(ws, socket, rest));
     },
     /** A request that cannot be read: answered as Node's HTTP server answers it, and counted. */
     malformed: (socket: WsHandleSocket, status: 400 | 431, detail: string): void => {

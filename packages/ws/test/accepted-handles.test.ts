@@ -4,10 +4,11 @@
 // handshake.test.ts and diagnostics.test.ts, on these connections; here, what the listener's own
 // reader does: requests cut anywhere, bytes that follow a request, what it refuses and how.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { IncomingMessage } from 'node:http';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { DIAGNOSTICS_CHANNELS, SendStatus, type Endpoint, type NodeEvent, type NodeHandler } from '@message-io/core';
-import { Ws, type WsListenOptions } from '@message-io/ws';
+import { Ws, type WsHandshake, type WsListenOptions } from '@message-io/ws';
 import { frame, rawPeer, status, upgradeRequest, type RawPeer } from './raw.js';
 import { sleep, testNode, until, type TestNode } from './support.js';
 import { countSocketsBuilt, stopCounting } from '../../../test/support/sockets-built.js';
@@ -71,11 +72,57 @@ describe('Ws connections accepted on their handle', () => {
     expect(sockets.count).toBe(0);
   });
 
-  it("with an authenticate hook, Node's HTTP server reads the request (a net.Socket per connection)", async () => {
+  it("a listener offering compression (perMessageDeflate) has Node's HTTP server read the request (a net.Socket per connection)", async () => {
     const sockets = countSocketsBuilt();
-    const { port } = await listener({ authenticate: () => true });
+    const { port } = await listener({ perMessageDeflate: true });
     await exchange(port);
     expect(sockets.count).toBe(1);
+  });
+
+  it("the hooks are handed Node's IncomingMessage, made from the request read on the handle", async () => {
+    const sockets = countSocketsBuilt();
+    const seen: WsHandshake[] = [];
+    const { port } = await listener({
+      authenticate: (handshake) => {
+        seen.push(handshake);
+        return handshake.headers['x-token'] === 'good';
+      },
+      selectProtocol: (offered) => offered.find((protocol) => protocol === 'chat.v2'),
+    });
+    const p = peer(
+      port,
+      upgradeRequest('/chat?room=1', ['X-Token: good', 'Cookie: a=1', 'Cookie: b=2', 'Host: second.example', 'Sec-WebSocket-Protocol: chat.v1, chat.v2']),
+    );
+    await until(() => p.head !== undefined, { timeout: 3000, what: 'the answer' });
+    expect(status(p.head)).toBe(101);
+    expect(p.head).toMatch(/\r\nSec-WebSocket-Protocol: chat\.v2(\r\n|$)/);
+    expect(sockets.count).toBe(0);
+    const [handshake] = seen;
+    expect(handshake!.request).toBeInstanceOf(IncomingMessage);
+    expect(handshake!.path).toBe('/chat?room=1');
+    expect(handshake!.request.method).toBe('GET');
+    expect(handshake!.request.httpVersion).toBe('1.1');
+    // Joined as Node joins them: cookies with "; ", the first Host kept.
+    expect(handshake!.headers.cookie).toBe('a=1; b=2');
+    expect(handshake!.headers.host).toBe('127.0.0.1');
+    expect(handshake!.request.rawHeaders).toContain('X-Token');
+    expect(handshake!.addr).toBe(`127.0.0.1:${p.socket.localPort}`);
+    expect(handshake!.request.socket.remoteAddress).toBe('127.0.0.1');
+  });
+
+  it('a frame sent before an asynchronous authenticate answers waits, and arrives once upgraded', async () => {
+    let answer: (accepted: boolean) => void = () => undefined;
+    const { n, port } = await listener({ authenticate: () => new Promise<boolean>((resolve) => (answer = resolve)) });
+    const p = peer(port, upgradeRequest('/'));
+    await sleep(50);
+    p.socket.write(frame(2, Buffer.from('early')));
+    await sleep(50);
+    expect(p.head).toBeUndefined();
+    answer(true);
+    await n.waitCount((e) => e.type === 'message', 1);
+    const got = n.events.find((e) => e.type === 'message') as { data: Uint8Array };
+    expect(Buffer.from(got.data).toString()).toBe('early');
+    expect(status(p.head)).toBe(101);
   });
 
   it('a request cut into pieces, its last piece carrying a frame, is upgraded and the frame echoed', async () => {

@@ -97,10 +97,12 @@ describe('WS-05 handshake header abuse', () => {
     // 2,000, so `ws` finds no Upgrade header: 400. Our reader counts every byte (25 KB): 431.
     ['2,100 headers before the WebSocket ones', 431, 400, manyHeadersFirst],
   ];
-  // A listener with an `authenticate` hook has Node's HTTP server read its requests; one without reads them itself.
+  // A listener offering compression has Node's HTTP server read its requests; others read them
+  // themselves (with or without hooks).
   const readers: [string, WsListenOptions, 0 | 1][] = [
     ['read by the listener', {}, 0],
-    ["read by Node's HTTP server", { authenticate: () => true }, 1],
+    ['read by a listener with authenticate', { authenticate: () => true }, 0],
+    ["read by Node's HTTP server", { perMessageDeflate: true }, 1],
   ];
   describe.each(readers)('%s', (_reader, options, which) => {
     it.each(cases)('%s gets its HTTP status and no accepted event; the server keeps working', async (_name, own, node, request) => {
