@@ -1,7 +1,7 @@
 // The second file of message-io that touches what Node does not document: the libuv TCP handle of
 // a connection a `net.Server` accepts (its `onconnection` slot, and the handle's `readStart`,
 // `readStop`, `useUserBuffer`, `onread`, `writeBuffer`, `writev`, `shutdown`, `close`,
-// `getpeername`, `setNoDelay`, `setKeepAlive`), and the request classes and shared state of
+// `getpeername`, `getsockname`, `setNoDelay`, `setKeepAlive`), and the request classes and shared state of
 // Node's `stream_wrap` binding. A `net.Socket` costs more to build and to close than everything
 // else an accepted connection does (design note 0019); a `HandleSocket` does what a connection
 // needs of one, on the same handle. Where this Node's handles are not as expected,
@@ -65,7 +65,8 @@ interface StreamHandle {
   writev(request: StreamRequest, chunks: Uint8Array[], allBuffers: boolean): number;
   shutdown(request: StreamRequest): number;
   close(callback: () => void): void;
-  getpeername(out: { address?: string; port?: number }): number;
+  getpeername(out: { address?: string; port?: number; family?: string }): number;
+  getsockname(out: { address?: string; port?: number; family?: string }): number;
   setNoDelay(on: boolean): number;
   setKeepAlive(on: boolean, seconds: number): number;
   [OWNER]?: HandleSocket;
@@ -202,9 +203,10 @@ export class HandleSocket extends EventEmitter implements StreamSocket {
   destroyed = false;
   /** Always false: an accepted connection is connected. */
   readonly connecting = false;
-  /** The peer's address and port, as the system gave them at the accept. */
+  /** The peer's address, port and family (`'IPv4'` or `'IPv6'`), as the system gave them at the accept. */
   readonly remoteAddress: string;
   readonly remotePort: number;
+  readonly remoteFamily: string | undefined;
   private buffer: Uint8Array;
   private reading = false;
   private corked = 0;
@@ -226,19 +228,37 @@ export class HandleSocket extends EventEmitter implements StreamSocket {
   /** Wraps `handle`, accepted and connected, and starts reading it. */
   constructor(
     private readonly handle: StreamHandle,
-    peer: { address: string; port: number },
+    peer: { address: string; port: number; family?: string },
     private readonly onread: OnRead<StreamSocket>,
     private readonly highWaterMark: number,
   ) {
     super();
     this.remoteAddress = peer.address;
     this.remotePort = peer.port;
+    this.remoteFamily = peer.family;
     handle[OWNER] = this;
     const { buffer } = onread;
     this.buffer = typeof buffer === 'function' ? buffer() : buffer;
     handle.useUserBuffer(this.buffer);
     handle.onread = onHandleRead;
     this.resume();
+  }
+
+  /** Our end's address, port and family, as a socket's `address()` gives them (asked of the system; empty once closed). */
+  address(): { address?: string; port?: number; family?: string } {
+    const ours: { address?: string; port?: number; family?: string } = {};
+    if (!this.destroyed) this.handle.getsockname(ours);
+    return ours;
+  }
+
+  /** Our end's address (`address()`). */
+  get localAddress(): string | undefined {
+    return this.address().address;
+  }
+
+  /** Our end's port (`address()`). */
+  get localPort(): number | undefined {
+    return this.address().port;
   }
 
   /** True from `end` (or `destroy`) on: nothing more may be written. */
@@ -461,12 +481,12 @@ export function acceptHandles<S extends HandleSocket = HandleSocket>(
       server.emit('error', systemError(status, 'accept'));
       return;
     }
-    const peer: { address?: string; port?: number } = {};
+    const peer: { address?: string; port?: number; family?: string } = {};
     if (client.getpeername(peer) !== 0 || peer.address === undefined || peer.port === undefined) {
       client.close(() => undefined);
       return;
     }
-    accepted(new Kind(client, peer as { address: string; port: number }, onread, highWaterMark));
+    accepted(new Kind(client, peer as { address: string; port: number; family?: string }, onread, highWaterMark));
   };
   return true;
 }

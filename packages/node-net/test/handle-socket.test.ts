@@ -63,11 +63,14 @@ async function handlePair(highWaterMark = 16 * 1024): Promise<{ handle: HandleSo
 }
 
 describe("Node's TCP handle internals we depend on (HandleSocket)", () => {
-  it('takes an accepted connection with no net.Socket: peer address, reads into the buffers asked for', async () => {
+  it('takes an accepted connection with no net.Socket: both ends, reads into the buffers asked for', async () => {
     const { handle, client, reads } = await handlePair();
     await new Promise<void>((resolve) => (client.readyState === 'open' ? resolve() : client.once('connect', resolve)));
     expect(handle.remoteAddress).toBe('127.0.0.1');
     expect(handle.remotePort).toBe(client.localPort);
+    expect(handle.remoteFamily).toBe('IPv4');
+    expect(handle.address()).toEqual({ address: '127.0.0.1', port: client.remotePort, family: 'IPv4' });
+    expect([handle.localAddress, handle.localPort]).toEqual(['127.0.0.1', client.remotePort]);
     client.write('hello ');
     await until(() => reads.text === 'hello ', 'the first read');
     client.write('again');

@@ -88,7 +88,13 @@ export interface WsHandshake {
    * TLS); `undefined` otherwise. The same is on the connection later: `network().peerCertificate(endpoint)`.
    */
   readonly peerCertificate: PeerCertificate | undefined;
-  /** Node's request object, for anything else (such as the TLS socket). */
+  /**
+   * Node's request object, for anything else (such as the TLS socket). On a listener of its own
+   * without TLS or compression, which reads its requests itself, it is made from what was read,
+   * and its `socket` is the connection's own, not a `net.Socket`: it has both ends' addresses
+   * (`remoteAddress`, `remotePort`, `remoteFamily`, `address()`, `localAddress`, `localPort`),
+   * `setNoDelay` and `setKeepAlive`, but no stream methods.
+   */
   readonly request: IncomingMessage;
 }
 

@@ -108,6 +108,8 @@ describe('Ws connections accepted on their handle', () => {
     expect(handshake!.request.rawHeaders).toContain('X-Token');
     expect(handshake!.addr).toBe(`127.0.0.1:${p.socket.localPort}`);
     expect(handshake!.request.socket.remoteAddress).toBe('127.0.0.1');
+    expect(handshake!.request.socket.remoteFamily).toBe('IPv4');
+    expect(handshake!.request.socket.localPort).toBe(port);
   });
 
   it('a frame sent before an asynchronous authenticate answers waits, and arrives once upgraded', async () => {
