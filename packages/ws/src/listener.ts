@@ -315,10 +315,7 @@ export class WsLocal implements Local {
       ws.terminate();
       return;
     }
-    if (this.maxConnections !== Infinity) {
-      this.live++;
-      ws.once('close', () => this.live--);
-    }
+    this.countLive(ws);
     acceptor.remote(remote, { host: socket.remoteAddress, port: socket.remotePort });
     if (rest.length > 0 && !remote.take(socket, rest)) socket.emit('data', rest);
   }
@@ -413,11 +410,15 @@ export class WsLocal implements Local {
       ws.terminate();
       return;
     }
-    if (this.maxConnections !== Infinity) {
-      this.live++;
-      ws.once('close', () => this.live--);
-    }
+    this.countLive(ws);
     acceptor.remote(remote, { host, port });
+  }
+
+  /** Under `maxConnections`: `ws` is one more live connection until it closes. */
+  private countLive(ws: WebSocket): void {
+    if (this.maxConnections === Infinity) return;
+    this.live++;
+    ws.once('close', () => this.live--);
   }
 
   /** `selectProtocol` (through `ws`'s `handleProtocols`): its choice if it is one offered; else, or on a throw, none. */

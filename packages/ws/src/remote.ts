@@ -125,6 +125,12 @@ const lendingOnRead: WsOnRead = {
 /** The buffers of the reads of sockets whose messages are the user's (node-net's `OwnedReads`, design note 0010). */
 const ownedReads = new OwnedReads(receiveBuffer);
 
+/** A read of `length` bytes into `buffer` (from `ownedReads.next`) as a Buffer the user may keep: a copy of a small read, the read itself for a bulk one. */
+function ownedChunk(length: number, buffer: Uint8Array): Buffer {
+  const read = ownedReads.take(length, buffer);
+  return read instanceof BorrowedBytes ? Buffer.from(read) : Buffer.from(read.buffer, read.byteOffset, read.byteLength);
+}
+
 /**
  * Node's `onread` option for the sockets whose messages are the user's (the default): a socket
  * that receives little reads into the shared buffer and each read is copied; one that receives in
@@ -134,8 +140,7 @@ const ownedReads = new OwnedReads(receiveBuffer);
 const owningOnRead: WsOnRead = {
   buffer: ownedReads.next,
   callback(this: ReadingSocket, length: number, buffer: Uint8Array): void {
-    const read = ownedReads.take(length, buffer);
-    const chunk = read instanceof BorrowedBytes ? Buffer.from(read) : Buffer.from(read.buffer, read.byteOffset, read.byteLength);
+    const chunk = ownedChunk(length, buffer);
     if (this[kReader]?.take(this, chunk) === true) return;
     if (!this.push(chunk)) this.pause();
   },
@@ -170,8 +175,7 @@ const lendingHandleOnRead: OnRead<StreamSocket> = {
 const owningHandleOnRead: OnRead<StreamSocket> = {
   buffer: ownedReads.next,
   callback(length: number, buffer: Uint8Array): void {
-    const read = ownedReads.take(length, buffer);
-    handOn(this as WsHandleSocket, read instanceof BorrowedBytes ? Buffer.from(read) : Buffer.from(read.buffer, read.byteOffset, read.byteLength), false);
+    handOn(this as WsHandleSocket, ownedChunk(length, buffer), false);
   },
 };
 
