@@ -7,11 +7,12 @@
 // time of each round, the server's CPU, the event loop's delay, and whether the clients got it all.
 // Usage: node dist/scale.js [--connections 10000] [--runs 3] [--only tcp,framed-tcp,ws] [--quick] [--no-ping] [--concurrency 500] [--broadcast]
 // Reports figures; asserts nothing.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync, realpathSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { lines } from './lines.js';
+import { FD_MARGIN, raisedLimit, spawnRaised } from './nofile.js';
 import { median } from './measure.js';
 import type { ClientReport } from './scale-client.js';
 import type { Broadcasts, MemorySample, ScaleMemory } from './scale-server.js';
@@ -73,22 +74,6 @@ export interface Sample {
 
 /** Milliseconds one measurement may take before its processes are killed. */
 const MEASUREMENT_TIMEOUT = 120_000;
-/** File descriptors a Node process needs besides its connections. */
-const FD_MARGIN = 256;
-
-/** Runs `node <args>` under /bin/sh with the file limit raised to `nofile` (or the hard limit). */
-function spawnRaised(nofile: number, nodeArgs: string[]): ChildProcess {
-  const script = `ulimit -n ${nofile} 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"`;
-  return spawn('/bin/sh', ['-c', script, process.execPath, ...nodeArgs], { stdio: ['pipe', 'pipe', 'inherit'] });
-}
-
-/** The file limit a child started by {@link spawnRaised} gets. */
-function raisedLimit(nofile: number): number {
-  const script = `ulimit -n ${nofile} 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; ulimit -n`;
-  const text = execFileSync('/bin/sh', ['-c', script], { encoding: 'utf8' }).trim();
-  return text === 'unlimited' ? Infinity : Number(text);
-}
-
 /** The system's count of connections turned away by full accept queues (Linux `TcpExt: ListenOverflows`), or undefined. */
 function listenOverflows(): number | undefined {
   try {
