@@ -155,7 +155,11 @@ const header = [
 ];
 const report: string[] = [];
 if (sections.includes('table')) report.push([...header, ...rows].join('\n'));
-const scaleOnly = only.filter((t): t is ScaleTransport => t !== 'udp');
+// The scale section measures every connection-oriented transport; Ipc, which the table leaves out, with the others unless --only names some.
+const scaleOnly: ScaleTransport[] = [
+  ...only.filter((t): t is Exclude<Job['transport'], 'udp'> => t !== 'udp'),
+  ...(argValue('only') === undefined ? (['ipc'] as const) : []),
+];
 if (sections.includes('scale') && scaleOnly.length > 0) {
   console.log('\nScale: concurrent connections and memory per connection');
   report.push((await runScale({ quick, only: scaleOnly, ...(argValue('runs') !== undefined && { runs }) })).join('\n'));

@@ -26,8 +26,8 @@ interface Panel {
   readonly lines: Line[];
 }
 
-const COLOURS: Record<ScaleTransport, string> = { tcp: '#1f77b4', 'framed-tcp': '#2ca02c', ws: '#d62728' };
-const NATIVE: Record<ScaleTransport, string> = { tcp: 'node:net', 'framed-tcp': 'node:net + LEB128', ws: 'ws' };
+const COLOURS: Record<ScaleTransport, string> = { tcp: '#1f77b4', 'framed-tcp': '#2ca02c', ws: '#d62728', ipc: '#9467bd' };
+const NATIVE: Record<ScaleTransport, string> = { tcp: 'node:net', 'framed-tcp': 'node:net + LEB128', ws: 'ws', ipc: 'node:net (Unix socket)' };
 
 const xmlText = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 

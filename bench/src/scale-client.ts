@@ -1,10 +1,10 @@
 // The clients of the scale benchmark, in their own process, the same for every server:
-//   node dist/scale-client.js <tcp|framed-tcp|ws> <addr> <connections> <concurrency> <ping 0|1>
+//   node dist/scale-client.js <tcp|framed-tcp|ws|ipc> <addr> <connections> <concurrency> <ping 0|1>
 // Opens <connections> plain node:net sockets (or `ws` clients), at most <concurrency> connecting at
 // a time; prints "CONNECTED <json>" when all are open (with the absolute time of the first connect).
 // With ping, each then sends one 16-byte message and waits for its echo; prints "PINGED <json>".
 // Connections come from rotating loopback source addresses (127.0.1.1, 127.0.2.1, ...), so that
-// local ports are not the limit. On "GOT" from stdin it prints "GOT <n>": the bytes (Ws: message
+// local ports are not the limit (Ipc: `addr` is the path of a Unix socket). On "GOT" from stdin it prints "GOT <n>": the bytes (Ws: message
 // bytes) received beyond the pings' echoes.
 import { connect, type Socket } from 'node:net';
 import WebSocket from 'ws';
@@ -72,8 +72,10 @@ function open(done: (error: Error | undefined, client?: Client) => void): void {
     return;
   }
   const framed = transport === 'framed-tcp';
-  const expected = framed ? PING + 1 : PING;
-  const socket: Socket = connect({ host: '127.0.0.1', port, localAddress });
+  const ipc = transport === 'ipc';
+  const expected = ipc ? PING + 4 : framed ? PING + 1 : PING;
+  // Ipc: `addr` is the Unix socket's path (a Unix socket client has no address to rotate).
+  const socket: Socket = ipc ? connect({ path: addr! }) : connect({ host: '127.0.0.1', port, localAddress });
   let settled = false;
   let got = 0;
   socket.on('error', (error) => {
@@ -90,10 +92,9 @@ function open(done: (error: Error | undefined, client?: Client) => void): void {
   });
   socket.once('connect', () => {
     settled = true;
-    socket.setNoDelay(true);
-    done(undefined, {
-      ping: () => socket.write(framed ? Buffer.concat([Buffer.from([PING]), Buffer.alloc(PING, 7)]) : Buffer.alloc(PING, 7)),
-    });
+    if (!ipc) socket.setNoDelay(true);
+    const prefix = ipc ? Buffer.from([0, 0, 0, PING]) : framed ? Buffer.from([PING]) : Buffer.alloc(0);
+    done(undefined, { ping: () => socket.write(Buffer.concat([prefix, Buffer.alloc(PING, 7)])) });
   });
 }
 

@@ -6,7 +6,10 @@
 // "BROADCAST <rounds> <size>" it sends one <size>-byte message to every connection, <rounds> times
 // per way (message-io: a plain loop of `send` and a group, alternated; native: a loop of `write`
 // or `ws.send`), and prints "BROADCAST <json>" (Broadcasts).
+import { rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Endpoint } from 'message-io';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -45,6 +48,37 @@ async function collect(settleMs: number): Promise<MemorySample> {
   gc();
   const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
   return { rss, heapTotal, heapUsed, external, arrayBuffers };
+}
+
+/** Where an Ipc server of this process listens: a Unix socket file of its own, removed first. */
+function ipcPath(): string {
+  const path = join(tmpdir(), `mio-scale-${process.pid}.sock`);
+  rmSync(path, { force: true });
+  return path;
+}
+
+/** Ipc's frame: a 4-byte big-endian length, then the message. */
+function ipcFrame(message: Uint8Array): Buffer {
+  const frame = Buffer.allocUnsafe(4 + message.length);
+  frame.writeUInt32BE(message.length, 0);
+  frame.set(message, 4);
+  return frame;
+}
+
+/** A hand-written reader of Ipc's frames (4-byte big-endian lengths), as a plain Unix socket server keeps per connection. */
+function ipcFrameReader(onFrame: (frame: Buffer) => void): (chunk: Buffer) => void {
+  let pending: Buffer | undefined;
+  return (chunk) => {
+    const data = pending === undefined ? chunk : Buffer.concat([pending, chunk]);
+    pending = undefined;
+    let at = 0;
+    while (data.length - at >= 4 && data.length - at - 4 >= data.readUInt32BE(at)) {
+      const length = data.readUInt32BE(at);
+      onFrame(data.subarray(at + 4, at + 4 + length));
+      at += 4 + length;
+    }
+    if (at < data.length) pending = data.subarray(at);
+  };
 }
 
 function encodeLength(length: number): Buffer {
@@ -96,7 +130,10 @@ export interface Broadcasts {
 
 /** The rounds of one way of sending to everyone. */
 export interface BroadcastWay {
-  /** Milliseconds of each round, from the first send call to the last one's return (a group: to its report). */
+  /**
+   * Milliseconds of each round, from the first send call to the last one's return (a group: to its
+   * report) and the writes the sends left for the end of the turn (Ipc corks them until then) made.
+   */
   readonly ms: number[];
   /** CPU milliseconds (user + system) of the server process in each round. */
   readonly cpuMs: number[];
@@ -116,16 +153,19 @@ type Serve = (transport: string, counters: Counters, onAccept: () => void) => Pr
  * once (`maxPendingHandshakes`, 1,024 by default): a `ws` server has no such limit.
  */
 async function prepareOurs(track: boolean, count: number): Promise<Serve> {
-  const { FramedTcp, SendStatus, Tcp, Ws, split } = await import('message-io');
+  const { FramedTcp, Ipc, SendStatus, Tcp, Ws, ipcUrl, split } = await import('message-io');
   const [handler, listener] = split();
   const net = handler.network();
   const everyone = new Set<Endpoint>();
   const group = net.group();
   return async (transport, counters, onAccept) => {
+    const path = transport === 'ipc' ? ipcPath() : '';
     const { addr } =
       transport === 'ws'
         ? await net.listen(Ws, '127.0.0.1:0', { backlog: 4096, maxPendingHandshakes: Math.max(count, 1) })
-        : await net.listen(transport === 'tcp' ? Tcp : FramedTcp, '127.0.0.1:0', { backlog: 4096 });
+        : transport === 'ipc'
+          ? await net.listen(Ipc, ipcUrl(path), { backlog: 4096 })
+          : await net.listen(transport === 'tcp' ? Tcp : FramedTcp, '127.0.0.1:0', { backlog: 4096 });
     void listener.forEach((event) => {
       if (event.type === 'accepted') {
         counters.accepted++;
@@ -149,11 +189,14 @@ async function prepareOurs(track: boolean, count: number): Promise<Serve> {
       return { sent };
     };
     const toGroup: Broadcast = async (message) => ({ sent: (await group.send(message)).sent });
-    return { addr, ways: { 'message-io loop': loop, 'message-io group': toGroup } };
+    return { addr: transport === 'ipc' ? path : addr, ways: { 'message-io loop': loop, 'message-io group': toGroup } };
   };
 }
 
-/** node:net for Tcp (echo each chunk) and FramedTcp (a frame reader per connection, echo each frame); `ws` for Ws. */
+/**
+ * node:net for Tcp (echo each chunk), FramedTcp (a frame reader per connection, echo each frame)
+ * and Ipc (the same on a Unix socket, with Ipc's 4-byte lengths); `ws` for Ws.
+ */
 async function prepareNative(track: boolean): Promise<Serve> {
   return async (transport, counters, onAccept): Promise<{ addr: string; ways: Record<string, Broadcast> }> => {
     if (transport === 'ws') {
@@ -176,23 +219,30 @@ async function prepareNative(track: boolean): Promise<Serve> {
       return { addr: `127.0.0.1:${(server.address() as { port: number }).port}`, ways: { 'ws loop': loop } };
     }
     const framed = transport === 'framed-tcp';
+    const ipc = transport === 'ipc';
     const sockets = new Set<Socket>();
     // An expert frames the message once for everyone.
     const loop: Broadcast = async (message) => {
-      const frame = framed ? Buffer.concat([encodeLength(message.length), message]) : message;
+      const frame = ipc ? ipcFrame(message) : framed ? Buffer.concat([encodeLength(message.length), message]) : message;
       for (const socket of sockets) socket.write(frame);
       return { sent: sockets.size };
     };
     const server = createServer((socket: Socket) => {
       counters.accepted++;
       if (track) sockets.add(socket);
-      socket.setNoDelay(true);
+      if (!ipc) socket.setNoDelay(true);
       socket.on('error', () => undefined);
       socket.on('close', () => {
         counters.closed++;
         sockets.delete(socket);
       });
-      if (framed) {
+      if (ipc) {
+        const read = ipcFrameReader((frame) => {
+          counters.received += frame.length;
+          socket.write(ipcFrame(frame));
+        });
+        socket.on('data', read);
+      } else if (framed) {
         const read = frameReader((frame) => {
           counters.received += frame.length;
           socket.write(Buffer.concat([encodeLength(frame.length), frame]));
@@ -206,6 +256,11 @@ async function prepareNative(track: boolean): Promise<Serve> {
       }
       onAccept();
     });
+    if (ipc) {
+      const path = ipcPath();
+      await new Promise<void>((resolve) => server.listen({ path, backlog: 4096 }, resolve));
+      return { addr: path, ways: { 'node:net loop': loop } };
+    }
     await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0, backlog: 4096 }, resolve));
     return { addr: `127.0.0.1:${(server.address() as { port: number }).port}`, ways: { 'node:net loop': loop } };
   };
@@ -232,6 +287,8 @@ async function broadcast(ways: Record<string, Broadcast>, rounds: number, size: 
       const cpu = process.cpuUsage();
       const start = performance.now();
       const { sent } = await ways[name]!(message);
+      // A transport that holds a turn's writes back until the next tick (Ipc) makes them then: after those.
+      await new Promise((resolve) => process.nextTick(resolve));
       const ms = performance.now() - start;
       const used = process.cpuUsage(cpu);
       // Until the sockets have written what the round queued, the loop is still busy with it.

@@ -5,7 +5,7 @@
 // With --broadcast, each server then sends one 64-byte message to every connection, several rounds
 // per way (message-io: a loop of `send` and a group; native: a loop of `write` / `ws.send`): the
 // time of each round, the server's CPU, the event loop's delay, and whether the clients got it all.
-// Usage: node dist/scale.js [--connections 10000] [--runs 3] [--only tcp,framed-tcp,ws] [--quick] [--no-ping] [--concurrency 500] [--broadcast]
+// Usage: node dist/scale.js [--connections 10000] [--runs 3] [--only tcp,framed-tcp,ws,ipc] [--quick] [--no-ping] [--concurrency 500] [--broadcast]
 // Reports figures; asserts nothing.
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync, realpathSync } from 'node:fs';
@@ -22,7 +22,7 @@ const serverPath = fileURLToPath(new URL('./scale-server.js', import.meta.url));
 const clientPath = fileURLToPath(new URL('./scale-client.js', import.meta.url));
 
 /** The transports the scale benchmark knows. */
-export type ScaleTransport = 'tcp' | 'framed-tcp' | 'ws';
+export type ScaleTransport = 'tcp' | 'framed-tcp' | 'ws' | 'ipc';
 
 /** Options of {@link runScale}. */
 export interface ScaleOptions {
@@ -186,6 +186,7 @@ const LABELS: Record<ScaleTransport, Record<'ours' | 'native', string>> = {
   tcp: { ours: 'message-io Tcp', native: 'node:net' },
   'framed-tcp': { ours: 'message-io FramedTcp', native: 'node:net + LEB128 reader' },
   ws: { ours: 'message-io Ws', native: 'ws WebSocketServer' },
+  ipc: { ours: 'message-io Ipc', native: 'node:net (Unix socket) + length reader' },
 };
 
 /**
@@ -196,7 +197,7 @@ const LABELS: Record<ScaleTransport, Record<'ours' | 'native', string>> = {
 export async function runScale(options: ScaleOptions = {}): Promise<string[]> {
   const quick = options.quick ?? false;
   const runs = options.runs ?? (quick ? 1 : 3);
-  const only = options.only ?? ['tcp', 'framed-tcp', 'ws'];
+  const only = options.only ?? ['tcp', 'framed-tcp', 'ws', 'ipc'];
   const ping = options.ping ?? true;
   const concurrency = options.concurrency ?? 500;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -283,7 +284,7 @@ export async function runScale(options: ScaleOptions = {}): Promise<string[]> {
     `Node.js ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}, ${runs} run(s)${quick ? ', quick' : ''}.`,
-    `${count.toLocaleString('en')} concurrent connections to one server on 127.0.0.1, opened by one client process ` +
+    `${count.toLocaleString('en')} concurrent connections to one server on 127.0.0.1 (Ipc: on a Unix socket), opened by one client process ` +
       `(plain node:net sockets, or \`ws\` clients for Ws) at most ${concurrency} connecting at a time.` +
       (ping
         ? ' Each connection then carries one 16-byte message and its echo, on every server alike, before memory is measured.'
@@ -313,7 +314,8 @@ export async function runScale(options: ScaleOptions = {}): Promise<string[]> {
           '',
           `Sending one ${BROADCAST_SIZE}-byte message to every connection, ${broadcastRounds} rounds per way and run after 2 uncounted ones, ` +
             'the ways alternated in one server process, 200 ms apart. Time: from the first send call to the last one returning (a group: to its ' +
-            "report); CPU: the server process's user + system time in the round; delay: the event loop's delay from the round's start to 100 ms " +
+            'report), and the writes held back to the end of the turn (Ipc) made; ' +
+            "CPU: the server process's user + system time in the round; delay: the event loop's delay from the round's start to 100 ms " +
             'after it (monitorEventLoopDelay, 1 ms resolution), the largest p99 and max of any round; delivered: the bytes the client process ' +
             'received of all rounds (uncounted ones included), against what was sent.',
           '',
@@ -326,7 +328,7 @@ export async function runScale(options: ScaleOptions = {}): Promise<string[]> {
 
 /** The bytes one message of `size` takes on the wire of `transport`, as the client counts them (Ws: the payload). */
 function frameSize(transport: ScaleTransport, size: number): number {
-  return transport === 'framed-tcp' ? size + 1 : size;
+  return transport === 'framed-tcp' ? size + 1 : transport === 'ipc' ? size + 4 : size;
 }
 
 /** The rows of the broadcast table for one transport: each way's median round [min – max] over every run. */

@@ -75,10 +75,14 @@ export const ipcAdapter: Adapter<IpcConnectOptions, IpcListenOptions> = {
     await bind(server, where, settings);
     // Unix socket clients have no address of their own: an accepted connection is known by the listener's.
     const peer = { url: where.url };
-    const local = new IpcLocal(server, (socket) => {
-      watchIdle(socket, idleTimeout);
-      return { remote: new IpcRemote(socket, maxMessageSize, context.linger, messageTimeout), addr: peer };
-    });
+    const local = new IpcLocal(
+      server,
+      (socket) => {
+        watchIdle(socket, idleTimeout);
+        return { remote: new IpcRemote(socket, maxMessageSize, context.linger, messageTimeout), addr: peer };
+      },
+      highWaterMark(context),
+    );
     return { local, addr: peer };
   },
 };

@@ -20,8 +20,12 @@ export const MAX_FRAME_LENGTH = 0xffff_ffff;
  * lets the caller change or reuse its buffer as soon as `send` returns (the socket may write later).
  */
 export function frame(data: Uint8Array): Uint8Array {
-  const framed = new Uint8Array(PREFIX_BYTES + data.byteLength);
-  new DataView(framed.buffer).setUint32(0, data.byteLength);
+  const length = data.byteLength;
+  const framed = new Uint8Array(PREFIX_BYTES + length);
+  framed[0] = length >>> 24;
+  framed[1] = (length >>> 16) & 0xff;
+  framed[2] = (length >>> 8) & 0xff;
+  framed[3] = length & 0xff;
   framed.set(data, PREFIX_BYTES);
   return framed;
 }
@@ -34,7 +38,8 @@ export function frame(data: Uint8Array): Uint8Array {
  * what it sent, not an object per piece.
  */
 export class FrameDecoder {
-  private readonly prefix = new Uint8Array(PREFIX_BYTES);
+  /** The prefix read so far, as a number (big-endian: each byte shifts the ones before it). */
+  private prefix = 0;
   private prefixFilled = 0;
   private expected = -1;
   /** The message being received across chunks, `received` bytes of it filled (made on its first piece). */
@@ -74,12 +79,13 @@ export class FrameDecoder {
     while (offset < chunk.byteLength) {
       if (this.expected < 0) {
         if (this.prefixFilled === 0) this.begun++;
-        const taken = Math.min(PREFIX_BYTES - this.prefixFilled, chunk.byteLength - offset);
-        this.prefix.set(chunk.subarray(offset, offset + taken), this.prefixFilled);
-        this.prefixFilled += taken;
-        offset += taken;
+        while (this.prefixFilled < PREFIX_BYTES && offset < chunk.byteLength) {
+          this.prefix = this.prefix * 256 + chunk[offset++]!;
+          this.prefixFilled++;
+        }
         if (this.prefixFilled < PREFIX_BYTES) return undefined;
-        const length = new DataView(this.prefix.buffer).getUint32(0);
+        const length = this.prefix;
+        this.prefix = 0;
         if (length > this.maxMessageSize) {
           return new MessageTooLargeError(`the peer announced ${length} bytes, over maxMessageSize (${this.maxMessageSize})`);
         }

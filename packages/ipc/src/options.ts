@@ -1,5 +1,5 @@
 import { constants } from 'node:buffer';
-import type { Socket } from 'node:net';
+import type { StreamSocket } from '@message-io/node-net';
 import {
   IdleTimeoutError,
   optionReader,
@@ -58,7 +58,7 @@ export function resolveIdleTimeout(options: { idleTimeout?: number } | undefined
 }
 
 /** Closes `socket` with an `IdleTimeoutError` once it read and wrote nothing for `idleTimeout` ms (0: never). */
-export function watchIdle(socket: Socket, idleTimeout: number): void {
+export function watchIdle(socket: StreamSocket, idleTimeout: number): void {
   if (idleTimeout === 0) return;
   socket.setTimeout(idleTimeout, () => socket.destroy(new IdleTimeoutError(`no byte read or written for ${idleTimeout} ms`)));
 }

@@ -1,4 +1,3 @@
-import type { Socket } from 'node:net';
 import {
   HeldRest,
   MessageTimeoutError,
@@ -9,7 +8,21 @@ import {
   type RemoteWatch,
   type SharedMessage,
 } from '@message-io/core/adapter';
+import type { StreamSocket } from '@message-io/node-net';
 import { FrameDecoder, frame } from './framing.js';
+
+/**
+ * What a connection uses of its socket: a `net.Socket` (a client's, or an accepted one where Node's
+ * handles are not as expected), or node-net's `HandleSocket` (accepted on its handle, its reads
+ * emitted as `'data'`).
+ */
+export type IpcSocket = StreamSocket & { removeAllListeners(event: string): unknown };
+
+/** The connection a socket belongs to, set on the socket: its listeners are the same functions for every connection (no closure each). */
+const REMOTE: unique symbol = Symbol('message-io.ipc-remote');
+
+/** A socket with its connection. */
+type OwnedSocket = IpcSocket & { [REMOTE]: IpcRemote };
 
 /** The key of this transport's frame of a group send's message (`SharedMessage.frame`). */
 const FRAMED = {};
@@ -23,8 +36,8 @@ interface MessageWatch {
 }
 
 /**
- * One connection: a Node stream socket carrying length-prefixed messages. Sends of one event-loop
- * turn are corked together and leave in one system call on the next tick.
+ * One connection: a stream socket ({@link IpcSocket}) carrying length-prefixed messages. Sends of
+ * one event-loop turn are corked together and leave in one system call on the next tick.
  */
 export class IpcRemote implements Remote, HeldRestOwner {
   private watch: RemoteWatch | undefined;
@@ -39,19 +52,44 @@ export class IpcRemote implements Remote, HeldRestOwner {
 
   /** `messageTimeout`: milliseconds a message may take from its first byte to its last (0: no limit). */
   constructor(
-    private readonly socket: Socket,
+    private readonly socket: IpcSocket,
     readonly maxMessageSize: number,
     private readonly linger: number,
     private readonly messageTimeout = 0,
   ) {
-    socket.on('error', (error) => {
-      this.error ??= error;
-    });
-    socket.on('close', () => {
-      clearTimeout(this.lingerTimer);
-      clearTimeout(this.messageWatch?.timer);
-      this.watch?.closed(this.error);
-    });
+    (socket as OwnedSocket)[REMOTE] = this;
+    socket.on('error', IpcRemote.onError);
+    socket.on('close', IpcRemote.onClose);
+  }
+
+  /** The socket's `'error'`: the first one is the reason given to `closed`. */
+  private static onError(this: OwnedSocket, error: Error): void {
+    const remote = this[REMOTE];
+    remote.error ??= error;
+  }
+
+  /** The socket's `'close'`: the connection is over. */
+  private static onClose(this: OwnedSocket): void {
+    const remote = this[REMOTE];
+    clearTimeout(remote.lingerTimer);
+    clearTimeout(remote.messageWatch?.timer);
+    remote.watch?.closed(remote.error);
+  }
+
+  /** The socket's `'drain'`: room again for sends. */
+  private static onDrain(this: OwnedSocket): void {
+    this[REMOTE].watch?.notify('writable');
+  }
+
+  /** The socket's `'data'`. */
+  private static onData(this: OwnedSocket, chunk: Uint8Array): void {
+    this[REMOTE].decode(chunk);
+  }
+
+  /** The end of the turn whose sends were corked: they leave together. */
+  private static uncork(remote: IpcRemote): void {
+    remote.corked = false;
+    remote.socket.uncork();
   }
 
   /** Bytes accepted by `send` that the socket has not handed to the system yet. */
@@ -66,8 +104,8 @@ export class IpcRemote implements Remote, HeldRestOwner {
    */
   source(watch: RemoteWatch): void {
     this.watch = watch;
-    this.socket.once('connect', () => watch.notify('writable'));
-    this.socket.on('drain', () => watch.notify('writable'));
+    if (this.socket.connecting) this.socket.once('connect', () => watch.notify('writable'));
+    this.socket.on('drain', IpcRemote.onDrain);
   }
 
   /**
@@ -87,7 +125,7 @@ export class IpcRemote implements Remote, HeldRestOwner {
    */
   receive(): void {
     this.decoder = new FrameDecoder(this.maxMessageSize);
-    this.socket.on('data', (chunk: Buffer) => this.decode(chunk));
+    this.socket.on('data', IpcRemote.onData);
   }
 
   /**
@@ -168,7 +206,7 @@ export class IpcRemote implements Remote, HeldRestOwner {
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
-      process.nextTick(this.uncork);
+      process.nextTick(IpcRemote.uncork, this);
     }
     this.socket.write(bytes);
     return SendStatus.Sent;
@@ -208,9 +246,4 @@ export class IpcRemote implements Remote, HeldRestOwner {
     this.lingerTimer = setTimeout(() => socket.destroy(), this.linger);
     this.lingerTimer.unref();
   }
-
-  private readonly uncork = (): void => {
-    this.corked = false;
-    this.socket.uncork();
-  };
 }

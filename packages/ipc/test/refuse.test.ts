@@ -1,5 +1,5 @@
-// A connection an Ipc listener turns away past maxConnections (Node closes it before it is a
-// socket): published on message-io:refuse and counted, on a real Unix socket.
+// A connection an Ipc listener turns away past maxConnections (the core closes it before it is an
+// endpoint): published on message-io:refuse and counted, on a real Unix socket.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,7 +23,7 @@ afterAll(() => {
 });
 
 describe('Ipc refusals', () => {
-  it('a connection past maxConnections is refused (limit), with no address: a Unix socket client has none', async () => {
+  it("a connection past maxConnections is refused (limit), known by the listener's address as every accepted Ipc connection is", async () => {
     const server = testNode();
     const client = testNode();
     nodes.push(server, client);
@@ -32,7 +32,8 @@ describe('Ipc refusals', () => {
     await until(() => server.handler.network().stats().connections === 1, { what: 'the first connection' });
     client.handler.network().connect(Ipc, addr);
     await until(() => refusals.length === 1, { what: 'the refusal' });
-    expect(refusals).toEqual([{ listenerId: id, reason: 'limit', detail: 'maxConnections (1)' }]);
+    // A Unix socket client has no address of its own: the connection is known by the listener's.
+    expect(refusals).toEqual([{ listenerId: id, reason: 'limit', detail: 'maxConnections (1)', addr }]);
     expect(server.handler.network().stats()).toMatchObject({ refused: 1, connections: 1, byListener: [{ id, refused: 1 }] });
     expect(server.events.filter((e) => e.type === 'accepted')).toHaveLength(1);
   });

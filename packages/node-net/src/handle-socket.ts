@@ -1,5 +1,5 @@
-// The second file of message-io that touches what Node does not document: the libuv TCP handle of
-// a connection a `net.Server` accepts (its `onconnection` slot, and the handle's `readStart`,
+// The second file of message-io that touches what Node does not document: the libuv TCP or pipe
+// handle of a connection a `net.Server` accepts (its `onconnection` slot, and the handle's `readStart`,
 // `readStop`, `useUserBuffer`, `onread`, `writeBuffer`, `writev`, `shutdown`, `close`,
 // `getpeername`, `getsockname`, `setNoDelay`, `setKeepAlive`), and the request classes and shared state of
 // Node's `stream_wrap` binding. A `net.Socket` costs more to build and to close than everything
@@ -55,7 +55,10 @@ interface WriteRequest extends StreamRequest {
 
 type WriteCallback = (error?: Error | null) => void;
 
-/** The libuv TCP handle of an accepted connection, as Node's `tcp_wrap` makes it. */
+/**
+ * The libuv handle of an accepted connection, as Node's `tcp_wrap` makes it, or `pipe_wrap` for a
+ * Unix domain socket (which has no `getpeername`, `getsockname`, `setNoDelay` nor `setKeepAlive`).
+ */
 interface StreamHandle {
   onread: ((this: StreamHandle) => Uint8Array | undefined) | null;
   readStart(): number;
@@ -65,10 +68,10 @@ interface StreamHandle {
   writev(request: StreamRequest, chunks: Uint8Array[], allBuffers: boolean): number;
   shutdown(request: StreamRequest): number;
   close(callback: () => void): void;
-  getpeername(out: { address?: string; port?: number; family?: string }): number;
-  getsockname(out: { address?: string; port?: number; family?: string }): number;
-  setNoDelay(on: boolean): number;
-  setKeepAlive(on: boolean, seconds: number): number;
+  getpeername?(out: { address?: string; port?: number; family?: string }): number;
+  getsockname?(out: { address?: string; port?: number; family?: string }): number;
+  setNoDelay?(on: boolean): number;
+  setKeepAlive?(on: boolean, seconds: number): number;
   [OWNER]?: HandleSocket;
 }
 
@@ -191,7 +194,7 @@ function emitFinish(socket: HandleSocket): void {
 }
 
 /**
- * An accepted TCP connection without a `net.Socket`: what a connection of an adapter uses of a
+ * An accepted TCP connection (or Unix domain socket connection) without a `net.Socket`: what a connection of an adapter uses of a
  * socket (write, cork and uncork; pause and resume; end and destroy; `writableLength` and
  * `'drain'`; `'error'` then `'close'`), done on the libuv handle itself. It reads from the start
  * into the buffers of `onread`, as a socket built with Node's `onread` option, and it ends as a
@@ -203,7 +206,10 @@ export class HandleSocket extends EventEmitter implements StreamSocket {
   destroyed = false;
   /** Always false: an accepted connection is connected. */
   readonly connecting = false;
-  /** The peer's address, port and family (`'IPv4'` or `'IPv6'`), as the system gave them at the accept. */
+  /**
+   * The peer's address, port and family (`'IPv4'` or `'IPv6'`), as the system gave them at the
+   * accept. A Unix domain socket's peer has none: `''`, 0 and undefined.
+   */
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly remoteFamily: string | undefined;
@@ -244,10 +250,10 @@ export class HandleSocket extends EventEmitter implements StreamSocket {
     this.resume();
   }
 
-  /** Our end's address, port and family, as a socket's `address()` gives them (asked of the system; empty once closed). */
+  /** Our end's address, port and family, as a socket's `address()` gives them (asked of the system; empty once closed, and for a Unix domain socket). */
   address(): { address?: string; port?: number; family?: string } {
     const ours: { address?: string; port?: number; family?: string } = {};
-    if (!this.destroyed) this.handle.getsockname(ours);
+    if (!this.destroyed) this.handle.getsockname?.(ours);
     return ours;
   }
 
@@ -368,15 +374,15 @@ export class HandleSocket extends EventEmitter implements StreamSocket {
     return this;
   }
 
-  /** `TCP_NODELAY`. */
+  /** `TCP_NODELAY` (nothing on a Unix domain socket). */
   setNoDelay(on = true): this {
-    if (!this.destroyed) this.handle.setNoDelay(on);
+    if (!this.destroyed) this.handle.setNoDelay?.(on);
     return this;
   }
 
-  /** `SO_KEEPALIVE`, the first probe after `initialDelay` ms (whole seconds, as Node rounds them). */
+  /** `SO_KEEPALIVE`, the first probe after `initialDelay` ms (whole seconds, as Node rounds them; nothing on a Unix domain socket). */
   setKeepAlive(enable = false, initialDelay = 0): this {
-    if (!this.destroyed) this.handle.setKeepAlive(enable, Math.floor(initialDelay / 1000));
+    if (!this.destroyed) this.handle.setKeepAlive?.(enable, Math.floor(initialDelay / 1000));
     return this;
   }
 
@@ -459,8 +465,11 @@ export class HandleSocket extends EventEmitter implements StreamSocket {
 /** A class of sockets `acceptHandles` can make: {@link HandleSocket} or one that extends it (and keeps its constructor). */
 export type HandleSocketClass<S extends HandleSocket> = new (...args: ConstructorParameters<typeof HandleSocket>) => S;
 
+/** The peer of an accepted Unix domain socket connection: it has no address. */
+const NO_PEER = { address: '', port: 0 };
+
 /**
- * Makes the listening `server` hand each connection it accepts to `accepted` as a
+ * Makes the listening `server` (TCP, or a Unix domain socket) hand each connection it accepts to `accepted` as a
  * {@link HandleSocket} (or a `Kind` of one) reading into `onread`'s buffers (with `highWaterMark`
  * for its writes), instead of building a `net.Socket` and emitting `'connection'`. Call it once
  * the server listens. An accept error goes to the server's `'error'`, as Node sends it. Answers
@@ -481,6 +490,7 @@ export function acceptHandles<S extends HandleSocket = HandleSocket>(
       server.emit('error', systemError(status, 'accept'));
       return;
     }
+    if (client.getpeername === undefined) return accepted(new Kind(client, NO_PEER, onread, highWaterMark));
     const peer: { address?: string; port?: number; family?: string } = {};
     if (client.getpeername(peer) !== 0 || peer.address === undefined || peer.port === undefined) {
       client.close(() => undefined);

@@ -4,10 +4,15 @@
 // them, `acceptHandles` answers false and the listener goes on with `net.Socket`s, so nothing else
 // would notice: this test says so loudly, on real sockets, for the Node it runs on, and checks
 // that a HandleSocket behaves as the socket it stands for.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { acceptHandles, type HandleSocket, type OnRead } from '@message-io/node-net';
 
+const dir = mkdtempSync(join(tmpdir(), 'mio-handle-socket-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const servers: Server[] = [];
 const sockets: Socket[] = [];
 const handles: HandleSocket[] = [];
@@ -32,14 +37,17 @@ interface Reads {
   buffersAsked: number;
 }
 
-/** A listening server whose connections come as HandleSockets, and a client connected to it. */
-async function handlePair(highWaterMark = 16 * 1024): Promise<{ handle: HandleSocket; client: Socket; reads: Reads; server: Server }> {
+/**
+ * A listening server whose connections come as HandleSockets, and a client connected to it: on
+ * 127.0.0.1, or on the Unix domain socket `path`.
+ */
+async function handlePair(highWaterMark = 16 * 1024, path?: string): Promise<{ handle: HandleSocket; client: Socket; reads: Reads; server: Server }> {
   const server = createServer({ pauseOnConnect: true });
   servers.push(server);
   server.on('connection', () => {
     throw new Error('a net.Socket was built');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => (path === undefined ? server.listen(0, '127.0.0.1', resolve) : server.listen(path, resolve)));
   const reads: Reads = { text: '', thisValues: [], buffersAsked: 0 };
   const onread: OnRead = {
     buffer: () => {
@@ -55,7 +63,7 @@ async function handlePair(highWaterMark = 16 * 1024): Promise<{ handle: HandleSo
     // `false` here means this Node's server or stream binding is not as handle-socket.ts expects.
     expect(acceptHandles(server, onread, highWaterMark, resolve), 'acceptHandles on this Node').toBe(true);
   });
-  const client = connect({ host: '127.0.0.1', port: (server.address() as { port: number }).port });
+  const client = path === undefined ? connect({ host: '127.0.0.1', port: (server.address() as { port: number }).port }) : connect({ path });
   sockets.push(client);
   const handle = await accepted;
   handles.push(handle);
@@ -216,6 +224,21 @@ describe("Node's TCP handle internals we depend on (HandleSocket)", () => {
     expect(timedOut, 'reads every 60 ms keep it from timing out').toBe(0);
     await until(() => timedOut === 1, 'the timeout after silence');
     expect(handle.destroyed, 'a timeout only tells').toBe(false);
+  });
+
+  it('takes a Unix domain socket connection too: no peer address, no TCP options, reads and writes both ways', async () => {
+    const { handle, client, reads } = await handlePair(16 * 1024, join(dir, 'pair.sock'));
+    await new Promise<void>((resolve) => (client.readyState === 'open' ? resolve() : client.once('connect', resolve)));
+    expect([handle.remoteAddress, handle.remotePort, handle.remoteFamily]).toEqual(['', 0, undefined]);
+    expect(handle.address()).toEqual({});
+    // TCP_NODELAY and keep-alive mean nothing here: nothing happens, nothing throws.
+    handle.setNoDelay(true).setKeepAlive(true, 1000);
+    client.write('over a pipe');
+    await until(() => reads.text === 'over a pipe', 'the read');
+    let back = '';
+    client.on('data', (chunk: Buffer) => (back += chunk.toString()));
+    handle.write(Buffer.from('and back'));
+    await until(() => back === 'and back', 'the write');
   });
 
   it('pause() stops reading until resume()', async () => {
