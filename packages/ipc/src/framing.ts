@@ -1,5 +1,5 @@
 import { MessageTooLargeError } from '@message-io/core/adapter';
-import { joinPiece } from '@message-io/node-net';
+import { BATCH_COPY_LIMIT, joinPiece, type WriteBatch } from '@message-io/node-net';
 
 /**
  * Where decoded messages go: the core's watch of the connection (its `received`). A `false` from
@@ -15,19 +15,45 @@ export const PREFIX_BYTES = 4;
 /** Largest length a prefix can declare. */
 export const MAX_FRAME_LENGTH = 0xffff_ffff;
 
+/** Writes `length` as the 4-byte big-endian prefix at `target[at]`. */
+function writePrefix(length: number, target: Uint8Array, at: number): void {
+  target[at] = length >>> 24;
+  target[at + 1] = (length >>> 16) & 0xff;
+  target[at + 2] = (length >>> 8) & 0xff;
+  target[at + 3] = length & 0xff;
+}
+
 /**
- * The bytes to write for one message: its prefix and a copy of it, in one buffer. The copy is what
- * lets the caller change or reuse its buffer as soon as `send` returns (the socket may write later).
+ * The bytes to write for one message: its prefix and a copy of it, in one new buffer (a group
+ * send's frame, made once for every connection it reaches).
  */
 export function frame(data: Uint8Array): Uint8Array {
-  const length = data.byteLength;
-  const framed = new Uint8Array(PREFIX_BYTES + length);
-  framed[0] = length >>> 24;
-  framed[1] = (length >>> 16) & 0xff;
-  framed[2] = (length >>> 8) & 0xff;
-  framed[3] = length & 0xff;
+  const framed = new Uint8Array(PREFIX_BYTES + data.byteLength);
+  writePrefix(data.byteLength, framed, 0);
   framed.set(data, PREFIX_BYTES);
   return framed;
+}
+
+/**
+ * Writes one message behind its prefix into `out` (the connection's node-net `WriteBatch`), from a
+ * copy, so that the caller may change or reuse its buffer as soon as `send` returns: up to
+ * `BATCH_COPY_LIMIT` (4 KiB) prefix and message are copied into the batch's shared slab, so that the
+ * small messages of a run leave in one write; a larger one is copied into a buffer of its own (used
+ * again once written), behind its prefix.
+ */
+export function writeFramed(out: WriteBatch, data: Uint8Array): void {
+  const length = data.byteLength;
+  if (length <= BATCH_COPY_LIMIT) {
+    const at = out.reserve(PREFIX_BYTES + length); // before reading target: reserve may start a new slab
+    const target = out.target;
+    writePrefix(length, target, at);
+    target.set(data, at + PREFIX_BYTES);
+    out.commit();
+    return;
+  }
+  const at = out.reserve(PREFIX_BYTES);
+  writePrefix(length, out.target, at);
+  out.writeCopy(data);
 }
 
 /**

@@ -8,8 +8,8 @@ import {
   type RemoteWatch,
   type SharedMessage,
 } from '@message-io/core/adapter';
-import type { StreamSocket } from '@message-io/node-net';
-import { FrameDecoder, frame } from './framing.js';
+import { WriteBatch, type StreamSocket } from '@message-io/node-net';
+import { FrameDecoder, frame, writeFramed } from './framing.js';
 
 /**
  * What a connection uses of its socket: a `net.Socket` (a client's, or an accepted one where Node's
@@ -36,27 +36,29 @@ interface MessageWatch {
 }
 
 /**
- * One connection: a stream socket ({@link IpcSocket}) carrying length-prefixed messages. Sends of
- * one event-loop turn are corked together and leave in one system call on the next tick.
+ * One connection: a stream socket ({@link IpcSocket}) carrying length-prefixed messages. It is its
+ * own node-net `WriteBatch`: the first send of a synchronous run leaves at once, the following ones
+ * (small ones copied, with their prefix, into a slab shared by every connection) leave together in
+ * one system call at the end of the run.
  */
-export class IpcRemote implements Remote, HeldRestOwner {
+export class IpcRemote extends WriteBatch<IpcSocket> implements Remote, HeldRestOwner {
   private watch: RemoteWatch | undefined;
   private decoder: FrameDecoder | undefined;
   /** What a stop left while the node's consumer is behind (core's `HeldRest`). */
   private held: HeldRest | undefined;
   private error: Error | undefined;
-  private corked = false;
   private lingerTimer: ReturnType<typeof setTimeout> | undefined;
   /** The watchdog of `messageTimeout` while a message is in progress: the message it saw. */
   private messageWatch: MessageWatch | undefined;
 
   /** `messageTimeout`: milliseconds a message may take from its first byte to its last (0: no limit). */
   constructor(
-    private readonly socket: IpcSocket,
+    socket: IpcSocket,
     readonly maxMessageSize: number,
     private readonly linger: number,
     private readonly messageTimeout = 0,
   ) {
+    super(socket);
     (socket as OwnedSocket)[REMOTE] = this;
     socket.on('error', IpcRemote.onError);
     socket.on('close', IpcRemote.onClose);
@@ -86,15 +88,14 @@ export class IpcRemote implements Remote, HeldRestOwner {
     this[REMOTE].decode(chunk);
   }
 
-  /** The end of the turn whose sends were corked: they leave together. */
-  private static uncork(remote: IpcRemote): void {
-    remote.corked = false;
-    remote.socket.uncork();
+  /** The socket (the batch's sink). */
+  private get socket(): IpcSocket {
+    return this.sink;
   }
 
-  /** Bytes accepted by `send` that the socket has not handed to the system yet. */
+  /** Bytes accepted by `send` that the system has not taken yet: in the shared slab, or queued in the socket. */
   get bufferedBytes(): number {
-    return this.socket.writableLength;
+    return this.socket.writableLength + this.pendingBytes;
   }
 
   /**
@@ -193,22 +194,13 @@ export class IpcRemote implements Remote, HeldRestOwner {
    * buffered bytes. Queue the whole message and return `Sent`; never block, never throw.
    */
   send(data: Uint8Array): SendStatus {
-    return this.write(frame(data));
+    writeFramed(this, data);
+    return SendStatus.Sent;
   }
 
   /** A group send: the message framed once for every connection it reaches (`SharedMessage.frame`), written with no copy. */
   sendShared(message: SharedMessage): SendStatus {
-    return this.write(message.frame(FRAMED, frame));
-  }
-
-  /** Queues `bytes` (a whole frame) behind a cork that the next tick lifts: the writes of one turn leave in one system call. */
-  private write(bytes: Uint8Array): SendStatus {
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(IpcRemote.uncork, this);
-    }
-    this.socket.write(bytes);
+    this.writeShared(message.frame(FRAMED, frame));
     return SendStatus.Sent;
   }
 
@@ -241,6 +233,7 @@ export class IpcRemote implements Remote, HeldRestOwner {
       socket.destroy();
       return;
     }
+    this.flush();
     socket.resume();
     socket.end();
     this.lingerTimer = setTimeout(() => socket.destroy(), this.linger);
