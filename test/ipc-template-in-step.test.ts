@@ -1,5 +1,5 @@
 // The Ipc transport began as the generated adapter's template and is meant to stay its twin where
-// they do the same thing: the framing, its test, and the connection and listener classes (named
+// they do the same thing: the framing, its test, how accepted connections read, and the connection and listener classes (named
 // after the transport in both: IpcRemote and IpcLocal, {{transportName}}Remote and
 // {{transportName}}Local in the template). A fix made to one of them must be made to the other;
 // this test fails until it is.
@@ -23,6 +23,7 @@ describe('packages/ipc and templates/adapter stay in step', () => {
     ['test/framing.test.ts', 'test/framing.test.ts'],
     ['src/remote.ts', 'src/remote.ts.hbs'],
     ['src/listener.ts', 'src/listener.ts.hbs'],
+    ['src/reading.ts', 'src/reading.ts'],
   ])('packages/ipc/%s is templates/adapter/%s rendered for Ipc', (ipc, template) => {
     expect(read(`packages/ipc/${ipc}`)).toBe(asIpc(`templates/adapter/${template}`));
   });

@@ -13,7 +13,7 @@ function copyOf(bytes: Uint8Array): Uint8Array {
 }
 
 /**
- * How a connection an Ipc listener accepts on its handle (node-net's `acceptHandles`) reads: each
+ * How a connection a listener accepts on its handle (node-net's `acceptHandles`) reads: each
  * read is emitted as a `'data'` chunk that is the user's, as a `net.Socket`'s are, so that the
  * connection decodes it the same way. A small read is copied out of the shared buffer; from a read
  * of 64 KiB on, the connection reads into buffers of its own, handed over with no copy.

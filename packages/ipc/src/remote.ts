@@ -19,7 +19,7 @@ import { FrameDecoder, frame, writeFramed } from './framing.js';
 export type IpcSocket = StreamSocket & { removeAllListeners(event: string): unknown };
 
 /** The connection a socket belongs to, set on the socket: its listeners are the same functions for every connection (no closure each). */
-const REMOTE: unique symbol = Symbol('message-io.ipc-remote');
+const REMOTE: unique symbol = Symbol('message-io.IpcRemote');
 
 /** A socket with its connection. */
 type OwnedSocket = IpcSocket & { [REMOTE]: IpcRemote };

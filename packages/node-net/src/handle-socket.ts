@@ -149,34 +149,6 @@ function callAll(callbacks: WriteCallback[] | WriteCallback | undefined, error: 
   for (const callback of callbacks) callback(error);
 }
 
-/** The handle's `onread`: `this` is the handle; the answer is the buffer of its next read, if it changes. */
-function onHandleRead(this: StreamHandle): Uint8Array | undefined {
-  const socket = this[OWNER]!;
-  const nread = binding!.streamBaseState[binding!.kReadBytesOrError]!;
-  if (nread > 0) {
-    if (socket.destroyed) return undefined;
-    return socket.readInto(nread);
-  }
-  if (nread === 0) return undefined;
-  if (nread === EOF) socket.peerEnded();
-  else socket.destroy(systemError(nread, 'read'));
-  return undefined;
-}
-
-/** A write's completion: `this` is its request. */
-function onWriteComplete(this: StreamRequest, status: number): void {
-  const request = this as WriteRequest;
-  request.socket.written(request, status);
-}
-
-/** A shutdown's completion. */
-function onShutdownComplete(this: StreamRequest, status: number): void {
-  const socket = this.handle[OWNER];
-  if (socket === undefined) return;
-  if (status < 0 && status !== ENOTCONN) socket.destroy(systemError(status, 'shutdown'));
-  else socket.shutDone();
-}
-
 function emitTimeout(socket: HandleSocket): void {
   if (!socket.destroyed) socket.emit('timeout');
 }
@@ -246,7 +218,7 @@ export class HandleSocket extends EventEmitter implements StreamSocket {
     const { buffer } = onread;
     this.buffer = typeof buffer === 'function' ? buffer() : buffer;
     handle.useUserBuffer(this.buffer);
-    handle.onread = onHandleRead;
+    handle.onread = HandleSocket.onHandleRead;
     this.resume();
   }
 
@@ -277,8 +249,36 @@ export class HandleSocket extends EventEmitter implements StreamSocket {
     return this.queued + this.heldBytes;
   }
 
+  /** The handle's `onread`: `this` is the handle; the answer is the buffer of its next read, if it changes. */
+  private static onHandleRead(this: StreamHandle): Uint8Array | undefined {
+    const socket = this[OWNER]!;
+    const nread = binding!.streamBaseState[binding!.kReadBytesOrError]!;
+    if (nread > 0) {
+      if (socket.destroyed) return undefined;
+      return socket.readInto(nread);
+    }
+    if (nread === 0) return undefined;
+    if (nread === EOF) socket.peerEnded();
+    else socket.destroy(systemError(nread, 'read'));
+    return undefined;
+  }
+
+  /** A write's completion: `this` is its request. */
+  private static onWriteComplete(this: StreamRequest, status: number): void {
+    const request = this as WriteRequest;
+    request.socket.written(request, status);
+  }
+
+  /** A shutdown's completion. */
+  private static onShutdownComplete(this: StreamRequest, status: number): void {
+    const socket = this.handle[OWNER];
+    if (socket === undefined) return;
+    if (status < 0 && status !== ENOTCONN) socket.destroy(systemError(status, 'shutdown'));
+    else socket.shutDone();
+  }
+
   /** A read of `length` bytes into the current buffer: hands it over; answers the next buffer if it changes. */
-  readInto(length: number): Uint8Array | undefined {
+  private readInto(length: number): Uint8Array | undefined {
     this.idle?.refresh();
     const { buffer, callback } = this.onread;
     if (callback.call(this, length, this.buffer) === false) this.pause();
@@ -399,7 +399,7 @@ export class HandleSocket extends EventEmitter implements StreamSocket {
   }
 
   /** The handle read the end of the stream: ends our side (after what is queued), then closes. */
-  peerEnded(): void {
+  private peerEnded(): void {
     this.peerDone = true;
     this.pause();
     if (this.shut) this.destroy();
@@ -407,7 +407,7 @@ export class HandleSocket extends EventEmitter implements StreamSocket {
   }
 
   /** The system finished a write that waited. */
-  written(request: WriteRequest, status: number): void {
+  private written(request: WriteRequest, status: number): void {
     this.queued -= request.size;
     this.idle?.refresh();
     const error = status < 0 && !this.destroyed ? systemError(status, 'write') : null;
@@ -422,7 +422,7 @@ export class HandleSocket extends EventEmitter implements StreamSocket {
   }
 
   /** Our side is shut: `'finish'` on the next tick (as Node's), and closes if the peer's is shut too. */
-  shutDone(): void {
+  private shutDone(): void {
     this.shutting = false;
     this.shut = true;
     process.nextTick(emitFinish, this);
@@ -434,7 +434,7 @@ export class HandleSocket extends EventEmitter implements StreamSocket {
     const { WriteWrap, streamBaseState, kBytesWritten, kLastWriteWasAsync } = binding!;
     const request = new WriteWrap() as WriteRequest;
     request.handle = this.handle;
-    request.oncomplete = onWriteComplete;
+    request.oncomplete = HandleSocket.onWriteComplete;
     const status = Array.isArray(data) ? this.handle.writev(request, data, true) : this.handle.writeBuffer(request, data);
     if (status !== 0) {
       const error = systemError(status, 'write');
@@ -454,11 +454,11 @@ export class HandleSocket extends EventEmitter implements StreamSocket {
     if (!this.ending || this.shutting || this.shut || this.destroyed || this.queued > 0 || this.heldBytes > 0 || this.corked > 0) return;
     const request = new binding!.ShutdownWrap();
     request.handle = this.handle;
-    request.oncomplete = onShutdownComplete;
+    request.oncomplete = HandleSocket.onShutdownComplete;
     const status = this.handle.shutdown(request);
     if (status === SHUTDOWN_DONE || status === ENOTCONN) this.shutDone();
     else if (status < 0) this.destroy(systemError(status, 'shutdown'));
-    else this.shutting = true; // 0: the system finishes it later (onShutdownComplete)
+    else this.shutting = true; // 0: the system finishes it later (HandleSocket.onShutdownComplete)
   }
 }
 

@@ -1,5 +1,5 @@
 import { MessageTooLargeError } from '@message-io/core/adapter';
-import { joinPiece } from '@message-io/node-net';
+import { BATCH_COPY_LIMIT, joinPiece, type WriteBatch } from '@message-io/node-net';
 
 /**
  * Where decoded messages go: the core's watch of the connection (its `received`). A `false` from
@@ -15,15 +15,45 @@ export const PREFIX_BYTES = 4;
 /** Largest length a prefix can declare. */
 export const MAX_FRAME_LENGTH = 0xffff_ffff;
 
+/** Writes `length` as the 4-byte big-endian prefix at `target[at]`. */
+function writePrefix(length: number, target: Uint8Array, at: number): void {
+  target[at] = length >>> 24;
+  target[at + 1] = (length >>> 16) & 0xff;
+  target[at + 2] = (length >>> 8) & 0xff;
+  target[at + 3] = length & 0xff;
+}
+
 /**
- * The bytes to write for one message: its prefix and a copy of it, in one buffer. The copy is what
- * lets the caller change or reuse its buffer as soon as `send` returns (the socket may write later).
+ * The bytes to write for one message: its prefix and a copy of it, in one new buffer (a group
+ * send's frame, made once for every connection it reaches).
  */
 export function frame(data: Uint8Array): Uint8Array {
   const framed = new Uint8Array(PREFIX_BYTES + data.byteLength);
-  new DataView(framed.buffer).setUint32(0, data.byteLength);
+  writePrefix(data.byteLength, framed, 0);
   framed.set(data, PREFIX_BYTES);
   return framed;
+}
+
+/**
+ * Writes one message behind its prefix into `out` (the connection's node-net `WriteBatch`), from a
+ * copy, so that the caller may change or reuse its buffer as soon as `send` returns: up to
+ * `BATCH_COPY_LIMIT` (4 KiB) prefix and message are copied into the batch's shared slab, so that the
+ * small messages of a run leave in one write; a larger one is copied into a buffer of its own (used
+ * again once written), behind its prefix.
+ */
+export function writeFramed(out: WriteBatch, data: Uint8Array): void {
+  const length = data.byteLength;
+  if (length <= BATCH_COPY_LIMIT) {
+    const at = out.reserve(PREFIX_BYTES + length); // before reading target: reserve may start a new slab
+    const target = out.target;
+    writePrefix(length, target, at);
+    target.set(data, at + PREFIX_BYTES);
+    out.commit();
+    return;
+  }
+  const at = out.reserve(PREFIX_BYTES);
+  writePrefix(length, out.target, at);
+  out.writeCopy(data);
 }
 
 /**
@@ -34,7 +64,8 @@ export function frame(data: Uint8Array): Uint8Array {
  * what it sent, not an object per piece.
  */
 export class FrameDecoder {
-  private readonly prefix = new Uint8Array(PREFIX_BYTES);
+  /** The prefix read so far, as a number (big-endian: each byte shifts the ones before it). */
+  private prefix = 0;
   private prefixFilled = 0;
   private expected = -1;
   /** The message being received across chunks, `received` bytes of it filled (made on its first piece). */
@@ -74,12 +105,13 @@ export class FrameDecoder {
     while (offset < chunk.byteLength) {
       if (this.expected < 0) {
         if (this.prefixFilled === 0) this.begun++;
-        const taken = Math.min(PREFIX_BYTES - this.prefixFilled, chunk.byteLength - offset);
-        this.prefix.set(chunk.subarray(offset, offset + taken), this.prefixFilled);
-        this.prefixFilled += taken;
-        offset += taken;
+        while (this.prefixFilled < PREFIX_BYTES && offset < chunk.byteLength) {
+          this.prefix = this.prefix * 256 + chunk[offset++]!;
+          this.prefixFilled++;
+        }
         if (this.prefixFilled < PREFIX_BYTES) return undefined;
-        const length = new DataView(this.prefix.buffer).getUint32(0);
+        const length = this.prefix;
+        this.prefix = 0;
         if (length > this.maxMessageSize) {
           return new MessageTooLargeError(`the peer announced ${length} bytes, over maxMessageSize (${this.maxMessageSize})`);
         }
