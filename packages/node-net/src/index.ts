@@ -25,6 +25,7 @@
 export { forgetCachedPeer, readInPlace, readingSocket, readUpgradedInPlace, takeOverSocket, type ReadingOptions } from './node-internals.js';
 export { acceptHandles, HandleSocket, type HandleSocketClass, type StreamSocket } from './handle-socket.js';
 export { joinPiece, keepJoined } from './joined-frame.js';
+export { copyOf } from './memory.js';
 export { peerCertificateOf } from './peer-certificate.js';
 export { hintAllocator, OwnedReads, ReceiveBuffer, type OnRead } from './receive-buffer.js';
 export { peerOf, reportDrops, reportTlsFailures } from './refusals.js';

@@ -7,3 +7,14 @@ import { Buffer } from 'node:buffer';
 export function unfilled(size: number): Uint8Array {
   return Buffer.allocUnsafeSlow(size);
 }
+
+/**
+ * A copy of `bytes` in memory of its own, not zero-filled first: what an adapter hands over as the
+ * user's when it read the bytes into a buffer it reuses (a small copy is a slice of Node's pool,
+ * as Node's own small chunks are).
+ */
+export function copyOf(bytes: Uint8Array): Uint8Array {
+  const copy = Buffer.allocUnsafe(bytes.byteLength);
+  copy.set(bytes);
+  return copy;
+}

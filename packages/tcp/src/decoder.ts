@@ -1,5 +1,5 @@
 import { BorrowedBytes, MessageTooLargeError, ProtocolError } from '@message-io/core/adapter';
-import { joinPiece, keepJoined } from '@message-io/node-net';
+import { copyOf, joinPiece, keepJoined } from '@message-io/node-net';
 import { MAX_VARINT_BYTES } from './varint.js';
 
 const EMPTY = new Uint8Array(0);
@@ -125,13 +125,6 @@ export function frameBytesAt(chunk: Uint8Array, maxMessageSize: number): number 
 
 /** From this size a frame in a read that is about to be reused gets a copy of its own (see {@link copyWholeFrames}). */
 export const OWN_COPY_FROM: number = 16 * 1024;
-
-/** A copy of `bytes` in memory of its own, not zero-filled first. */
-export function copyOf(bytes: Uint8Array): Uint8Array {
-  const copy = Buffer.allocUnsafe(bytes.byteLength);
-  copy.set(bytes);
-  return copy;
-}
 
 /**
  * Hands `sink` the whole frames of `chunk[0, length)` (a length from {@link wholeFramesLength}: no

@@ -9,9 +9,9 @@ import {
   type RemoteWatch,
   type SharedMessage,
 } from '@message-io/core/adapter';
-import { OwnedReads, peerCertificateOf, ReceiveBuffer, WriteBatch, type OnRead, type StreamSocket } from '@message-io/node-net';
+import { copyOf, OwnedReads, peerCertificateOf, ReceiveBuffer, WriteBatch, type OnRead, type StreamSocket } from '@message-io/node-net';
 import { framedCopy, writeFramed, writeStream } from './codec.js';
-import { copyOf, copyWholeFrames, decodeWholeFrames, FrameDecoder, frameBytesAt, OWN_COPY_FROM, sinkStopped, wholeFramesLength } from './decoder.js';
+import { copyWholeFrames, decodeWholeFrames, FrameDecoder, frameBytesAt, OWN_COPY_FROM, sinkStopped, wholeFramesLength } from './decoder.js';
 
 /** Settings shared by the connections of one listener (or of outgoing connections alike). */
 export interface RemoteSettings {

@@ -1,16 +1,9 @@
 import type { EventEmitter } from 'node:events';
 import { BorrowedBytes } from '@message-io/core/adapter';
-import { OwnedReads, ReceiveBuffer, type OnRead, type StreamSocket } from '@message-io/node-net';
+import { copyOf, OwnedReads, ReceiveBuffer, type OnRead, type StreamSocket } from '@message-io/node-net';
 
 /** The reads of every connection accepted on its handle: one shared buffer, and buffers of their own for bulk (node-net). */
 const ownedReads = new OwnedReads(new ReceiveBuffer(64 * 1024, 1024 * 1024));
-
-/** A copy of `bytes` in memory of its own (a slice of Node's pool for small ones, as Node's own chunks). */
-function copyOf(bytes: Uint8Array): Uint8Array {
-  const copy = Buffer.allocUnsafe(bytes.byteLength);
-  copy.set(bytes);
-  return copy;
-}
 
 /**
  * How a connection a listener accepts on its handle (node-net's `acceptHandles`) reads: each
